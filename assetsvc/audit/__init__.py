@@ -1,0 +1,1 @@
+"""Change history: who changed which field of which record, with before/after."""

@@ -1,0 +1,1 @@
+"""Registry of cameras, sites, topology, owners, contractors and contracts (一机一档)."""

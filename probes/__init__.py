@@ -1,0 +1,1 @@
+"""Device probes (ONVIF, SNMP, RTSP, image quality); imports nothing from assetsvc."""
