@@ -1,0 +1,70 @@
+"""Database engine from settings: SQLite (WAL) by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from assetsvc.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Build the engine named by ASSETSVC_DATABASE_URL."""
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers run beside one writer; the mode is stored in the file, so setting it
+        # once here covers every connection piccolo opens later (it opens one per query).
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        # `timeout` is sqlite3's busy timeout: a writer waits for the lock instead of failing at
+        # once with "database is locked".
+        return SQLiteEngine(path=str(path), timeout=settings.db_busy_timeout_s)
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+def engine() -> Engine:
+    """The process's engine (the one piccolo's tables are bound to)."""
+    from piccolo.engine.finder import engine_finder
+
+    found = engine_finder()
+    if found is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("piccolo could not find assetsvc.piccolo_conf")
+    return found
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for writes.
+
+    SQLite quirk: piccolo's default DEFERRED transaction takes the write lock only at the first
+    write, and a reader upgrading to writer while another writer holds the lock fails at once
+    with SQLITE_BUSY, ignoring the busy timeout. IMMEDIATE takes the lock up front, so
+    concurrent writers queue on the busy timeout instead.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def start() -> None:
+    """Open the connection pool (PostgreSQL); SQLite needs none."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop() -> None:
+    """Close the connection pool."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()

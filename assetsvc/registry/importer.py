@@ -1,0 +1,182 @@
+"""Import an office sheet (一机一档) into the registry: validate every row, then upsert by 设备编码."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from assetsvc import db
+from assetsvc.accounts.service import Actor
+from assetsvc.audit import service as audit
+from assetsvc.audit.tables import Change
+from assetsvc.errors import Forbidden, ValidationFailed, field_error
+from assetsvc.registry.lookups import Lookups
+from assetsvc.registry.regions_sync import ensure_regions
+from assetsvc.registry.rules import camera_rules
+from assetsvc.registry.sheet import SheetError, read_sheet
+from assetsvc.registry.tables import Camera
+from assetsvc.registry.validate import RowVerdict, validate_rows
+
+# Sheet fields stored on the camera as they are; the rest are looked up (station, owner, contractor).
+DIRECT = (
+    "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "retention_days", "light", "direction", "contact", "status",
+)
+TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": ""}
+CHUNK = 500
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did, per sheet row."""
+
+    file: str
+    sheet: str
+    header_row: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    ignored: dict[int, str] = field(default_factory=dict)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.rows if r["status"] == "accepted")
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for r in self.rows if r["status"] == "rejected")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sheet": self.sheet, "header_row": self.header_row,
+            "summary": {"rows": len(self.rows), "accepted": self.accepted, "rejected": self.rejected,
+                        "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                        "written": self.written, "dry_run": self.dry_run},
+            "ignored_rows": {str(k): v for k, v in self.ignored.items()},
+            "rows": self.rows,
+        }
+
+
+def _reject(verdict: RowVerdict, report_row: dict, field_name: str, kind: str, reason: str) -> None:
+    report_row["status"] = "rejected"
+    report_row.pop("fixes", None)
+    report_row.pop("gb_id", None)
+    report_row["errors"] = [{"field": field_name, "kind": kind, "reason": reason}]
+
+
+def _camera_values(verdict: RowVerdict, present: set[str], lookups: Lookups) -> dict[str, Any]:
+    """The camera columns a row sets: only fields whose column the sheet has."""
+    values = {k: verdict.values.get(k) for k in DIRECT if k in present}
+    for key, default in TEXT_DEFAULTS.items():
+        if key in values and values[key] is None:
+            values[key] = default
+    if "networked" in values and values["networked"] is None:
+        values["networked"] = False
+    if "status" in values and values["status"] is None:
+        values["status"] = "active"
+    if "station" in present:
+        values["station"] = lookups.station_id(verdict.values.get("region_code"), verdict.values.get("station"))
+    if "owner_unit" in present:
+        values["owner"] = lookups.owner_id(verdict.values.get("owner_unit"))
+    if "contractor" in present:
+        values["contractor"] = lookups.contractor_id(verdict.values.get("contractor"))
+    return values
+
+
+async def import_sheet(
+    data: bytes, filename: str, actor: Actor, *, dry_run: bool = False,
+    skip_invalid: bool = False, max_bytes: int = 50 * 2**20, source: str = "import",
+) -> ImportReport:
+    """Validate a sheet and, unless it is a dry run or (atomic mode) any row is invalid, write it."""
+    if actor.role != "admin":
+        raise Forbidden("only the video office (admin) may import into the registry")
+    try:
+        sheet = read_sheet(data, filename, max_bytes=max_bytes)
+    except SheetError as exc:
+        raise ValidationFailed(str(exc), [field_error("file", "unreadable", str(exc))]) from None
+    verdicts = validate_rows(sheet.rows, rules=camera_rules())
+    report = ImportReport(file=filename, sheet=sheet.sheet_name, header_row=sheet.header_row,
+                          ignored=dict(sheet.ignored), dry_run=dry_run)
+    report.rows = [v.to_json() for v in verdicts]
+    present = {key for _, _, key in sheet.columns if key}
+    lookups = await Lookups.load()
+    for verdict, row in zip(verdicts, report.rows):
+        if verdict.status == "ok" and "owner_unit" in present:
+            problem = lookups.owner_conflict(verdict.values.get("owner_unit"), verdict.values.get("owner_class"))
+            if problem:
+                _reject(verdict, row, "owner_class", "owner_class_conflict", problem)
+    good = [(v, r) for v, r in zip(verdicts, report.rows) if r["status"] == "accepted"]
+    if report.rejected and not skip_invalid:
+        return report  # atomic: nothing is written when any row is invalid
+    for verdict, _ in good:
+        lookups.plan(verdict.values, present)
+    if dry_run:
+        lookups.assign_placeholders()
+        creates, updates = await _plan(good, present, lookups)
+    else:
+        async with db.write_transaction():
+            await lookups.save(actor, source)
+            creates, updates = await _plan(good, present, lookups)
+            await _write(actor, creates, updates, source)
+        report.written = bool(creates or updates or lookups.created)
+    report.created, report.updated = len(creates), len(updates)
+    report.unchanged = len(good) - len(creates) - len(updates)
+    return report
+
+
+async def _plan(good: list, present: set[str], lookups: Lookups) -> tuple[list, list]:
+    """Split accepted rows into creates and real updates; mark each report row with its action."""
+    existing = await _existing([v.values["gb_id"] for v, _ in good])
+    creates, updates = [], []
+    for verdict, row in good:
+        values = _camera_values(verdict, present, lookups)
+        values["custom"] = verdict.values.get("custom") or {}
+        stored = existing.get(values["gb_id"])
+        if stored is None:
+            creates.append(values)
+            row["action"] = "create"
+            continue
+        values["custom"] = {**(stored.get("custom") or {}), **values["custom"]}
+        changes = audit.diff({k: stored.get(k) for k in values}, values)
+        row["action"] = "update" if changes else "unchanged"
+        if changes:
+            updates.append((stored["id"], values, changes))
+    return creates, updates
+
+
+async def _existing(gb_ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(gb_ids), CHUNK):
+        part = gb_ids[start:start + CHUNK]
+        query = Camera.select().where(Camera.gb_id.is_in(part)).output(load_json=True)
+        for row in await query.run():
+            found[row["gb_id"]] = row
+    return found
+
+
+async def _write(actor: Actor, creates: list, updates: list, source: str) -> None:
+    """Insert and update cameras in chunks, with one change-log row per camera touched."""
+    now = dt.datetime.now(dt.timezone.utc)
+    await ensure_regions({v["region_code"] for v in creates} | {v["region_code"] for _, v, _ in updates
+                                                               if v.get("region_code")})
+    changes: list[Change] = []
+    for start in range(0, len(creates), CHUNK):
+        part = creates[start:start + CHUNK]
+        await Camera.insert(*[Camera(**values, created_at=now, updated_at=now) for values in part]).run()
+        ids = {r["gb_id"]: r["id"] for r in await Camera.select(Camera.id, Camera.gb_id)
+               .where(Camera.gb_id.is_in([v["gb_id"] for v in part])).run()}
+        for values in part:
+            changes.append(audit.change_row(actor.username, "create", "camera", ids[values["gb_id"]],
+                                            f"{values['gb_id']} {values['name']}",
+                                            audit.diff({}, values), source))
+    for camera_id, values, diff in updates:
+        await Camera.update({**values, "updated_at": now}).where(Camera.id == camera_id).run()
+        changes.append(audit.change_row(actor.username, "update", "camera", camera_id,
+                                        f"{values['gb_id']} {values.get('name', '')}", diff, source))
+    for start in range(0, len(changes), CHUNK):
+        await Change.insert(*changes[start:start + CHUNK]).run()

@@ -1,0 +1,147 @@
+"""Registry tables: regions, stations, sites, owners, contractors, contracts, devices, cameras."""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LazyTableReference,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Region(Table):
+    """An administrative division (行政区划) from GB/T 2260: province > city > district."""
+
+    code = Varchar(length=6, unique=True, index=True)
+    name = Varchar(length=64)
+    level = Varchar(length=10)  # province | city | district
+    parent_code = Varchar(length=6, null=True, default=None)
+
+
+class Station(Table):
+    """A police station (派出所) within a district."""
+
+    name = Varchar(length=128)
+    region_code = Varchar(length=6, index=True)
+    contact = Varchar(length=128, default="")
+
+
+class Site(Table):
+    """A monitoring point (点位): where one or more cameras stand."""
+
+    name = Varchar(length=200)
+    alias = Varchar(length=200, default="")  # 点位俗称
+    address = Varchar(length=400, default="")
+    region_code = Varchar(length=6, index=True)
+    station = ForeignKey(references=Station, null=True, on_delete=OnDelete.set_null)
+    point_class = Integer(null=True, default=None)  # 1 一类, 2 二类, 3 三类, 4 公安内部, 9 其他
+    key_category = Varchar(length=40, default="")  # 应覆盖目标 category: school, checkpoint...
+    coverage_status = Varchar(length=10, default="built")  # planned | built
+    longitude = Float(null=True, default=None)
+    latitude = Float(null=True, default=None)
+
+
+class Owner(Table):
+    """The unit that built and owns cameras (建设单位), with its class."""
+
+    name = Varchar(length=200, unique=True)
+    owner_class = Varchar(length=12, index=True)  # police | government | social
+    contact = Varchar(length=128, default="")
+
+
+class Contractor(Table):
+    """A maintenance contractor (运维单位/维护单位)."""
+
+    name = Varchar(length=200, unique=True)
+    contact = Varchar(length=128, default="")
+    phone = Varchar(length=40, default="")
+
+
+class Contract(Table):
+    """Which contractor maintains which regions x owner classes, from when to when."""
+
+    code = Varchar(length=64, unique=True)
+    contractor = ForeignKey(references=Contractor, on_delete=OnDelete.restrict)
+    region_codes = JSON(default=[])
+    owner_classes = JSON(default=[])
+    starts_on = Date()
+    ends_on = Date()
+    note = Text(default="")
+
+
+class Credential(Table):
+    """Device login (user name + password encrypted at rest); cameras refer to it by name."""
+
+    name = Varchar(length=100, unique=True)
+    username = Varchar(length=100)
+    secret = Text()  # Fernet token; never returned, printed or logged
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UpstreamDevice(Table):
+    """An NVR, switch, encoder or link that cameras hang off (topology)."""
+
+    name = Varchar(length=200)
+    kind = Varchar(length=12)  # nvr | switch | encoder | link
+    gb_id = Varchar(length=20, null=True, default=None, unique=True)
+    vendor = Varchar(length=100, default="")
+    model = Varchar(length=100, default="")
+    ipv4 = Varchar(length=15, null=True, default=None, index=True)
+    mac = Varchar(length=17, null=True, default=None)
+    region_code = Varchar(length=6, index=True)
+    site = ForeignKey(references=Site, null=True, on_delete=OnDelete.set_null)
+    parent = ForeignKey(
+        references=LazyTableReference("UpstreamDevice", module_path=__name__),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
+    contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, default="active")
+    credential = ForeignKey(references=Credential, null=True, on_delete=OnDelete.set_null)
+
+
+class Camera(Table):
+    """One camera's record (一机一档); `status` is the declared lifecycle, never the measured one."""
+
+    gb_id = Varchar(length=20, unique=True, index=True)
+    name = Varchar(length=200, index=True)
+    vendor = Varchar(length=100, default="")
+    model = Varchar(length=100, default="")
+    firmware = Varchar(length=100, default="")
+    serial = Varchar(length=100, default="")
+    mac = Varchar(length=17, null=True, default=None)
+    ipv4 = Varchar(length=15, null=True, default=None, index=True)
+    ipv6 = Varchar(length=45, null=True, default=None)
+    ports = JSON(default={})  # {"onvif": 80, "rtsp": 554, "snmp": 161}
+    camera_type = Integer(null=True, default=None, index=True)
+    point_class = Integer(null=True, default=None, index=True)
+    light = Varchar(length=8, null=True, default=None)
+    direction = Varchar(length=2, null=True, default=None)
+    longitude = Float(null=True, default=None)
+    latitude = Float(null=True, default=None)
+    region_code = Varchar(length=6, index=True)
+    site_alias = Varchar(length=200, default="")
+    address = Varchar(length=400, default="")
+    site = ForeignKey(references=Site, null=True, on_delete=OnDelete.set_null)
+    station = ForeignKey(references=Station, null=True, on_delete=OnDelete.set_null)
+    owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null)
+    contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null)
+    networked = Boolean(default=False, index=True)
+    install_date = Date(null=True, default=None)
+    retention_days = Integer(null=True, default=None)
+    contact = Varchar(length=128, default="")
+    status = Varchar(length=16, default="active", index=True)
+    upstream = ForeignKey(references=UpstreamDevice, null=True, on_delete=OnDelete.set_null)
+    probe_protocols = JSON(default=[])  # subset of onvif, snmp, rtsp
+    credential = ForeignKey(references=Credential, null=True, on_delete=OnDelete.set_null)
+    custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,65 @@
+"""Process start-up shared by serve, CLI and tests: settings, migrations, credential key."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from assetsvc.secrets import KeyError_, Vault, load_key, write_key_file
+from assetsvc.settings import Settings, load_settings
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The validated settings of this process."""
+    return load_settings()
+
+
+_vault: Vault | None = None
+
+
+def vault() -> Vault:
+    """The credential vault (loaded by `prepare`, or lazily on first use)."""
+    global _vault
+    if _vault is None:
+        _vault = Vault(load_key(settings()))
+    return _vault
+
+
+async def pending_migrations() -> int:
+    """How many migrations have not been applied to the configured database."""
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
+
+    return await CheckMigrationManager("all").havent_ran_count()
+
+
+async def migrate() -> None:
+    """Apply every pending migration (idempotent)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards("all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")
+
+
+async def check_key(*, create_if_unused: bool) -> None:
+    """Fail clearly when credentials exist but the key is missing or wrong.
+
+    With `create_if_unused`, a deployment that has no stored credentials and no key gets a key
+    file made for it (the embedded default must start with no set-up).
+    """
+    from assetsvc.registry.tables import Credential
+
+    global _vault
+    key = load_key(settings())
+    sample = await Credential.select(Credential.secret).first().run()
+    if key is None:
+        if sample is not None:
+            raise KeyError_(
+                "device credentials are stored but no key is configured: set ASSETSVC_SECRET_KEY "
+                f"or restore the key file {settings().secret_key_file}"
+            )
+        if create_if_unused:
+            key = write_key_file(settings().secret_key_file)
+    _vault = Vault(key)
+    if sample is not None:
+        _vault.decrypt(sample["secret"])  # raises KeyError_ when the key is the wrong one

@@ -1,0 +1,125 @@
+"""One settings object, read from ASSETSVC_* environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class SettingsError(ValueError):
+    """A setting has a wrong value; the message names the variable."""
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(f"ASSETSVC_{name}")
+    return value if value not in (None, "") else None
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _database_url(data_dir: Path) -> str:
+    raw = _env("DATABASE_URL") or f"sqlite:///{data_dir / 'assetsvc.sqlite'}"
+    scheme = urlparse(raw).scheme
+    if scheme == "sqlite":
+        if not raw.startswith("sqlite:///") or raw == "sqlite:///":
+            raise SettingsError(
+                f"ASSETSVC_DATABASE_URL={raw!r}: write sqlite:///relative/path or sqlite:////absolute/path"
+            )
+    elif scheme not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"ASSETSVC_DATABASE_URL={raw!r}: the scheme must be sqlite:// or postgresql://"
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every ASSETSVC_* variable; README.md's configuration table mirrors these docstrings."""
+
+    data_dir: Path = field(metadata={"doc": "Folder for the SQLite file, the key file and uploads."})
+    database_url: str = field(
+        metadata={"doc": "sqlite:///path (embedded default, WAL) or postgresql://user@host:port/db."}
+    )
+    secret_key: str | None = field(
+        metadata={"doc": "Key that encrypts device passwords (Fernet, urlsafe base64). Overrides the key file."}
+    )
+    secret_key_file: Path = field(
+        metadata={"doc": "File holding the credential key; `assetsvc keygen` writes it."}
+    )
+    host: str = field(metadata={"doc": "Address `assetsvc serve` listens on."})
+    port: int = field(metadata={"doc": "Port `assetsvc serve` listens on."})
+    session_hours: int = field(metadata={"doc": "Lifetime of a login session token, hours."})
+    login_max_failures: int = field(
+        metadata={"doc": "Failed logins per user name or client address within the window before 429."}
+    )
+    login_window_seconds: int = field(metadata={"doc": "Window of the login rate limit, seconds."})
+    import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB (also the unzip limit x4)."})
+    region_max_km: float = field(
+        metadata={"doc": "How far (km) a camera may lie from its district's centre before it is rejected."}
+    )
+    db_busy_timeout_s: float = field(
+        metadata={"doc": "SQLite: how long a writer waits for the lock before failing, seconds."}
+    )
+    log_level: str = field(metadata={"doc": "DEBUG, INFO, WARNING or ERROR."})
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def load_settings() -> Settings:
+    """Read and validate the environment; raise SettingsError naming the variable at fault."""
+    data_dir = Path(_env("DATA_DIR") or "var")
+    level = (_env("LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"ASSETSVC_LOG_LEVEL={level!r} is not DEBUG, INFO, WARNING or ERROR")
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(data_dir),
+        secret_key=_env("SECRET_KEY"),
+        secret_key_file=Path(_env("SECRET_KEY_FILE") or data_dir / "secret.key"),
+        host=_env("HOST") or "127.0.0.1",
+        port=_int("PORT", 8750, 1, 65535),
+        session_hours=_int("SESSION_HOURS", 12, 1, 24 * 30),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        import_max_mb=_int("IMPORT_MAX_MB", 50, 1, 2048),
+        region_max_km=_float("REGION_MAX_KM", 50.0, 1.0, 5000.0),
+        db_busy_timeout_s=_float("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0),
+        log_level=level,
+    )
+
+
+def settings_table() -> list[tuple[str, str]]:
+    """(variable, meaning) rows for the README and `assetsvc config`."""
+    return [(f"ASSETSVC_{f.name.upper()}", f.metadata["doc"]) for f in fields(Settings)]

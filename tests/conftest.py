@@ -1,0 +1,71 @@
+"""Test set-up: one fresh database per run (SQLite by default, PostgreSQL on request).
+
+ASSETSVC_TEST_DB=postgres runs the suite on a new database created on the server named by
+ASSETSVC_TEST_PG_ADMIN (default postgresql://postgres@127.0.0.1:5432/test) and dropped afterwards.
+The environment is set here, before any assetsvc module reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ENGINE = os.environ.get("ASSETSVC_TEST_DB", "sqlite")
+PG_ADMIN = os.environ.get("ASSETSVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+DATA_DIR = Path(tempfile.mkdtemp(prefix="assetsvc-test-"))
+PG_NAME = f"assetsvc_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+for key in list(os.environ):
+    if key.startswith("ASSETSVC_") and not key.startswith("ASSETSVC_TEST_"):
+        del os.environ[key]
+os.environ["ASSETSVC_DATA_DIR"] = str(DATA_DIR)
+os.environ["ASSETSVC_SECRET_KEY"] = Fernet.generate_key().decode()
+if ENGINE == "postgres":
+    os.environ["ASSETSVC_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME
+elif ENGINE == "sqlite":
+    os.environ["ASSETSVC_DATABASE_URL"] = f"sqlite:///{DATA_DIR / 'test.sqlite'}"
+else:  # pragma: no cover
+    raise SystemExit(f"ASSETSVC_TEST_DB={ENGINE!r}: use sqlite or postgres")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_report_header(config) -> str:
+    return f"assetsvc database: {ENGINE} {os.environ['ASSETSVC_DATABASE_URL']}"
+
+
+def pytest_configure(config) -> None:
+    if ENGINE == "postgres":
+        import asyncio
+
+        import asyncpg
+
+        async def create() -> None:
+            conn = await asyncpg.connect(PG_ADMIN)
+            try:
+                await conn.execute(f'CREATE DATABASE "{PG_NAME}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+
+
+def pytest_unconfigure(config) -> None:
+    if ENGINE == "postgres":
+        import asyncio
+
+        import asyncpg
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(PG_ADMIN)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+        asyncio.run(drop())

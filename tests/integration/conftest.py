@@ -1,0 +1,85 @@
+"""Fixtures for tests on the real database: migrated schema, clean tables, users, API client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from assetsvc import db
+from argon2 import PasswordHasher
+
+from assetsvc.accounts.service import Actor, issue_token
+from assetsvc.accounts.tables import LoginAttempt, Token, User
+from assetsvc.api.app import create_app
+from assetsvc.audit.tables import Change
+from assetsvc.registry.tables import (
+    Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
+)
+from assetsvc.runtime import migrate
+
+# Children before parents, so deletes never trip a foreign key.
+TABLES = (Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
+          Station, Owner, Contractor, Region)
+
+PASSWORD = "correct-horse-battery"
+PASSWORD_HASH = PasswordHasher().hash(PASSWORD)
+ADMIN = Actor(user_id=0, username="test-admin", role="admin", contractor_id=None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database():
+    await db.start()
+    await migrate()
+    yield
+    await db.stop()
+
+
+@pytest.fixture(autouse=True)
+async def clean(database):
+    for table in TABLES:
+        await table.delete(force=True).run()
+    yield
+
+
+@dataclass
+class People:
+    """Tokens of one user per role, and two contractors."""
+
+    admin: str
+    auditor: str
+    contractor_a: str
+    contractor_b: str
+    a_id: int
+    b_id: int
+
+
+@pytest.fixture
+async def people() -> People:
+    a = Contractor(name="甲运维公司", contact="", phone="")
+    b = Contractor(name="乙运维公司", contact="", phone="")
+    await a.save().run()
+    await b.save().run()
+    # Rows written directly with one hash made per session: argon2 is slow on purpose, and the
+    # account service itself is tested in test_accounts.py.
+    for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
+                                   ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
+        await User(username=name, password_hash=PASSWORD_HASH, role=role, contractor=contractor).save().run()
+    tokens = [await issue_token(u, "api") for u in ("admin", "auditor", "ca", "cb")]
+    return People(*tokens, a_id=a.id, b_id=b.id)
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app(manage_db=False)
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
