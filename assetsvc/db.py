@@ -38,6 +38,11 @@ def engine() -> Engine:
     return found
 
 
+def is_sqlite() -> bool:
+    """Whether the process runs on the embedded engine."""
+    return isinstance(engine(), SQLiteEngine)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes.

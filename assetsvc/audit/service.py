@@ -55,6 +55,7 @@ async def history(entity: str, entity_id: int) -> list[dict[str, Any]]:
         await Change.select()
         .where((Change.entity == entity) & (Change.entity_id == entity_id))
         .order_by(Change.id)
+        .output(load_json=True)
         .run()
     )
     for row in rows:

@@ -100,7 +100,9 @@ def _filters(entity: Entity, params: Mapping[str, str], q: str | None) -> list[W
             raise ValidationFailed(str(exc), [field_error(key, "invalid", str(exc))]) from None
     if q and entity.search:
         pattern = f"%{q.strip()}%"
-        terms = [_col(entity, name).ilike(pattern) for name in entity.search]
+        # SQLite's LIKE is already case-blind for ASCII; piccolo warns on every ilike there.
+        method = "like" if db.is_sqlite() else "ilike"
+        terms = [getattr(_col(entity, name), method)(pattern) for name in entity.search]
         any_term = terms[0]
         for term in terms[1:]:
             any_term = any_term | term

@@ -1,0 +1,93 @@
+"""The `assetsvc` command as a person runs it: import, export, users, config, migrate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assetsvc.registry.tables import Camera
+from tests.conftest import SHARED_DATA
+
+SAMPLE = SHARED_DATA / "registry-sample.xlsx"
+
+
+def assetsvc(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assetsvc.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample sheet absent")
+async def test_import_json_report_has_one_entry_per_sheet_row():
+    result = assetsvc("import", str(SAMPLE), "--json")
+    assert result.returncode == 1  # atomic: rejected rows, nothing written
+    report = json.loads(result.stdout)
+    assert len(report["rows"]) == 300
+    assert report["summary"]["written"] is False
+    row53 = next(r for r in report["rows"] if r["row"] == 53)
+    assert row53["status"] == "rejected"
+    assert row53["errors"][0]["field"] == "gb_id" and "19 digits" in row53["errors"][0]["reason"]
+    assert await Camera.count().run() == 0
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample sheet absent")
+async def test_import_text_report_names_rows_and_fixes_then_writes_with_skip_invalid():
+    result = assetsvc("import", str(SAMPLE), "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "row 53: REJECTED 设备编码" in result.stdout
+    assert "row 126: fixed" in result.stdout
+    assert "created 285" in result.stdout
+    assert await Camera.count().run() == 285
+
+
+async def test_export_writes_the_requested_format(tmp_path):
+    csv = ("设备编码,设备名称,行政区域,经度,纬度\n"
+           "45020400041326001213,甲,450204,109.388946,24.293187\n").encode()
+    source = tmp_path / "in.csv"
+    source.write_bytes(csv)
+    assert assetsvc("import", str(source)).returncode == 0
+    out = tmp_path / "out.geojson"
+    result = assetsvc("export", "--format", "geojson", "-o", str(out), "--filter", "region=450204")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["features"][0]["id"] == "45020400041326001213"
+
+
+async def test_corrupt_file_gets_one_clear_line_and_no_traceback(tmp_path):
+    bad = tmp_path / "sheet.xlsx"
+    bad.write_bytes(b"this is not a workbook")
+    result = assetsvc("import", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Error:" in result.stderr
+
+
+async def test_user_add_reads_password_from_stdin_and_token_prints_once():
+    result = assetsvc("user", "add", "office", "--role", "admin", stdin="a-long-password\n")
+    assert result.returncode == 0, result.stderr
+    token = assetsvc("user", "token", "office", "--name", "gis").stdout.strip()
+    assert len(token) >= 40
+    again = assetsvc("user", "add", "office", "--role", "admin", stdin="a-long-password\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_bad_setting_stops_with_the_variable_named():
+    result = assetsvc("config", env={"ASSETSVC_PORT": "eighty"})
+    assert result.returncode == 1
+    assert "ASSETSVC_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_config_masks_the_secret_key():
+    result = assetsvc("config")
+    assert result.returncode == 0
+    assert os.environ["ASSETSVC_SECRET_KEY"] not in result.stdout
+    assert "ASSETSVC_SECRET_KEY=***" in result.stdout
+
+
+def test_migrate_is_idempotent():
+    first = assetsvc("migrate")
+    assert first.returncode == 0, first.stderr
+    assert "applied 0 migration(s)" in first.stdout

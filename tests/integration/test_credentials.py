@@ -1,0 +1,79 @@
+"""Device credentials: encrypted at rest, never returned, never logged; the key check at start."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from assetsvc import runtime
+from assetsvc.audit.tables import Change
+from assetsvc.registry.tables import Credential
+from assetsvc.secrets import KeyError_
+from tests.integration.conftest import bearer
+
+SECRET = "Hik-Pa55word!"
+
+
+async def make(client, token):
+    return await client.post("/api/v1/credentials/", headers=bearer(token),
+                             json={"name": "hik", "username": "admin", "password": SECRET})
+
+
+async def test_password_is_encrypted_and_never_returned(client, people, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = await make(client, people.admin)
+    assert response.status_code == 201
+    assert SECRET not in response.text and "secret" not in response.json()
+    listing = await client.get("/api/v1/credentials/", headers=bearer(people.auditor))
+    assert SECRET not in listing.text and "secret" not in listing.json()["items"][0]
+    stored = await Credential.select(Credential.secret).first().run()
+    assert SECRET not in stored["secret"]
+    assert runtime.vault().decrypt(stored["secret"]) == SECRET
+    history = await client.get(f"/api/v1/credentials/{response.json()['id']}/history",
+                               headers=bearer(people.admin))
+    assert SECRET not in history.text and stored["secret"] not in history.text
+    assert SECRET not in caplog.text
+
+
+async def test_password_change_is_logged_without_values(client, people):
+    record = (await make(client, people.admin)).json()
+    await client.patch(f"/api/v1/credentials/{record['id']}", json={"password": "new-secret-1"},
+                       headers=bearer(people.admin))
+    last = await Change.select(Change.changes).order_by(Change.id, ascending=False).first() \
+        .output(load_json=True).run()
+    assert last["changes"] == {"secret": ["***", "***"]}
+
+
+async def test_contractors_cannot_see_credentials(client, people):
+    await make(client, people.admin)
+    response = await client.get("/api/v1/credentials/", headers=bearer(people.contractor_a))
+    assert response.status_code == 403
+
+
+async def test_start_up_fails_when_credentials_exist_but_the_key_is_missing(monkeypatch, client, people):
+    await make(client, people.admin)
+    monkeypatch.delenv("ASSETSVC_SECRET_KEY")
+    runtime.settings.cache_clear()
+    try:
+        with pytest.raises(KeyError_, match="no key is configured"):
+            await runtime.check_key(create_if_unused=True)
+    finally:
+        monkeypatch.undo()
+        runtime.settings.cache_clear()
+        await runtime.check_key(create_if_unused=False)
+
+
+async def test_start_up_fails_when_the_key_is_the_wrong_one(monkeypatch, client, people):
+    from cryptography.fernet import Fernet
+
+    await make(client, people.admin)
+    monkeypatch.setenv("ASSETSVC_SECRET_KEY", Fernet.generate_key().decode())
+    runtime.settings.cache_clear()
+    try:
+        with pytest.raises(KeyError_, match="cannot be decrypted"):
+            await runtime.check_key(create_if_unused=False)
+    finally:
+        monkeypatch.undo()
+        runtime.settings.cache_clear()
+        await runtime.check_key(create_if_unused=False)

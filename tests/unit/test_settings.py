@@ -1,0 +1,39 @@
+"""Settings: defaults, and a wrong value stops start-up naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from assetsvc.settings import SettingsError, load_settings, settings_table
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("PORT", "eighty", "not a whole number"),
+    ("PORT", "70000", "outside"),
+    ("DATABASE_URL", "mysql://x/y", "scheme"),
+    ("DATABASE_URL", "sqlite://", "scheme"),
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+    ("REGION_MAX_KM", "far", "not a number"),
+    ("SESSION_HOURS", "0", "outside"),
+])
+def test_bad_value_names_the_variable(monkeypatch, name, value, words):
+    monkeypatch.setenv(f"ASSETSVC_{name}", value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert f"ASSETSVC_{name}" in str(info.value) or words in str(info.value)
+    assert words in str(info.value) or f"ASSETSVC_{name}" in str(info.value)
+
+
+def test_defaults_are_the_embedded_sqlite(monkeypatch):
+    for var, _ in settings_table():
+        monkeypatch.delenv(var, raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/assetsvc.sqlite"
+    assert settings.is_sqlite and settings.port == 8750
+
+
+def test_readme_documents_every_variable():
+    readme = (REPO / "README.md").read_text()
+    missing = [var for var, _ in settings_table() if f"`{var}`" not in readme]
+    assert missing == []
