@@ -34,11 +34,17 @@ async def pending_migrations() -> int:
 
 async def migrate() -> None:
     """Apply every pending migration (idempotent)."""
+    import contextlib
+    import io
+
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    result = await run_forwards("all")
+    # piccolo prints a banner per app to stdout; keep it for the error message only.
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = await run_forwards("all")
     if not result.success:
-        raise RuntimeError(f"migration failed: {result.message}")
+        raise RuntimeError(f"migration failed: {result.message}\n{printed.getvalue()}")
 
 
 async def check_key(*, create_if_unused: bool) -> None:
