@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from litestar.testing import AsyncTestClient
+import httpx
 
 from assetsvc import db
 from argon2 import PasswordHasher
@@ -77,7 +77,11 @@ def app():
 
 @pytest.fixture
 async def client(app):
-    async with AsyncTestClient(app=app) as test_client:
+    # httpx's ASGI transport runs the app on the test's own event loop. Litestar's
+    # AsyncTestClient runs it through an anyio portal on another loop, where the session's
+    # asyncpg pool (bound to this loop) fails with "attached to a different loop".
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
 
 
