@@ -13,6 +13,16 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from assetsvc.settings import Settings
 
 
+class _Connection(sqlite3.Connection):
+    """Every SQLite connection piccolo opens (it opens one per query) gets our pragmas."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # In WAL mode NORMAL is corruption-safe; it skips the fsync at every commit (a power cut
+        # may lose the last transactions, never the file). FULL made each small write wait on disk.
+        self.execute("PRAGMA synchronous=NORMAL")
+
+
 def make_engine(settings: Settings) -> Engine:
     """Build the engine named by ASSETSVC_DATABASE_URL."""
     if settings.is_sqlite:
@@ -24,7 +34,7 @@ def make_engine(settings: Settings) -> Engine:
             conn.execute("PRAGMA journal_mode=WAL")
         # `timeout` is sqlite3's busy timeout: a writer waits for the lock instead of failing at
         # once with "database is locked".
-        return SQLiteEngine(path=str(path), timeout=settings.db_busy_timeout_s)
+        return SQLiteEngine(path=str(path), timeout=settings.db_busy_timeout_s, factory=_Connection)
     return PostgresEngine(config={"dsn": settings.database_url})
 
 
