@@ -79,7 +79,7 @@ class Settings:
         metadata={"doc": "Failed logins per user name or client address within the window before 429."}
     )
     login_window_seconds: int = field(metadata={"doc": "Window of the login rate limit, seconds."})
-    import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB (also the unzip limit x4)."})
+    import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB."})
     region_max_km: float = field(
         metadata={"doc": "How far (km) a camera may lie from its district's centre before it is rejected."}
     )
