@@ -130,6 +130,8 @@ async def login(username: str, password: str, client: str, *, max_failures: int,
     except (VerificationError, InvalidHashError):
         ok = False
     await LoginAttempt(username=username, client=client[:64], success=ok).save().run()
+    # Attempts older than the window no longer count; drop them so the table stays small.
+    await LoginAttempt.delete().where(LoginAttempt.at < since).run()
     if not ok:
         raise AccountError("password", "wrong user name or password")
     return await issue_token(username, "session", hours=session_hours)

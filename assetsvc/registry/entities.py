@@ -165,14 +165,28 @@ async def check_upstream(values: dict, stored: dict | None) -> dict:
     raw = {k: values.get(k) for k in ("ipv4", "mac") if values.get(k) not in (None, "")}
     check = validate_camera(raw, rules=camera_rules(), partial=True)
     errors += [field_error(e.field, e.kind, e.reason) for e in check.errors]
-    if values.get("parent") is not None and stored and values["parent"] == stored.get("id"):
-        errors.append(field_error("parent", "cycle", "a device cannot be its own parent"))
+    if stored and values.get("parent") is not None and await _creates_cycle(stored["id"], values["parent"]):
+        errors.append(field_error("parent", "cycle",
+                                  f"device {values['parent']} is this device or hangs below it"))
     _fail(errors)
     keys = ("name", "kind", "gb_id", "vendor", "model", "ipv4", "mac", "region_code", "site",
             "parent", "contractor", "status", "credential")
     out = {k: values.get(k) for k in keys}
     out.update({k: check.values.get(k) for k in raw})
     return out
+
+
+async def _creates_cycle(device_id: int, parent_id: int) -> bool:
+    """Whether making parent_id the parent of device_id closes a loop in the topology."""
+    seen: set[int] = set()
+    current: int | None = parent_id
+    while current is not None and current not in seen:
+        if current == device_id:
+            return True
+        seen.add(current)
+        row = await UpstreamDevice.select(UpstreamDevice.parent).where(UpstreamDevice.id == current).first().run()
+        current = row["parent"] if row else None
+    return False
 
 
 CAMERA_FIELDS = (

@@ -157,3 +157,14 @@ async def test_api_import_of_garbage_is_one_clear_error(client, people):
     response = await client.post("/api/v1/import", files=files, headers=bearer(people.admin))
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "file"
+
+
+async def test_topology_loop_is_refused(client, people):
+    ids = await world.build(people.a_id, people.b_id)
+    a, b = ids["devices"]["a"], ids["devices"]["b"]
+    ok = await client.patch(f"/api/v1/devices/{b}", json={"parent": a}, headers=bearer(people.admin))
+    assert ok.status_code == 200
+    loop = await client.patch(f"/api/v1/devices/{a}", json={"parent": b}, headers=bearer(people.admin))
+    assert loop.status_code == 400 and loop.json()["errors"][0]["kind"] == "cycle"
+    itself = await client.patch(f"/api/v1/devices/{a}", json={"parent": a}, headers=bearer(people.admin))
+    assert itself.status_code == 400
