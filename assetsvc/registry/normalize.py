@@ -1,6 +1,7 @@
 """Cell parsers for the camera record: each returns the canonical value or raises FieldProblem."""
 
 import datetime as dt
+import functools
 import ipaddress
 import math
 import re
@@ -15,6 +16,8 @@ _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SHOW_MAX = 60
+# Longer integers are no cell value; Python even refuses str() past 4,300 digits.
+_MAX_DIGITS = 60
 
 
 class FieldProblem(ValueError):
@@ -48,6 +51,8 @@ def show(value: Any) -> str:
     """A cell value as a reason quotes it: short, one line, integral floats without '.0'."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
         text = str(int(value))
+    elif isinstance(value, int) and abs(value) >= 10**_MAX_DIGITS:
+        text = f"a number of more than {_MAX_DIGITS} digits"
     else:
         text = str(value)
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
@@ -64,7 +69,7 @@ def _number_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
+        return str(value) if abs(value) < 10**_MAX_DIGITS else None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return None
@@ -111,7 +116,7 @@ def parse_gb_id_text(value: Any, *, label: str = "设备编码") -> Parsed:
         # A 20-digit number is beyond a double's 15-17 significant digits: the tail is gone.
         raise FieldProblem(
             "id_scientific",
-            f"{label} {value!r} was stored by Excel as a number and its 20 digits were lost; "
+            f"{label} {value!r} was stored as a number: its 20 digits were lost by Excel; "
             "re-enter it as text",
         )
     if (number := _number_text(value)) is not None:
@@ -124,7 +129,8 @@ def parse_gb_id_text(value: Any, *, label: str = "设备编码") -> Parsed:
     if _SCIENTIFIC.fullmatch(text):
         raise FieldProblem(
             "id_scientific",
-            f"{label} {show(text)} is in scientific notation: Excel lost its 20 digits; re-enter it as text",
+            f"{label} {show(text)} is in scientific notation: its 20 digits were lost by Excel; "
+            "re-enter it as text",
         )
     if half != value:
         fix = "fullwidth_id"
@@ -154,7 +160,7 @@ def parse_region_code(value: Any, *, label: str = "行政区域") -> Parsed:
 # Symbol spellings seen in sheets, mapped to ° ' ".
 _COORD_SYMBOLS = str.maketrans({"º": "°", "˚": "°", "度": "°", "′": "'", "’": "'", "‘": "'", "分": "'",
                                 "″": '"', "”": '"', "“": '"', "秒": '"'})
-_HEMISPHERE = re.compile(r"^(东经|西经|北纬|南纬|[EWNSewns])?(.*?)(东经|西经|北纬|南纬|[EWNSewns])?$")
+_HEMISPHERE = re.compile(r"(东经|西经|北纬|南纬|[EWNSewns])?(.*?)(东经|西经|北纬|南纬|[EWNSewns])?", re.S)
 _NEGATIVE = {"西经", "南纬", "W", "S", "w", "s"}
 _NUM = r"([0-9]+(?:\.[0-9]+)?)"
 _DECIMAL = re.compile(rf"([+-]?){_NUM}°?")
@@ -374,52 +380,55 @@ _BOOL_WORDS = {"是": True, "否": False, "true": True, "false": False, "yes": T
                "1": True, "0": False}
 
 
-def _word_index(table: dict[Any, str]) -> dict[str, Any]:
-    return {word: code for code, text in table.items() for word in words(text)}
+@functools.lru_cache(maxsize=None)
+def _word_index(table_key: str) -> dict[str, Any]:
+    """Word -> code for one code table (built once: every row of every import asks)."""
+    return {word: code for code, text in CODE_TABLES[table_key].items() for word in words(text)}
 
 
-def _enum_problem(value: Any, table: dict[Any, str], label: str, prefix: str) -> FieldProblem:
+def _enum_problem(value: Any, table_key: str, label: str, prefix: str) -> FieldProblem:
+    table = CODE_TABLES[table_key]
     numeric = all(isinstance(code, int) and not isinstance(code, bool) for code in table)
     choices = ",".join(str(code) for code in table) if numeric else ",".join(table.values())
     return FieldProblem(f"{prefix}_invalid", f"{label} {show(value)} is not one of {choices}")
 
 
-def _enum_bool(value: Any, table: dict[Any, str], label: str, prefix: str) -> Parsed:
+def _enum_bool(value: Any, table_key: str, label: str, prefix: str) -> Parsed:
     if isinstance(value, bool):
         return Parsed(value)
     text = _number_text(value)
     if text is None and isinstance(value, str):
         text = to_halfwidth(value).strip()
     if text is not None:
-        found = _word_index(table).get(text)
+        found = _word_index(table_key).get(text)
         found = _BOOL_WORDS.get(text.lower()) if found is None else found
         if found is not None:
             return Parsed(found)
-    raise _enum_problem(value, table, label, prefix)
+    raise _enum_problem(value, table_key, label, prefix)
 
 
-def _enum_numeric(value: Any, table: dict[Any, str], label: str, prefix: str) -> Parsed:
+def _enum_numeric(value: Any, table_key: str, label: str, prefix: str) -> Parsed:
     number = _number_text(value)
     if number is None and isinstance(value, str):
         text = to_halfwidth(value).strip()
-        if text in (index := _word_index(table)):
+        if text in (index := _word_index(table_key)):
             # The sheet convention is the number; a word in its place is a repaired cell.
             return Parsed(index[text], f"{prefix}_word")
         number = text[:-2] if text.endswith(".0") else text
-    if number is not None and re.fullmatch(r"[0-9]{1,3}", number) and int(number) in table:
+    if number is not None and re.fullmatch(r"[0-9]{1,3}", number) and int(number) in CODE_TABLES[table_key]:
         return Parsed(int(number))
-    raise _enum_problem(value, table, label, prefix)
+    raise _enum_problem(value, table_key, label, prefix)
 
 
-def _enum_named(value: Any, table: dict[Any, str], label: str, prefix: str) -> Parsed:
+def _enum_named(value: Any, table_key: str, label: str, prefix: str) -> Parsed:
     if isinstance(value, str):
         text = to_halfwidth(value).strip()
         # Words are how offices write these columns, so reading one is no repair.
-        found = _word_index(table).get(text)
-        found = found or next((code for code in table if code.lower() == text.lower()), None)
+        found = _word_index(table_key).get(text)
+        found = found or next((c for c in CODE_TABLES[table_key] if c.lower() == text.lower()), None)
         if found is not None:
             return Parsed(found)
-    raise _enum_problem(value, table, label, prefix)
+    raise _enum_problem(value, table_key, label, prefix)
 
 
 def parse_enum(value: Any, table_key: str, *, label: str = "代码", prefix: str | None = None) -> Parsed:
@@ -428,7 +437,7 @@ def parse_enum(value: Any, table_key: str, *, label: str = "代码", prefix: str
     _blank_check(value, label, prefix)
     table = CODE_TABLES[table_key]
     if all(isinstance(code, bool) for code in table):
-        return _enum_bool(value, table, label, prefix)
+        return _enum_bool(value, table_key, label, prefix)
     if all(isinstance(code, int) for code in table):
-        return _enum_numeric(value, table, label, prefix)
-    return _enum_named(value, table, label, prefix)
+        return _enum_numeric(value, table_key, label, prefix)
+    return _enum_named(value, table_key, label, prefix)

@@ -67,6 +67,7 @@ class Sheet:
 
 
 def is_blank_cell(value: Any) -> bool:
+    """True for a cell with nothing in it but whitespace."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -96,9 +97,13 @@ def _is_total(cells: Sequence[Any]) -> bool:
 
 
 def _find_header(rows: Iterator[GridRow], ignored: dict[int, str]) -> tuple[int, list[Column]]:
+    last = 0
     for number, cells in rows:
         if number > HEADER_SCAN_ROWS:
             break
+        # Rows absent from the file are blank rows in Excel's eyes.
+        ignored.update(dict.fromkeys(range(last + 1, number), "blank"))
+        last = number
         columns = _header_columns(cells)
         if columns is not None:
             ignored[number] = "header"
@@ -132,15 +137,18 @@ def _collect(sheet_name: str, rows: Iterable[GridRow]) -> Sheet:
     header_row, columns = _find_header(stream, ignored)
     slots = [column_index_from_string(c.letter) - 1 for c in columns]
     data: list[SheetRow] = []
-    blanks: list[int] = []
+    # Blank rows are reported only when data follows them: sheets often end in thousands of
+    # formatted but empty rows.
+    pending: list[int] = []
+    last = header_row
     for number, cells in stream:
+        pending.extend(range(last + 1, number))
+        last = number
         if all(map(is_blank_cell, cells)):
-            # Only blanks between data rows are reported: sheets often carry thousands of
-            # formatted but empty rows at the end.
-            blanks.append(number)
+            pending.append(number)
             continue
-        ignored.update((b, "blank") for b in blanks)
-        blanks.clear()
+        ignored.update(dict.fromkeys(pending, "blank"))
+        pending.clear()
         if _is_total(cells):
             ignored[number] = "total row"
             # What follows a total row is notes and signatures (填表人, 审核人), not cameras.
@@ -153,7 +161,8 @@ def _collect(sheet_name: str, rows: Iterable[GridRow]) -> Sheet:
 # First bytes of files that get renamed to .xlsx by mistake.
 _NOT_XLSX = (
     (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old .xls workbook or a password-protected one; save it as .xlsx without a password"),
+    (b"\xd0\xcf\x11\xe0",
+     "an old .xls workbook or a password-protected one; save it as .xlsx without a password"),
 )
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _INLINE = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}is"
@@ -181,7 +190,7 @@ class _Merge(NamedTuple):
 class _Book:
     """What the cell reader needs from the workbook's parts."""
 
-    sheets: list[tuple[str, str]]  # (sheet name, part path) in workbook order
+    sheets: list[tuple[str, str, bool]]  # (sheet name, part path, visible) in workbook order
     shared_strings: list[str]
     date_styles: frozenset[str]  # cell style indexes, spelt as the s attribute spells them
     epoch: dt.datetime
@@ -221,8 +230,10 @@ def _relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
 def _text_of(item: ET.Element) -> str:
     """A shared or inline string: its <t>, or its rich-text runs (phonetic hints left out)."""
     direct = item.find(_TEXT)
-    text = direct.text or "" if direct is not None else "".join(
-        run.findtext(_TEXT) or "" for run in item.iter(_RUN))
+    if direct is not None:
+        text = direct.text or ""
+    else:
+        text = "".join(run.findtext(_TEXT) or "" for run in item.iter(_RUN))
     # Excel writes control characters as _x000D_ and the like.
     return unescape(text) if "_x" in text else text
 
@@ -257,9 +268,12 @@ def _read_book(archive: zipfile.ZipFile) -> _Book:
     root = ET.fromstring(archive.read("xl/workbook.xml"))
     relations = _relations(archive)
     parts = {kind: path for kind, path in relations.values()}
-    sheets = [(sheet.get("name", ""), relations[sheet.get(_REL_ID, "")][1])
-              for sheet in root.iter(f"{_MAIN}sheet")
-              if relations.get(sheet.get(_REL_ID, ""), ("",))[0] == "worksheet"]
+    sheets = [
+        (sheet.get("name", ""), relations[rel][1], sheet.get("state", "visible") == "visible")
+        for sheet in root.iter(f"{_MAIN}sheet")
+        # Chart sheets and dialog sheets hold no cells.
+        if relations.get(rel := sheet.get(_REL_ID, ""), ("",))[0] == "worksheet"
+    ]
     properties = root.find(f"{_MAIN}workbookPr")
     mac = properties is not None and properties.get("date1904") in ("1", "true")
     return _Book(sheets, _shared_strings(archive, parts.get("sharedStrings")),
@@ -279,7 +293,7 @@ def _merged_ranges(xml: bytes) -> list[_Merge]:
 
 
 def _number_or_date(raw: str, date_style: bool, epoch: dt.datetime) -> Any:
-    number = float(raw) if any(mark in raw for mark in ".eE") else int(raw)
+    number = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
     if not date_style:
         return number
     try:
@@ -355,6 +369,14 @@ def _fill_merged(rows: Iterable[GridRow], merges: list[_Merge]) -> Iterator[Grid
         yield number, cells
 
 
+def _pick_sheet(sheets: list[tuple[str, str, bool]]) -> tuple[str, str]:
+    """The sheet named 一机一档, else the first visible one (templates hide their pick lists)."""
+    named = [s for s in sheets if s[0].strip() == PREFERRED_SHEET]
+    visible = [s for s in sheets if s[2]]
+    name, part, _ = (named or visible or sheets)[0]
+    return name, part
+
+
 def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
     """Stream the sheet XML with the standard library's expat-based parser.
 
@@ -368,7 +390,7 @@ def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
         book = _read_book(archive)
         if not book.sheets:
             raise SheetError(f"{filename} has no worksheet")
-        name, part = next((s for s in book.sheets if s[0].strip() == PREFERRED_SHEET), book.sheets[0])
+        name, part = _pick_sheet(book.sheets)
         merges = _merged_ranges(archive.read(part))
         return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges))
     except SheetError:

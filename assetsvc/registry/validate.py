@@ -227,6 +227,9 @@ def _read_custom(custom: Any, check: CameraCheck, rules: ValidationRules) -> Non
     kept: dict[str, Any] = {}
     for header, value in custom.items():
         name = str(header).strip()
+        if not name:
+            check.fail(["custom"], "custom_invalid", "a custom field needs a header")
+            continue
         if isinstance(value, str) and not nz.is_blank(value):
             try:
                 value = nz.parse_text(value, label=name, prefix="custom",
