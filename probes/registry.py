@@ -1,0 +1,18 @@
+"""Probe kind -> probe function; protocol modules register here and nowhere else."""
+
+from __future__ import annotations
+
+from probes.runner import ProbeFn
+from probes.tcp import probe_tcp
+
+PROBES: dict[str, ProbeFn] = {
+    "tcp": probe_tcp,
+}
+
+
+def probe_fn(kind: str) -> ProbeFn:
+    """The function for a probe kind; KeyError names the known kinds."""
+    try:
+        return PROBES[kind]
+    except KeyError:
+        raise KeyError(f"unknown probe kind {kind!r}; known: {', '.join(sorted(PROBES))}") from None

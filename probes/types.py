@@ -1,0 +1,91 @@
+"""Typed probe inputs and outputs shared by every protocol module."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class ErrorKind(str, enum.Enum):
+    """Why a probe failed; everything downstream reads this, never exception text."""
+
+    TIMEOUT = "timeout"  # no (complete) answer within the probe's time limit
+    REFUSED = "refused"  # connection refused, reset, or host/port unreachable
+    AUTH = "auth"  # credentials rejected (including generic "not authorized" faults)
+    PROTOCOL = "protocol"  # the peer answered, but with something malformed or unexpected
+    UNSUPPORTED = "unsupported"  # the device does not offer the operation asked for
+    CLOCK = "clock"  # clock skew large enough to break authentication (WS-Security)
+
+
+class ProbeError(Exception):
+    """Raised by a probe function to report a classified failure."""
+
+    def __init__(self, kind: ErrorKind, message: str, facts: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.facts = dict(facts or {})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A device login; repr never shows the password."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """What to probe: an address, its ports and how to log in."""
+
+    host: str
+    onvif_port: int = 80
+    rtsp_port: int = 554
+    snmp_port: int = 161
+    http_port: int = 80
+    credentials: Credentials | None = None
+    snmp_community: str = "public"
+    snmp_v3: Mapping[str, str] | None = None  # user, auth_key, priv_key, auth_proto, priv_proto
+    rtsp_path: str = "/"
+    options: Mapping[str, Any] = field(default_factory=dict)  # per-probe settings
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The outcome of one probe: frozen, built only by the runner."""
+
+    kind: str
+    target: str
+    ok: bool
+    duration_s: float
+    error: ErrorKind | None = None
+    message: str = ""
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "target": self.target, "ok": self.ok,
+            "duration_s": round(self.duration_s, 4),
+            "error": self.error.value if self.error else None,
+            "message": self.message, "facts": _jsonable(self.facts),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    return repr(value)
