@@ -80,6 +80,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a decoded frame (numpy array)
+        return f"<image {'x'.join(map(str, value.shape))}>"
     if isinstance(value, enum.Enum):
         return value.value
     if hasattr(value, "isoformat"):
