@@ -196,6 +196,44 @@ class _Book:
     epoch: dt.datetime
 
 
+_PROLOG_LIMIT = 64 * 1024
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prolog(head: bytes, part: str) -> None:
+    """Refuse a part with a DTD: Office XML never has one, and a DTD is how entity bombs
+    (billion laughs) and external entities get in. Expat would stop a bomb only after it had
+    already expanded tens of MB, so the DTD is refused before parsing starts."""
+    root = _ROOT_START.search(head)
+    prolog = head[: root.start()] if root else head
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        raise SheetError(f"the workbook part {part} declares a DTD, which workbooks never do")
+    if root is None and len(head) >= _PROLOG_LIMIT:
+        raise SheetError(f"the workbook part {part} has no element in its first 64 KB")
+
+
+def _xml_bytes(archive: zipfile.ZipFile, part: str) -> bytes:
+    """A whole (small) XML part, checked for a DTD."""
+    data = archive.read(part)
+    _check_prolog(data[:_PROLOG_LIMIT], part)
+    return data
+
+
+class _Checked:
+    """A part's stream whose first 64 KB were checked for a DTD before the parser sees them."""
+
+    def __init__(self, source, part: str) -> None:
+        self._source = source
+        self._head = source.read(_PROLOG_LIMIT)
+        _check_prolog(self._head, part)
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        return self._source.read(size)
+
+
 def _open_zip(data: bytes, filename: str, max_unzipped: int) -> zipfile.ZipFile:
     for magic, what in _NOT_XLSX:
         if data.startswith(magic):
@@ -218,7 +256,7 @@ def _open_zip(data: bytes, filename: str, max_unzipped: int) -> zipfile.ZipFile:
 
 def _relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     """The workbook's relations: id -> (type, part path)."""
-    root = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    root = ET.fromstring(_xml_bytes(archive, "xl/_rels/workbook.xml.rels"))
     found = {}
     for rel in root.iter(_RELATION):
         target = rel.get("Target", "")
@@ -242,7 +280,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     strings: list[str] = []
     if part:
         with archive.open(part) as source:
-            for _, element in ET.iterparse(source):
+            for _, element in ET.iterparse(_Checked(source, part)):
                 if element.tag == _SHARED:
                     strings.append(_text_of(element))
                     element.clear()
@@ -252,7 +290,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
 def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[str]:
     if not part:
         return frozenset()
-    root = ET.fromstring(archive.read(part))
+    root = ET.fromstring(_xml_bytes(archive, part))
     custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.iter(f"{_MAIN}numFmt")}
     styles = root.find(f"{_MAIN}cellXfs")
     dates = set()
@@ -265,7 +303,7 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[str]:
 
 
 def _read_book(archive: zipfile.ZipFile) -> _Book:
-    root = ET.fromstring(archive.read("xl/workbook.xml"))
+    root = ET.fromstring(_xml_bytes(archive, "xl/workbook.xml"))
     relations = _relations(archive)
     parts = {kind: path for kind, path in relations.values()}
     sheets = [
@@ -325,7 +363,7 @@ def _xlsx_rows(archive: zipfile.ZipFile, part: str, book: _Book) -> Iterator[Gri
     column_of: dict[str, int] = {}  # "AB" -> 27, cached: every row repeats the same letters
     number = 0
     with archive.open(part) as source:
-        for _, element in ET.iterparse(source):
+        for _, element in ET.iterparse(_Checked(source, part)):
             if element.tag != _ROW:
                 continue
             number = int(element.get("r") or number + 1)
@@ -391,7 +429,7 @@ def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
         if not book.sheets:
             raise SheetError(f"{filename} has no worksheet")
         name, part = _pick_sheet(book.sheets)
-        merges = _merged_ranges(archive.read(part))
+        merges = _merged_ranges(_xml_bytes(archive, part))
         return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges))
     except SheetError:
         raise

@@ -282,3 +282,47 @@ def test_rows_missing_from_the_file_count_as_blank_rows():
     sheet = read_sheet(excel_style_xlsx(EXCEL_ROWS.format(style=1), EXCEL_SHARED), "a.xlsx")
     assert sheet.header_row == 2 and sheet.rows[0].row == 4
     assert sheet.ignored == {1: "blank", 2: "header", 3: "blank"}
+
+
+def _with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """A real workbook whose worksheet part is replaced by the given XML."""
+    book = openpyxl.Workbook()
+    book.active.title = "一机一档"
+    book.active.append(["设备编码", "设备名称", "行政区域"])
+    out = io.BytesIO()
+    book.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml
+            target.writestr(item, data)
+    return result.getvalue()
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
+                             for i in range(1, 10))
+                  + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+                  + b"</sheetData></worksheet>")
+EXTERNAL_ENTITY = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                   b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>'
+                   b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("payload", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "xxe"])
+def test_hostile_xml_inside_a_workbook_is_refused_without_expanding_it(payload):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetError):
+            read_sheet(_with_sheet_xml(payload), "hostile.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
