@@ -246,6 +246,120 @@ def export(fmt: str, output: Path, q: str | None, pairs: tuple[str, ...]) -> Non
 
 
 @main.command()
+@click.argument("host")
+@click.option("--tcp", "kinds", flag_value="tcp", multiple=True, help="TCP connect to the ONVIF and RTSP ports.")
+@click.option("--onvif", "kinds", flag_value="onvif_deep", multiple=True,
+              help="ONVIF: date/time, device info, interfaces, profiles, stream and snapshot URIs, a snapshot.")
+@click.option("--onvif-light", "kinds", flag_value="onvif_light", multiple=True,
+              help="ONVIF date/time only (no login needed): the cheap check.")
+@click.option("--snmp", "kinds", flag_value="snmp", multiple=True, help="SNMP system group (and interfaces with --interfaces).")
+@click.option("--rtsp", "kinds", flag_value="rtsp", multiple=True, help="RTSP OPTIONS + DESCRIBE, SDP parsed.")
+@click.option("--frame", "kinds", flag_value="rtsp_frame", multiple=True, help="Decode one RTSP video frame.")
+@click.option("--user", default=None, help="Device user name (the password is prompted or read with --password-stdin).")
+@click.option("--password-stdin", is_flag=True, help="Read the device password from standard input.")
+@click.option("--community", default="public", show_default=True, help="SNMP v2c community.")
+@click.option("--snmp-user", default=None, help="SNMP v3 user (authPriv).")
+@click.option("--snmp-auth-key", default=None, help="SNMP v3 authentication key.")
+@click.option("--snmp-priv-key", default=None, help="SNMP v3 privacy key.")
+@click.option("--snmp-auth-proto", default="sha", show_default=True)
+@click.option("--snmp-priv-proto", default="aes", show_default=True)
+@click.option("--interfaces", is_flag=True, help="With --snmp: walk the interface table.")
+@click.option("--onvif-port", default=80, show_default=True, type=int)
+@click.option("--rtsp-port", default=554, show_default=True, type=int)
+@click.option("--rtsp-path", default="/", show_default=True)
+@click.option("--snmp-port", default=161, show_default=True, type=int)
+@click.option("--timeout", "timeout_s", default=5.0, show_default=True, type=float, help="Seconds per probe.")
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Save the ONVIF snapshot (or the decoded RTSP frame) to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: bool, community: str,
+          snmp_user: str | None, snmp_auth_key: str | None, snmp_priv_key: str | None,
+          snmp_auth_proto: str, snmp_priv_proto: str, interfaces: bool, onvif_port: int, rtsp_port: int,
+          rtsp_path: str, snmp_port: int, timeout_s: float, snapshot: Path | None, as_json: bool) -> None:
+    """Probe one device and explain the outcome (default: --tcp --onvif-light)."""
+    from assetsvc.probing.oneoff import Plan, report_lines, run as run_probes
+    from probes.types import Credentials, ProbeTarget
+
+    credentials = None
+    if user is not None:
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
+            "device password", hide_input=True, default="", show_default=False)
+        credentials = Credentials(user, password)
+    v3 = None
+    if snmp_user:
+        v3 = {"user": snmp_user, "auth_key": snmp_auth_key or "", "priv_key": snmp_priv_key or "",
+              "auth_proto": snmp_auth_proto, "priv_proto": snmp_priv_proto}
+    target = ProbeTarget(host, onvif_port=onvif_port, rtsp_port=rtsp_port, snmp_port=snmp_port,
+                         http_port=onvif_port, credentials=credentials, snmp_community=community,
+                         snmp_v3=v3, rtsp_path=rtsp_path, options={"interfaces": interfaces})
+    chosen = tuple(dict.fromkeys(kinds)) or ("tcp", "onvif_light")
+    try:
+        results = run_probes(target, Plan(chosen, timeout_s))
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    if snapshot is not None:
+        _save_snapshot(results, snapshot)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=1))
+    else:
+        click.echo("\n".join(report_lines(results)))
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+def _save_snapshot(results, path: Path) -> None:
+    import cv2
+
+    for result in results:
+        if isinstance(result.facts.get("snapshot"), bytes):
+            path.write_bytes(result.facts["snapshot"])
+            click.echo(f"saved the ONVIF snapshot to {path}", err=True)
+            return
+        frame = result.facts.get("frame")
+        if frame is not None:
+            ok, encoded = cv2.imencode(".jpg", frame)
+            if ok:
+                path.write_bytes(encoded.tobytes())
+                click.echo(f"saved the decoded RTSP frame to {path}", err=True)
+                return
+    click.echo("no snapshot or frame to save (use --onvif or --frame)", err=True)
+
+
+@main.command()
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The previous grab of the same camera (frozen-picture check).")
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The camera's reference picture (scene change / camera moved).")
+@click.option("--json", "as_json", is_flag=True)
+def iq(image: Path, previous: Path | None, reference: Path | None, as_json: bool) -> None:
+    """Run the image-quality checks on a picture and print each value, verdict and threshold."""
+    from probes import iq as checks
+
+    def load(path: Path | None):
+        if path is None:
+            return None
+        try:
+            return checks.decode_image(path.read_bytes())
+        except ValueError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+
+    result = checks.diagnose(load(image), previous=load(previous), reference=load(reference))
+    doc = {"image": str(image), "verdict": result.verdict, "faults": list(result.faults),
+           "checks": [{"name": c.name, "value": c.value, "verdict": c.verdict, "threshold": c.threshold,
+                       "detail": c.detail} for c in result.checks]}
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
+    else:
+        for check in doc["checks"]:
+            click.echo(f"{check['name']:<14} {check['verdict']:<6} value={check['value']} "
+                       f"threshold={check['threshold']}  {check['detail'] or ''}".rstrip())
+        click.echo(f"overall: {', '.join(doc['faults']) if doc['faults'] else 'ok'}")
+    if doc["faults"]:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--cameras", default=200, show_default=True, help="How many demo cameras to register.")
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)

@@ -1,0 +1,1 @@
+"""Running probes for people and jobs: one-off device checks, reports and hints."""

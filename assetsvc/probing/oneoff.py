@@ -1,0 +1,72 @@
+"""Probe one device from the shell (`assetsvc probe`) and explain the outcome to a person."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from probes.registry import probe_fn
+from probes.runner import run_probe
+from probes.types import ErrorKind, ProbeResult, ProbeTarget
+
+HINTS = {
+    ErrorKind.TIMEOUT: "no answer in time: check power, routing and firewalls; for SNMP v2c a wrong "
+                       "community also looks like this (agents stay silent)",
+    ErrorKind.REFUSED: "nothing accepted the connection: check the port and that the service is "
+                       "enabled on the device",
+    ErrorKind.AUTH: "the device rejected the user name or password",
+    ErrorKind.CLOCK: "the device clock is too far off for authenticated calls (WS-Security): fix its "
+                     "time or NTP; the password may well be right",
+    ErrorKind.PROTOCOL: "the device answered with something malformed or unexpected",
+    ErrorKind.UNSUPPORTED: "the device does not offer this operation",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which probe kinds to run, in order, with the time limit of each."""
+
+    kinds: tuple[str, ...]
+    timeout_s: float
+
+
+async def probe_device(target: ProbeTarget, plan: Plan) -> list[ProbeResult]:
+    """Run the planned probes one after another (a person reads them in this order)."""
+    results = []
+    for kind in plan.kinds:
+        results.append(await run_probe(kind, probe_fn(kind), target, plan.timeout_s))
+    return results
+
+
+def _facts_lines(facts: dict[str, Any], indent: str = "    ") -> Iterable[str]:
+    for key, value in facts.items():
+        if isinstance(value, dict):
+            yield f"{indent}{key}:"
+            yield from _facts_lines(value, indent + "  ")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            yield f"{indent}{key}:"
+            for item in value:
+                yield f"{indent}  - " + ", ".join(f"{k}={v}" for k, v in item.items())
+        else:
+            yield f"{indent}{key}: {value}"
+
+
+def report_lines(results: list[ProbeResult]) -> list[str]:
+    """The human report: one block per probe, with the error class and a hint on failure."""
+    lines = []
+    for result in results:
+        doc = result.to_json()
+        head = f"{result.kind:<12} {'OK' if result.ok else 'FAIL'} in {doc['duration_s'] * 1000:.0f} ms"
+        if not result.ok:
+            head += f"  [{result.error.value}] {result.message}"
+        lines.append(head)
+        if not result.ok:
+            lines.append(f"    hint: {HINTS[result.error]}")
+        lines.extend(_facts_lines({k: v for k, v in doc["facts"].items()}))
+    return lines
+
+
+def run(target: ProbeTarget, plan: Plan) -> list[ProbeResult]:
+    """Synchronous entry for the CLI."""
+    return asyncio.run(probe_device(target, plan))
