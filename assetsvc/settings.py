@@ -17,27 +17,16 @@ def _env(name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
+def _number(name: str, default: float, low: float, high: float, cast: type = int):
+    """A bounded number from ASSETSVC_<name>; `cast` is int or float."""
     raw = _env(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = cast(raw)
     except ValueError:
-        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
-    return value
-
-
-def _float(name: str, default: float, low: float, high: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not a number") from None
+        what = "a whole number" if cast is int else "a number"
+        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not {what}") from None
     if not low <= value <= high:
         raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
     return value
@@ -109,13 +98,13 @@ def load_settings() -> Settings:
         secret_key=_env("SECRET_KEY"),
         secret_key_file=Path(_env("SECRET_KEY_FILE") or data_dir / "secret.key"),
         host=_env("HOST") or "127.0.0.1",
-        port=_int("PORT", 8750, 1, 65535),
-        session_hours=_int("SESSION_HOURS", 12, 1, 24 * 30),
-        login_max_failures=_int("LOGIN_MAX_FAILURES", 5, 1, 1000),
-        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
-        import_max_mb=_int("IMPORT_MAX_MB", 50, 1, 2048),
-        region_max_km=_float("REGION_MAX_KM", 50.0, 1.0, 5000.0),
-        db_busy_timeout_s=_float("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0),
+        port=_number("PORT", 8750, 1, 65535),
+        session_hours=_number("SESSION_HOURS", 12, 1, 24 * 30),
+        login_max_failures=_number("LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_window_seconds=_number("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        import_max_mb=_number("IMPORT_MAX_MB", 50, 1, 2048),
+        region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
+        db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
         log_level=level,
     )
 
