@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from probes.onvif import probe_onvif_deep, probe_onvif_light
 from probes.runner import ProbeFn
 from probes.tcp import probe_tcp
+from probes.wsdiscovery import probe_wsdiscovery
 
 PROBES: dict[str, ProbeFn] = {
     "tcp": probe_tcp,
+    "onvif_light": probe_onvif_light,
+    "onvif_deep": probe_onvif_deep,
+    "wsdiscovery": probe_wsdiscovery,
 }
 
 
