@@ -291,7 +291,12 @@ def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: b
               "auth_proto": snmp_auth_proto, "priv_proto": snmp_priv_proto}
     target = ProbeTarget(host, onvif_port=onvif_port, rtsp_port=rtsp_port, snmp_port=snmp_port,
                          http_port=onvif_port, credentials=credentials, snmp_community=community,
-                         snmp_v3=v3, rtsp_path=rtsp_path, options={"interfaces": interfaces})
+                         snmp_v3=v3, rtsp_path=rtsp_path,
+                         # The probes' own limits sit inside the runner's, so they end first and
+                         # report what they saw rather than being cut off.
+                         options={"interfaces": interfaces, "frame_timeout_s": timeout_s * 0.9,
+                                  "soap_timeout_s": timeout_s * 0.9,
+                                  "rtsp_reply_timeout_s": timeout_s * 0.8})
     chosen = tuple(dict.fromkeys(kinds)) or ("tcp", "onvif_light")
     try:
         results = run_probes(target, Plan(chosen, timeout_s))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from probes.frame import probe_rtsp_frame
 from probes.onvif import probe_onvif_deep, probe_onvif_light
+from probes.rtsp import probe_rtsp
 from probes.runner import ProbeFn
 from probes.tcp import probe_tcp
 from probes.wsdiscovery import probe_wsdiscovery
@@ -12,6 +14,8 @@ PROBES: dict[str, ProbeFn] = {
     "onvif_light": probe_onvif_light,
     "onvif_deep": probe_onvif_deep,
     "wsdiscovery": probe_wsdiscovery,
+    "rtsp": probe_rtsp,
+    "rtsp_frame": probe_rtsp_frame,
 }
 
 

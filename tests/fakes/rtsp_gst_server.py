@@ -1,0 +1,244 @@
+"""A real RTSP camera on loopback: GStreamer's RTSP server in a child process, with a wrapper to run it.
+
+The child runs under the system python (/usr/bin/python3, which has PyGObject and
+gir1.2-gst-rtsp-server-1.0; the venv has neither), so this file is both the child's script
+(``/usr/bin/python3 rtsp_gst_server.py --mount /live=moving ...``) and, imported from the venv,
+the ``GstRtspCamera`` wrapper that starts it, waits until it accepts and stops it.
+
+Mount kinds (the picture a camera sends):
+  moving  SMPTE bars scrolling sideways (a healthy camera)
+  black   all black (lens cap, dead sensor, night without IR)
+  blue    all blue (the "no signal" screen of an encoder whose analogue camera is gone)
+  frozen  still 75 % colour bars, frames keep coming but never change (a hung encoder)
+  mjpeg   moving bars as Motion JPEG (older encoders and some PTZ sub-streams)
+  audio   audio only (PCMU), no video offered
+A mount spec ``/path=kind:auth`` needs the login given with --user (Basic or Digest, chosen
+with --auth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+KINDS = ("moving", "black", "blue", "frozen", "mjpeg", "audio")
+DEFAULT_MOUNTS = ("/live=moving", "/black=black", "/blue=blue", "/frozen=frozen", "/mjpeg=mjpeg",
+                  "/audio=audio", "/private=moving:auth")
+
+
+# --- the child: runs under the system python ---------------------------------------------------
+
+
+def _launch_line(kind: str, width: int, height: int, fps: int, gop: int) -> str:
+    if kind == "audio":
+        return ("( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
+                "! rtppcmupay name=pay0 pt=0 )")
+    if kind == "mjpeg":
+        return (f"( videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! video/x-raw,format=I420,width={width},"
+                f"height={height},framerate={fps}/1 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26 )")
+    pattern = {"moving": "smpte horizontal-speed=4", "black": "black", "blue": "blue", "frozen": "smpte75"}[kind]
+    # zerolatency: no B-frames and no lookahead, so the first packets decode at once (as a camera's).
+    return (f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={width},height={height},"
+            f"framerate={fps}/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} "
+            f"bitrate=1024 threads=1 ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+
+
+def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the child process
+    import gi
+
+    gi.require_version("Gst", "1.0")
+    gi.require_version("GstRtsp", "1.0")
+    gi.require_version("GstRtspServer", "1.0")
+    gi.require_version("GstVideo", "1.0")
+    from gi.repository import GLib, Gst, GstRtsp, GstRtspServer, GstVideo
+
+    Gst.init(None)
+    width, height = (int(v) for v in args.size.split("x"))
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    mounts = server.get_mount_points()
+    if args.user:
+        user, password = args.user.split(":", 1)
+        auth = GstRtspServer.RTSPAuth()
+        # The C API takes a bit mask, but PyGObject only lets one enum value through: one method a server.
+        auth.set_supported_methods({"basic": GstRtsp.RTSPAuthMethod.BASIC,
+                                    "digest": GstRtsp.RTSPAuthMethod.DIGEST}[args.auth])
+        user_token = _token(GstRtspServer, Gst, "user")
+        # Register the login for the chosen method only: GstRTSPAuth checks a Basic header whatever
+        # the supported methods say, so a Digest-only server must not know the Basic form.
+        if args.auth == "basic":
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), user_token)
+        else:
+            auth.add_digest(user, password, user_token)
+        # Without a default token every mount would ask for a login; anonymous may see public mounts.
+        auth.set_default_token(_token(GstRtspServer, Gst, "anonymous"))
+        server.set_auth(auth)
+    for spec in args.mount:
+        path, _, kind = spec.partition("=")
+        kind, _, flag = kind.partition(":")
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(_launch_line(kind, width, height, args.fps, args.gop))
+        # Shared like a real camera: one encoder, every client joins the same stream.
+        factory.set_shared(True)
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        if args.user:
+            permissions = GstRtspServer.RTSPPermissions()
+            # GstRTSPAuth answers 404 (not 401) to a role without "access", so anonymous keeps access
+            # to a protected mount and is refused "construct", which is answered with a 401 challenge.
+            anonymous_may_play = "false" if flag == "auth" else "true"
+            for role, may_play in (("user", "true"), ("anonymous", anonymous_may_play)):
+                permissions.add_role_from_structure(Gst.Structure.new_from_string(
+                    f"{role}, media.factory.access=(boolean)true, media.factory.construct=(boolean){may_play}"))
+            factory.set_permissions(permissions)
+        mounts.add_factory(path, factory)
+    server.connect("client-connected", _on_client, GstVideo, Gst)
+    server.attach(None)
+    print(f"READY {server.get_bound_port()}", flush=True)
+    loop = GLib.MainLoop()
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
+    # The parent may die without stopping us: stdin closing is the last word.
+    GLib.io_add_watch(GLib.IOChannel.unix_new(0), GLib.PRIORITY_DEFAULT, GLib.IOCondition.HUP, lambda *a: loop.quit())
+    loop.run()
+    return 0
+
+
+def _token(GstRtspServer, Gst, role: str):  # pragma: no cover - child process
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", role)
+    return token
+
+
+def _on_client(server, client, GstVideo, Gst) -> None:  # pragma: no cover - child process
+    # A shared stream is mid-GOP when a second viewer joins; real cameras answer a new PLAY with
+    # an IDR frame, so do the same: ask the encoder for a key unit on every PLAY.
+    client.connect("play-request", lambda _client, ctx: _force_key_unit(ctx.media, GstVideo, Gst))
+
+
+def _force_key_unit(media, GstVideo, Gst) -> None:  # pragma: no cover - child process
+    pay = media.get_element().get_by_name("pay0")
+    if pay is not None:
+        event = GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0)
+        pay.get_static_pad("src").send_event(event)
+
+
+# --- the wrapper: runs in the venv ------------------------------------------------------------
+
+
+@dataclass
+class GstRtspCamera:
+    """Start, address and stop one GStreamer RTSP server process on 127.0.0.1."""
+
+    mounts: Sequence[str] = DEFAULT_MOUNTS
+    size: str = "640x360"
+    fps: int = 25
+    gop: int = 50
+    user: str = "admin"
+    password: str = "Hik12345"
+    auth: str = "digest"  # basic | digest
+    port: int = 0
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, timeout_s: float = 10.0) -> "GstRtspCamera":
+        if not available():
+            raise RuntimeError(f"{SYSTEM_PYTHON} cannot import GstRtspServer (gir1.2-gst-rtsp-server-1.0)")
+        cmd = [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--port", str(self.port), "--size", self.size,
+               "--fps", str(self.fps), "--gop", str(self.gop), "--user", f"{self.user}:{self.password}",
+               "--auth", self.auth]
+        for mount in self.mounts:
+            cmd += ["--mount", mount]
+        # Only the child's own environment: a venv's PYTHONPATH/PYTHONHOME would break the system python.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+        self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
+        line = self.process.stdout.readline() if ready else ""
+        if not line.startswith("READY "):
+            self.stop()
+            raise RuntimeError(f"GStreamer RTSP server did not start: {line.strip() or 'no answer'}")
+        self.port = int(line.split()[1])
+        _wait_accepting(self.port, timeout_s)
+        return self
+
+    def url(self, mount: str = "/live", with_login: bool = False) -> str:
+        login = f"{self.user}:{self.password}@" if with_login else ""
+        return f"rtsp://{login}127.0.0.1:{self.port}{mount}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe:
+                pipe.close()
+        self.process = None
+
+    def __enter__(self) -> "GstRtspCamera":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def available() -> bool:
+    """Whether the system python has GStreamer's RTSP server bindings."""
+    if not os.path.exists(SYSTEM_PYTHON):
+        return False
+    probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+    return subprocess.run([SYSTEM_PYTHON, "-c", probe], env=env, capture_output=True).returncode == 0
+
+
+def _wait_accepting(port: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - child process
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--size", default="640x360")
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--gop", type=int, default=50, help="frames between key frames")
+    parser.add_argument("--user", default="", help="user:password for mounts marked :auth")
+    parser.add_argument("--auth", default="digest", choices=("basic", "digest"))
+    parser.add_argument("--mount", action="append", default=[], help="/path=kind[:auth]")
+    args = parser.parse_args(argv)
+    args.mount = args.mount or list(DEFAULT_MOUNTS)
+    for spec in args.mount:
+        kind = spec.partition("=")[2].partition(":")[0]
+        if kind not in KINDS:
+            parser.error(f"mount {spec!r}: kind must be one of {', '.join(KINDS)}")
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
