@@ -1,0 +1,92 @@
+"""Image-quality diagnosis (视频图像质量诊断) of camera snapshots: the public entry points.
+
+    image = decode_image(jpeg_bytes)                 # bounded, refuses non-images
+    result = diagnose(image, previous=last_grab, reference=baseline)
+    result.verdict   # "ok" or the most specific fault, e.g. "no_signal"
+    result.faults    # every independent fault, most specific first
+    result.checks    # each measurement with its value, threshold and verdict
+
+The checks live in probes.iq_checks (one picture) and probes.iq_compare (two pictures); the
+per-camera Baseline in probes.iq_baseline. Methods, thresholds and the accuracy on the labelled
+sample are in docs/probes-iq.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
+from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
+                              check_occlusion, check_overexposed, views)
+from probes.iq_compare import check_frozen, check_scene_change
+from probes.iq_decode import decode_image, image_size
+from probes.iq_detail import check_blur, check_noise, check_stripes
+from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
+
+__all__ = [
+    "Baseline", "Check", "DEFAULT", "Diagnosis", "EXPLAINS", "IMAGE_CHECKS", "PRECEDENCE", "Thresholds",
+    "adapt_thresholds", "check_blur", "check_color_cast", "check_dark", "check_frozen",
+    "check_low_contrast", "check_no_signal", "check_noise", "check_occlusion", "check_overexposed",
+    "check_scene_change", "check_stripes", "decode_image", "diagnose", "image_size",
+    "most_specific", "record_baseline",
+]
+
+IMAGE_CHECKS = (check_no_signal, check_dark, check_overexposed, check_low_contrast, check_color_cast,
+                check_blur, check_noise, check_stripes, check_occlusion)
+
+# Most specific first: the order in which a fault is reported as the verdict.
+PRECEDENCE = ("no_signal", "frozen", "dark", "overexposed", "low_contrast", "blur", "occlusion",
+              "stripes", "noise", "color_cast", "scene_change")
+
+# A fault that fully accounts for the symptoms of others: those are not reported beside it.
+# - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
+# - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
+#   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
+# - blur: defocus removes texture everywhere, so the whole frame reads as featureless;
+# - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
+#   view is hidden rather than moved;
+# - stripes: the stripes are the high-frequency energy the noise check sees.
+EXPLAINS: dict[str, frozenset[str]] = {
+    "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
+    "dark": frozenset({"low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
+    "overexposed": frozenset({"low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
+    "low_contrast": frozenset({"blur", "occlusion", "scene_change"}),
+    "blur": frozenset({"occlusion"}),
+    "occlusion": frozenset({"low_contrast", "color_cast", "scene_change"}),
+    "stripes": frozenset({"noise"}),
+}
+
+
+def most_specific(faulted: list[str] | set[str]) -> list[str]:
+    """The faults worth reporting, most specific first ("the most specific label wins").
+
+    Walk PRECEDENCE; keep a fault unless one already kept EXPLAINS it. So a black frame is
+    no_signal (not also dark and low contrast), and a defocused frame is blur (not also
+    occlusion), while independent faults (a frozen and colour-cast picture) are both kept.
+    """
+    kept: list[str] = []
+    for name in PRECEDENCE:
+        if name in faulted and not any(name in EXPLAINS.get(k, ()) for k in kept):
+            kept.append(name)
+    return kept + sorted(set(faulted) - set(PRECEDENCE))
+
+
+def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,
+             reference: Baseline | np.ndarray | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
+    """Run every check on a BGR picture (as decode_image returns it).
+
+    `previous` (an earlier grab of the same camera) adds the frozen check; `reference` (the
+    camera's Baseline, or a reference picture measured on the spot) adds the scene-change check
+    and relaxes thresholds to what is normal for this camera (adapt_thresholds).
+    A malformed array is a ValueError.
+    """
+    baseline = record_baseline(reference, thresholds) if isinstance(reference, (np.ndarray, Views)) else reference
+    t = adapt_thresholds(thresholds, baseline) if baseline is not None else thresholds
+    v = views(image, t)
+    checks: list[Check] = [fn(v, t) for fn in IMAGE_CHECKS]
+    if previous is not None:
+        checks.append(check_frozen(v, previous, t))
+    if baseline is not None:
+        checks.append(check_scene_change(v, baseline.reference_grey, t))
+    faults = most_specific({c.name for c in checks if c.verdict == "fault"})
+    return Diagnosis(checks, faults, faults[0] if faults else "ok")

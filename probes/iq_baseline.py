@@ -1,0 +1,106 @@
+"""A camera's image-quality baseline (基准图): its reference picture and normal measurements."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import cv2
+import numpy as np
+
+from probes.iq_checks import (SMALL_WIDTH, Views, check_color_cast, check_dark, check_low_contrast,
+                              check_occlusion, views)
+from probes.iq_detail import check_blur, check_noise
+from probes.iq_decode import decode_image
+from probes.iq_types import DEFAULT, Thresholds
+
+VERSION = 1
+_STATS = {"mean_luma": check_dark, "contrast_spread": check_low_contrast, "color_cast_ab": check_color_cast,
+          "blur_permille": check_blur, "noise_sigma": check_noise, "occlusion_share": check_occlusion}
+MAX_JSON_BYTES = 2 * 2**20
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The reference picture (320-wide luma) of one camera and what its checks measured on it."""
+
+    reference_grey: np.ndarray
+    width: int
+    height: int
+    stats: Mapping[str, float | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        ok, png = cv2.imencode(".png", self.reference_grey)
+        if not ok:  # pragma: no cover - encoding a small uint8 array does not fail
+            raise ValueError("could not encode the reference picture")
+        return {"version": VERSION, "width": self.width, "height": self.height, "stats": dict(self.stats),
+                "reference_png": base64.b64encode(png.tobytes()).decode("ascii")}
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Baseline:
+        """Rebuild from to_json(); anything malformed is a ValueError (it may come from storage)."""
+        if not isinstance(doc, Mapping) or doc.get("version") != VERSION:
+            raise ValueError(f"not an image-quality baseline of version {VERSION}")
+        try:
+            png = base64.b64decode(doc["reference_png"], validate=True)
+            width, height = int(doc["width"]), int(doc["height"])
+            stats = {str(k): None if v is None else float(v) for k, v in dict(doc["stats"]).items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed image-quality baseline ({exc})") from None
+        if any(v is not None and not math.isfinite(v) for v in stats.values()) or min(width, height) < 1:
+            raise ValueError("malformed image-quality baseline (size or statistics out of range)")
+        grey = decode_image(png, max_side=4 * SMALL_WIDTH)
+        return cls(cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY), width, height, stats)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Baseline:
+        if len(data) > MAX_JSON_BYTES:
+            raise ValueError("image-quality baseline is too large")
+        try:
+            doc = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"image-quality baseline is not JSON ({exc})") from None
+        return cls.from_json(doc)
+
+
+def record_baseline(image: np.ndarray | Views, thresholds: Thresholds = DEFAULT) -> Baseline:
+    """Measure a picture the operator confirmed as this camera's normal view."""
+    v = views(image, thresholds)
+    stats = {key: fn(v, thresholds).value for key, fn in _STATS.items()}
+    return Baseline(v.small_grey.copy(), v.width, v.height, stats)
+
+
+def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
+    """Thresholds for one camera: never stricter than `t`, but tolerant of what is normal for it.
+
+    - dark / low contrast: half the camera's normal mean luma / luma spread, when that is lower
+      than the default (a camera that normally looks at a dim tunnel is not "too dark");
+    - colour cast: 15 Lab units beyond its normal cast (a lawn, a sodium-lit street);
+    - blur / noise: 1.5 times its normal edge blur / noise (a soft lens, a night camera);
+    - occlusion: 15 points above its normal largest featureless region (a big sky or wall).
+    Exposure, stripes, no-signal and frozen keep their absolute thresholds.
+    """
+    s = baseline.stats
+
+    def scaled(key: str, factor: float) -> float | None:
+        value = s.get(key)
+        return None if value is None else factor * value
+
+    changes: dict[str, float] = {}
+    for name, value, pick in (
+        ("dark_luma", scaled("mean_luma", 0.5), min),
+        ("low_contrast_spread", scaled("contrast_spread", 0.5), min),
+        ("color_cast_ab", None if s.get("color_cast_ab") is None else s["color_cast_ab"] + 15, max),
+        ("blur_edge_permille", scaled("blur_permille", 1.5), max),
+        ("noise_sigma", scaled("noise_sigma", 1.5), max),
+        ("occlusion_area", None if s.get("occlusion_share") is None else min(0.9, s["occlusion_share"] + 0.15), max),
+    ):
+        if value is not None:
+            changes[name] = pick(getattr(t, name), value)
+    return t.replace(**changes)

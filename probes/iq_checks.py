@@ -1,0 +1,181 @@
+"""Single-picture image-quality checks on the small copy: signal loss, exposure, contrast, colour
+cast and occlusion; each is a pure function from a picture and thresholds to a Check."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from probes.iq_types import DEFAULT, Check, Thresholds, check
+
+SMALL_WIDTH = 320  # the global statistics do not need more pixels than this
+MAX_ASPECT = 8  # wider than the widest panoramic camera (32:9); keeps every copy at least 40 px high
+
+
+@dataclass(frozen=True)
+class Views:
+    """The copies of one picture the checks work on, made once per diagnosis."""
+
+    work: np.ndarray  # BGR, at most Thresholds.work_width wide
+    grey: np.ndarray  # luma of `work`
+    small: np.ndarray  # BGR, SMALL_WIDTH wide (area average)
+    small_grey: np.ndarray
+    width: int  # of the picture as grabbed
+    height: int
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Accept BGR, BGRA or grey uint8 arrays; anything else is a ValueError."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError("a picture must be a uint8 numpy array (use decode_image on bytes)")
+    channels = 1 if image.ndim == 2 else image.shape[2] if image.ndim == 3 else 0
+    if channels not in (1, 3, 4) or min(image.shape[:2]) < 16:
+        raise ValueError(f"a picture must be H x W (x 3 or 4) and at least 16x16, not {image.shape}")
+    if max(image.shape[:2]) > MAX_ASPECT * min(image.shape[:2]):
+        raise ValueError(f"a {image.shape[1]}x{image.shape[0]} picture is stretched beyond {MAX_ASPECT}:1")
+    if channels == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if channels == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
+    """Area-average downscale to `width` (never upscales): averaging keeps means and shares honest."""
+    h, w = image.shape[:2]
+    if w <= width:
+        return image
+    return cv2.resize(image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
+def views(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Views:
+    """The working and small copies of a picture (a Views is passed through unchanged)."""
+    if isinstance(image, Views):
+        return image
+    bgr = as_bgr(image)
+    work = resize_to_width(bgr, t.work_width)
+    small = resize_to_width(work, SMALL_WIDTH)
+    return Views(work, cv2.cvtColor(work, cv2.COLOR_BGR2GRAY), small,
+                 cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), bgr.shape[1], bgr.shape[0])
+
+
+def _percentiles(image: np.ndarray, *pcts: float, channel: int = 0) -> list[float]:
+    """Percentiles of one uint8 channel from its histogram (no sorting)."""
+    cdf = np.cumsum(cv2.calcHist([image], [channel], None, [256], [0, 256]).ravel())
+    return [float(np.searchsorted(cdf, p / 100 * cdf[-1])) for p in pcts]
+
+
+def check_no_signal(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Signal loss (无视频信号): an encoder's substitute picture instead of video.
+
+    The dominant colour is the per-channel median; a pixel is flat when every channel is within
+    `no_signal_tolerance` of it. The screen is reported when the frame outside a central box
+    (middle 50 % x 40 %, where encoders write their "无视频信号" text) is flat on at least
+    `no_signal_uniform` of its area and the colour is black (brightest channel at most
+    `no_signal_black_max`) or the encoders' blue. Value: the flat share outside the centre.
+    """
+    small = views(image, t).small
+    colour = [_percentiles(small, 50, channel=c)[0] for c in range(3)]
+    diff = cv2.absdiff(small, np.full_like(small, np.array(colour, np.uint8)))
+    flat = diff.max(axis=2) <= t.no_signal_tolerance
+    h, w = flat.shape
+    border = np.ones_like(flat)
+    border[int(h * 0.3):int(h * 0.7), int(w * 0.25):int(w * 0.75)] = False
+    share = float(flat[border].mean())
+    b, g, r = (float(c) for c in colour)
+    black = max(b, g, r) <= t.no_signal_black_max
+    blue = b >= t.no_signal_blue_min and b - max(g, r) >= t.no_signal_blue_margin
+    kind = "black" if black else "blue" if blue else "neither black nor blue"
+    detail = f"{share:.1%} of the border is flat {kind} (B,G,R {b:.0f},{g:.0f},{r:.0f})"
+    return check("no_signal", share, share >= t.no_signal_uniform and (black or blue),
+                 t.no_signal_uniform, detail)
+
+
+def check_dark(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Too dark (画面过暗): mean luma below `dark_luma`."""
+    mean = float(views(image, t).small_grey.mean())
+    return check("dark", mean, mean < t.dark_luma, t.dark_luma, f"mean luma {mean:.1f}")
+
+
+def check_overexposed(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Overexposed (画面过亮): mean luma above `overexposed_luma`, or more than
+    `overexposed_clipped_share` of the frame blown out (luma >= 250). Value: the mean luma."""
+    grey = views(image, t).small_grey
+    mean, clipped = float(grey.mean()), float((grey >= 250).mean())
+    fault = mean > t.overexposed_luma or clipped > t.overexposed_clipped_share
+    return check("overexposed", mean, fault, t.overexposed_luma,
+                 f"mean luma {mean:.1f}, {clipped:.0%} clipped (limit {t.overexposed_clipped_share:.0%})")
+
+
+def check_low_contrast(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Low contrast (对比度低: fog, a dirty dome, a flat wall): the luma spread between the 5th and
+    95th percentiles below `low_contrast_spread` grey levels."""
+    p5, p95 = _percentiles(views(image, t).small_grey, 5, 95)
+    spread = p95 - p5
+    return check("low_contrast", spread, spread < t.low_contrast_spread, t.low_contrast_spread,
+                 f"luma p5 {p5:.0f} .. p95 {p95:.0f}")
+
+
+_HUES = ("red", "yellow", "green", "cyan", "blue", "magenta")
+
+
+def check_color_cast(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Colour cast (偏色): the mean (a*, b*) of the frame in CIE-Lab, as a distance from neutral.
+
+    A correct white balance averages close to grey over a whole scene; a failed IR-cut filter or a
+    wrong white balance moves the whole frame towards one hue. The detail names that hue.
+    """
+    small = views(image, t).small
+    lab = cv2.cvtColor(small.astype(np.float32) * (1 / 255), cv2.COLOR_BGR2Lab)
+    a, b = float(lab[..., 1].mean()), float(lab[..., 2].mean())
+    dist = math.hypot(a, b)
+    # Lab hue angles: red ~40 deg, yellow ~90, green ~135, cyan ~200, blue ~290, magenta ~330.
+    angle = math.degrees(math.atan2(b, a)) % 360
+    hue = _HUES[min(range(6), key=lambda i: abs((angle - (40, 90, 135, 200, 290, 330)[i] + 180) % 360 - 180))]
+    return check("color_cast", dist, dist > t.color_cast_ab, t.color_cast_ab,
+                 f"mean a* {a:+.1f}, b* {b:+.1f} ({hue})")
+
+
+def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
+    """Luma standard deviation per block x block tile of the small copy."""
+    h, w = small_grey.shape
+    bh, bw = h // block, w // block
+    g = small_grey[:bh * block, :bw * block].astype(np.float32)
+    mean = cv2.resize(g, (bw, bh), interpolation=cv2.INTER_AREA)
+    mean_sq = cv2.resize(g * g, (bw, bh), interpolation=cv2.INTER_AREA)
+    return np.sqrt(np.maximum(mean_sq - mean * mean, 0))
+
+
+def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float]:
+    """(largest featureless connected share, textured share of the rest) of a 320-wide grey copy."""
+    std = texture_blocks(small_grey)
+    if std.size == 0:
+        return 0.0, 0.0
+    # Texture shrinks with the light (Weber): in a dim picture the threshold shrinks with it.
+    threshold = t.occlusion_texture * min(1.0, float(small_grey.mean()) / 100)
+    flat = (std < threshold).astype(np.uint8)
+    # Closing bridges thin features crossing an occluder (a leaf's vein, the edge of a board).
+    flat = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    if n <= 1:
+        return 0.0, float((std >= threshold).mean())
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    share = float(stats[biggest, cv2.CC_STAT_AREA]) / flat.size
+    visible = float(((labels != biggest) & (std >= threshold)).mean())
+    return share, visible
+
+
+def check_occlusion(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Occlusion / cover (遮挡): one connected featureless region (8x8-block luma std below
+    `occlusion_texture` at 320 px wide, scaled down in proportion for frames with a mean luma
+    under 100) larger than `occlusion_area` of the frame while the rest of the frame still shows
+    texture. An object at the lens (a cover, a board, a leaf) is out of
+    focus and evenly lit, so it is flat; a whole featureless frame is low contrast or no signal
+    instead. Value: the region's share of the frame."""
+    share, visible = occluded_share(views(image, t).small_grey, t)
+    fault = share > t.occlusion_area and visible >= t.occlusion_visible_min
+    return check("occlusion", share, fault, t.occlusion_area,
+                 f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest")

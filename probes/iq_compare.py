@@ -1,0 +1,77 @@
+"""Two-picture image-quality checks: frozen picture (previous grab) and scene change (reference)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, resize_to_width
+from probes.iq_types import DEFAULT, Check, Thresholds, check
+
+FROZEN_WIDTH = 160
+_BLOCK = 8
+
+
+def _grey(image: np.ndarray | Views) -> np.ndarray:
+    """The 320-wide grey copy, without the full-resolution views a second picture does not need."""
+    if isinstance(image, Views):
+        return image.small_grey
+    return cv2.cvtColor(resize_to_width(as_bgr(image), SMALL_WIDTH), cv2.COLOR_BGR2GRAY)
+
+
+def _same_size(grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if grey.shape == shape:
+        return grey
+    return cv2.resize(grey, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def largest_block_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(largest, mean) 8x8-block mean absolute luma difference of two grey pictures at 160 px wide."""
+    a = resize_to_width(a, FROZEN_WIDTH)
+    b = _same_size(resize_to_width(b, FROZEN_WIDTH), a.shape)
+    diff = cv2.absdiff(a, b)
+    h, w = diff.shape
+    bh, bw = max(1, h // _BLOCK), max(1, w // _BLOCK)
+    blocks = cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh),
+                        interpolation=cv2.INTER_AREA)
+    return float(blocks.max()), float(diff.mean())
+
+
+def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+    """Frozen picture (画面冻结): two grabs taken apart in time show the same frame.
+
+    A live camera always changes somewhere: sensor noise, light, something moving. Re-encoding
+    the same frame also changes pixels, but only by quantisation error, which is high-frequency:
+    at 160 px wide (area average) it shrinks below ~1.5 grey levels in every 8x8 block even at
+    JPEG q40, while a single moving object or a 1 px jitter moves some block by far more. So the
+    value is the largest 8x8-block mean difference at 160 px wide, frozen below
+    `frozen_max_change`; a small moving object anywhere keeps the picture live.
+    Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test.
+    """
+    largest, mean = largest_block_change(_grey(image), _grey(previous))
+    return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
+                 f"largest block change {largest:.2f}, mean {mean:.2f} grey levels")
+
+
+def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
+                       t: Thresholds = DEFAULT) -> Check:
+    """Scene change / camera moved (场景变化/移位) against the camera's reference picture.
+
+    Phase correlation of the 320-wide grey copies (cv2.phaseCorrelate, Hann window) gives the
+    translation between them and a peak height near 1 for the same view. Whitening the spectrum
+    makes it insensitive to brightness and contrast, so day-to-day light, noise and small
+    objects keep the peak above ~0.8; a different view, a zoom or a rotation of the camera drops
+    it (another scene ~0.0, 10 % zoom ~0.2-0.35). A fault when the peak is below
+    `scene_min_response` or the view shifted by more than `scene_max_shift` of the frame.
+    Value: the peak height.
+    """
+    grey = _same_size(_grey(image), reference_grey.shape).astype(np.float32)
+    ref = reference_grey.astype(np.float32)
+    h, w = ref.shape
+    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(ref, grey, window)
+    shift = max(abs(dx) / w, abs(dy) / h)
+    fault = response < t.scene_min_response or shift > t.scene_max_shift
+    return check("scene_change", response, fault, t.scene_min_response,
+                 f"view shifted by ({dx / w:+.1%}, {dy / h:+.1%}) of the frame (limit {t.scene_max_shift:.0%})")
+

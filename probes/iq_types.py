@@ -1,0 +1,134 @@
+"""Image-quality (图像质量诊断) result types and the thresholds every check reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+Verdict = Literal["ok", "fault"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One measured property of a picture and whether it crosses its threshold.
+
+    `name` is the fault category it reports (as in the labelled set's labels.csv, plus
+    `low_contrast` and `scene_change`); `value` is None when the picture gives nothing to
+    measure (e.g. no edges for the focus check), which always counts as ok.
+    """
+
+    name: str
+    value: float | None
+    verdict: Verdict
+    threshold: float | None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "verdict": self.verdict,
+                "threshold": self.threshold, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every threshold of the image-quality checks; grey levels are 0-255 luma (BT.601).
+
+    Defaults were chosen from physical meaning first and checked against the labelled set
+    (docs/probes-iq.md gives the measured margins). A per-camera Baseline can relax some of them
+    (see probes.iq_baseline.adapt_thresholds).
+    """
+
+    work_width: int = 1280
+    """Frames wider than this are downscaled (area average) before the full-resolution checks."""
+    dark_luma: float = 30.0
+    """Mean luma below this is too dark (about 2 stops under a mid-grey scene of ~118)."""
+    overexposed_luma: float = 220.0
+    """Mean luma above this is overexposed ..."""
+    overexposed_clipped_share: float = 0.40
+    """... and so is a frame with more than this share of pixels at luma >= 250 (blown out)."""
+    low_contrast_spread: float = 40.0
+    """Luma spread between the 5th and 95th percentiles below this is a washed-out picture."""
+    color_cast_ab: float = 30.0
+    """Distance of the mean (a*, b*) from neutral grey in CIE-Lab units above this is a cast."""
+    blur_edge_permille: float = 2.0
+    """Edge blur sigma above this many thousandths of the frame width is out of focus."""
+    blur_min_edges: int = 200
+    """Fewer strong-edge points than this and the focus cannot be judged (value None)."""
+    noise_sigma: float = 8.0
+    """Noise standard deviation (grey levels) in the flattest quarter of the frame above this."""
+    stripes_amplitude: float = 10.0
+    """Amplitude (grey levels) of a periodic row/column pattern above this is stripe interference ..."""
+    stripes_prominence: float = 20.0
+    """... when its power also stands this many times above the neighbouring frequencies."""
+    stripes_period_px: tuple[float, float] = (2.5, 48.0)
+    """Stripe periods looked for, in pixels of the working frame."""
+    occlusion_area: float = 0.35
+    """A connected featureless region larger than this share of the frame is an occlusion ..."""
+    occlusion_texture: float = 2.0
+    """... where featureless means a local luma standard deviation below this (8x8 blocks at 320 px)."""
+    occlusion_visible_min: float = 0.10
+    """... and the rest of the frame still shows texture on at least this share of it."""
+    no_signal_uniform: float = 0.97
+    """Share of the frame outside the centre that must be one flat colour for a no-signal screen."""
+    no_signal_tolerance: float = 12.0
+    """Largest per-channel difference (grey levels) from the dominant colour still counted as flat."""
+    no_signal_black_max: float = 40.0
+    """A flat frame whose brightest channel is at most this is a black no-signal screen."""
+    no_signal_blue_min: float = 96.0
+    """A flat frame with blue at least this and this much above red and green ..."""
+    no_signal_blue_margin: float = 64.0
+    """... is a blue no-signal screen (the encoder's 无视频信号 page)."""
+    frozen_max_change: float = 2.5
+    """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen."""
+    scene_min_response: float = 0.4
+    """Phase-correlation peak against the reference below this is a different view (scene change) ..."""
+    scene_max_shift: float = 0.05
+    """... and so is a shift of the view larger than this share of the frame (camera moved)."""
+
+    def replace(self, **changes: Any) -> Thresholds:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Thresholds:
+        """Build from settings; an unknown name or a non-finite/negative number is a ValueError."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        changes: dict[str, Any] = {}
+        for name, raw in values.items():
+            if name not in known:
+                raise ValueError(f"unknown image-quality threshold {name!r}")
+            default = getattr(cls(), name)
+            value = tuple(float(v) for v in raw) if isinstance(default, tuple) else type(default)(raw)
+            if any(not math.isfinite(v) or v < 0 for v in (value if isinstance(value, tuple) else (value,))):
+                raise ValueError(f"image-quality threshold {name}={raw!r} must be a finite number >= 0")
+            changes[name] = value
+        return cls(**changes)
+
+
+DEFAULT = Thresholds()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """All checks of one picture, the faults left after the most-specific rule, and the verdict.
+
+    `verdict` is "ok" or the most specific fault (the label the labelled set would give);
+    `faults` lists every independent fault, most specific first.
+    """
+
+    checks: list[Check] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    verdict: str = "ok"
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "faults": list(self.faults),
+                "checks": [c.to_json() for c in self.checks]}
+
+
+def check(name: str, value: float | None, fault: bool, threshold: float | None, detail: str = "") -> Check:
+    """A Check with the value rounded for people; `fault` is ignored when value is None."""
+    shown = None if value is None else round(float(value), 4)
+    return Check(name, shown, "fault" if fault and value is not None else "ok", threshold, detail)
