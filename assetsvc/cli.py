@@ -296,7 +296,9 @@ def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: b
                          # report what they saw rather than being cut off.
                          options={"interfaces": interfaces, "frame_timeout_s": timeout_s * 0.9,
                                   "soap_timeout_s": timeout_s * 0.9,
-                                  "rtsp_reply_timeout_s": timeout_s * 0.8})
+                                  "rtsp_reply_timeout_s": timeout_s * 0.8,
+                                  # one try per half of the time, so the hint survives the limit
+                                  "snmp_timeout_s": max(0.2, (timeout_s - 0.5) / 2), "snmp_retries": 1})
     chosen = tuple(dict.fromkeys(kinds)) or ("tcp", "onvif_light")
     try:
         results = run_probes(target, Plan(chosen, timeout_s))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from probes.frame import probe_rtsp_frame
 from probes.onvif import probe_onvif_deep, probe_onvif_light
 from probes.rtsp import probe_rtsp
+from probes.snmp import probe_snmp, probe_snmp_light
 from probes.runner import ProbeFn
 from probes.tcp import probe_tcp
 from probes.wsdiscovery import probe_wsdiscovery
@@ -16,6 +17,8 @@ PROBES: dict[str, ProbeFn] = {
     "wsdiscovery": probe_wsdiscovery,
     "rtsp": probe_rtsp,
     "rtsp_frame": probe_rtsp_frame,
+    "snmp": probe_snmp,
+    "snmp_light": probe_snmp_light,
 }
 
 
