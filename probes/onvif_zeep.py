@@ -147,8 +147,10 @@ async def fetch_snapshot(uri: str, credentials: Credentials, max_bytes: int, tim
             challenge = response.headers.get("WWW-Authenticate", "")
             if not (response.status == 401 and challenge.lower().startswith("basic")):
                 return await _snapshot_body(response, max_bytes)
-        basic = aiohttp.BasicAuth(credentials.username, credentials.password)
-        async with session.get(uri, auth=basic, **options) as response:
+        # aiohttp 3.13 deprecates auth=BasicAuth(...); the header form is what it recommends.
+        basic = aiohttp.encode_basic_auth(credentials.username, credentials.password)
+        options["headers"] = {**options["headers"], "Authorization": basic}
+        async with session.get(uri, **options) as response:
             return await _snapshot_body(response, max_bytes)
 
 
