@@ -366,6 +366,122 @@ def iq(image: Path, previous: Path | None, reference: Path | None, as_json: bool
         sys.exit(1)
 
 
+MAX_SWEEP = 65536
+
+
+def _expand(items: list[str]) -> list[str]:
+    """Addresses and CIDR blocks (e.g. 127.0.0.0/29) to single addresses, bounded."""
+    import ipaddress
+
+    out: list[str] = []
+    for item in items:
+        try:
+            if "/" in item:
+                net = ipaddress.ip_network(item, strict=False)
+                if net.num_addresses > MAX_SWEEP:
+                    raise click.ClickException(f"{item} holds {net.num_addresses} addresses; at most {MAX_SWEEP}")
+                out += [str(a) for a in (net.hosts() if net.num_addresses > 2 else net)]
+            else:
+                out.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise click.ClickException(f"{item!r} is not an IP address or CIDR block") from None
+    if len(out) > MAX_SWEEP:
+        raise click.ClickException(f"{len(out)} addresses; at most {MAX_SWEEP} per sweep")
+    return out
+
+
+async def _known(from_registry: bool, extra: Path | None) -> list[str] | None:
+    if not (from_registry or extra):
+        return None
+    known: list[str] = []
+    if extra:
+        known += [line.strip() for line in extra.read_text().splitlines() if line.strip()]
+    if from_registry:
+        from assetsvc.registry.addresses import registered_addresses
+
+        known += await registered_addresses()
+    return known
+
+
+@main.command()
+@click.argument("addresses", nargs=-1)
+@click.option("--file", "address_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="More addresses or CIDR blocks, one per line.")
+@click.option("--community", default="public", show_default=True)
+@click.option("--port", default=161, show_default=True, type=int)
+@click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--timeout", "timeout_s", default=2.0, show_default=True, type=float, help="Seconds per address.")
+@click.option("--known-from-registry", is_flag=True, help="Diff the answers against the registry's addresses.")
+@click.option("--known", "known_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Diff against the addresses in this file (one per line).")
+@click.option("--json", "as_json", is_flag=True)
+def sweep(addresses: tuple[str, ...], address_file: Path | None, community: str, port: int, concurrency: int,
+          timeout_s: float, known_from_registry: bool, known_file: Path | None, as_json: bool) -> None:
+    """SNMP-sweep a list of addresses; say which answer and which of those the registry lacks."""
+    from probes.sweep import snmp_sweep
+    from probes.types import ProbeTarget
+
+    items = list(addresses)
+    if address_file:
+        items += [line.strip() for line in address_file.read_text().splitlines() if line.strip()]
+    todo = _expand(items)
+    if not todo:
+        raise click.ClickException("give addresses, CIDR blocks or --file")
+
+    async def go():
+        known = await _known(known_from_registry, known_file)
+        template = ProbeTarget("0.0.0.0", snmp_port=port, snmp_community=community)
+        return known, await snmp_sweep(todo, template, concurrency=concurrency, timeout_s=timeout_s, known=known)
+
+    known, result = run(go) if known_from_registry else asyncio.run(go())
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1, default=str))
+        return
+    for address, facts in result.found.items():
+        click.echo(f"{address:<16} answers  {facts.get('sys_name') or ''}  {(facts.get('sys_descr') or '')[:60]}")
+    for address, why in result.failed.items():
+        click.echo(f"{address:<16} fails    {why}")
+    click.echo(f"{len(result.found)} answered, {len(result.failed)} failed, {len(result.silent)} silent, "
+               f"{len(result.skipped)} not reached")
+    if known is not None:
+        click.echo("not in the registry: " + (", ".join(result.unknown) or "none"))
+
+
+@main.command()
+@click.option("--interface", "interface_address", required=True,
+              help="Address of the local interface to send the WS-Discovery probe from.")
+@click.option("--timeout", "timeout_s", default=3.0, show_default=True, type=float)
+@click.option("--known-from-registry", is_flag=True, help="Diff the answers against the registry's addresses.")
+@click.option("--known", "known_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def discover(interface_address: str, timeout_s: float, known_from_registry: bool, known_file: Path | None,
+             as_json: bool) -> None:
+    """Find ONVIF devices by WS-Discovery on one interface; say which the registry lacks."""
+    from probes.wsdiscovery import diff_against, ws_discover
+
+    async def go():
+        known = await _known(known_from_registry, known_file)
+        return known, await ws_discover(interface_address, timeout_s=timeout_s)
+
+    try:
+        known, found = run(go) if known_from_registry else asyncio.run(go())
+    except OSError as exc:
+        raise click.ClickException(f"cannot send from {interface_address}: {exc.strerror or exc}") from None
+    diff = diff_against(found, known) if known is not None else None
+    if as_json:
+        doc = {"found": [d.to_json() for d in found]}
+        if diff is not None:
+            doc.update(unknown=[d.address for d in diff.unknown], missing=diff.missing)
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    for device in found:
+        click.echo(f"{device.address:<16} {' '.join(device.xaddrs)}  {device.scope('name') or ''}")
+    click.echo(f"{len(found)} device(s) answered")
+    if diff is not None:
+        click.echo("not in the registry: " + (", ".join(d.address for d in diff.unknown) or "none"))
+        click.echo("registered but silent: " + (", ".join(diff.missing) or "none"))
+
+
 @main.command()
 @click.option("--cameras", default=200, show_default=True, help="How many demo cameras to register.")
 @click.option("--host", default=None)
