@@ -131,11 +131,13 @@ class Camera(Table):
     site_alias = Varchar(length=200, default="")
     address = Varchar(length=400, default="")
     site = ForeignKey(references=Site, null=True, on_delete=OnDelete.set_null)
-    station = ForeignKey(references=Station, null=True, on_delete=OnDelete.set_null)
-    owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null)
-    contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null)
+    # Indexed: list filters (station, owner, contractor) and a contractor's every query (its
+    # scope) scanned all 100,000 cameras without them (docs/performance.md).
+    station = ForeignKey(references=Station, null=True, on_delete=OnDelete.set_null, index=True)
+    owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null, index=True)
+    contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null, index=True)
     networked = Boolean(default=False, index=True)
-    install_date = Date(null=True, default=None)
+    install_date = Date(null=True, default=None, index=True)  # a list sort key
     retention_days = Integer(null=True, default=None)
     contact = Varchar(length=128, default="")
     status = Varchar(length=16, default="active", index=True)
@@ -144,4 +146,4 @@ class Camera(Table):
     credential = ForeignKey(references=Credential, null=True, on_delete=OnDelete.set_null)
     custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
     created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # a list sort key
