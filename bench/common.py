@@ -197,7 +197,8 @@ def generate_rows(count: int, seed: int = SEED) -> list[dict[str, Any]]:
         road, cross = rnd.sample(ROADS, 2)
         place = rnd.choice(PLACES)
         direction = rnd.choice(("E", "S", "W", "N", "SE", "SW", "NE", "NW"))
-        name = f"{road}与{cross}{place}{direction_word(direction)}{'球机' if camera_type == 1 else ''}{serial[code] % 8 + 1}号"
+        kind = "球机" if camera_type == 1 else ""
+        name = f"{road}与{cross}{place}{direction_word(direction)}{kind}{serial[code] % 8 + 1}号"
         lon = round(lon0 + rnd.uniform(-0.08, 0.08), 6)
         lat = round(lat0 + rnd.uniform(-0.06, 0.06), 6)
         mac_tail = [rnd.randrange(256) for _ in range(3)]
@@ -208,7 +209,8 @@ def generate_rows(count: int, seed: int = SEED) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "gb_id": gb_id, "name": name, "vendor": vendor, "model": rnd.choice(models),
             "region_code": code, "station_name": rnd.choice(STATIONS[code]),
-            "site_alias": f"{road}{place}", "address": f"柳州市{DISTRICT_NAMES[code]}{road}{rnd.randrange(1, 400)}号",
+            "site_alias": f"{road}{place}",
+            "address": f"柳州市{DISTRICT_NAMES[code]}{road}{rnd.randrange(1, 400)}号",
             "longitude": lon, "latitude": lat,
             "ipv4": f"10.{45 + codes.index(code)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}",
             "mac": mac, "camera_type": camera_type, "point_class": point_class,
@@ -218,7 +220,8 @@ def generate_rows(count: int, seed: int = SEED) -> list[dict[str, Any]]:
             "light": rnd.choice(("ir", "ir", "white", "none", "laser")), "direction": direction,
             "contact": f"0772-{rnd.randrange(2000000, 3999999)}",
             "status": rnd.choices(("active", "under_repair", "decommissioned", "planned"), (90, 4, 4, 2))[0],
-            "custom": {"杆件编号": f"LZ-{code[-2:]}-{rnd.randrange(1, 99999):05d}"} if rnd.random() < 0.3 else {},
+            "custom": ({"杆件编号": f"LZ-{code[-2:]}-{rnd.randrange(1, 99999):05d}"}
+                       if rnd.random() < 0.3 else {}),
         }
         _mess_up(rnd, row)
         rows.append(row)
@@ -329,7 +332,8 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str
     for index, row in enumerate(cells):
         print("| " + " | ".join(_pad(c, widths[i], i) for i, c in enumerate(row)) + " |")
         if index == 0:
-            print("|" + "|".join(("-" * (w + 1) + ":" if i else ":" + "-" * (w + 1)) for i, w in enumerate(widths)) + "|")
+            rules = (("-" * (w + 1) + ":") if i else (":" + "-" * (w + 1)) for i, w in enumerate(widths))
+            print("|" + "|".join(rules) + "|")
 
 
 def _cell(value: Any) -> str:

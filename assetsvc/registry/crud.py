@@ -118,7 +118,7 @@ async def plan_each_query(table: type[Table]) -> None:
     runs PostgreSQL may switch to a generic plan, made without the values. For a search
     (`name ILIKE $1`) the generic plan cannot tell a rare pattern from a common one and scans
     the table instead of using the trigram indexes (a national-ID search took 147 ms instead of
-    2 ms on 100,000 cameras); for `gb_id IN ($1 ... $500)` a generic plan made while the table
+    5 ms on 100,000 cameras); for `gb_id IN ($1 ... $500)` a generic plan made while the table
     was small scans it testing the 500 values one by one per row (docs/performance.md). A
     custom plan costs a fraction of a millisecond of planning. SET LOCAL ends with the
     transaction.
