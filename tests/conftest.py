@@ -39,33 +39,27 @@ def pytest_report_header(config) -> str:
     return f"assetsvc database: {ENGINE} {os.environ['ASSETSVC_DATABASE_URL']}"
 
 
+def _on_admin_database(sql: str) -> None:
+    """Run one statement on the PostgreSQL server's admin database (create/drop ours)."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def pytest_configure(config) -> None:
     if ENGINE == "postgres":
-        import asyncio
-
-        import asyncpg
-
-        async def create() -> None:
-            conn = await asyncpg.connect(PG_ADMIN)
-            try:
-                await conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(create())
+        _on_admin_database(f'CREATE DATABASE "{PG_NAME}"')
 
 
 def pytest_unconfigure(config) -> None:
     if ENGINE == "postgres":
-        import asyncio
-
-        import asyncpg
-
-        async def drop() -> None:
-            conn = await asyncpg.connect(PG_ADMIN)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-            finally:
-                await conn.close()
-
-        asyncio.run(drop())
+        _on_admin_database(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')

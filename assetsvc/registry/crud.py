@@ -44,7 +44,7 @@ def _col(entity: Entity, name: str) -> Column:
     return getattr(entity.table, name)
 
 
-def _scope(entity: Entity, actor: Actor) -> Where | None:
+def scope(entity: Entity, actor: Actor) -> Where | None:
     """The condition that limits what this actor may see of this entity."""
     if not actor.is_contractor or entity.contractor_sees_all:
         return None
@@ -137,7 +137,7 @@ async def list_records(
             "bad paging", [field_error("per_page", "invalid", f"page >= 1, per_page 1..{MAX_PAGE}")]
         )
     column, descending = _sort(entity, sort)
-    where = _where_all([_scope(entity, actor), *_filters(entity, params, q)])
+    where = _where_all([scope(entity, actor), *_filters(entity, params, q)])
     table = entity.table
     # The page's ids first, then their full rows. Why: selecting the full rows with their joined
     # names under ORDER BY ... LIMIT/OFFSET made the database build every row it skipped or
@@ -175,7 +175,7 @@ async def list_records(
 
 
 async def _stored(entity: Entity, record_id: int, actor: Actor | None) -> dict[str, Any]:
-    where = _where_all([entity.table.id == record_id, _scope(entity, actor) if actor else None])
+    where = _where_all([entity.table.id == record_id, scope(entity, actor) if actor else None])
     row = await entity.table.select().where(where).first().output(load_json=True).run()
     if row is None:
         raise NotFound(f"no {entity.audit_name.replace('_', ' ')} with id {record_id}")
@@ -184,7 +184,7 @@ async def _stored(entity: Entity, record_id: int, actor: Actor | None) -> dict[s
 
 async def get_record(entity: Entity, actor: Actor, record_id: int) -> dict[str, Any]:
     """One record as the caller may see it."""
-    where = _where_all([entity.table.id == record_id, _scope(entity, actor)])
+    where = _where_all([entity.table.id == record_id, scope(entity, actor)])
     query = entity.table.select(*_read_columns(entity)).where(where).first()
     row = await query.output(load_json=True).run()
     if row is None:

@@ -8,7 +8,7 @@ from piccolo.query.functions.aggregate import Count
 
 from assetsvc.accounts.service import Actor
 from assetsvc.registry import regions
-from assetsvc.registry.crud import _scope
+from assetsvc.registry.crud import scope
 from assetsvc.registry.entities import CAMERA
 from assetsvc.registry.tables import Camera
 
@@ -21,9 +21,9 @@ async def summary(actor: Actor) -> dict[str, Any]:
         Camera.region_code, Camera.owner.owner_class.as_alias("owner_class"),
         Camera.networked, Count(Camera.id, alias="n"),
     ).group_by(Camera.region_code, Camera.owner.owner_class, Camera.networked)
-    scope = _scope(CAMERA, actor)
-    if scope is not None:
-        query = query.where(scope)
+    visible = scope(CAMERA, actor)
+    if visible is not None:
+        query = query.where(visible)
     table: dict[str, dict[str, Any]] = {}
     for row in await query.run():
         code = row["region_code"]

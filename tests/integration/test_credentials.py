@@ -51,29 +51,28 @@ async def test_contractors_cannot_see_credentials(client, people):
     assert response.status_code == 403
 
 
-async def test_start_up_fails_when_credentials_exist_but_the_key_is_missing(monkeypatch, client, people):
-    await make(client, people.admin)
-    monkeypatch.delenv("ASSETSVC_SECRET_KEY")
+@pytest.fixture
+async def other_key(monkeypatch):
+    """Lets a test change the key settings; the process's real key is restored afterwards."""
+    yield monkeypatch
+    monkeypatch.undo()
     runtime.settings.cache_clear()
-    try:
-        with pytest.raises(KeyError_, match="no key is configured"):
-            await runtime.check_key(create_if_unused=True)
-    finally:
-        monkeypatch.undo()
-        runtime.settings.cache_clear()
-        await runtime.check_key(create_if_unused=False)
+    await runtime.check_key(create_if_unused=False)
 
 
-async def test_start_up_fails_when_the_key_is_the_wrong_one(monkeypatch, client, people):
+async def test_start_up_fails_when_credentials_exist_but_the_key_is_missing(other_key, client, people):
+    await make(client, people.admin)
+    other_key.delenv("ASSETSVC_SECRET_KEY")
+    runtime.settings.cache_clear()
+    with pytest.raises(KeyError_, match="no key is configured"):
+        await runtime.check_key(create_if_unused=True)
+
+
+async def test_start_up_fails_when_the_key_is_the_wrong_one(other_key, client, people):
     from cryptography.fernet import Fernet
 
     await make(client, people.admin)
-    monkeypatch.setenv("ASSETSVC_SECRET_KEY", Fernet.generate_key().decode())
+    other_key.setenv("ASSETSVC_SECRET_KEY", Fernet.generate_key().decode())
     runtime.settings.cache_clear()
-    try:
-        with pytest.raises(KeyError_, match="cannot be decrypted"):
-            await runtime.check_key(create_if_unused=False)
-    finally:
-        monkeypatch.undo()
-        runtime.settings.cache_clear()
+    with pytest.raises(KeyError_, match="cannot be decrypted"):
         await runtime.check_key(create_if_unused=False)
