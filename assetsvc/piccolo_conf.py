@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "assetsvc.registry.piccolo_app",
         "assetsvc.accounts.piccolo_app",
         "assetsvc.audit.piccolo_app",
+        "assetsvc.monitoring.piccolo_app",
     ]
 )

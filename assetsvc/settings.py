@@ -76,6 +76,10 @@ class Settings:
         metadata={"doc": "SQLite: how long a writer waits for the lock before failing, seconds."}
     )
     log_level: str = field(metadata={"doc": "DEBUG, INFO, WARNING or ERROR."})
+    monitoring_config: str | None = field(
+        metadata={"doc": "TOML file of probe plans per device class, confirmation rules and limits "
+                         "(default: the built-in one; see docs/monitoring.md)."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +110,7 @@ def load_settings() -> Settings:
         region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
         log_level=level,
+        monitoring_config=_env("MONITORING_CONFIG"),
     )
 
 

@@ -7,14 +7,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from piccolo.columns import JSON, JSONB, Column
-from piccolo.columns.defaults.base import Default
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.table import Table
-from piccolo.utils.encoding import dump_json
 
 from assetsvc import db
+from assetsvc.bulk import connection, insert_head, insert_postgres, insert_rows, row_values
 from assetsvc.accounts.service import Actor
 from assetsvc.audit import service as audit
 from assetsvc.audit.tables import Change
@@ -179,7 +175,7 @@ async def _write(actor: Actor, creates: list, updates: list, source: str) -> Non
         ids = await _insert_cameras([{**values, "created_at": now, "updated_at": now} for values in part])
         # Each chunk's change rows are written with it rather than gathered for the end: the
         # same rows in the same transaction, without holding 100,000 of them in memory.
-        await _insert_rows(Change, [
+        await insert_rows(Change, [
             audit.change_row(actor.username, "create", "camera", ids[values["gb_id"]],
                              f"{values['gb_id']} {values['name']}", audit.diff({}, values),
                              source).to_dict()
@@ -191,83 +187,9 @@ async def _write(actor: Actor, creates: list, updates: list, source: str) -> Non
                                         f"{values['gb_id']} {values.get('name', '')}", diff,
                                         source).to_dict())
         if len(changes) == CHUNK:
-            await _insert_rows(Change, changes)
+            await insert_rows(Change, changes)
             changes = []
-    await _insert_rows(Change, changes)
-
-
-# Bulk inserts below bypass piccolo's Table objects and go to the driver.
-#
-# Why: `table.insert(*[table(**row) ...])` spent about 75% of a 100,000-camera import's write
-# phase in piccolo's per-row Python work: Table.__init__ resolving each ForeignKey's default, a
-# nested QueryString per row and value, then QueryString.bundle splitting the template and making
-# a Fragment per placeholder when it compiles. A flat `table.raw()` of the same multi-row INSERT
-# still spent most of its time in that compile; the database itself took a few percent
-# (docs/performance.md). So the rows go to the driver on the transaction's own connection (the
-# one piccolo runs every query of `db.write_transaction()` on), with the values piccolo would
-# send: column defaults as its constructor computes them, JSON columns dumped with piccolo's own
-# dump_json, dates and times left to the same converters (piccolo's sqlite3 adapters, asyncpg's
-# codecs).
-
-
-def _records(table: type[Table], rows: list[dict[str, Any]]) -> tuple[list[Column], list[list[Any]]]:
-    """The insertable columns and, per row, their values as piccolo's insert would send them."""
-    columns = [c for c in table._meta.columns if not c._meta.primary_key]
-    known = {c._meta.name for c in table._meta.columns}
-    plan = [(c._meta.name, c.get_default_value(), isinstance(c, (JSON, JSONB))) for c in columns]
-    records = []
-    for row in rows:
-        if not known.issuperset(row):  # as piccolo's constructor does, refuse a misspelt column
-            raise ValueError(f"unrecognised {table._meta.tablename} columns: {sorted(set(row) - known)}")
-        record = []
-        for name, default, is_json in plan:
-            value = row.get(name, default)
-            if isinstance(value, Default):
-                value = value.python()  # e.g. TimestamptzNow, evaluated per row as piccolo does
-            if is_json and value is not None and not isinstance(value, str):
-                value = dump_json(value)
-            record.append(value)
-        records.append(record)
-    return columns, records
-
-
-def _connection(table: type[Table]) -> Any:
-    transaction = table._meta.db.current_transaction.get()
-    if transaction is None:
-        raise RuntimeError("bulk inserts run inside db.write_transaction()")
-    return transaction.connection
-
-
-def _insert_head(table: type[Table], columns: list[Column]) -> str:
-    names = ",".join(f'"{c._meta.db_column_name}"' for c in columns)
-    return f"INSERT INTO {table._meta.get_formatted_tablename()} ({names}) "
-
-
-async def _insert_postgres(table: type[Table], rows: list[dict[str, Any]], returning: str = "") -> list:
-    """PostgreSQL: INSERT ... SELECT FROM unnest(one array per column).
-
-    Why not a multi-row VALUES list: 500 rows x 34 columns is a 17,000-parameter statement that
-    the server parses and plans for every chunk; measured on 20,000 cameras it took 2.1 s
-    against 0.9 s for unnest. The arrays are cast to the column's base type (VARCHAR, not
-    VARCHAR(20), since an explicit cast would truncate), so a value that does not fit is
-    refused on assignment exactly as with VALUES.
-    """
-    columns, records = _records(table, rows)
-    casts = ",".join(f"${n}::{c.column_type.split('(')[0]}[]" for n, c in enumerate(columns, 1))
-    sql = f"{_insert_head(table, columns)}SELECT * FROM unnest({casts}){returning}"
-    return await _connection(table).fetch(sql, *[list(values) for values in zip(*records)])
-
-
-async def _insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
-    """Insert rows (column name -> value; absent columns take their default) in the transaction."""
-    if not rows:
-        return
-    if isinstance(table._meta.db, PostgresEngine):
-        await _insert_postgres(table, rows)
-        return
-    columns, records = _records(table, rows)
-    sql = _insert_head(table, columns) + "VALUES (" + ",".join("?" * len(columns)) + ")"
-    await _connection(table).executemany(sql, records)
+    await insert_rows(Change, changes)
 
 
 async def _insert_cameras(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -280,14 +202,14 @@ async def _insert_cameras(rows: list[dict[str, Any]]) -> dict[str, int]:
     """
     returning = ' RETURNING "id", "gb_id"'
     if isinstance(Camera._meta.db, PostgresEngine):
-        found = await _insert_postgres(Camera, rows, returning)
+        found = await insert_postgres(Camera, rows, returning)
     elif sqlite3.sqlite_version_info < (3, 35):  # no RETURNING before SQLite 3.35
-        await _insert_rows(Camera, rows)
+        await insert_rows(Camera, rows)
         found = await Camera.select(Camera.id, Camera.gb_id).where(
             Camera.gb_id.is_in([row["gb_id"] for row in rows])).run()
     else:
-        columns, records = _records(Camera, rows)
+        columns, records = row_values(Camera, rows)
         one = "(" + ",".join("?" * len(columns)) + ")"
-        sql = _insert_head(Camera, columns) + "VALUES " + ",".join([one] * len(records)) + returning
-        found = await _connection(Camera).execute_fetchall(sql, [v for record in records for v in record])
+        sql = insert_head(Camera, columns) + "VALUES " + ",".join([one] * len(records)) + returning
+        found = await connection(Camera).execute_fetchall(sql, [v for record in records for v in record])
     return {row["gb_id"]: row["id"] for row in found}

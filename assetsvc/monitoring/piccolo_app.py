@@ -1,0 +1,22 @@
+"""Piccolo app of the monitoring area (tables and migrations)."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from assetsvc.monitoring import tables
+
+APP_CONFIG = AppConfig(
+    app_name="monitoring",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
+    table_classes=[
+        tables.ProbeTask,
+        tables.DeviceState,
+        tables.StateInterval,
+        tables.LatestResult,
+        tables.ResultHistory,
+        tables.MaintenanceWindow,
+        tables.DriftFlag,
+        tables.Node,
+    ],
+)

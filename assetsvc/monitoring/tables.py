@@ -1,0 +1,119 @@
+"""Monitoring tables: probe work queue, current state, latest results, intervals, maintenance, drift.
+
+Instants are Unix seconds (DOUBLE PRECISION) rather than timestamps: interval arithmetic
+(clip to a period, sum durations) is then the same plain SQL on SQLite and PostgreSQL, and the
+hot path binds floats instead of converting datetimes per row. The API renders ISO 8601.
+
+A "subject" is what is probed and has a state: a camera (subject_type "camera") or an upstream
+device such as a switch or NVR ("upstream"); subject_id is that row's id.
+"""
+
+from piccolo.columns import JSON, Boolean, DoublePrecision, Integer, Text, Varchar
+from piccolo.table import Table
+
+
+class ProbeTask(Table, tablename="probe_task"):
+    """One (subject, plan) in the work queue: when it is next due and who holds it (lease)."""
+
+    subject_type = Varchar(length=8)
+    subject_id = Integer()
+    plan = Varchar(length=16)  # light | deep | inventory
+    due_at = DoublePrecision(index=True)
+    lease_owner = Varchar(length=64, null=True, default=None)
+    lease_until = DoublePrecision(null=True, default=None)
+    failures = Integer(default=0)  # consecutive failed runs; drives the back-off
+    runs = Integer(default=0)
+    last_run_at = DoublePrecision(null=True, default=None)
+
+
+class DeviceState(Table, tablename="device_state"):
+    """A subject's measured state now (up | degraded | down | unknown) and its debounce memory."""
+
+    subject_type = Varchar(length=8)
+    subject_id = Integer()
+    state = Varchar(length=10, default="unknown")
+    cause = Varchar(length=64, default="")
+    root_upstream = Integer(null=True, default=None)  # the dead upstream device this outage is due to
+    since = DoublePrecision()
+    aspects = JSON(default={})  # per fault aspect: confirmed and pending status (evaluate.py)
+    last_seen = DoublePrecision(null=True, default=None)  # last probe result or passive report
+    samples = Integer(default=0)  # results written; slot of the history ring
+
+
+class StateInterval(Table, tablename="state_interval"):
+    """[start, end) during which a subject was in one state for one cause; end NULL = still open."""
+
+    subject_type = Varchar(length=8)
+    subject_id = Integer()
+    state = Varchar(length=10)
+    cause = Varchar(length=64, default="")
+    root_upstream = Integer(null=True, default=None)
+    start = DoublePrecision()
+    end = DoublePrecision(null=True, default=None)
+
+
+class LatestResult(Table, tablename="latest_result"):
+    """The newest result of each probe kind for each subject."""
+
+    subject_type = Varchar(length=8)
+    subject_id = Integer()
+    probe_kind = Varchar(length=16)
+    at = DoublePrecision()
+    ok = Boolean()
+    error = Varchar(length=12, null=True, default=None)
+    message = Text(default="")
+    duration_ms = DoublePrecision(default=0.0)
+    facts = JSON(default={})
+
+
+class ResultHistory(Table, tablename="result_history"):
+    """A bounded ring of recent results per subject (slot = sample number modulo the ring size)."""
+
+    subject_type = Varchar(length=8)
+    subject_id = Integer()
+    slot = Integer()
+    probe_kind = Varchar(length=16)
+    at = DoublePrecision()
+    ok = Boolean()
+    error = Varchar(length=12, null=True, default=None)
+    message = Text(default="")
+    duration_ms = DoublePrecision(default=0.0)
+    facts = JSON(default={})
+
+
+class MaintenanceWindow(Table, tablename="maintenance_window"):
+    """Planned work: time in it does not count against availability or contractors."""
+
+    scope = Varchar(length=10)  # camera | site | region | upstream
+    scope_ref = Varchar(length=20)  # the camera/site/upstream id, or the region code (prefix)
+    starts_at = DoublePrecision()
+    ends_at = DoublePrecision()
+    reason = Text()
+    created_by = Varchar(length=64)
+    created_at = DoublePrecision()
+
+
+class DriftFlag(Table, tablename="drift_flag"):
+    """A device that reports a different identity than the registry holds, or answers at another's address."""
+
+    camera_id = Integer(index=True)
+    kind = Varchar(length=16)  # serial | model | mac | address
+    expected = Varchar(length=200, default="")
+    reported = Varchar(length=200, default="")
+    other_camera_id = Integer(null=True, default=None)
+    first_seen = DoublePrecision()
+    last_seen = DoublePrecision()
+    cleared_at = DoublePrecision(null=True, default=None)
+
+
+class Node(Table, tablename="monitor_node"):
+    """A worker or scheduler process: heartbeat, and whether it holds scheduler leadership."""
+
+    name = Varchar(length=64, unique=True)
+    host = Varchar(length=128, default="")
+    pid = Integer(default=0)
+    role = Varchar(length=16, default="worker")  # worker | scheduler | both
+    leader = Boolean(default=False)
+    started_at = DoublePrecision()
+    seen_at = DoublePrecision()
+    probes_done = Integer(default=0)
