@@ -109,9 +109,12 @@ async def execute_many(table: type[Table], sql: str, rows: Sequence[Sequence[Any
 
 
 async def fetch(table: type[Table], sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """Rows of a query (written with `?` placeholders) as dicts, in the transaction."""
+    """Rows of a query (written with `?` placeholders) as dicts; in the transaction if there is one."""
+    if table._meta.db.current_transaction.get() is None:
+        return await table.raw(_QMARK.sub("{}", sql), *args).run()
     if _is_postgres(table):
         return [dict(r) for r in await connection(table).fetch(_dollar(sql), *args)]
     cursor = await connection(table).execute(sql, args)
     names = [d[0] for d in cursor.description or ()]
-    return [dict(zip(names, row)) for row in await cursor.fetchall()]
+    # piccolo's SQLite connections have a dict row factory; a plain one gives tuples.
+    return [row if isinstance(row, dict) else dict(zip(names, row)) for row in await cursor.fetchall()]

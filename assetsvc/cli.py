@@ -113,22 +113,68 @@ async def prepare(*, create_key: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Listen address (default ASSETSVC_HOST).")
 @click.option("--port", default=None, type=int, help="Listen port (default ASSETSVC_PORT).")
-def serve(host: str | None, port: int | None) -> None:
-    """Run the API; pending migrations are applied first."""
+@click.option("--no-worker", is_flag=True, help="Do not probe in this process (API and scheduler only).")
+@click.option("--no-scheduler", is_flag=True, help="Never run the scheduled jobs in this process.")
+def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: bool) -> None:
+    """Run the API, the scheduler (when this node is leader) and a probe worker.
+
+    Pending migrations are applied first.
+    """
     from assetsvc.runtime import settings
 
     run(lambda: prepare(create_key=True))
-    _serve(host or settings().host, port or settings().port)
+    _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None) -> None:
     import uvicorn
 
     from assetsvc.api.app import configure_logging, create_app
+    from assetsvc.monitoring.config import current
+    from assetsvc.monitoring.runner import Background
 
     configure_logging()
-    click.echo(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    current()  # a wrong monitoring file stops start-up here, with its message
+    background = Background(worker=worker, scheduler=scheduler)
+    starts, stops = [background.start], [background.stop]
+    if extra is not None:  # e.g. the demo's simulated fleet: up before probing, down after it
+        starts.insert(0, extra.start)
+        stops.append(extra.stop)
+    click.echo(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema); "
+               f"worker {'on' if worker else 'off'}, scheduler {'on' if scheduler else 'off'}")
+    uvicorn.run(create_app(on_startup=starts, on_shutdown=stops), host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.option("--scheduler", is_flag=True, help="Also contend for scheduler leadership (run the jobs when leader).")
+@click.option("--once", is_flag=True, help="Probe what is due now, write it, and exit.")
+def worker(scheduler: bool, once: bool) -> None:
+    """Run a probe worker: claim due probe tasks (leases), probe, record states; stop with Ctrl-C."""
+    import signal
+    import time as _time
+
+    from assetsvc.api.app import configure_logging
+    from assetsvc.monitoring import runner, tasks
+    from assetsvc.monitoring.config import current
+    from assetsvc.monitoring.worker import Worker
+
+    configure_logging()
+    config = current()
+
+    async def go() -> Any:
+        await prepare(create_key=False)
+        if once:
+            await tasks.sync(config, _time.time())
+            stats = await Worker(config).run_until_idle()
+            return f"probed {stats.probed}, wrote {stats.written}, {stats.transitions} state change(s)"
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runner.run(stop, worker=True, scheduler=scheduler, config=config)
+        return "worker stopped"
+
+    click.echo(run(go))
 
 
 @main.group()
@@ -144,7 +190,7 @@ def _password(prompt: bool) -> str:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "auditor", "contractor"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "auditor", "contractor", "platform"]), required=True)
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 def user_add(username: str, role: str, contractor: str | None) -> None:
     """Add a user; the password is read from the terminal or standard input."""

@@ -13,7 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from assetsvc.accounts.tables import LoginAttempt, Token, User
 from assetsvc.registry.tables import Contractor
 
-ROLES = ("admin", "auditor", "contractor")
+# platform: a video platform's machine account; it may only push passive camera status.
+ROLES = ("admin", "auditor", "contractor", "platform")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user does not exist, so a missing user costs the same time.
 _DUMMY_HASH = _hasher.hash("not a password")

@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from assetsvc import db
-from assetsvc.api import account, errors, registry
+from assetsvc.api import account, errors, monitoring, registry
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry.entities import ENTITIES
@@ -22,7 +22,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def create_app(*, on_startup: list | None = None, manage_db: bool = True) -> Litestar:
+def create_app(*, on_startup: list | None = None, on_shutdown: list | None = None,
+               manage_db: bool = True) -> Litestar:
     """Build the app; `on_startup` hooks run after the database pool is open.
 
     `manage_db=False` leaves the connection pool to the caller (tests share one per session).
@@ -33,6 +34,7 @@ def create_app(*, on_startup: list | None = None, manage_db: bool = True) -> Lit
             account.login, account.logout, account.me,
             registry.registry_summary, registry.import_file, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
+            *monitoring.HANDLERS,
         ],
     )
     return Litestar(
@@ -40,7 +42,7 @@ def create_app(*, on_startup: list | None = None, manage_db: bool = True) -> Lit
         middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS])],
         exception_handlers=errors.HANDLERS,
         on_startup=[*([db.start] if manage_db else []), *(on_startup or [])],
-        on_shutdown=[db.stop] if manage_db else [],
+        on_shutdown=[*(on_shutdown or []), *([db.stop] if manage_db else [])],
         request_max_body_size=settings().import_max_mb * 2**20,
         openapi_config=OpenAPIConfig(
             title="assetsvc", version="1", path="/api/v1/schema",

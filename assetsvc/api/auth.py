@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from assetsvc.accounts.service import Actor, authenticate
 
 OPEN_PATHS = {"/api/v1/auth/login", "/healthz"}
+# A platform account (role "platform") pushes passive status and nothing else.
+PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout"}
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):
@@ -22,6 +24,8 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         actor = await authenticate(token.strip())
         if actor is None:
             raise NotAuthorizedException("the token is unknown, expired or revoked")
+        if actor.role == "platform" and connection.url.path not in PLATFORM_PATHS:
+            raise PermissionDeniedException("a platform account may only push passive status")
         return AuthenticationResult(user=actor, auth=token.strip())
 
 

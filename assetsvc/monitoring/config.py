@@ -9,11 +9,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from assetsvc.settings import SettingsError
+
 PLAN_NAMES = ("light", "deep", "inventory")
 WHEN_KEYS = {"subject", "protocol", "owner_class", "point_class", "upstream_kind"}
 
 
-class ConfigError(ValueError):
+class ConfigError(SettingsError):
     """The monitoring file is wrong; the message names the file and the key."""
 
 
@@ -199,3 +201,10 @@ def load(path: str | None) -> MonitoringConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"ASSETSVC_MONITORING_CONFIG={path}: cannot read it ({exc})") from None
     return parse(text, str(file))
+
+
+def current() -> MonitoringConfig:
+    """This process's configuration (ASSETSVC_MONITORING_CONFIG or the built-in file)."""
+    from assetsvc.runtime import settings
+
+    return load(settings().monitoring_config)

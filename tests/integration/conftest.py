@@ -17,10 +17,14 @@ from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
     Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
+from assetsvc.monitoring import tables as monitoring
+from assetsvc.monitoring import topology
 from assetsvc.runtime import migrate
 
 # Children before parents, so deletes never trip a foreign key.
-TABLES = (Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
+TABLES = (monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
+          monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.Node,
+          Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"
@@ -40,6 +44,7 @@ async def database():
 async def clean(database):
     for table in TABLES:
         await table.delete(force=True).run()
+    topology.forget()
     yield
 
 

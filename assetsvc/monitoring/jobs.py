@@ -1,0 +1,110 @@
+"""Every scheduled job, declared in one list, run by APScheduler 3 on the leader node only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from assetsvc import bulk, db
+from assetsvc.monitoring import stale, tasks
+from assetsvc.monitoring.config import MonitoringConfig
+from assetsvc.monitoring.leader import Leadership
+from assetsvc.monitoring.tables import Node
+
+log = logging.getLogger("assetsvc.jobs")
+NODE_FORGET_S = 86400  # a node not seen for a day is dropped from the node list
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: a coroutine taking the monitoring configuration, run every `every_s`."""
+
+    name: str
+    run: Callable[[MonitoringConfig], Awaitable[object]]
+    every_s: float
+    doc: str
+
+
+async def _sync(config: MonitoringConfig) -> object:
+    return tasks.describe(await tasks.sync(config, time.time()))
+
+
+async def _stale(config: MonitoringConfig) -> object:
+    return await stale.sweep(config.state_rules(), time.time())
+
+
+async def _nodes(config: MonitoringConfig) -> object:
+    async with db.write_transaction():
+        await bulk.execute_many(Node, "DELETE FROM monitor_node WHERE seen_at < ?",
+                                [[time.time() - NODE_FORGET_S]])
+    return None
+
+
+# The one place schedules are declared (later: SLA sweep, monthly reports, outbox delivery).
+JOBS: tuple[Job, ...] = (
+    Job("sync_tasks", _sync, 60, "probe tasks and states follow the registry (new, changed, retired devices)"),
+    Job("stale_sweep", _stale, 60, "subjects with no result for stale_after_s become unknown"),
+    Job("forget_nodes", _nodes, 3600, "drop workers not seen for a day from the node list"),
+)
+
+
+async def _run_job(job: Job, config: MonitoringConfig) -> None:
+    started = time.perf_counter()
+    try:
+        outcome = await job.run(config)
+    except Exception:  # noqa: BLE001 - one failed run is logged; the schedule goes on
+        log.exception("job %s failed", job.name)
+        return
+    log.info("job %s done in %.2f s: %s", job.name, time.perf_counter() - started, outcome)
+
+
+def build_scheduler(config: MonitoringConfig, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
+    """An APScheduler with every job (first run at once), in memory: job stores are never shared."""
+    scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    for job in jobs:
+        scheduler.add_job(_run_job, IntervalTrigger(seconds=job.every_s), args=[job, config], id=job.name,
+                          name=job.doc, next_run_time=_now())
+    return scheduler
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def lead(config: MonitoringConfig, stop: asyncio.Event, name: str, check_every_s: float = 5.0,
+               on_check: Callable[[bool], Awaitable[None]] | None = None) -> None:
+    """Contend for leadership until `stop`; run the scheduler while leader, stop it when the lock is lost."""
+    leadership = Leadership()
+    scheduler: AsyncIOScheduler | None = None
+    try:
+        while not stop.is_set():
+            leading = await leadership.try_acquire()
+            if leading and scheduler is None:
+                log.info("%s is now the scheduler leader", name)
+                scheduler = build_scheduler(config)
+                scheduler.start()
+            elif not leading and scheduler is not None:
+                log.warning("%s lost scheduler leadership", name)
+                scheduler.shutdown(wait=False)
+                scheduler = None
+            if on_check:  # the node's heartbeat, with whether it leads
+                try:
+                    await on_check(leading)
+                except Exception as exc:  # noqa: BLE001 - a missed beat must not stop the jobs
+                    log.warning("scheduler heartbeat failed: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), check_every_s)
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await leadership.release()

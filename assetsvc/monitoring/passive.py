@@ -1,0 +1,133 @@
+"""Passive status: online/offline pushed by a video platform for cameras we cannot reach ourselves.
+
+Typical for 社会面 cameras behind a business's own platform. Each report feeds the same debounced
+state machine as a probe result (probe kind "passive"). A request is validated as a whole: any
+bad item refuses the whole request, with every problem listed, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from assetsvc import bulk, db
+from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.monitoring.config import MonitoringConfig
+from assetsvc.monitoring.subjects import IN_SERVICE
+from assetsvc.monitoring.writer import Reading, apply, states
+from assetsvc.registry.tables import Camera
+
+MAX_REPORTS = 10_000
+FUTURE_SLACK_S = 300  # a platform clock a little ahead is tolerated, a report from tomorrow is not
+MAX_AGE_S = 7 * 86400
+MAX_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class Report:
+    gb_id: str
+    online: bool
+    at: float
+
+
+def _instant(value: Any, now: float) -> float | str:
+    """Unix seconds from an ISO 8601 string with a zone (or a number); a message when invalid."""
+    if value is None:
+        return now
+    if isinstance(value, bool):
+        return "must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00+08:00"
+    if isinstance(value, (int, float)):
+        at = float(value)
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return "must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00+08:00"
+        if parsed.tzinfo is None:
+            return "has no time zone; add one (e.g. +08:00)"
+        at = parsed.timestamp()
+    else:
+        return "must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00+08:00"
+    if not math.isfinite(at):
+        return "is not a time"
+    if at > now + FUTURE_SLACK_S:
+        return f"is more than {FUTURE_SLACK_S} s in the future"
+    if at < now - MAX_AGE_S:
+        return f"is older than {MAX_AGE_S // 86400} days"
+    return at
+
+
+def parse(body: Any, now: float) -> list[Report]:
+    """Validate {"reports": [{"gb_id", "online", "at"?}, ...]}; ValidationFailed lists each problem."""
+    if not isinstance(body, dict) or not isinstance(body.get("reports"), list):
+        raise ValidationFailed("send {\"reports\": [{\"gb_id\": ..., \"online\": true|false, \"at\": ...}]}",
+                               [field_error("reports", "required", "a list of reports is required")])
+    items = body["reports"]
+    if not items:
+        raise ValidationFailed("no reports", [field_error("reports", "empty", "the list is empty")])
+    if len(items) > MAX_REPORTS:
+        raise ValidationFailed(f"at most {MAX_REPORTS} reports per request",
+                               [field_error("reports", "too_many", f"{len(items)} > {MAX_REPORTS}")])
+    errors, reports = [], []
+    for n, item in enumerate(items):
+        where = f"reports[{n}]"
+        if not isinstance(item, dict):
+            errors.append(field_error(where, "type", "each report is an object"))
+            continue
+        unknown = set(item) - {"gb_id", "online", "at"}
+        if unknown:
+            errors.append(field_error(where, "unknown", f"unknown keys {sorted(unknown)}"))
+        gb_id, online = item.get("gb_id"), item.get("online")
+        if not isinstance(gb_id, str) or not gb_id.strip() or len(gb_id) > 20:
+            errors.append(field_error(f"{where}.gb_id", "type", "the camera's 20-digit national ID"))
+        if not isinstance(online, bool):
+            errors.append(field_error(f"{where}.online", "type", "true or false"))
+        at = _instant(item.get("at"), now)
+        if isinstance(at, str):
+            errors.append(field_error(f"{where}.at", "value", at))
+        if not errors or errors[-1]["field"].split(".")[0] != where:
+            reports.append(Report(gb_id.strip(), online, at))
+    if errors:
+        raise ValidationFailed(f"{len(errors)} problem(s) in the reports; nothing was recorded",
+                               errors[:MAX_ERRORS])
+    return reports
+
+
+async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, int]:
+    """Record valid reports as passive readings; unknown cameras refuse the request."""
+    reports = parse(body, now)
+    ids = sorted({r.gb_id for r in reports})
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        rows = await bulk.fetch(Camera, "SELECT id, gb_id, status FROM camera WHERE gb_id IN ("
+                                + ",".join("?" * len(part)) + ")", part)
+        found.update({r["gb_id"]: r for r in rows})
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(f"{len(missing)} unknown camera(s); nothing was recorded",
+                               [field_error("gb_id", "unknown", f"no camera {i}") for i in missing[:MAX_ERRORS]])
+    counts = {"accepted": 0, "older_ignored": 0, "not_in_service": 0}
+    async with db.write_transaction():
+        current = await states(("camera", r["id"]) for r in found.values())
+        batch: dict[tuple[str, int], list[Reading]] = {}
+        for report in sorted(reports, key=lambda r: r.at):
+            camera = found[report.gb_id]
+            key = ("camera", camera["id"])
+            row = current.get(key)
+            if camera["status"] not in IN_SERVICE or row is None:
+                counts["not_in_service"] += 1
+                continue
+            last = max([row["last_seen"] or 0.0, *[r.at for r in batch.get(key, [])]])
+            if report.at < last:  # out of order: the state already reflects something newer
+                counts["older_ignored"] += 1
+                continue
+            batch.setdefault(key, []).append(Reading(
+                "passive", report.online, None if report.online else "offline",
+                "" if report.online else "reported offline by the platform", 0.0,
+                {"online": report.online}, report.at))
+            counts["accepted"] += 1
+        await apply(batch, config.state_rules(), config.history_per_subject, now)
+    return counts

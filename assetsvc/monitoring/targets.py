@@ -1,0 +1,121 @@
+"""Probe targets for claimed tasks: addresses, ports, decrypted credentials and concurrency keys."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from assetsvc import bulk
+from assetsvc.registry.tables import Camera
+from assetsvc.runtime import vault
+from probes.types import Credentials, ProbeTarget
+
+log = logging.getLogger("assetsvc.monitoring")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A device as the executor needs it: how to reach it and which limits it counts against."""
+
+    subject_type: str
+    subject_id: int
+    host: str | None
+    ports: dict[str, int]
+    credentials: Credentials | None
+    upstream: int | None  # the upstream device whose link the probe traffic shares
+    subnet: str | None  # the /24 (IPv4) or /64 (IPv6), for the per-subnet limit
+    match: dict[str, Any]  # attributes device classes match on
+    registry: dict[str, Any]  # identity as registered (drift checks)
+
+
+def _json(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value or "null") or default
+        except ValueError:
+            return default
+    return value if value is not None else default
+
+
+def subnet_of(host: str | None) -> str | None:
+    """The /24 of an IPv4 address or /64 of an IPv6 one; None for anything else."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+async def _secrets(ids: set[int]) -> dict[int, Credentials]:
+    if not ids:
+        return {}
+    rows = await bulk.fetch(Camera, "SELECT id, username, secret FROM credential WHERE id IN ("
+                            + ",".join("?" * len(ids)) + ")", sorted(ids))
+    found = {}
+    for row in rows:
+        try:
+            found[row["id"]] = Credentials(row["username"], vault().decrypt(row["secret"]))
+        except Exception as exc:  # noqa: BLE001 - a bad token must not stop the other probes
+            log.warning("credential %s cannot be decrypted (%s); probing without it", row["id"],
+                        type(exc).__name__)
+    return found
+
+
+async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject]:
+    """The subjects for (subject_type, subject_id) keys; deleted ones are simply absent."""
+    keys = set(keys)
+    cam_ids = sorted(i for t, i in keys if t == "camera")
+    up_ids = sorted(i for t, i in keys if t == "upstream")
+    cams = await bulk.fetch(Camera, """
+        SELECT c.id, c.ipv4, c.ipv6, c.ports, c.credential, c.upstream, c.probe_protocols, c.point_class,
+               c.serial, c.model, c.mac, o.owner_class
+        FROM camera c LEFT JOIN owner o ON o.id = c.owner WHERE c.id IN (""" + ",".join("?" * len(cam_ids)) + ")",
+                            cam_ids) if cam_ids else []
+    ups = await bulk.fetch(Camera, "SELECT id, kind, ipv4, parent, credential, model, mac FROM upstream_device "
+                           "WHERE id IN (" + ",".join("?" * len(up_ids)) + ")", up_ids) if up_ids else []
+    creds = await _secrets({r["credential"] for r in [*cams, *ups] if r["credential"] is not None})
+    found: dict[tuple[str, int], Subject] = {}
+    for row in cams:
+        host = row["ipv4"] or row["ipv6"]
+        found[("camera", row["id"])] = Subject(
+            "camera", row["id"], host, _json(row["ports"], {}), creds.get(row["credential"]),
+            row["upstream"], subnet_of(host),
+            {"subject": "camera", "probe_protocols": _json(row["probe_protocols"], []),
+             "point_class": row["point_class"], "owner_class": row["owner_class"]},
+            {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]})
+    for row in ups:
+        found[("upstream", row["id"])] = Subject(
+            "upstream", row["id"], row["ipv4"], {}, creds.get(row["credential"]), row["parent"],
+            subnet_of(row["ipv4"]), {"subject": "upstream", "upstream_kind": row["kind"]},
+            {"model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]})
+    return found
+
+
+def _port(ports: dict[str, Any], name: str, default: int) -> int:
+    """A registered port, or the protocol's default when the record holds none or nonsense."""
+    value = ports.get(name, default) if isinstance(ports, dict) else default
+    return value if isinstance(value, int) and 0 < value < 65536 else default
+
+
+def target(subject: Subject, options: dict[str, Any]) -> ProbeTarget:
+    """The probe target of a subject with a plan's options."""
+    # A plan's `default_ports` fill in ports the record does not give (upstream devices have none;
+    # a fleet on non-standard ports, like the simulator's, sets them once per class).
+    defaults = options.get("default_ports") if isinstance(options.get("default_ports"), dict) else {}
+    ports = {**defaults, **(subject.ports if isinstance(subject.ports, dict) else {})}
+    onvif = _port(ports, "onvif", 80)
+    return ProbeTarget(
+        host=subject.host or "",
+        onvif_port=onvif,
+        rtsp_port=_port(ports, "rtsp", 554),
+        snmp_port=_port(ports, "snmp", 161),
+        http_port=_port(ports, "http", onvif),
+        credentials=subject.credentials,
+        snmp_community=str(options.get("snmp_community", "public")),
+        rtsp_path=str(options.get("rtsp_path", "/")),
+        options=options,
+    )

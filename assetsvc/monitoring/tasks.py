@@ -1,0 +1,74 @@
+"""Keep the probe work queue and the open state intervals in step with the registry (a leader job)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from assetsvc import bulk, db
+from assetsvc.monitoring.config import MonitoringConfig
+from assetsvc.monitoring.subjects import monitored
+from assetsvc.monitoring.tables import DeviceState, ProbeTask, StateInterval
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    tasks_added: int
+    tasks_removed: int
+    subjects_added: int
+    subjects_removed: int
+
+
+def first_due(now: float, every_s: float, rng: random.Random) -> float:
+    """A new task's first run: uniformly spread over one interval, so load is flat from the start."""
+    return now + rng.uniform(0, every_s)
+
+
+async def sync(config: MonitoringConfig, now: float, rng: random.Random | None = None) -> SyncReport:
+    """Add tasks and states for newly monitored devices, drop those no longer in service.
+
+    A device entering service gets an `unknown` interval from now; one leaving service (declared
+    planned or decommissioned, or deleted) has its open interval closed at now, so its time is
+    no longer counted.
+    """
+    rng = rng or random.Random()
+    devices = await monitored()
+    wanted: dict[tuple[str, int, str], float] = {}
+    subjects: set[tuple[str, int]] = set()
+    for device in devices:
+        device_class = config.classify(device)
+        if device_class is None:
+            continue
+        key = (device["subject_type"], device["subject_id"])
+        subjects.add(key)
+        for plan in device_class.plans.values():
+            wanted[(*key, plan.name)] = plan.every_s
+    async with db.write_transaction():
+        tasks = await bulk.fetch(ProbeTask, "SELECT id, subject_type, subject_id, plan FROM probe_task")
+        have = {(t["subject_type"], t["subject_id"], t["plan"]): t["id"] for t in tasks}
+        added = [{"subject_type": k[0], "subject_id": k[1], "plan": k[2],
+                  "due_at": first_due(now, every, rng)} for k, every in wanted.items() if k not in have]
+        stale_tasks = [[task_id] for k, task_id in have.items() if k not in wanted]
+        await bulk.insert_rows(ProbeTask, added)
+        await bulk.execute_many(ProbeTask, "DELETE FROM probe_task WHERE id = ?", stale_tasks)
+        states = await bulk.fetch(DeviceState, "SELECT subject_type, subject_id FROM device_state")
+        known = {(s["subject_type"], s["subject_id"]) for s in states}
+        new = sorted(subjects - known)
+        gone = sorted(known - subjects)
+        await bulk.insert_rows(DeviceState, [
+            {"subject_type": t, "subject_id": i, "state": "unknown", "cause": "no data", "since": now,
+             "aspects": {}} for t, i in new])
+        await bulk.insert_rows(StateInterval, [
+            {"subject_type": t, "subject_id": i, "state": "unknown", "cause": "no data", "start": now}
+            for t, i in new])
+        await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
+                                'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
+        await bulk.execute_many(DeviceState, "DELETE FROM device_state WHERE subject_type = ? AND subject_id = ?",
+                                [[t, i] for t, i in gone])
+    return SyncReport(len(added), len(stale_tasks), len(new), len(gone))
+
+
+def describe(report: SyncReport) -> dict[str, Any]:
+    return {"tasks_added": report.tasks_added, "tasks_removed": report.tasks_removed,
+            "subjects_added": report.subjects_added, "subjects_removed": report.subjects_removed}

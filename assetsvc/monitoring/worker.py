@@ -1,0 +1,200 @@
+"""A probe worker: claims due tasks, probes with bounded concurrency, writes results in batches.
+
+Claiming, probing and writing overlap: a worker claims more tasks whenever half a batch of
+probe slots is free, so one camera that times out never holds back the others, and finished
+probes are written together (one transaction per flush) instead of one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from assetsvc import bulk, db
+from assetsvc.monitoring import queue, targets
+from assetsvc.monitoring.config import MonitoringConfig
+from assetsvc.monitoring.evaluate import needs_recheck
+from assetsvc.monitoring.executor import Limiter, Outcome, run_task
+from assetsvc.monitoring.tables import Node
+from assetsvc.monitoring.writer import Reading, apply
+
+log = logging.getLogger("assetsvc.monitoring")
+
+
+def node_name(role: str) -> str:
+    """A name unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{role}-{uuid.uuid4().hex[:6]}"
+
+
+def readings_of(outcome: Outcome) -> list[Reading]:
+    return [Reading(r.kind, r.ok, r.error.value if r.error else None, r.message, r.duration_s * 1000,
+                    r.to_json()["facts"], outcome.at) for r in outcome.results]
+
+
+@dataclass
+class Stats:
+    claimed: int = 0
+    probed: int = 0
+    written: int = 0
+    lost_leases: int = 0
+    transitions: int = 0
+    flushes: int = 0
+    write_s: float = 0.0
+    started: float = field(default_factory=time.time)
+
+
+class Worker:
+    """One worker process's probing loop."""
+
+    def __init__(self, config: MonitoringConfig, name: str | None = None,
+                 clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> None:
+        self.config = config
+        self.name = name or node_name("worker")
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.limiter = Limiter(config.limits)
+        self.stats = Stats()
+        self._done: list[Outcome] = []
+        self._inflight: set[asyncio.Task] = set()
+        self._flush_lock = asyncio.Lock()
+
+    # --- claiming and probing ---------------------------------------------------------------------
+    async def _claim_and_start(self) -> int:
+        limits = self.config.limits
+        free = limits.global_ - len(self._inflight)
+        if free < max(1, min(limits.batch, limits.global_) // 2):
+            return 0
+        claimed = await queue.claim(self.name, self.clock(), min(free, limits.batch), limits.lease_s)
+        if not claimed:
+            return 0
+        self.stats.claimed += len(claimed)
+        subjects = await targets.load((c.subject_type, c.subject_id) for c in claimed)
+        for task in claimed:
+            subject = subjects.get((task.subject_type, task.subject_id))
+            device_class = self.config.classify(subject.match) if subject else None
+            plan = device_class.plans.get(task.plan) if device_class else None
+            job = asyncio.create_task(run_task(task, subject, plan, self.limiter, self.clock))
+            self._inflight.add(job)
+            job.add_done_callback(self._finished)
+        return len(claimed)
+
+    def _finished(self, job: asyncio.Task) -> None:
+        self._inflight.discard(job)
+        if not job.cancelled() and job.exception() is None:
+            self._done.append(job.result())
+            self.stats.probed += 1
+        elif not job.cancelled():
+            log.error("probe task failed unexpectedly: %r", job.exception())
+
+    # --- writing ----------------------------------------------------------------------------------
+    def _done_row(self, outcome: Outcome, applied) -> queue.Done:
+        task, plan, now = outcome.task, outcome.plan, outcome.at
+        failures = task.failures + 1 if outcome.failed else 0
+        if plan is None:  # the device left its class or the registry: look again in an hour
+            return queue.Done(task.id, now + 3600, 0, now)
+        recheck = None
+        evaluated = applied.evaluated.get((task.subject_type, task.subject_id))
+        if plan.name == "light" and evaluated is not None and needs_recheck(evaluated.aspects):
+            recheck = self.config.recheck_after_s  # a reach change is pending: confirm it soon
+        due = queue.next_due(task, now, plan.every_s, failures, self.config.backoff, recheck, self.rng)
+        return queue.Done(task.id, due, failures, now)
+
+    async def flush(self) -> int:
+        """Write every finished outcome in one transaction; returns how many were written."""
+        async with self._flush_lock:
+            outcomes, self._done = self._done, []
+            if not outcomes:
+                return 0
+            started = time.perf_counter()
+            async with db.write_transaction():
+                held = await queue.held(self.name, [o.task.id for o in outcomes])
+                kept = [o for o in outcomes if o.task.id in held]
+                batch: dict[tuple[str, int], list[Reading]] = {}
+                for outcome in kept:
+                    batch.setdefault((outcome.task.subject_type, outcome.task.subject_id), []).extend(
+                        readings_of(outcome))
+                applied = await apply(batch, self.config.state_rules(), self.config.history_per_subject,
+                                      self.clock())
+                await queue.complete(self.name, [self._done_row(o, applied) for o in kept])
+            self.stats.write_s += time.perf_counter() - started
+            self.stats.flushes += 1
+            self.stats.written += len(kept)
+            self.stats.lost_leases += len(outcomes) - len(kept)
+            self.stats.transitions += len(applied.transitions)
+            return len(kept)
+
+    # --- loops ------------------------------------------------------------------------------------
+    async def run_until_idle(self) -> Stats:
+        """Probe everything due now and write it (tests, benchmarks, `assetsvc worker --once`)."""
+        while True:
+            started = await self._claim_and_start()
+            if not started and not self._inflight:
+                break
+            if not started:
+                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
+            if len(self._done) >= self.config.limits.batch:
+                await self.flush()
+        await self.flush()
+        return self.stats
+
+    async def run(self, stop: asyncio.Event, flush_every_s: float = 0.5) -> Stats:
+        """Work until `stop` is set, then give back unstarted leases and write what finished."""
+        heart = asyncio.create_task(self._heartbeat(stop))
+        try:
+            last_flush = time.monotonic()
+            while not stop.is_set():
+                started = await self._claim_and_start()
+                if len(self._done) >= self.config.limits.batch or time.monotonic() - last_flush > flush_every_s:
+                    await self.flush()
+                    last_flush = time.monotonic()
+                if not started:
+                    await _wait(stop, min(flush_every_s, self.config.limits.idle_poll_s))
+        finally:
+            for job in list(self._inflight):
+                job.cancel()
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+            await self.flush()
+            await queue.release(self.name)
+            heart.cancel()
+            await asyncio.gather(heart, return_exceptions=True)
+        return self.stats
+
+    async def _heartbeat(self, stop: asyncio.Event, every_s: float = 5.0) -> None:
+        await register_node(self.name, "worker")
+        while not stop.is_set():
+            try:
+                await beat(self.name, self.stats.probed)
+            except Exception as exc:  # noqa: BLE001 - a missed beat must not stop probing
+                log.warning("heartbeat failed: %s", exc)
+            await _wait(stop, every_s)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def register_node(name: str, role: str) -> None:
+    now = time.time()
+    async with db.write_transaction():
+        await bulk.insert_rows(Node, [{"name": name, "host": socket.gethostname()[:128], "pid": os.getpid(),
+                                       "role": role, "started_at": now, "seen_at": now}])
+
+
+async def beat(name: str, probes_done: int, leader: bool | None = None) -> None:
+    async with db.write_transaction():
+        if leader is None:
+            await bulk.execute_many(Node, "UPDATE monitor_node SET seen_at = ?, probes_done = ? WHERE name = ?",
+                                    [[time.time(), probes_done, name]])
+        else:
+            await bulk.execute_many(Node, "UPDATE monitor_node SET seen_at = ?, leader = ? WHERE name = ?",
+                                    [[time.time(), leader, name]])
