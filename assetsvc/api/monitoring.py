@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from assetsvc.api.auth import actor_of
 from assetsvc.errors import Forbidden
@@ -14,7 +14,7 @@ from assetsvc.monitoring.config import current
 
 
 @get("/status/cameras/{camera_id:int}", tags=["monitoring"], summary="A camera's measured state and evidence")
-async def camera_status(request: Request, camera_id: int) -> dict[str, Any]:
+async def camera_status(request: Request, camera_id: FromPath[int]) -> dict[str, Any]:
     return await status.camera_status(camera_id, actor_of(request))
 
 
