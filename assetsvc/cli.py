@@ -546,5 +546,46 @@ def demo(cameras: int, host: str | None, port: int | None) -> None:
     _serve(host or settings().host, port or settings().port)
 
 
+@main.group("status")
+def status_() -> None:
+    """Measured camera states (what the probes and passive reports say now)."""
+
+
+@status_.command("summary")
+@click.option("--region", default=None, help="A GB/T 2260 code: that region and everything below it.")
+def status_summary(region: str | None) -> None:
+    """Cameras per state and cause now."""
+    from assetsvc.monitoring import status
+
+    click.echo(json.dumps(run(lambda: status.state_counts(cli_actor(), region)), ensure_ascii=False, indent=2))
+
+
+@status_.command("camera")
+@click.argument("gb_id")
+def status_camera(gb_id: str) -> None:
+    """One camera's state, cause, latest results, recent intervals and drift flags."""
+    from assetsvc.errors import NotFound
+    from assetsvc.monitoring import status
+    from assetsvc.registry.tables import Camera
+
+    async def go() -> Any:
+        row = await Camera.select(Camera.id).where(Camera.gb_id == gb_id).first().run()
+        if row is None:
+            raise NotFound(f"no camera {gb_id}")
+        return await status.camera_status(row["id"], cli_actor())
+
+    click.echo(json.dumps(run(go), ensure_ascii=False, indent=2, default=str))
+
+
+@status_.command("nodes")
+def status_nodes() -> None:
+    """Workers and schedulers with their last heartbeat and the leader."""
+    from assetsvc.monitoring import status
+
+    for node in run(lambda: status.nodes(cli_actor())):
+        click.echo(f"{node['name']:<48} {node['role']:<9} {'LEADER' if node['leader'] else '':<6} "
+                   f"seen {node['seen_at']} probes {node['probes_done']}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
