@@ -180,9 +180,27 @@ def parse(text: str, source: str) -> MonitoringConfig:
                           _number(back, "max_factor", "backoff", 4, 1, 1000))
         history = _number(doc.get("history", {}), "per_subject", "history", 20, 1, 1000, int)
         classes = _classes(doc.get("class", []))
+        _check_staleness(rules, backoff, classes)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     return MonitoringConfig(source, rules, recheck, limits, backoff, history, classes)
+
+
+def _check_staleness(rules: Mapping[str, Any], backoff: Backoff, classes: tuple[DeviceClass, ...]) -> None:
+    """A device on full back-off must still be heard from before it counts as stale (unknown)."""
+    from assetsvc.monitoring.evaluate import Rules
+
+    stale_after = rules.get("stale_after_s", Rules.stale_after_s)
+    for device_class in classes:
+        light = device_class.plans.get("light")
+        if light is None:
+            continue
+        longest = light.every_s * backoff.max_factor + light.timeout_s
+        if stale_after <= longest:
+            raise ConfigError(
+                f"rules.stale_after_s = {stale_after} must exceed the longest gap between light checks "
+                f"of class {device_class.name!r} ({light.every_s:g} s x backoff.max_factor "
+                f"{backoff.max_factor:g} + timeout = {longest:g} s), or failing devices turn unknown")
 
 
 def default_text() -> str:

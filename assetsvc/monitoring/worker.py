@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import queue, targets
+from assetsvc.monitoring import drift_store, queue, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
 from assetsvc.monitoring.executor import Limiter, Outcome, run_task
@@ -123,6 +123,10 @@ class Worker:
                 applied = await apply(batch, self.config.state_rules(), self.config.history_per_subject,
                                       self.clock())
                 await queue.complete(self.name, [self._done_row(o, applied) for o in kept])
+                await drift_store.record([
+                    (o.task.subject_id, o.subject.registry, r.facts, o.at) for o in kept
+                    if o.subject is not None and o.task.subject_type == "camera"
+                    for r in o.results if r.kind == "onvif_deep" and r.ok])
             self.stats.write_s += time.perf_counter() - started
             self.stats.flushes += 1
             self.stats.written += len(kept)

@@ -29,7 +29,7 @@ down_after_failures = 2
 down_after_s = 120
 fault_after_failures = 2
 recheck_after_s = 60
-stale_after_s = 900
+stale_after_s = 1800
 [history]
 per_subject = {history}
 [[class]]
@@ -40,6 +40,7 @@ light = {{ every = 300, probes = ["snmp_light"], timeout = 3, options = {{ defau
 name = "onvif"
 when = {{ subject = "camera", protocol = "onvif" }}
 light = {{ every = 300, probes = ["onvif_light"], timeout = 3 }}
+inventory = {{ every = 86400, probes = ["onvif_deep"], timeout = 10, options = {{ snapshot = false }} }}
 [[class]]
 name = "passive"
 when = {{ subject = "camera" }}
@@ -55,9 +56,10 @@ class Clock:
 
 
 async def camera(n: int, port: int, host: str = "127.0.0.1", upstream: int | None = None,
-                 protocols=("onvif",)) -> int:
+                 protocols=("onvif",), **identity) -> int:
     row = Camera(gb_id=f"330106001313200{n:05d}", name=f"cam {n}", region_code="330106", ipv4=host,
-                 ports={"onvif": port}, probe_protocols=list(protocols), upstream=upstream)
+                 ports={"onvif": port}, probe_protocols=list(protocols), upstream=upstream,
+                 credential=identity.pop("credential", None), **identity)
     await row.save().run()
     return row.id
 
@@ -93,13 +95,14 @@ async def test_sync_creates_tasks_and_an_unknown_interval_and_retiring_closes_it
         clock = Clock()
         await setup(config_text(), clock)
         plans = await ProbeTask.select(ProbeTask.subject_id, ProbeTask.plan, ProbeTask.due_at).run()
-        assert [(p["subject_id"], p["plan"]) for p in plans] == [(cam, "light")]  # passive: no tasks
-        assert T0 <= plans[0]["due_at"] <= T0 + 300  # spread over the first interval
+        assert sorted((p["subject_id"], p["plan"]) for p in plans) == [(cam, "inventory"), (cam, "light")]
+        light = next(p for p in plans if p["plan"] == "light")  # the passive camera has no tasks
+        assert T0 <= light["due_at"] <= T0 + 300  # spread over the first interval
         assert await intervals(cam) == [("unknown", "no data", T0, None)]
         assert await intervals(passive) == [("unknown", "no data", T0, None)]
         await Camera.update({Camera.status: "decommissioned"}).where(Camera.id == cam).run()
         report = await tasks.sync(parse(config_text(), "test"), T0 + 50)
-        assert (report.tasks_removed, report.subjects_removed) == (1, 1)
+        assert (report.tasks_removed, report.subjects_removed) == (2, 1)
         assert await intervals(cam) == [("unknown", "no data", T0, T0 + 50)]
 
 
@@ -121,7 +124,7 @@ async def test_outage_is_confirmed_by_two_failures_two_minutes_apart_and_back_da
         clock = Clock()
         worker = await setup(config_text(), clock)
         await cycle(worker, clock, T0 + 300)
-        due = (await ProbeTask.select(ProbeTask.due_at).first().run())["due_at"]
+        due = (await ProbeTask.select(ProbeTask.due_at).where(ProbeTask.plan == "light").first().run())["due_at"]
         await device.stop()
         await cycle(worker, clock, due)  # first failure: still up, re-check asked for in 60 s
         assert (await state_of(cam))["state"] == "up"
@@ -140,7 +143,7 @@ async def test_one_lost_answer_never_flaps_the_camera():
         clock = Clock()
         worker = await setup(config_text(), clock)
         await cycle(worker, clock, T0 + 300)
-        due = (await ProbeTask.select(ProbeTask.due_at).first().run())["due_at"]
+        due = (await ProbeTask.select(ProbeTask.due_at).where(ProbeTask.plan == "light").first().run())["due_at"]
         await device.stop()
         await cycle(worker, clock, due)
         await device.start()
@@ -180,11 +183,11 @@ async def test_no_result_for_too_long_makes_the_camera_unknown():
         worker = await setup(config_text(), clock)
         await cycle(worker, clock, T0 + 300)
         seen = (await bulk.fetch(DeviceState, "SELECT last_seen FROM device_state"))[0]["last_seen"]
-        changed = await stale.sweep(config.state_rules(), seen + 1000)
+        changed = await stale.sweep(config.state_rules(), seen + 1900)
         assert changed == 1
         state = await state_of(cam)
         assert (state["state"], state["cause"]) == ("unknown", "stale")
-        assert (await intervals(cam))[-1][0::2] == ("unknown", seen + 900)
+        assert (await intervals(cam))[-1][0::2] == ("unknown", seen + 1800)
 
 
 async def test_a_dead_switch_is_the_root_cause_of_its_cameras_outage():
@@ -208,3 +211,38 @@ async def test_a_dead_switch_is_the_root_cause_of_its_cameras_outage():
             assert (await intervals(switch.id, "upstream"))[-1][0] == "down"
     finally:
         agent.stop()
+
+
+async def test_inventory_flags_a_swapped_device_and_one_answering_at_another_cameras_address():
+    from assetsvc.monitoring import drift_store
+    from assetsvc.monitoring.tables import DriftFlag
+    from assetsvc.registry.tables import Credential
+    from assetsvc.runtime import vault
+    from tests.fakes.onvif_device import Identity
+
+    drift_store.forget()
+    login = Credential(name="cams", username="admin", secret=vault().encrypt("admin12345"))
+    await login.save().run()
+    reported = Identity(serial="SN-OTHER-0002", mac="bc:ad:28:00:00:02", model="DS-2CD3T46WD-I3")
+    async with FakeOnvifDevice(identity=reported) as device:
+        swapped = await camera(1, device.port, serial="SN-REGISTERED-1", mac="bc:ad:28:00:00:01",
+                               model="DS-2CD3T46WD-I3", credential=login.id)
+        owner = await camera(2, 9, host="127.0.0.2", serial="SN-OTHER-0002", mac="bc:ad:28:00:00:02")
+        clock = Clock()
+        worker = await setup(config_text(), clock)
+        await cycle(worker, clock, T0 + 86400)
+        flags = await DriftFlag.select(DriftFlag.camera_id, DriftFlag.kind, DriftFlag.expected,
+                                       DriftFlag.reported, DriftFlag.other_camera_id).run()
+        kinds = {f["kind"]: f for f in flags if f["camera_id"] == swapped}
+        assert set(kinds) == {"serial", "mac", "address"}
+        assert kinds["serial"]["expected"] == "SN-REGISTERED-1"
+        assert kinds["serial"]["reported"] == "SN-OTHER-0002"
+        assert kinds["address"]["other_camera_id"] == owner
+        # The office corrects the record: the next inventory check clears the flags.
+        await Camera.update({Camera.serial: "SN-OTHER-0002", Camera.mac: "bc:ad:28:00:00:02"}).where(
+            Camera.id == swapped).run()
+        await Camera.update({Camera.serial: "", Camera.mac: None}).where(Camera.id == owner).run()
+        drift_store.forget()
+        await cycle(worker, clock, T0 + 2 * 86400 + 600)
+        still = await DriftFlag.select().where(DriftFlag.cleared_at.is_null()).run()
+        assert still == []

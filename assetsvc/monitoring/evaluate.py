@@ -1,0 +1,465 @@
+"""Debounced measured state (up | degraded | down | unknown) from probe results: pure functions, no I/O.
+
+A subject's state is derived from four fault aspects, each with a confirmed status and a pending
+streak of results that disagree with it (stored as DeviceState.aspects):
+
+- `reach` (does the device answer on the network): tcp, onvif_light, snmp_light, snmp, passive
+  reports, and a successful onvif_deep. A reply of any kind proves reach, so the errors auth,
+  unsupported and clock are reach ok (wrong credentials or a wrong protocol in the registry are
+  a configuration problem, visible in the latest result, not an outage); timeout, refused and
+  protocol are reach failures (protocol because unexpected failures are classified as protocol
+  too, and a device that gives no usable answer is not serving the platform either).
+  RTSP results stand in for reach only on devices without a light check (see `fallback`).
+- `stream`: rtsp and rtsp_frame. Any error but auth is a stream fault; auth is no observation.
+- `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
+  rtsp_frame results; no verdict, no observation.
+- `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
+  is ok (the tolerance is inclusive: exactly 30 s off is within ±30 s); the error `clock` (the
+  device answered but its clock breaks WS-Security) is a clock fault. SNMPv3's `clock` error is
+  about the agent's engine time window, not its wall clock: it is reach ok only.
+- A failed onvif_deep (timeout, refused, protocol) is no observation at all: the light check owns
+  reach, and no picture was seen. auth / unsupported on it are reach ok (it answered).
+
+Overall: reach confirmed down -> down (cause = reach cause, or "upstream" with the dead upstream
+device as root); reach not confirmed -> unknown; else the first failing of stream, picture,
+clock -> degraded; else up. A confirmed change is dated back to the first result of its
+streak, never before the current state began, so intervals never overlap.
+
+Stored aspects: {aspect: {ok: true|false|null, cause, since, at (newest applied result),
+pending: null | {ok, count, first, last, cause}}, reach also primary_at; "uptime": {s, at}}.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+from probes.snmp import detect_reboot
+
+ASPECTS = ("reach", "stream", "picture", "clock")  # fault kinds tracked per camera
+STATES = ("up", "degraded", "down", "unknown")
+DEGRADING = ("stream", "picture", "clock")  # in cause priority order
+REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
+ANSWERED = frozenset({"auth", "unsupported", "clock"})  # errors that are a reply from the device
+NO_ANSWER = frozenset({"timeout", "refused"})
+CAUSE_MAX = 64  # width of DeviceState.cause and StateInterval.cause
+_LABEL = re.compile(r"[^a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Confirmation rules; every number a setting ([rules] in monitoring.toml)."""
+
+    down_after_failures: int = 2  # reach: consecutive failures to confirm down
+    down_after_s: float = 120.0  # ... and the failures must span at least this long
+    up_after_successes: int = 1
+    fault_after_failures: int = 2  # stream/picture/clock faults confirmed after N failing checks
+    fault_clear_after: int = 1  # ... and cleared after N passing checks
+    clock_tolerance_s: float = 30.0  # inclusive: |offset| <= tolerance is ok
+    stale_after_s: float = 900.0  # no result for this long -> unknown ("stale")
+    reboot_tolerance_s: float = 10.0  # boot time may wobble this much (probe duration) without a reboot
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One aspect's outcome in one probe result."""
+
+    aspect: str  # one of ASPECTS
+    ok: bool
+    cause: str  # "" when ok; else e.g. "onvif_light:timeout", "picture:dark", "clock", "stream:refused"
+    at: float  # Unix seconds
+    # Reach inferred from an RTSP result: applied only when no light check (tcp, onvif_light, snmp,
+    # passive, onvif_deep) reported reach within stale_after_s, i.e. for RTSP-only cameras.
+    fallback: bool = False
+    # A stream failure because nothing answered: ignored while reach is failing, so an outage
+    # does not leave a stream fault behind that lasts until the next deep check.
+    no_answer: bool = False
+    uptime_s: float | None = None  # SNMP sysUpTime carried by a reach observation (reboot detection)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The subject entered `state` (for `cause`) at `at`; the writer closes and opens intervals."""
+
+    at: float
+    state: str
+    cause: str
+    root_upstream: int | None
+    previous: str
+
+
+@dataclass(frozen=True)
+class FaultChange:
+    """An aspect confirmed failing (or with a new cause), or cleared, at `at` (for tickets)."""
+
+    aspect: str
+    failing: bool
+    cause: str  # the fault's cause; for a clear, the cause that cleared
+    at: float
+
+
+@dataclass
+class Evaluated:
+    """The new state row values and what changed."""
+
+    state: str
+    cause: str
+    root_upstream: int | None
+    since: float
+    aspects: dict  # JSON-able, stored as DeviceState.aspects
+    last_seen: float | None
+    transitions: list[Transition] = field(default_factory=list)  # strictly increasing `at`
+    confirmed_faults: list[FaultChange] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # "reboot": not a state change
+
+
+# --- probe results -> observations --------------------------------------------------------------
+def observations(kind: str, ok: bool, error: Any, facts: Any, at: float, rules: Rules) -> list[Observation]:
+    """Map one probe result to aspect observations; hostile facts yield fewer observations, never an error."""
+    when = _number(at)
+    if when is None or not isinstance(ok, bool):
+        return []
+    facts = facts if isinstance(facts, Mapping) else {}
+    err = "" if ok else _error_name(error)
+    if kind == "passive":
+        online = facts.get("online")
+        online = online if isinstance(online, bool) else ok
+        return [Observation("reach", online, "" if online else "passive:offline", when)]
+    if kind in REACH_PROBES:
+        return _light(kind, err, facts, when, rules)
+    if kind == "onvif_deep":
+        return _deep(err, facts, when, rules)
+    if kind in ("rtsp", "rtsp_frame"):
+        return _stream(kind, err, facts, when)
+    return []  # wsdiscovery and unknown kinds say nothing about a device's state
+
+
+def _light(kind: str, err: str, facts: Mapping, at: float, rules: Rules) -> list[Observation]:
+    uptime = _number(facts.get("sys_uptime_s")) if kind.startswith("snmp") and not err else None
+    out = [_reach(kind, err, at, uptime_s=None if uptime is None or uptime < 0 else uptime)]
+    if kind == "onvif_light":
+        out += _clock(err, facts, at, rules)
+    return out
+
+
+def _deep(err: str, facts: Mapping, at: float, rules: Rules) -> list[Observation]:
+    if err and err not in ANSWERED:
+        return []  # a heavy check that failed: the light check owns reach, and no picture was seen
+    return [Observation("reach", True, "", at), *_clock(err, facts, at, rules), *([] if err else _picture(facts, at))]
+
+
+def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]:
+    # A failed frame grab is weak evidence against reach (a decoder or GOP timeout): only a reply counts.
+    answered = not err or err in ANSWERED
+    reach = [_reach(kind, err, at, fallback=True)] if kind == "rtsp" or answered else []
+    if err == "auth":
+        return reach  # wrong credentials: a configuration problem, not a stream fault
+    if err:
+        return [*reach, Observation("stream", False, _cause("stream", err), at, no_answer=err in NO_ANSWER)]
+    return [*reach, Observation("stream", True, "", at), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
+
+
+def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:
+    answered = not err or err in ANSWERED
+    return Observation("reach", answered, "" if answered else _cause(kind, err), at, fallback, uptime_s=uptime_s)
+
+
+def _clock(err: str, facts: Mapping, at: float, rules: Rules) -> list[Observation]:
+    if err == "clock":
+        return [Observation("clock", False, "clock", at)]
+    offset = _number(facts.get("clock_offset_s"))
+    if offset is None:
+        return []
+    ok = abs(offset) <= rules.clock_tolerance_s
+    return [Observation("clock", ok, "" if ok else "clock", at)]
+
+
+def _picture(facts: Mapping, at: float) -> list[Observation]:
+    iq = facts.get("iq")
+    verdict = iq.get("verdict") if isinstance(iq, Mapping) else None
+    label = _LABEL.sub("_", verdict.strip().lower())[:40].strip("_") if isinstance(verdict, str) else ""
+    if not label:
+        return []
+    return [Observation("picture", label == "ok", "" if label == "ok" else _cause("picture", label), at)]
+
+
+def _error_name(error: Any) -> str:
+    name = getattr(error, "value", error)  # ErrorKind or its value
+    label = _LABEL.sub("_", name.strip().lower())[:16].strip("_") if isinstance(name, str) else ""
+    return label or "failed"
+
+
+def _cause(prefix: str, detail: str) -> str:
+    return f"{prefix}:{detail}"[:CAUSE_MAX]
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for anything else (bool, text, NaN, infinity, huge integers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# --- stored aspects (hostile-proof reading) ------------------------------------------------------
+def _text(value: Any) -> str:
+    return value[:CAUSE_MAX] if isinstance(value, str) else ""
+
+
+def _pending(raw: Any) -> dict | None:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("ok"), bool):
+        return None
+    first, last, count = _number(raw.get("first")), _number(raw.get("last")), raw.get("count")
+    if first is None or last is None or not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        return None
+    return {"ok": raw["ok"], "count": count, "first": first, "last": max(first, last), "cause": _text(raw.get("cause"))}
+
+
+def _aspect(raw: Any) -> dict:
+    raw = raw if isinstance(raw, Mapping) else {}
+    ok = raw.get("ok")
+    out = {"ok": ok if isinstance(ok, bool) else None, "cause": _text(raw.get("cause")),
+           "since": _number(raw.get("since")), "at": _number(raw.get("at")), "pending": _pending(raw.get("pending"))}
+    primary = _number(raw.get("primary_at"))
+    if primary is not None:
+        out["primary_at"] = primary
+    return out
+
+
+def load_aspects(raw: Any) -> dict:
+    """The aspects JSON as evaluate keeps it, from whatever is stored (unknown keys are dropped)."""
+    raw = raw if isinstance(raw, Mapping) else {}
+    out: dict[str, Any] = {name: _aspect(raw.get(name)) for name in ASPECTS}
+    uptime = raw.get("uptime")
+    if isinstance(uptime, Mapping) and _number(uptime.get("s")) is not None and _number(uptime.get("at")) is not None:
+        out["uptime"] = {"s": float(uptime["s"]), "at": float(uptime["at"])}
+    return out
+
+
+# --- one evaluation step ------------------------------------------------------------------------
+@dataclass
+class _Step:
+    """Working copy of a subject's state while observations are applied."""
+
+    state: str
+    cause: str
+    root: int | None
+    since: float
+    aspects: dict
+    last_seen: float | None
+    result: Evaluated = field(init=False)
+    _undo: list[tuple[str, str, int | None, float]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, state: Any, cause: Any, root: Any, since: Any, aspects: Any, last_seen: Any, now: float) -> _Step:
+        since_ = _number(since)
+        step = cls(state if state in STATES else "unknown", _text(cause),
+                   root if isinstance(root, int) and not isinstance(root, bool) else None,
+                   since_ if since_ is not None else (_number(now) or 0.0), load_aspects(aspects), _number(last_seen))
+        step.result = Evaluated(step.state, step.cause, step.root, step.since, step.aspects, step.last_seen)
+        return step
+
+    def label(self) -> tuple[str, str, int | None]:
+        return self.state, self.cause, self.root
+
+    def move(self, at: float, state: str, cause: str, root: int | None) -> None:
+        """Enter a new state at `at` (never before the current one began; same instant replaces)."""
+        cause = cause[:CAUSE_MAX]
+        if (state, cause, root) == self.label():
+            return
+        at = max(at, self.since)
+        moves = self.result.transitions
+        if moves and moves[-1].at == at:  # two changes at one instant: only the last one lasts
+            moves.pop()
+            self.state, self.cause, self.root, self.since = self._undo.pop()
+            if (state, cause, root) == self.label():
+                return
+        self._undo.append((*self.label(), self.since))
+        moves.append(Transition(at, state, cause, root, self.state))
+        self.state, self.cause, self.root, self.since = state, cause, root, at
+
+    def derived(self, upstream_down: int | None) -> tuple[str, str, int | None]:
+        """The state the aspects call for (unknown keeps its current cause, e.g. "stale")."""
+        reach = self.aspects["reach"]
+        if reach["ok"] is False:
+            if upstream_down is not None:
+                return "down", "upstream", upstream_down
+            return "down", reach["cause"] or "reach", None
+        if reach["ok"] is None:
+            return "unknown", self.cause if self.state == "unknown" else "no data", None
+        for name in DEGRADING:
+            if self.aspects[name]["ok"] is False:
+                return "degraded", self.aspects[name]["cause"] or name, None
+        return "up", "", None
+
+    def go_stale(self, at: float) -> None:
+        """No data since `at`: reach is no longer known, and the subject is unknown from then."""
+        self.aspects["reach"] = {"ok": None, "cause": "", "since": None, "at": self.aspects["reach"]["at"],
+                                 "pending": None}
+        if self.state != "unknown":
+            self.move(at, "unknown", "stale", None)
+
+    def done(self) -> Evaluated:
+        r = self.result
+        r.state, r.cause, r.root_upstream, r.since = self.state, self.cause, self.root, self.since
+        r.aspects, r.last_seen = self.aspects, self.last_seen
+        return r
+
+    # --- applying one observation ---------------------------------------------------------------
+    def observe(self, obs: Observation, rules: Rules, upstream_down: int | None) -> None:
+        if self.last_seen is not None and obs.at - self.last_seen >= rules.stale_after_s:
+            # A gap in the data: unknown from when it ran out, and no reach streak spans it.
+            self.go_stale(self.last_seen + rules.stale_after_s)
+        self.last_seen = obs.at if self.last_seen is None else max(self.last_seen, obs.at)
+        aspect = self.aspects[obs.aspect]
+        if aspect["at"] is not None and obs.at < aspect["at"]:
+            return  # older than what this aspect already reflects (a late result)
+        if obs.aspect == "reach" and not self._reach_applies(aspect, obs, rules):
+            return
+        if obs.no_answer and obs.aspect != "reach" and _failing(self.aspects["reach"]):
+            return
+        aspect["at"] = obs.at
+        before = (aspect["ok"], aspect["cause"])
+        confirmed_at = _debounce(obs.aspect, aspect, obs, rules)
+        if confirmed_at is None:
+            return
+        if aspect["ok"] is False or before[0] is False:
+            cause = aspect["cause"] if aspect["ok"] is False else before[1]
+            self.result.confirmed_faults.append(FaultChange(obs.aspect, aspect["ok"] is False, cause,
+                                                            max(confirmed_at, self.since)))
+        self.move(confirmed_at, *self.derived(upstream_down))
+
+    def _reach_applies(self, aspect: dict, obs: Observation, rules: Rules) -> bool:
+        primary = aspect.get("primary_at")
+        if obs.fallback and primary is not None and obs.at - primary < rules.stale_after_s:
+            return False  # the device has a light check: RTSP results say nothing about its reach
+        if not obs.fallback:
+            aspect["primary_at"] = obs.at if primary is None else max(primary, obs.at)
+        if obs.uptime_s is not None:
+            self._uptime(obs, rules)
+        return True
+
+    def _uptime(self, obs: Observation, rules: Rules) -> None:
+        previous = self.aspects.get("uptime")
+        if previous is not None and obs.at > previous["at"] and detect_reboot(
+                previous["s"], previous["at"], obs.uptime_s, obs.at, rules.reboot_tolerance_s):
+            self.result.events.append("reboot")
+        if previous is None or obs.at > previous["at"]:
+            self.aspects["uptime"] = {"s": obs.uptime_s, "at": obs.at}
+
+
+def _failing(aspect: dict) -> bool:
+    """Confirmed failing, or on a streak of failures."""
+    pending = aspect["pending"]
+    return aspect["ok"] is False or (pending is not None and pending["ok"] is False)
+
+
+def _debounce(name: str, aspect: dict, obs: Observation, rules: Rules) -> float | None:
+    """Grow or reset the pending streak; on confirmation update the aspect and return the streak's start."""
+    if obs.ok == aspect["ok"] and (obs.ok or obs.cause == aspect["cause"]):
+        aspect["pending"] = None  # agrees with what is confirmed
+        return None
+    pending = aspect["pending"]
+    if pending is not None and pending["ok"] == obs.ok and obs.at - pending["last"] < rules.stale_after_s:
+        pending.update(count=pending["count"] + 1, last=obs.at, cause=obs.cause)
+    else:
+        pending = aspect["pending"] = {"ok": obs.ok, "count": 1, "first": obs.at, "last": obs.at, "cause": obs.cause}
+    if not _met(name, pending, rules):
+        return None
+    aspect.update(ok=pending["ok"], cause=pending["cause"], since=pending["first"], pending=None)
+    return pending["first"]
+
+
+def _met(name: str, pending: dict, rules: Rules) -> bool:
+    if name == "reach" and pending["ok"]:
+        return pending["count"] >= max(1, rules.up_after_successes)
+    if name == "reach":
+        return (pending["count"] >= max(1, rules.down_after_failures)
+                and pending["last"] - pending["first"] >= rules.down_after_s)
+    needed = rules.fault_clear_after if pending["ok"] else rules.fault_after_failures
+    return pending["count"] >= max(1, needed)
+
+
+def _usable(obs: Any) -> Observation | None:
+    """A well-formed observation (anything else is dropped, never raised on)."""
+    if not isinstance(obs, Observation) or obs.aspect not in ASPECTS or not isinstance(obs.ok, bool):
+        return None
+    at = _number(obs.at)
+    if at is None:
+        return None
+    cause = "" if obs.ok else (_text(obs.cause) or obs.aspect)
+    uptime = _number(obs.uptime_s)
+    return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
+                   fallback=obs.fallback is True, no_answer=obs.no_answer is True)
+
+
+# --- the public steps ---------------------------------------------------------------------------
+def evaluate(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
+             last_seen: float | None, obs: Iterable[Observation], now: float, rules: Rules,
+             upstream_down: int | None = None, upstream_since: float | None = None,
+             seen: float | None = None) -> Evaluated:
+    """Apply a subject's new observations (any order) and derive its state.
+
+    upstream_down: the topmost dead upstream device above the subject, if any: a down subject is
+    then down for cause "upstream". upstream_since: when that upstream outage began, the moment an
+    already-down subject is relabelled (default `now`). seen: the newest result time, including
+    results that yielded no observation (default: the newest observation).
+    """
+    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, now)
+    usable = sorted(filter(None, map(_usable, obs)), key=lambda o: o.at)
+    for one in usable:
+        step.observe(one, rules, upstream_down)
+    when = _number(upstream_since) if upstream_down is not None and step.state == "down" else None
+    when = when if when is not None else _number(now)
+    # Relabels for the upstream device (and a stored state its aspects disagree with) happen now.
+    step.move(when if when is not None else step.since, *step.derived(upstream_down))
+    newest = _number(seen)
+    if newest is not None:
+        step.last_seen = newest if step.last_seen is None else max(step.last_seen, newest)
+    return step.done()
+
+
+def stale(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
+          last_seen: float | None, now: float, rules: Rules) -> Evaluated | None:
+    """Unknown ("stale") when no result came for stale_after_s, from the moment the data ran out.
+
+    None when nothing changes (already unknown, or recent data). The transition is at
+    last_seen + stale_after_s (not now), never before the current state began.
+    """
+    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, now)
+    reference = step.last_seen if step.last_seen is not None else step.since
+    now_ = _number(now)
+    if step.state == "unknown" or now_ is None or now_ - reference < rules.stale_after_s:
+        return None
+    step.go_stale(reference + rules.stale_after_s)
+    return step.done()
+
+
+def relabel_for_upstream(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
+                         last_seen: float | None, upstream_down: int | None, at: float) -> Evaluated | None:
+    """A down subject's cause follows its upstream device: "upstream" while one above it is confirmed
+    down, its own reach cause again once none is. `at`: when the upstream outage began (or ended);
+    the transition is never before the subject's own `since`. None when the label is already right."""
+    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, at)
+    if step.state != "down":
+        return None
+    if upstream_down is not None:
+        label = ("down", "upstream", upstream_down)
+    else:
+        own = step.aspects["reach"]["cause"] if step.aspects["reach"]["ok"] is False else ""
+        label = ("down", own or (step.cause if step.cause != "upstream" else "reach"), None)
+    step.move(_number(at) if _number(at) is not None else step.since, *label)
+    return step.done() if step.result.transitions else None
+
+
+def needs_recheck(aspects: Any) -> bool:
+    """True while reach has a pending streak that could change its confirmed status (a failure streak
+    on a device not confirmed down, or a recovery streak on one that is): re-probe sooner."""
+    reach = load_aspects(aspects)["reach"]
+    pending = reach["pending"]
+    return pending is not None and pending["ok"] != reach["ok"]
