@@ -126,7 +126,8 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: boo
     _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
 
 
-def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None) -> None:
+def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None,
+           config: Any = None) -> None:
     import uvicorn
 
     from assetsvc.api.app import configure_logging, create_app
@@ -134,8 +135,8 @@ def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True,
     from assetsvc.monitoring.runner import Background
 
     configure_logging()
-    current()  # a wrong monitoring file stops start-up here, with its message
-    background = Background(worker=worker, scheduler=scheduler)
+    config = config or current()  # a wrong monitoring file stops start-up here, with its message
+    background = Background(worker=worker, scheduler=scheduler, config=config)
     starts, stops = [background.start], [background.stop]
     if extra is not None:  # e.g. the demo's simulated fleet: up before probing, down after it
         starts.insert(0, extra.start)
@@ -529,21 +530,30 @@ def discover(interface_address: str, timeout_s: float, known_from_registry: bool
 
 
 @main.command()
-@click.option("--cameras", default=200, show_default=True, help="How many demo cameras to register.")
+@click.option("--cameras", default=200, show_default=True, help="How many simulated cameras to run and register.")
+@click.option("--seed", "seed_", default=2026, show_default=True, help="Seed of identities and the fault script.")
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-def demo(cameras: int, host: str | None, port: int | None) -> None:
-    """Set up the embedded default with a demo registry and an admin login, then serve."""
-    from assetsvc.demo import seed
+def demo(cameras: int, seed_: int, host: str | None, port: int | None) -> None:
+    """Run a simulated fleet on loopback, register it, and serve with monitoring on (SQLite default).
+
+    The fleet answers ONVIF, RTSP and SNMP on 127.15.x.y / 127.16.x.y with a scripted mix of
+    faults; probing runs every 15 s (assetsvc/demo_monitoring.toml), so states change within a minute.
+    """
+    from assetsvc import demo as demo_
     from assetsvc.runtime import settings
+
+    if not 1 <= cameras <= 200_000:
+        raise click.BadParameter("between 1 and 200000", param_hint="--cameras")
+    devices = demo_.fleet(cameras, seed_)
 
     async def go() -> dict[str, Any]:
         await prepare(create_key=True)
-        return await seed(cameras, cli_actor())
+        return await demo_.seed(devices, cli_actor())
 
     info = run(go)
     click.echo(info["message"])
-    _serve(host or settings().host, port or settings().port)
+    _serve(host or settings().host, port or settings().port, extra=devices, config=demo_.monitoring_config())
 
 
 @main.group("status")

@@ -59,5 +59,7 @@ def configure_logging() -> None:
     """Plain log lines to stderr at ASSETSVC_LOG_LEVEL."""
     logging.basicConfig(level=settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every job run at INFO; our jobs log their own outcome (assetsvc.jobs).
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -33,14 +33,15 @@ async def run(stop: asyncio.Event, *, worker: bool = True, scheduler: bool = Tru
 class Background:
     """Monitoring as a background task of the API process (serve), stopped with it."""
 
-    def __init__(self, *, worker: bool, scheduler: bool) -> None:
-        self.worker, self.scheduler = worker, scheduler
+    def __init__(self, *, worker: bool, scheduler: bool, config: MonitoringConfig | None = None) -> None:
+        self.worker, self.scheduler, self.config = worker, scheduler, config
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
         if self.worker or self.scheduler:
-            self._task = asyncio.create_task(run(self._stop, worker=self.worker, scheduler=self.scheduler))
+            self._task = asyncio.create_task(run(self._stop, worker=self.worker, scheduler=self.scheduler,
+                                                config=self.config))
             self._task.add_done_callback(_report)
 
     async def stop(self) -> None:
