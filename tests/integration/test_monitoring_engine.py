@@ -22,7 +22,9 @@ from tests.fakes.snmp_agents import start_snmpd
 T0 = 1_800_000_000.0
 
 
-def config_text(snmp_port: int = 161, history: int = 20) -> str:
+def config_text(snmp_port: int = 161, history: int = 20, inventory: bool = False) -> str:
+    inventory_plan = ('inventory = { every = 86400, probes = ["onvif_deep"], timeout = 10, '
+                      'options = { snapshot = false } }') if inventory else ""
     return f"""
 [rules]
 down_after_failures = 2
@@ -40,7 +42,7 @@ light = {{ every = 300, probes = ["snmp_light"], timeout = 3, options = {{ defau
 name = "onvif"
 when = {{ subject = "camera", protocol = "onvif" }}
 light = {{ every = 300, probes = ["onvif_light"], timeout = 3 }}
-inventory = {{ every = 86400, probes = ["onvif_deep"], timeout = 10, options = {{ snapshot = false }} }}
+{inventory_plan}
 [[class]]
 name = "passive"
 when = {{ subject = "camera" }}
@@ -93,7 +95,7 @@ async def test_sync_creates_tasks_and_an_unknown_interval_and_retiring_closes_it
         cam = await camera(1, device.port)
         passive = await camera(2, device.port, protocols=())
         clock = Clock()
-        await setup(config_text(), clock)
+        await setup(config_text(inventory=True), clock)
         plans = await ProbeTask.select(ProbeTask.subject_id, ProbeTask.plan, ProbeTask.due_at).run()
         assert sorted((p["subject_id"], p["plan"]) for p in plans) == [(cam, "inventory"), (cam, "light")]
         light = next(p for p in plans if p["plan"] == "light")  # the passive camera has no tasks
@@ -101,7 +103,7 @@ async def test_sync_creates_tasks_and_an_unknown_interval_and_retiring_closes_it
         assert await intervals(cam) == [("unknown", "no data", T0, None)]
         assert await intervals(passive) == [("unknown", "no data", T0, None)]
         await Camera.update({Camera.status: "decommissioned"}).where(Camera.id == cam).run()
-        report = await tasks.sync(parse(config_text(), "test"), T0 + 50)
+        report = await tasks.sync(parse(config_text(inventory=True), "test"), T0 + 50)
         assert (report.tasks_removed, report.subjects_removed) == (2, 1)
         assert await intervals(cam) == [("unknown", "no data", T0, T0 + 50)]
 
@@ -229,7 +231,7 @@ async def test_inventory_flags_a_swapped_device_and_one_answering_at_another_cam
                                model="DS-2CD3T46WD-I3", credential=login.id)
         owner = await camera(2, 9, host="127.0.0.2", serial="SN-OTHER-0002", mac="bc:ad:28:00:00:02")
         clock = Clock()
-        worker = await setup(config_text(), clock)
+        worker = await setup(config_text(inventory=True), clock)
         await cycle(worker, clock, T0 + 86400)
         flags = await DriftFlag.select(DriftFlag.camera_id, DriftFlag.kind, DriftFlag.expected,
                                        DriftFlag.reported, DriftFlag.other_camera_id).run()
@@ -246,3 +248,20 @@ async def test_inventory_flags_a_swapped_device_and_one_answering_at_another_cam
         await cycle(worker, clock, T0 + 2 * 86400 + 600)
         still = await DriftFlag.select().where(DriftFlag.cleared_at.is_null()).run()
         assert still == []
+
+
+async def test_an_nvr_with_many_channels_never_gets_more_than_its_share_of_probes_at_once():
+    nvr = UpstreamDevice(name="nvr", kind="nvr", region_code="330106")  # no address: not probed itself
+    await nvr.save().run()
+    text = config_text().replace("[history]", "[limits]\nglobal = 50\nper_upstream = 3\nper_subnet = 5\n[history]")
+    async with FakeOnvifDevice(scenario=Scenario(delay_s=0.2)) as device:
+        for n in range(12):
+            await camera(n, device.port, upstream=nvr.id)
+        for n in range(12, 24):  # no upstream device: limited per /24 instead
+            await camera(n, device.port, host="127.0.0.9")
+        clock = Clock()
+        worker = await setup(text, clock)
+        await cycle(worker, clock, T0 + 300)
+    assert worker.stats.probed == 24
+    assert worker.limiter.peak[f"upstream:{nvr.id}"] == 3
+    assert worker.limiter.peak["subnet:127.0.0.0/24"] == 5
