@@ -91,6 +91,10 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
     """Run one task's probes in order; a missing subject or plan yields an empty outcome."""
     if subject is None or plan is None or not subject.host:
         return Outcome(task, plan, (), clock(), subject)
+    if plan.name != "light" and subject.state == "down":
+        # A device confirmed down has no stream or picture to judge: skip the expensive checks
+        # (each would wait out its time limit) until the light check sees it back.
+        return Outcome(task, plan, (), clock(), subject)
     key, local = limiter.local(subject)
     probe_target = target(subject, dict(plan.options))
     results = []

@@ -29,6 +29,7 @@ class Subject:
     subnet: str | None  # the /24 (IPv4) or /64 (IPv6), for the per-subnet limit
     match: dict[str, Any]  # attributes device classes match on
     registry: dict[str, Any]  # identity as registered (drift checks)
+    state: str = "unknown"  # measured state when claimed
 
 
 def _json(value: Any, default: Any) -> Any:
@@ -77,6 +78,7 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
                             cam_ids) if cam_ids else []
     ups = await bulk.fetch(Camera, "SELECT id, kind, ipv4, parent, credential, model, mac FROM upstream_device "
                            "WHERE id IN (" + ",".join("?" * len(up_ids)) + ")", up_ids) if up_ids else []
+    states = await _states(keys)
     creds = await _secrets({r["credential"] for r in [*cams, *ups] if r["credential"] is not None})
     found: dict[tuple[str, int], Subject] = {}
     for row in cams:
@@ -86,12 +88,26 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
             row["upstream"], subnet_of(host),
             {"subject": "camera", "probe_protocols": _json(row["probe_protocols"], []),
              "point_class": row["point_class"], "owner_class": row["owner_class"]},
-            {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]})
+            {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
+            states.get(("camera", row["id"]), "unknown"))
     for row in ups:
         found[("upstream", row["id"])] = Subject(
             "upstream", row["id"], row["ipv4"], {}, creds.get(row["credential"]), row["parent"],
             subnet_of(row["ipv4"]), {"subject": "upstream", "upstream_kind": row["kind"]},
-            {"model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]})
+            {"model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
+            states.get(("upstream", row["id"]), "unknown"))
+    return found
+
+
+async def _states(keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    found: dict[tuple[str, int], str] = {}
+    for subject_type in ("camera", "upstream"):
+        ids = sorted(i for t, i in keys if t == subject_type)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            rows = await bulk.fetch(Camera, "SELECT subject_id, state FROM device_state WHERE subject_type = ? "
+                                    "AND subject_id IN (" + ",".join("?" * len(part)) + ")", [subject_type, *part])
+            found.update({(subject_type, r["subject_id"]): r["state"] for r in rows})
     return found
 
 
