@@ -597,5 +597,14 @@ def status_nodes() -> None:
                    f"seen {node['seen_at']} probes {node['probes_done']}")
 
 
+def _register_monitoring_groups() -> None:
+    from assetsvc.monitoring.uptime_cli import maintenance, uptime
+
+    main.add_command(uptime)
+    main.add_command(maintenance)
+
+
+_register_monitoring_groups()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from assetsvc import db
-from assetsvc.api import account, errors, monitoring, registry
+from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry.entities import ENTITIES
@@ -35,6 +35,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             registry.registry_summary, registry.import_file, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
+            *monitoring_uptime.HANDLERS,
         ],
     )
     return Litestar(

@@ -1,0 +1,65 @@
+"""Uptime and maintenance-window endpoints: figures of a scope, per-camera drill-down, planned work."""
+
+# No `from __future__ import annotations`: litestar reads these signatures at runtime.
+from typing import Annotated, Any
+
+from litestar import Request, delete, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from assetsvc.api.auth import actor_of
+from assetsvc.monitoring import maintenance, uptime_views
+
+TAGS = ["uptime"]
+# Litestar reserves the handler argument name `scope` (the ASGI scope), so the query
+# parameter `scope` arrives as `scope_`.
+Scope = Annotated[str, QueryParameter(
+    name="scope", description="all, camera, site, station, region, owner_class or contractor")]
+WindowScope = Annotated[str | None, QueryParameter(name="scope", description="camera, site, region or upstream")]
+
+
+@get("/uptime", tags=TAGS, summary="Uptime of a scope over a period: 在线率, 完好率, time per state")
+async def uptime_summary(
+    request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
+    scope_: Scope = "all", ref: FromQuery[str | None] = None, step: FromQuery[float | None] = None,
+    tz: FromQuery[str | None] = None, causes: FromQuery[bool] = False,
+) -> dict[str, Any]:
+    return await uptime_views.summary(actor_of(request), scope=scope_, ref=ref, start=start, end=end,
+                                      step=step, tz=tz, causes=causes)
+
+
+@get("/uptime/cameras", tags=TAGS, summary="Per-camera uptime of a scope, worst first (paged)")
+async def uptime_cameras(
+    request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
+    scope_: Scope = "all", ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None,
+    sort: FromQuery[str] = "online_rate", page: FromQuery[int] = 1, per_page: FromQuery[int] = 50,
+) -> dict[str, Any]:
+    return await uptime_views.cameras(actor_of(request), scope=scope_, ref=ref, start=start, end=end, tz=tz,
+                                      sort=sort, page=page, per_page=per_page)
+
+
+@get("/maintenance", tags=TAGS, summary="Maintenance windows (newest first)")
+async def list_maintenance(
+    request: Request, active_at: FromQuery[str | None] = None, scope_: WindowScope = None,
+    ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None, limit: FromQuery[int] = 200,
+) -> list[dict[str, Any]]:
+    return await maintenance.list_windows(actor_of(request), active_at=active_at, scope=scope_, ref=ref,
+                                          tz=tz, limit=limit)
+
+
+@post("/maintenance", tags=TAGS, summary="Plan a maintenance window (admin)", status_code=201)
+async def create_maintenance(request: Request, tz: FromQuery[str | None] = None) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except Exception:  # noqa: BLE001 - any undecodable body is the same client error
+        body = None
+    return await maintenance.create(actor_of(request), body, tz=tz)
+
+
+@delete("/maintenance/{window_id:int}", tags=TAGS, status_code=200,
+        summary="End a window now (admin): deleted if not started, cut short if running")
+async def end_maintenance(request: Request, window_id: FromPath[int],
+                          tz: FromQuery[str | None] = None) -> dict[str, Any]:
+    return await maintenance.end(actor_of(request), window_id, tz=tz)
+
+
+HANDLERS = [uptime_summary, uptime_cameras, list_maintenance, create_maintenance, end_maintenance]

@@ -1,0 +1,138 @@
+"""SQL for the uptime sums on both engines: clipped interval durations, instant indexes, maintenance joins.
+
+Dialects differ in three places: SQLite's scalar MIN/MAX are PostgreSQL's LEAST/GREATEST;
+CEIL is missing from SQLite builds without the math functions; and a list of maintenance
+ranges travels as one JSON text (SQLite json_each) or three arrays (PostgreSQL unnest), so a
+window over a whole region is still one parameter, not 300,000.
+
+Period bounds and the step are written into the SQL as numeric literals: they are floats we
+computed (never request text), and each query then gets a plan for its own values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from assetsvc import db
+from assetsvc.monitoring.uptime_scope import CameraSet
+
+# Intervals of in-scope cameras that overlap the period [S, E).
+#
+# SQLite (no ANALYZE statistics) gets its plan spelled out:
+# - CROSS JOIN is SQLite's "this join order": cameras outside, an index seek into
+#   state_interval per camera inside. Left to itself it walked every interval probing the
+#   camera per row, and with the maintenance ranges it scanned the ranges per interval
+#   (6 s for 500 cameras).
+# - `camera c NOT INDEXED` reads cameras in rowid order, so GROUP BY c.id streams without a
+#   sort (a region's index range is not in id order; the sort cost as much as the scan).
+#   Rowid look-ups (one camera) still work.
+# - The lower bound on start is the last interval that began at or before S, the only one
+#   before S that can overlap the period (a camera's intervals do not overlap). Without it the
+#   seek reads the camera's whole history before S.
+# PostgreSQL plans the join order itself (CROSS JOIN ... WHERE is an inner join to it); there
+# the correlated lower bound was evaluated once per row (10x slower), so it is left out and
+# the planner chooses between a parallel scan and the index on "end".
+_SQLITE_BASE = """FROM camera c NOT INDEXED CROSS JOIN state_interval si
+WHERE ({where}) AND si.subject_type = 'camera' AND si.subject_id = c.id
+AND si.start >= COALESCE((SELECT MAX(p.start) FROM state_interval p WHERE p.subject_type = 'camera'
+    AND p.subject_id = c.id AND p.start <= {S}), {S})
+AND si.start < {E} AND (si."end" IS NULL OR si."end" > {S})"""
+_PG_BASE = """FROM camera c CROSS JOIN state_interval si
+WHERE ({where}) AND si.subject_type = 'camera' AND si.subject_id = c.id
+AND si.start < {E} AND (si."end" IS NULL OR si."end" > {S})"""
+# Intervals overlapping the ranges m(cam, a, b) (disjoint per camera, inside [S, E)): per
+# range an index seek from the last interval that began at or before the range (the only
+# earlier one that can overlap it) to the range's end, so the cost follows the number of
+# covered cameras, not the size of the table. PostgreSQL needs LATERAL to take that plan: as a
+# plain join it hash-joined the ranges against every interval of the period (twice as slow
+# for a window over 10,000 cameras, and far slower for a few).
+_LOW = """COALESCE((SELECT MAX(p.start) FROM state_interval p WHERE p.subject_type = 'camera'
+    AND p.subject_id = m.cam AND p.start <= m.a), m.a)"""
+_SQLITE_RANGES = f"""FROM {{ranges}} m CROSS JOIN state_interval si
+WHERE si.subject_type = 'camera' AND si.subject_id = m.cam AND si.start >= {_LOW}
+AND si.start < m.b AND (si."end" IS NULL OR si."end" > m.a)"""
+_PG_RANGES = f"""FROM {{ranges}} m CROSS JOIN LATERAL (SELECT * FROM state_interval x
+WHERE x.subject_type = 'camera' AND x.subject_id = m.cam AND x.start >= {_LOW}
+AND x.start < m.b AND (x."end" IS NULL OR x."end" > m.a)) si WHERE 1 = 1"""
+
+
+def num(value: float) -> str:
+    """A float as an SQL literal (finite only)."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value}")
+    return repr(value)
+
+
+def least(a: str, b: str) -> str:
+    return f"MIN({a}, {b})" if db.is_sqlite() else f"LEAST({a}, {b})"
+
+
+def greatest(a: str, b: str) -> str:
+    return f"MAX({a}, {b})" if db.is_sqlite() else f"GREATEST({a}, {b})"
+
+
+def ceil_int(expr: str) -> str:
+    """CEIL of a non-negative expression as an integer."""
+    if db.is_sqlite():
+        # CAST truncates toward zero; add one when there was a fraction.
+        return f"(CAST({expr} AS INTEGER) + (({expr}) > CAST({expr} AS INTEGER)))"
+    return f"CAST(CEIL({expr}) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period [start, end) being summed and the sampling step."""
+
+    start: float
+    end: float
+    step: float
+
+    @property
+    def S(self) -> str:  # noqa: N802 - the symbol of docs/metrics.md
+        return num(self.start)
+
+    @property
+    def E(self) -> str:  # noqa: N802
+        return num(self.end)
+
+
+def clipped(w: Window) -> tuple[str, str]:
+    """(begin, end) of an interval clipped to the period; an open interval runs to the period end."""
+    return greatest("si.start", w.S), least(f'COALESCE(si."end", {w.E})', w.E)
+
+
+def clipped_to_range() -> tuple[str, str]:
+    """(begin, end) of an interval clipped to its maintenance range m."""
+    return greatest("si.start", "m.a"), least('COALESCE(si."end", m.b)', "m.b")
+
+
+def base(cameras: CameraSet, w: Window) -> tuple[str, list[Any]]:
+    """FROM ... WHERE of the in-scope cameras' intervals overlapping the period, and its arguments."""
+    template = _SQLITE_BASE if db.is_sqlite() else _PG_BASE
+    return template.format(where=cameras.where, S=w.S, E=w.E), list(cameras.args)
+
+
+def ranges_source(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, list[Any]]:
+    """A relation m(cam, a, b) holding every camera's ranges (e.g. maintenance), as SQL and its arguments."""
+    rows = [(cam, a, b) for cam, spans in ranges.items() for a, b in spans]
+    if db.is_sqlite():
+        sql = ("(SELECT json_extract(value, '$[0]') AS cam, json_extract(value, '$[1]') AS a, "
+               "json_extract(value, '$[2]') AS b FROM json_each(?))")
+        return sql, [json.dumps(rows)]
+    sql = "(SELECT * FROM unnest(?::int[], ?::float8[], ?::float8[]) AS u(cam, a, b))"
+    return sql, [[r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]]
+
+
+def in_ranges(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, list[Any]]:
+    """FROM ... WHERE of the intervals overlapping each camera's ranges, and its arguments."""
+    source, args = ranges_source(ranges)
+    return (_SQLITE_RANGES if db.is_sqlite() else _PG_RANGES).format(ranges=source), args
+
+
+def instant_of(expr: str, w: Window) -> str:
+    """The index of the first sample instant at or after `expr` (>= S)."""
+    return ceil_int(f"(({expr}) - {w.S}) / {num(w.step)}")

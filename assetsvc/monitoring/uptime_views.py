@@ -1,0 +1,30 @@
+"""Uptime as the API and the CLI ask for it: text inputs (periods, offsets, steps) in, JSON-ready dicts out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assetsvc.accounts.service import Actor
+from assetsvc.monitoring import uptime, uptime_cameras
+from assetsvc.monitoring.uptime_input import check_step, iso, parse_period
+
+
+async def summary(actor: Actor, *, scope: str | None, ref: str | None, start: str | None, end: str | None,
+                  step: float | None = None, tz: str | None = None, causes: bool = False) -> dict[str, Any]:
+    """The figures of a scope over [start, end), instants rendered at the offset `tz` (default +08:00)."""
+    period = parse_period(start, end, tz)
+    result = await uptime.uptime(actor, scope, ref, period.start, period.end,
+                                 step=check_step(step, period), causes=causes)
+    return result.as_dict(period.tz)
+
+
+async def cameras(actor: Actor, *, scope: str | None, ref: str | None, start: str | None, end: str | None,
+                  tz: str | None = None, sort: str = "online_rate", page: int = 1,
+                  per_page: int = 50) -> dict[str, Any]:
+    """A page of per-camera figures, worst first."""
+    period = parse_period(start, end, tz)
+    found = await uptime_cameras.camera_rows(actor, scope, ref, period.start, period.end, sort=sort,
+                                             page=page, per_page=per_page)
+    found["period"] = {"start": iso(period.start, period.tz), "end": iso(period.end, period.tz),
+                       "counted_until": iso(found.pop("counted_until"), period.tz)}
+    return found

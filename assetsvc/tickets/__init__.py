@@ -1,0 +1,1 @@
+"""Fault tickets (工单) against contractor SLAs: the service calendar, SLA clocks, penalties."""
