@@ -58,7 +58,7 @@ class Rules:
     fault_after_failures: int = 2  # stream/picture/clock faults confirmed after N failing checks
     fault_clear_after: int = 1  # ... and cleared after N passing checks
     clock_tolerance_s: float = 30.0  # inclusive: |offset| <= tolerance is ok
-    stale_after_s: float = 900.0  # no result for this long -> unknown ("stale")
+    stale_after_s: float = 1800.0  # no result for this long -> unknown ("stale"); above every x max back-off
     reboot_tolerance_s: float = 10.0  # boot time may wobble this much (probe duration) without a reboot
 
 

@@ -8,6 +8,7 @@ bad item refuses the whole request, with every problem listed, and nothing is wr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,9 @@ def _instant(value: Any, now: float) -> float | str:
         return f"is more than {FUTURE_SLACK_S} s in the future"
     if at < now - MAX_AGE_S:
         return f"is older than {MAX_AGE_S // 86400} days"
-    return at
+    # A platform clock slightly ahead is taken as now: a future last_seen would make the
+    # platform's next correct reports look out of order.
+    return min(at, now)
 
 
 def parse(body: Any, now: float) -> list[Report]:
@@ -95,6 +98,15 @@ def parse(body: Any, now: float) -> list[Report]:
     return reports
 
 
+def _probed(camera: dict[str, Any], config: MonitoringConfig) -> bool:
+    protocols = camera["probe_protocols"]
+    if isinstance(protocols, str):
+        protocols = json.loads(protocols or "[]")
+    device_class = config.classify({"subject": "camera", "probe_protocols": protocols or [],
+                                    "point_class": camera["point_class"], "owner_class": camera["owner_class"]})
+    return device_class is not None and "light" in device_class.plans
+
+
 async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, int]:
     """Record valid reports as passive readings; unknown cameras refuse the request."""
     reports = parse(body, now)
@@ -102,14 +114,15 @@ async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, i
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
-        rows = await bulk.fetch(Camera, "SELECT id, gb_id, status FROM camera WHERE gb_id IN ("
-                                + ",".join("?" * len(part)) + ")", part)
+        rows = await bulk.fetch(Camera, "SELECT c.id, c.gb_id, c.status, c.probe_protocols, c.point_class, "
+                                "o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner "
+                                "WHERE c.gb_id IN (" + ",".join("?" * len(part)) + ")", part)
         found.update({r["gb_id"]: r for r in rows})
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationFailed(f"{len(missing)} unknown camera(s); nothing was recorded",
                                [field_error("gb_id", "unknown", f"no camera {i}") for i in missing[:MAX_ERRORS]])
-    counts = {"accepted": 0, "older_ignored": 0, "not_in_service": 0}
+    counts = {"accepted": 0, "older_ignored": 0, "not_in_service": 0, "probed_ignored": 0}
     async with db.write_transaction():
         current = await states(("camera", r["id"]) for r in found.values())
         batch: dict[tuple[str, int], list[Reading]] = {}
@@ -119,6 +132,11 @@ async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, i
             row = current.get(key)
             if camera["status"] not in IN_SERVICE or row is None:
                 counts["not_in_service"] += 1
+                continue
+            if _probed(camera, config):
+                # Our own light checks decide for cameras we can reach: a platform's view (perhaps
+                # through a stale cache) must not keep a dead camera "online" or the reverse.
+                counts["probed_ignored"] += 1
                 continue
             last = max([row["last_seen"] or 0.0, *[r.at for r in batch.get(key, [])]])
             if report.at < last:  # out of order: the state already reflects something newer

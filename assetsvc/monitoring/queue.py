@@ -64,11 +64,14 @@ async def held(owner: str, task_ids: Sequence[int]) -> set[int]:
     results are discarded, so no device is recorded twice for one cycle.
     """
     found: set[int] = set()
-    ids = list(task_ids)
+    ids = sorted(set(task_ids))
+    # PostgreSQL: lock the rows, so that a claim racing this check (the lease just ran out) skips
+    # them until this transaction has moved their due time on.
+    lock = "" if db.is_sqlite() else " ORDER BY id FOR UPDATE"
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         rows = await bulk.fetch(ProbeTask, "SELECT id FROM probe_task WHERE lease_owner = ? AND id IN ("
-                                + ",".join("?" * len(part)) + ")", [owner, *part])
+                                + ",".join("?" * len(part)) + ")" + lock, [owner, *part])
         found.update(row["id"] for row in rows)
     return found
 
@@ -79,6 +82,17 @@ async def complete(owner: str, done: Sequence[Done]) -> None:
     await bulk.execute_many(ProbeTask, "UPDATE probe_task SET due_at = ?, failures = ?, runs = runs + 1, "
                             "last_run_at = ?, lease_owner = NULL, lease_until = NULL "
                             "WHERE id = ? AND lease_owner = ?", rows)
+
+
+async def renew(owner: str, task_ids: Sequence[int], now: float, lease_s: float) -> None:
+    """Extend the leases of tasks still queued or running in this worker (they may wait on a busy
+    NVR's limit far longer than one lease), so no other worker takes them meanwhile."""
+    ids = sorted(set(task_ids))
+    async with db.write_transaction():
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            await bulk.execute_many(ProbeTask, "UPDATE probe_task SET lease_until = ? WHERE lease_owner = ? "
+                                    "AND id IN (" + ",".join("?" * len(part)) + ")", [[now + lease_s, owner, *part]])
 
 
 async def release(owner: str) -> None:

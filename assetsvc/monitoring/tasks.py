@@ -62,10 +62,12 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
         await bulk.insert_rows(StateInterval, [
             {"subject_type": t, "subject_id": i, "state": "unknown", "cause": "no data", "start": now}
             for t, i in new])
-        await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
-                                'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
+        # The state row goes first: on PostgreSQL the DELETE waits for a worker that holds the row
+        # (writer.states locks it), so the interval close below sees what that worker wrote.
         await bulk.execute_many(DeviceState, "DELETE FROM device_state WHERE subject_type = ? AND subject_id = ?",
                                 [[t, i] for t, i in gone])
+        await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
+                                'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
     return SyncReport(len(added), len(stale_tasks), len(new), len(gone))
 
 

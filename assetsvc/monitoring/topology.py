@@ -87,10 +87,13 @@ class Topology:
         from assetsvc.monitoring.writer import states
 
         devices = sorted(self.below(self.changed))
-        rows = await bulk.fetch(DeviceState, "SELECT ds.subject_id, c.upstream FROM device_state ds "
-                                "JOIN camera c ON c.id = ds.subject_id WHERE ds.subject_type = 'camera' "
-                                "AND ds.state = 'down' AND c.upstream IN (" + ",".join("?" * len(devices)) + ")",
-                                devices)
+        rows = []
+        for start in range(0, len(devices), 500):
+            part = devices[start:start + 500]
+            rows += await bulk.fetch(DeviceState, "SELECT ds.subject_id, c.upstream FROM device_state ds "
+                                     "JOIN camera c ON c.id = ds.subject_id WHERE ds.subject_type = 'camera' "
+                                     "AND ds.state = 'down' AND c.upstream IN (" + ",".join("?" * len(part)) + ")",
+                                     part)
         self.camera_upstream.update({r["subject_id"]: r["upstream"] for r in rows})
         keys = [("camera", r["subject_id"]) for r in rows if ("camera", r["subject_id"]) not in skip]
         return await states(keys)

@@ -23,7 +23,7 @@ from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
 from assetsvc.monitoring.executor import Limiter, Outcome, run_task
 from assetsvc.monitoring.tables import Node
-from assetsvc.monitoring.writer import Reading, apply
+from assetsvc.monitoring.writer import Applied, Reading, apply
 
 log = logging.getLogger("assetsvc.monitoring")
 
@@ -46,6 +46,7 @@ class Stats:
     lost_leases: int = 0
     transitions: int = 0
     flushes: int = 0
+    errors: int = 0
     write_s: float = 0.0
     started: float = field(default_factory=time.time)
 
@@ -62,7 +63,7 @@ class Worker:
         self.limiter = Limiter(config.limits)
         self.stats = Stats()
         self._done: list[Outcome] = []
-        self._inflight: set[asyncio.Task] = set()
+        self._inflight: dict[asyncio.Task, int] = {}  # probe job -> its task id
         self._flush_lock = asyncio.Lock()
 
     # --- claiming and probing ---------------------------------------------------------------------
@@ -81,12 +82,12 @@ class Worker:
             device_class = self.config.classify(subject.match) if subject else None
             plan = device_class.plans.get(task.plan) if device_class else None
             job = asyncio.create_task(run_task(task, subject, plan, self.limiter, self.clock))
-            self._inflight.add(job)
+            self._inflight[job] = task.id
             job.add_done_callback(self._finished)
         return len(claimed)
 
     def _finished(self, job: asyncio.Task) -> None:
-        self._inflight.discard(job)
+        self._inflight.pop(job, None)
         if not job.cancelled() and job.exception() is None:
             self._done.append(job.result())
             self.stats.probed += 1
@@ -112,27 +113,40 @@ class Worker:
             outcomes, self._done = self._done, []
             if not outcomes:
                 return 0
+            # A task claimed twice by this worker (its lease ran out while it waited) is applied once.
+            outcomes = list({o.task.id: o for o in outcomes}.values())
             started = time.perf_counter()
-            async with db.write_transaction():
-                held = await queue.held(self.name, [o.task.id for o in outcomes])
-                kept = [o for o in outcomes if o.task.id in held]
-                batch: dict[tuple[str, int], list[Reading]] = {}
-                for outcome in kept:
-                    batch.setdefault((outcome.task.subject_type, outcome.task.subject_id), []).extend(
-                        readings_of(outcome))
-                applied = await apply(batch, self.config.state_rules(), self.config.history_per_subject,
-                                      self.clock())
-                await queue.complete(self.name, [self._done_row(o, applied) for o in kept])
-                await drift_store.record([
-                    (o.task.subject_id, o.subject.registry, r.facts, o.at) for o in kept
-                    if o.subject is not None and o.task.subject_type == "camera"
-                    for r in o.results if r.kind == "onvif_deep" and r.ok])
+            try:
+                applied, kept = await self._write(outcomes)
+            except BaseException:
+                # Nothing was written: keep the outcomes for the next flush (their leases still
+                # decide whether they count then).
+                self._done = outcomes + self._done
+                raise
             self.stats.write_s += time.perf_counter() - started
             self.stats.flushes += 1
             self.stats.written += len(kept)
             self.stats.lost_leases += len(outcomes) - len(kept)
             self.stats.transitions += len(applied.transitions)
             return len(kept)
+
+    async def _write(self, outcomes: list[Outcome]) -> tuple[Applied, list[Outcome]]:
+        """One transaction: drop outcomes whose lease was lost, apply the rest, hand tasks back."""
+        async with db.write_transaction():
+            held = await queue.held(self.name, [o.task.id for o in outcomes])
+            kept = [o for o in outcomes if o.task.id in held]
+            batch: dict[tuple[str, int], list[Reading]] = {}
+            for outcome in kept:
+                batch.setdefault((outcome.task.subject_type, outcome.task.subject_id), []).extend(
+                    readings_of(outcome))
+            applied = await apply(batch, self.config.state_rules(), self.config.history_per_subject,
+                                  self.clock())
+            await queue.complete(self.name, [self._done_row(o, applied) for o in kept])
+            await drift_store.record([
+                (o.task.subject_id, o.subject.registry, r.facts, o.at) for o in kept
+                if o.subject is not None and o.task.subject_type == "camera"
+                for r in o.results if r.kind == "onvif_deep" and r.ok])
+        return applied, kept
 
     # --- loops ------------------------------------------------------------------------------------
     async def run_until_idle(self) -> Stats:
@@ -142,7 +156,7 @@ class Worker:
             if not started and not self._inflight:
                 break
             if not started:
-                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(list(self._inflight), return_when=asyncio.FIRST_COMPLETED)
             if len(self._done) >= self.config.limits.batch:
                 await self.flush()
         await self.flush()
@@ -151,30 +165,48 @@ class Worker:
     async def run(self, stop: asyncio.Event, flush_every_s: float = 0.5) -> Stats:
         """Work until `stop` is set, then give back unstarted leases and write what finished."""
         heart = asyncio.create_task(self._heartbeat(stop))
+        pause = 1.0
         try:
             last_flush = time.monotonic()
             while not stop.is_set():
-                started = await self._claim_and_start()
-                if len(self._done) >= self.config.limits.batch or time.monotonic() - last_flush > flush_every_s:
-                    await self.flush()
-                    last_flush = time.monotonic()
+                try:
+                    started = await self._claim_and_start()
+                    if len(self._done) >= self.config.limits.batch or time.monotonic() - last_flush > flush_every_s:
+                        await self.flush()
+                        last_flush = time.monotonic()
+                    pause = 1.0
+                except Exception as exc:  # noqa: BLE001 - a database hiccup must not end probing
+                    # (lock timeout, deadlock victim, lost connection): log, back off, carry on.
+                    log.warning("worker %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc, pause)
+                    self.stats.errors += 1
+                    await _wait(stop, pause)
+                    pause = min(pause * 2, 60.0)
+                    continue
                 if not started:
                     await _wait(stop, min(flush_every_s, self.config.limits.idle_poll_s))
         finally:
             for job in list(self._inflight):
                 job.cancel()
             await asyncio.gather(*self._inflight, return_exceptions=True)
-            await self.flush()
-            await queue.release(self.name)
+            try:
+                await self.flush()
+                await queue.release(self.name)
+            except Exception as exc:  # noqa: BLE001 - leases then simply expire
+                log.warning("worker %s could not hand back its work on stopping: %s", self.name, exc)
             heart.cancel()
             await asyncio.gather(heart, return_exceptions=True)
         return self.stats
 
     async def _heartbeat(self, stop: asyncio.Event, every_s: float = 5.0) -> None:
+        """Node heartbeat, and lease renewal for tasks still queued, running or not yet written."""
+        every_s = min(every_s, self.config.limits.lease_s / 3)
         await register_node(self.name, "worker")
         while not stop.is_set():
             try:
                 await beat(self.name, self.stats.probed)
+                held = [*self._inflight.values(), *(o.task.id for o in self._done)]
+                if held:
+                    await queue.renew(self.name, held, self.clock(), self.config.limits.lease_s)
             except Exception as exc:  # noqa: BLE001 - a missed beat must not stop probing
                 log.warning("heartbeat failed: %s", exc)
             await _wait(stop, every_s)

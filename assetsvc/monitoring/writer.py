@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from assetsvc import bulk
+from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
 from assetsvc.monitoring.topology import Topology
@@ -53,16 +53,26 @@ def _aspects(value: Any) -> dict:
 
 
 async def states(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Current DeviceState rows by (subject_type, subject_id)."""
+    """Current DeviceState rows by (subject_type, subject_id), locked for this write transaction.
+
+    PostgreSQL: `FOR UPDATE`, in (type, id) order, because two transactions may write the same
+    device at once (its light and deep tasks flushed by two workers, a passive push, the stale
+    sweep): without the lock both read the same state and each closes "the" open interval and
+    opens its own, leaving two open intervals and a lost debounce streak. The fixed order keeps
+    concurrent batches from deadlocking. SQLite's IMMEDIATE transactions already serialise writers.
+    """
     found: dict[tuple[str, int], dict[str, Any]] = {}
     by_type: dict[str, list[int]] = {}
     for subject_type, subject_id in set(keys):
         by_type.setdefault(subject_type, []).append(subject_id)
-    for subject_type, ids in by_type.items():
+    lock = "" if db.is_sqlite() else " ORDER BY subject_id FOR UPDATE"
+    for subject_type in sorted(by_type):
+        ids = sorted(by_type[subject_type])
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
             rows = await bulk.fetch(DeviceState, "SELECT * FROM device_state WHERE subject_type = ? AND "
-                                    "subject_id IN (" + ",".join("?" * len(part)) + ")", [subject_type, *part])
+                                    "subject_id IN (" + ",".join("?" * len(part)) + ")" + lock,
+                                    [subject_type, *part])
             for row in rows:
                 row["aspects"] = _aspects(row["aspects"])
                 found[(subject_type, row["subject_id"])] = row

@@ -15,14 +15,17 @@ from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
 from assetsvc.registry.tables import Camera
 from tests.integration.conftest import PASSWORD_HASH, bearer
 
-CONFIG = parse("""
+CONFIG_TEXT = """
 [rules]
 down_after_failures = 2
 down_after_s = 120
+"""
+PASSIVE = """
 [[class]]
 name = "passive"
 when = { subject = "camera" }
-""", "test")
+"""
+CONFIG = parse(CONFIG_TEXT + PASSIVE, "test")
 
 
 def iso(at: float) -> str:
@@ -55,7 +58,7 @@ async def test_platform_reports_offline_twice_and_the_camera_goes_down(client, p
     now = time.time()
     first = await push(client, platform, [{"gb_id": "33010600801320000000", "online": False, "at": iso(now - 300)}])
     assert first.status_code == 200, first.text
-    assert first.json() == {"accepted": 1, "older_ignored": 0, "not_in_service": 0}
+    assert first.json() == {"accepted": 1, "older_ignored": 0, "not_in_service": 0, "probed_ignored": 0}
     second = await push(client, platform, [{"gb_id": "33010600801320000000", "online": False, "at": iso(now - 100)}])
     assert second.status_code == 200
     state = await DeviceState.select().where(DeviceState.subject_id == cameras[0]).first().run()
@@ -137,3 +140,22 @@ async def test_nodes_are_for_the_office_only(client, people):
 async def test_a_bad_region_filter_is_a_400(client, people):
     answer = await client.get("/api/v1/status/summary?region=99", headers=bearer(people.admin))
     assert answer.status_code == 400
+
+
+async def test_reports_for_cameras_we_probe_ourselves_are_counted_and_ignored(client, people, platform):
+    probed = Camera(gb_id="33010600011320000009", name="公安 9", region_code="330106", ipv4="127.0.0.1",
+                    probe_protocols=["onvif"])
+    await probed.save().run()
+    onvif = """
+[[class]]
+name = "onvif"
+when = { subject = "camera", protocol = "onvif" }
+light = { every = 300, probes = ["onvif_light"], timeout = 2 }
+"""
+    config = parse(CONFIG_TEXT + onvif + PASSIVE, "test")
+    from assetsvc.monitoring import passive
+
+    await tasks.sync(config, time.time() - 60)
+    counts = await passive.ingest({"reports": [{"gb_id": "33010600011320000009", "online": False}]},
+                                  config, time.time())
+    assert counts["probed_ignored"] == 1 and counts["accepted"] == 0

@@ -11,7 +11,7 @@ from assetsvc.monitoring.evaluate import (FaultChange, Observation, Rules, evalu
                                           relabel_for_upstream, stale)
 
 T0 = 1_800_000_000.0
-RULES = Rules()
+RULES = Rules(stale_after_s=900.0)  # the worked examples below use a 900 s staleness
 
 
 class Subject:

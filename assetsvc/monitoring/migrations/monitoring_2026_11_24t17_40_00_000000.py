@@ -19,7 +19,8 @@ INDEXES = (
     "CREATE UNIQUE INDEX latest_result_subject_kind ON latest_result (subject_type, subject_id, probe_kind)",
     "CREATE UNIQUE INDEX result_history_subject_slot ON result_history (subject_type, subject_id, slot)",
     "CREATE INDEX state_interval_subject_start ON state_interval (subject_type, subject_id, start)",
-    'CREATE INDEX state_interval_open ON state_interval (subject_type, subject_id) WHERE "end" IS NULL',
+    # At most one open interval per subject: the writer's invariant, enforced by the database too.
+    'CREATE UNIQUE INDEX state_interval_open ON state_interval (subject_type, subject_id) WHERE "end" IS NULL',
     'CREATE INDEX state_interval_end ON state_interval ("end")',
     "CREATE INDEX maintenance_window_scope ON maintenance_window (scope, scope_ref)",
     "CREATE INDEX maintenance_window_ends ON maintenance_window (ends_at)",
