@@ -159,3 +159,10 @@ light = { every = 300, probes = ["onvif_light"], timeout = 2 }
     counts = await passive.ingest({"reports": [{"gb_id": "33010600011320000009", "online": False}]},
                                   config, time.time())
     assert counts["probed_ignored"] == 1 and counts["accepted"] == 0
+
+
+async def test_an_uptime_query_with_a_parameter_it_does_not_take_is_a_400_not_the_whole_city(client, people):
+    answer = await client.get("/api/v1/uptime?region=330106&start=2026-11-01&end=2026-11-02",
+                              headers=bearer(people.admin))
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "region"
