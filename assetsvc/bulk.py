@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Sequence
 
@@ -118,3 +119,32 @@ async def fetch(table: type[Table], sql: str, args: Sequence[Any] = ()) -> list[
     names = [d[0] for d in cursor.description or ()]
     # piccolo's SQLite connections have a dict row factory; a plain one gives tuples.
     return [row if isinstance(row, dict) else dict(zip(names, row)) for row in await cursor.fetchall()]
+
+
+IN_CHUNK = 500  # values per IN (...) list: far below either engine's parameter limit
+
+
+async def fetch_in(table: type[Table], sql: str, values: Sequence[Any], before: Sequence[Any] = (),
+                   after: str = "") -> list[dict[str, Any]]:
+    """Rows of `sql` whose `{in}` marker becomes an IN list of `values`, in chunks of IN_CHUNK.
+
+    `before` are the arguments of the placeholders ahead of the list; `after` is SQL appended to
+    every chunk's statement (e.g. " FOR UPDATE"). Duplicates are dropped and the values sorted,
+    so concurrent callers lock rows in the same order.
+    """
+    ordered = sorted(set(values))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ordered), IN_CHUNK):
+        part = ordered[start:start + IN_CHUNK]
+        rows += await fetch(table, sql.replace("{in}", ",".join("?" * len(part))) + after, [*before, *part])
+    return rows
+
+
+def json_column(value: Any, default: Any) -> Any:
+    """A JSON column's value from a raw driver read (text on both engines); `default` when empty or invalid."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "null")
+        except ValueError:
+            return default
+    return default if value is None else value

@@ -43,10 +43,8 @@ async def record(items: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]
     if not items:
         return 0
     index = await _registry_index()
-    ids = sorted({i[0] for i in items})
-    marks = ",".join("?" * len(ids))
-    open_rows = await bulk.fetch(DriftFlag, "SELECT id, camera_id, kind FROM drift_flag WHERE cleared_at IS NULL "
-                                 f"AND camera_id IN ({marks})", ids)
+    open_rows = await bulk.fetch_in(DriftFlag, "SELECT id, camera_id, kind FROM drift_flag WHERE cleared_at IS NULL "
+                                    "AND camera_id IN ({in})", [i[0] for i in items])
     existing = {(r["camera_id"], r["kind"]): r["id"] for r in open_rows}
     found: dict[tuple[int, str], dict[str, Any]] = {}
     for camera_id, registry, facts, at in items:

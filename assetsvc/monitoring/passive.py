@@ -8,7 +8,6 @@ bad item refuses the whole request, with every problem listed, and nothing is wr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from assetsvc import bulk, db
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring.config import MonitoringConfig
-from assetsvc.monitoring.subjects import IN_SERVICE
+from assetsvc.monitoring.subjects import IN_SERVICE, camera_match
 from assetsvc.monitoring.writer import Reading, apply, states
 from assetsvc.registry.tables import Camera
 
@@ -99,11 +98,7 @@ def parse(body: Any, now: float) -> list[Report]:
 
 
 def _probed(camera: dict[str, Any], config: MonitoringConfig) -> bool:
-    protocols = camera["probe_protocols"]
-    if isinstance(protocols, str):
-        protocols = json.loads(protocols or "[]")
-    device_class = config.classify({"subject": "camera", "probe_protocols": protocols or [],
-                                    "point_class": camera["point_class"], "owner_class": camera["owner_class"]})
+    device_class = config.classify(camera_match(camera))
     return device_class is not None and "light" in device_class.plans
 
 
@@ -111,13 +106,10 @@ async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, i
     """Record valid reports as passive readings; unknown cameras refuse the request."""
     reports = parse(body, now)
     ids = sorted({r.gb_id for r in reports})
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        rows = await bulk.fetch(Camera, "SELECT c.id, c.gb_id, c.status, c.probe_protocols, c.point_class, "
-                                "o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner "
-                                "WHERE c.gb_id IN (" + ",".join("?" * len(part)) + ")", part)
-        found.update({r["gb_id"]: r for r in rows})
+    rows = await bulk.fetch_in(Camera, "SELECT c.id, c.gb_id, c.status, c.probe_protocols, c.point_class, "
+                               "o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner "
+                               "WHERE c.gb_id IN ({in})", ids)
+    found: dict[str, dict[str, Any]] = {r["gb_id"]: r for r in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationFailed(f"{len(missing)} unknown camera(s); nothing was recorded",

@@ -63,17 +63,12 @@ async def held(owner: str, task_ids: Sequence[int]) -> set[int]:
     A task whose lease expired and was claimed by another worker is no longer held: its late
     results are discarded, so no device is recorded twice for one cycle.
     """
-    found: set[int] = set()
-    ids = sorted(set(task_ids))
     # PostgreSQL: lock the rows, so that a claim racing this check (the lease just ran out) skips
     # them until this transaction has moved their due time on.
     lock = "" if db.is_sqlite() else " ORDER BY id FOR UPDATE"
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        rows = await bulk.fetch(ProbeTask, "SELECT id FROM probe_task WHERE lease_owner = ? AND id IN ("
-                                + ",".join("?" * len(part)) + ")" + lock, [owner, *part])
-        found.update(row["id"] for row in rows)
-    return found
+    rows = await bulk.fetch_in(ProbeTask, "SELECT id FROM probe_task WHERE lease_owner = ? AND id IN ({in})",
+                               task_ids, [owner], lock)
+    return {row["id"] for row in rows}
 
 
 async def complete(owner: str, done: Sequence[Done]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from typing import Any
 
@@ -22,15 +21,6 @@ def iso(at: float | None) -> str | None:
     if at is None:
         return None
     return dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _facts(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return {}
-    return value
 
 
 def _scope(actor: Actor) -> tuple[str, list[Any]]:
@@ -73,7 +63,7 @@ async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict
         "since": iso(current["since"]) if current else None,
         "last_seen": iso(current["last_seen"]) if current else None,
         "monitored": current is not None,
-        "latest": [{**r, "ok": bool(r["ok"]), "at": iso(r["at"]), "facts": _facts(r["facts"])} for r in latest],
+        "latest": [{**r, "ok": bool(r["ok"]), "at": iso(r["at"]), "facts": bulk.json_column(r["facts"], {})} for r in latest],
         "recent": [{**r, "ok": bool(r["ok"]), "at": iso(r["at"])} for r in recent],
         "intervals": [{**r, "start": iso(r["start"]), "end": iso(r["end"])} for r in intervals],
         "drift": [{**r, "first_seen": iso(r["first_seen"]), "last_seen": iso(r["last_seen"])} for r in drift],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from assetsvc import bulk
 from assetsvc.registry.tables import Camera
@@ -22,17 +22,17 @@ async def monitored() -> list[dict[str, Any]]:
     upstreams = await bulk.fetch(Camera, f"""
         SELECT id, kind FROM upstream_device WHERE status IN ({marks}) AND ipv4 IS NOT NULL""",
                                  IN_SERVICE)
-    found = []
-    for row in cameras:
-        protocols = row["probe_protocols"]
-        if isinstance(protocols, str):
-            import json
-
-            protocols = json.loads(protocols or "[]")
-        found.append({"subject_type": "camera", "subject_id": row["id"], "probe_protocols": protocols,
-                      "point_class": row["point_class"], "owner_class": row["owner_class"]})
-    found.extend({"subject_type": "upstream", "subject_id": row["id"], "upstream_kind": row["kind"],
-                  "subject": "upstream"} for row in upstreams)
-    for device in found:
-        device["subject"] = device["subject_type"]
+    found = [{"subject_type": "camera", "subject_id": row["id"], **camera_match(row)} for row in cameras]
+    found.extend({"subject_type": "upstream", "subject_id": row["id"], **upstream_match(row)} for row in upstreams)
     return found
+
+
+def camera_match(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What device classes match a camera on, from a row with probe_protocols, point_class, owner_class."""
+    return {"subject": "camera", "probe_protocols": bulk.json_column(row["probe_protocols"], []),
+            "point_class": row["point_class"], "owner_class": row["owner_class"]}
+
+
+def upstream_match(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What device classes match an upstream device on, from a row with its kind."""
+    return {"subject": "upstream", "upstream_kind": row["kind"]}

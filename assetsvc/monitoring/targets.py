@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from assetsvc import bulk
+from assetsvc.monitoring.subjects import camera_match, upstream_match
 from assetsvc.registry.tables import Camera
 from assetsvc.runtime import vault
 from probes.types import Credentials, ProbeTarget
@@ -32,15 +32,6 @@ class Subject:
     state: str = "unknown"  # measured state when claimed
 
 
-def _json(value: Any, default: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value or "null") or default
-        except ValueError:
-            return default
-    return value if value is not None else default
-
-
 def subnet_of(host: str | None) -> str | None:
     """The /24 of an IPv4 address or /64 of an IPv6 one; None for anything else."""
     try:
@@ -52,10 +43,7 @@ def subnet_of(host: str | None) -> str | None:
 
 
 async def _secrets(ids: set[int]) -> dict[int, Credentials]:
-    if not ids:
-        return {}
-    rows = await bulk.fetch(Camera, "SELECT id, username, secret FROM credential WHERE id IN ("
-                            + ",".join("?" * len(ids)) + ")", sorted(ids))
+    rows = await bulk.fetch_in(Camera, "SELECT id, username, secret FROM credential WHERE id IN ({in})", ids)
     found = {}
     for row in rows:
         try:
@@ -69,31 +57,27 @@ async def _secrets(ids: set[int]) -> dict[int, Credentials]:
 async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject]:
     """The subjects for (subject_type, subject_id) keys; deleted ones are simply absent."""
     keys = set(keys)
-    cam_ids = sorted(i for t, i in keys if t == "camera")
-    up_ids = sorted(i for t, i in keys if t == "upstream")
-    cams = await bulk.fetch(Camera, """
+    cams = await bulk.fetch_in(Camera, """
         SELECT c.id, c.ipv4, c.ipv6, c.ports, c.credential, c.upstream, c.probe_protocols, c.point_class,
                c.serial, c.model, c.mac, o.owner_class
-        FROM camera c LEFT JOIN owner o ON o.id = c.owner WHERE c.id IN (""" + ",".join("?" * len(cam_ids)) + ")",
-                            cam_ids) if cam_ids else []
-    ups = await bulk.fetch(Camera, "SELECT id, kind, ipv4, parent, credential, model, mac FROM upstream_device "
-                           "WHERE id IN (" + ",".join("?" * len(up_ids)) + ")", up_ids) if up_ids else []
+        FROM camera c LEFT JOIN owner o ON o.id = c.owner WHERE c.id IN ({in})""",
+                               [i for t, i in keys if t == "camera"])
+    ups = await bulk.fetch_in(Camera, "SELECT id, kind, ipv4, parent, credential, model, mac FROM upstream_device "
+                              "WHERE id IN ({in})", [i for t, i in keys if t == "upstream"])
     states = await _states(keys)
     creds = await _secrets({r["credential"] for r in [*cams, *ups] if r["credential"] is not None})
     found: dict[tuple[str, int], Subject] = {}
     for row in cams:
         host = row["ipv4"] or row["ipv6"]
         found[("camera", row["id"])] = Subject(
-            "camera", row["id"], host, _json(row["ports"], {}), creds.get(row["credential"]),
-            row["upstream"], subnet_of(host),
-            {"subject": "camera", "probe_protocols": _json(row["probe_protocols"], []),
-             "point_class": row["point_class"], "owner_class": row["owner_class"]},
+            "camera", row["id"], host, bulk.json_column(row["ports"], {}), creds.get(row["credential"]),
+            row["upstream"], subnet_of(host), camera_match(row),
             {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
             states.get(("camera", row["id"]), "unknown"))
     for row in ups:
         found[("upstream", row["id"])] = Subject(
             "upstream", row["id"], row["ipv4"], {}, creds.get(row["credential"]), row["parent"],
-            subnet_of(row["ipv4"]), {"subject": "upstream", "upstream_kind": row["kind"]},
+            subnet_of(row["ipv4"]), upstream_match(row),
             {"model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
             states.get(("upstream", row["id"]), "unknown"))
     return found
@@ -102,12 +86,10 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
 async def _states(keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     found: dict[tuple[str, int], str] = {}
     for subject_type in ("camera", "upstream"):
-        ids = sorted(i for t, i in keys if t == subject_type)
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            rows = await bulk.fetch(Camera, "SELECT subject_id, state FROM device_state WHERE subject_type = ? "
-                                    "AND subject_id IN (" + ",".join("?" * len(part)) + ")", [subject_type, *part])
-            found.update({(subject_type, r["subject_id"]): r["state"] for r in rows})
+        rows = await bulk.fetch_in(Camera, "SELECT subject_id, state FROM device_state WHERE subject_type = ? "
+                                   "AND subject_id IN ({in})", [i for t, i in keys if t == subject_type],
+                                   [subject_type])
+        found.update({(subject_type, r["subject_id"]): r["state"] for r in rows})
     return found
 
 

@@ -41,12 +41,9 @@ class Topology:
         return cls(dict(_parents[1]), {r["subject_id"]: r["since"] for r in down})
 
     async def load_cameras(self, ids: Iterable[int]) -> None:
-        ids = sorted(set(ids) - set(self.camera_upstream))
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            rows = await bulk.fetch(DeviceState, "SELECT id, upstream FROM camera WHERE id IN ("
-                                    + ",".join("?" * len(part)) + ")", part)
-            self.camera_upstream.update({r["id"]: r["upstream"] for r in rows})
+        rows = await bulk.fetch_in(DeviceState, "SELECT id, upstream FROM camera WHERE id IN ({in})",
+                                   set(ids) - set(self.camera_upstream))
+        self.camera_upstream.update({r["id"]: r["upstream"] for r in rows})
 
     def chain(self, upstream_id: int | None) -> list[int]:
         """The device and its ancestors, nearest first; a cycle in bad data is cut, not looped."""
@@ -86,14 +83,9 @@ class Topology:
             return {}
         from assetsvc.monitoring.writer import states
 
-        devices = sorted(self.below(self.changed))
-        rows = []
-        for start in range(0, len(devices), 500):
-            part = devices[start:start + 500]
-            rows += await bulk.fetch(DeviceState, "SELECT ds.subject_id, c.upstream FROM device_state ds "
-                                     "JOIN camera c ON c.id = ds.subject_id WHERE ds.subject_type = 'camera' "
-                                     "AND ds.state = 'down' AND c.upstream IN (" + ",".join("?" * len(part)) + ")",
-                                     part)
+        rows = await bulk.fetch_in(DeviceState, "SELECT ds.subject_id, c.upstream FROM device_state ds "
+                                   "JOIN camera c ON c.id = ds.subject_id WHERE ds.subject_type = 'camera' "
+                                   "AND ds.state = 'down' AND c.upstream IN ({in})", self.below(self.changed))
         self.camera_upstream.update({r["subject_id"]: r["upstream"] for r in rows})
         keys = [("camera", r["subject_id"]) for r in rows if ("camera", r["subject_id"]) not in skip]
         return await states(keys)

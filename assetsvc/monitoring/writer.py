@@ -43,15 +43,6 @@ class Applied:
     events: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def _aspects(value: Any) -> dict:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value or "{}")
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
 async def states(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
     """Current DeviceState rows by (subject_type, subject_id), locked for this write transaction.
 
@@ -67,15 +58,12 @@ async def states(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[
         by_type.setdefault(subject_type, []).append(subject_id)
     lock = "" if db.is_sqlite() else " ORDER BY subject_id FOR UPDATE"
     for subject_type in sorted(by_type):
-        ids = sorted(by_type[subject_type])
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            rows = await bulk.fetch(DeviceState, "SELECT * FROM device_state WHERE subject_type = ? AND "
-                                    "subject_id IN (" + ",".join("?" * len(part)) + ")" + lock,
-                                    [subject_type, *part])
-            for row in rows:
-                row["aspects"] = _aspects(row["aspects"])
-                found[(subject_type, row["subject_id"])] = row
+        rows = await bulk.fetch_in(DeviceState, "SELECT * FROM device_state WHERE subject_type = ? AND "
+                                   "subject_id IN ({in})", by_type[subject_type], [subject_type], lock)
+        for row in rows:
+            aspects = bulk.json_column(row["aspects"], {})
+            row["aspects"] = aspects if isinstance(aspects, dict) else {}
+            found[(subject_type, row["subject_id"])] = row
     return found
 
 
