@@ -209,14 +209,9 @@ async def ranges_for(cameras: CameraSet, start: float, end: float) -> dict[int, 
 
 
 async def _select(cameras: CameraSet, column: str, values: list[Any], extra: str = "") -> list[dict[str, Any]]:
-    """(id, key) of the set's cameras whose `column` is one of `values` (in chunks of 500)."""
-    rows: list[dict[str, Any]] = []
-    for i in range(0, len(values), 500):
-        part = values[i:i + 500]
-        rows += await bulk.fetch(MaintenanceWindow, f"SELECT c.id, {column} AS key FROM camera c WHERE "
-                                 f"({cameras.where}) AND {column} IN ({','.join('?' * len(part))})",
-                                 [*cameras.args, *part])
-    return rows
+    """(id, key) of the set's cameras whose `column` is one of `values`."""
+    return await bulk.fetch_in(MaintenanceWindow, f"SELECT c.id, {column} AS key FROM camera c WHERE "
+                               f"({cameras.where}) AND {column} IN ({{in}})", values, cameras.args)
 
 
 Covered = list[tuple[int, list[Range]]]
@@ -244,7 +239,7 @@ async def _covered(cameras: CameraSet, by_scope: Mapping[str, Mapping[str, list[
 async def _covered_by_upstream(cameras: CameraSet, refs: Mapping[str, list[Range]]) -> Covered:
     """Cameras hanging off a window's device or off any device below it."""
     parents = await bulk.fetch(MaintenanceWindow, "SELECT id, parent FROM upstream_device")
-    topology = Topology({r["id"]: r["parent"] for r in parents}, set())
+    topology = Topology({r["id"]: r["parent"] for r in parents}, {})
     windows_of: dict[int, list[Range]] = defaultdict(list)  # device -> ranges of windows above it
     for device in topology.parent:
         for ancestor in topology.chain(device):
