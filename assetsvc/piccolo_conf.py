@@ -13,5 +13,7 @@ APP_REGISTRY = AppRegistry(
         "assetsvc.accounts.piccolo_app",
         "assetsvc.audit.piccolo_app",
         "assetsvc.monitoring.piccolo_app",
+        "assetsvc.tickets.piccolo_app",
+        "assetsvc.webhooks.piccolo_app",
     ]
 )

@@ -80,6 +80,15 @@ class Settings:
         metadata={"doc": "TOML file of probe plans per device class, confirmation rules and limits "
                          "(default: the built-in one; see docs/monitoring.md)."}
     )
+    tickets_config: str | None = field(
+        metadata={"doc": "TOML file of ticket rules: grace periods, severity, verification, escalation "
+                         "(default: the built-in one; see docs/tickets.md)."}
+    )
+    calendar_dir: str | None = field(
+        metadata={"doc": "Folder of State Council holiday notices (<year>.toml) for years the "
+                         "chinesecalendar package does not cover yet (docs/sla.md)."}
+    )
+    upload_max_mb: int = field(metadata={"doc": "Largest accepted ticket attachment (photo, PDF), MB."})
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,6 +120,9 @@ def load_settings() -> Settings:
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
         log_level=level,
         monitoring_config=_env("MONITORING_CONFIG"),
+        tickets_config=_env("TICKETS_CONFIG"),
+        calendar_dir=_env("CALENDAR_DIR"),
+        upload_max_mb=_number("UPLOAD_MAX_MB", 10, 1, 100),
     )
 
 

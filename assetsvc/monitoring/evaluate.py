@@ -26,7 +26,8 @@ clock -> degraded; else up. A confirmed change is dated back to the first result
 streak, never before the current state began, so intervals never overlap.
 
 Stored aspects: {aspect: {ok: true|false|null, cause, since, at (newest applied result),
-pending: null | {ok, count, first, last, cause}}, reach also primary_at; "uptime": {s, at}}.
+pending: null | {ok, count, first, last, cause}}, reach also primary_at; "uptime": {s, at, reboots}}
+(reboots: the last REBOOTS_KEPT reboot instants, for reboot-loop tickets).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ DEGRADING = ("stream", "picture", "clock")  # in cause priority order
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
 ANSWERED = frozenset({"auth", "unsupported", "clock"})  # errors that are a reply from the device
 NO_ANSWER = frozenset({"timeout", "refused"})
+REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
 CAUSE_MAX = 64  # width of DeviceState.cause and StateInterval.cause
 _LABEL = re.compile(r"[^a-z0-9_]+")
 
@@ -238,6 +240,11 @@ def load_aspects(raw: Any) -> dict:
     uptime = raw.get("uptime")
     if isinstance(uptime, Mapping) and _number(uptime.get("s")) is not None and _number(uptime.get("at")) is not None:
         out["uptime"] = {"s": float(uptime["s"]), "at": float(uptime["at"])}
+        reboots = uptime.get("reboots")
+        if isinstance(reboots, list):
+            kept = [float(t) for t in reboots if _number(t) is not None]
+            if kept:
+                out["uptime"]["reboots"] = kept[-REBOOTS_KEPT:]
     return out
 
 
@@ -346,11 +353,14 @@ class _Step:
 
     def _uptime(self, obs: Observation, rules: Rules) -> None:
         previous = self.aspects.get("uptime")
+        reboots = list(previous.get("reboots", ())) if previous else []
         if previous is not None and obs.at > previous["at"] and detect_reboot(
                 previous["s"], previous["at"], obs.uptime_s, obs.at, rules.reboot_tolerance_s):
             self.result.events.append("reboot")
+            # When it rebooted (sysUpTime counts from the boot), kept for reboot-loop tickets.
+            reboots = [*reboots, max(previous["at"], obs.at - obs.uptime_s)][-REBOOTS_KEPT:]
         if previous is None or obs.at > previous["at"]:
-            self.aspects["uptime"] = {"s": obs.uptime_s, "at": obs.at}
+            self.aspects["uptime"] = {"s": obs.uptime_s, "at": obs.at, **({"reboots": reboots} if reboots else {})}
 
 
 def _failing(aspect: dict) -> bool:

@@ -46,11 +46,33 @@ async def _nodes(config: MonitoringConfig) -> object:
     return None
 
 
-# The one place schedules are declared (later: SLA sweep, monthly reports, outbox delivery).
+async def _tickets(config: MonitoringConfig) -> object:
+    from assetsvc.tickets import opener
+
+    return (await opener.run(time.time())).describe()
+
+
+async def _verify(config: MonitoringConfig) -> object:
+    from assetsvc.tickets import verify
+
+    return (await verify.run(time.time())).describe()
+
+
+async def _sla(config: MonitoringConfig) -> object:
+    from assetsvc.tickets import sweep
+
+    return (await sweep.run(time.time())).describe()
+
+
+# The one place schedules are declared (later: monthly reports).
 JOBS: tuple[Job, ...] = (
     Job("sync_tasks", _sync, 60, "probe tasks and states follow the registry (new, changed, retired devices)"),
     Job("stale_sweep", _stale, 60, "subjects with no result for stale_after_s become unknown"),
     Job("forget_nodes", _nodes, 3600, "drop workers not seen for a day from the node list"),
+    Job("open_tickets", _tickets, 60, "confirmed faults open tickets; recoveries close untouched ones; "
+                                      "cameras behind a dead upstream device are linked to its ticket"),
+    Job("verify_tickets", _verify, 15, "resolved tickets are closed or reopened by the first check after the resolve"),
+    Job("sla_sweep", _sla, 30, "breached SLA stages are marked and notified; long breaches escalate to the office"),
 )
 
 

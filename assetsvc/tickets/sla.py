@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -305,19 +305,65 @@ def monthly_score(scheme: ScoringScheme, tickets: Iterable[TicketFigures],
 class ContractSla:
     terms: SlaTerms
     scheme: ScoringScheme
+    # Area class by region-code prefix, longest prefix first; regions matching none are `default_area`.
+    areas: tuple[tuple[str, str], ...] = ()
+    default_area: str = "urban"
+    # Reasons a contractor may ask to pause the clocks for (code -> description); none: no pauses.
+    suspension_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def area_of(self, region_code: str) -> str:
+        return next((area for prefix, area in self.areas if region_code.startswith(prefix)), self.default_area)
 
 
 def parse_contract_sla(raw: Any, source: str, days: WorkingDays) -> ContractSla:
     """Validate a contract's SLA document; DataError names the source and the key at fault."""
     try:
-        doc = data_table(raw, "contract", {"calendars", "terms", "scoring", "penalties"})
+        doc = data_table(raw, "contract", {"calendars", "terms", "scoring", "penalties"},
+                         {"areas", "suspension_reasons"})
         terms = _terms(doc["terms"], _calendars(doc["calendars"], days))
         rules = tuple(_rule(item, f"penalties #{n}")
                       for n, item in enumerate(data_list(doc["penalties"], "penalties"), 1))
         scheme = ScoringScheme(rules, *_scoring(doc["scoring"]))
+        areas, default_area = _areas(doc.get("areas", {}), {a for _, a in terms.cells})
+        reasons = _reasons(doc.get("suspension_reasons", {}))
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
-    return ContractSla(terms, scheme)
+    return ContractSla(terms, scheme, areas, default_area, reasons)
+
+
+def _areas(raw: Any, known: set[str]) -> tuple[tuple[tuple[str, str], ...], str]:
+    """[areas] default = "urban", rural = ["330127", "3301220"]: region-code prefixes per area class."""
+    if not isinstance(raw, Mapping):
+        raise DataError("areas must be a table like { default = \"urban\", rural = [\"330127\"] }")
+    default = raw.get("default", "urban")
+    if default not in known:
+        raise DataError(f"areas.default = {default!r} has no terms (terms define {', '.join(sorted(known))})")
+    prefixes: dict[str, str] = {}
+    for area, listed in raw.items():
+        if area == "default":
+            continue
+        if area not in known:
+            raise DataError(f"areas.{area}: no terms are defined for this area class")
+        for code in data_list(listed, f"areas.{area}"):
+            if not isinstance(code, str) or not re.fullmatch(r"\d{2,6}", code):
+                raise DataError(f"areas.{area}: {code!r} must be a region code or prefix (2-6 digits)")
+            if code in prefixes:
+                raise DataError(f"areas.{area}: {code} is already in areas.{prefixes[code]}")
+            prefixes[code] = area
+    ordered = tuple(sorted(prefixes.items(), key=lambda item: -len(item[0])))
+    return ordered, default
+
+
+def _reasons(raw: Any) -> dict[str, str]:
+    """[suspension_reasons] no_access = "无法进场": the pauses the contract allows, code -> description."""
+    if not isinstance(raw, Mapping):
+        raise DataError("suspension_reasons must be a table of code = \"description\"")
+    out = {}
+    for code, text in raw.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code):
+            raise DataError(f"suspension_reasons.{code}: a code is lower-case letters, digits and _ (max 40)")
+        out[code] = data_text(text, f"suspension_reasons.{code}")
+    return out
 
 
 def load_contract_sla(path: str | Path, days: WorkingDays) -> ContractSla:

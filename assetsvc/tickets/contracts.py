@@ -1,0 +1,172 @@
+"""Contract SLA terms as data (read, validated replace) and a contract's monthly score.
+
+The terms document is the one docs/sla.md describes (calendars, terms, scoring, penalties, areas,
+suspension_reasons), sent as JSON or TOML; it is validated in full before it replaces the stored
+one, and every replacement is audited. Open tickets pick up new terms at their next change or sweep.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import time
+import tomllib
+from typing import Any, Mapping
+
+from assetsvc import bulk, db
+from assetsvc.accounts.service import Actor
+from assetsvc.audit import service as audit
+from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.tickets import clocks
+from assetsvc.tickets.calendar import DataError
+from assetsvc.tickets.config import working_days
+from assetsvc.tickets.sla import monthly_score, parse_contract_sla
+from assetsvc.tickets.store import LOCAL, TERMS, dumps
+from assetsvc.tickets.tables import ContractTerms, Ticket
+
+MAX_DOCUMENT = 256 * 1024
+
+
+async def _contract(actor: Actor, contract_id: int) -> dict[str, Any]:
+    if actor.role not in ("admin", "auditor", "contractor"):
+        raise Forbidden("this account may not read contracts")
+    rows = await bulk.fetch(Ticket, "SELECT id, code, contractor AS contractor_id, region_codes, owner_classes, "
+                                    "starts_on, ends_on FROM contract WHERE id = ?", [contract_id])
+    if not rows or (actor.is_contractor and rows[0]["contractor_id"] != actor.contractor_id):
+        raise NotFound(f"no contract {contract_id}")
+    return rows[0]
+
+
+async def get_terms(actor: Actor, contract_id: int) -> dict[str, Any]:
+    contract = await _contract(actor, contract_id)
+    rows = await bulk.fetch(ContractTerms, "SELECT document, version, updated_at, updated_by FROM contract_terms "
+                                           "WHERE contract = ?", [contract_id])
+    if not rows:
+        return {"contract_id": contract_id, "code": contract["code"], "document": None, "version": 0}
+    row = rows[0]
+    return {"contract_id": contract_id, "code": contract["code"], "document": bulk.json_column(row["document"], {}),
+            "version": row["version"], "updated_at": row["updated_at"], "updated_by": row["updated_by"]}
+
+
+def parse_document(raw: Any) -> Mapping[str, Any]:
+    """A terms document from a JSON object or TOML text; ValidationFailed otherwise."""
+    if isinstance(raw, (bytes, str)):
+        text = raw.decode("utf-8", "strict") if isinstance(raw, bytes) else raw
+        if len(text) > MAX_DOCUMENT:
+            raise ValidationFailed("the terms document is too large", [field_error("document", "too_large",
+                                                                                   f"at most {MAX_DOCUMENT} bytes")])
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationFailed(f"not valid TOML: {exc}", [field_error("document", "invalid", str(exc))]) from None
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("send the terms as a JSON object or TOML text",
+                               [field_error("document", "invalid", "expected an object")])
+    return raw
+
+
+async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None = None) -> dict[str, Any]:
+    if actor.role != "admin":
+        raise Forbidden("only the video office may change a contract's SLA terms")
+    document = parse_document(raw)
+    try:
+        parse_contract_sla(document, "terms", working_days())
+    except DataError as exc:
+        raise ValidationFailed(str(exc), [field_error("document", "invalid", str(exc))]) from None
+    now = time.time() if now is None else now
+    async with db.write_transaction():
+        await _contract(actor, contract_id)
+        before = await bulk.fetch(ContractTerms, "SELECT document, version FROM contract_terms WHERE contract = ?",
+                                  [contract_id])
+        version = before[0]["version"] + 1 if before else 1
+        if before:
+            await bulk.execute_many(ContractTerms, "UPDATE contract_terms SET document = ?, version = ?, "
+                                    "updated_at = ?, updated_by = ? WHERE contract = ?",
+                                    [[dumps(document), version, now, actor.username, contract_id]])
+        else:
+            await bulk.execute_many(ContractTerms, "INSERT INTO contract_terms (contract, document, version, "
+                                    "updated_at, updated_by) VALUES (?,?,?,?,?)",
+                                    [[contract_id, dumps(document), version, now, actor.username]])
+        old = bulk.json_column(before[0]["document"], {}) if before else {}
+        await audit.record(actor.username, "update" if before else "create", "contract_terms", contract_id,
+                           f"contract {contract_id} SLA terms v{version}",
+                           audit.diff({"document": old}, {"document": audit.jsonable(dict(document))}))
+        # Open tickets of the contract take the new deadlines at once.
+        await bulk.execute_many(Ticket, "UPDATE ticket SET updated_at = 0 WHERE contract = ? AND restored_at IS NULL",
+                                [[contract_id]])
+    return await get_terms(actor, contract_id)
+
+
+def month_bounds(month: str) -> tuple[float, float]:
+    """[start, end) of a calendar month in local time (Asia/Shanghai) as Unix seconds."""
+    try:
+        year, mon = (int(p) for p in str(month).split("-"))
+        first = dt.datetime(year, mon, 1, tzinfo=LOCAL)
+    except (ValueError, TypeError):
+        raise ValidationFailed(f"month {month!r} must look like 2026-11",
+                               [field_error("month", "invalid", "YYYY-MM")]) from None
+    days = _calendar.monthrange(year, mon)[1]
+    return first.timestamp(), (first + dt.timedelta(days=days)).timestamp()
+
+
+def _counts(raw: Mapping[str, Any] | None) -> dict[str, int]:
+    out = {}
+    for name, value in (raw or {}).items():
+        try:
+            out[str(name)] = int(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(f"count {name} must be a whole number",
+                                   [field_error(f"count.{name}", "invalid", "a whole number >= 0")]) from None
+        if out[str(name)] < 0:
+            raise ValidationFailed(f"count {name} must be >= 0", [field_error(f"count.{name}", "invalid", ">= 0")])
+    return out
+
+
+async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str, Any] | None = None,
+                now: float | None = None) -> dict[str, Any]:
+    """The contract's monthly assessment: tickets opened in the month (their figures as of the month's
+    end, or closing), channels' fault hours in the month, and the office's counts (missed inspections)."""
+    contract = await _contract(actor, contract_id)
+    start, end = month_bounds(month)
+    now = time.time() if now is None else now
+    terms = (await TERMS.get([contract_id])).get(contract_id)
+    if terms is None or isinstance(terms, DataError):
+        raise ValidationFailed("the contract has no usable SLA terms",
+                               [field_error("contract", "no_terms", str(terms) if terms else "no terms stored")])
+    tickets = await bulk.fetch(Ticket, "SELECT t.*, t.contract AS contract_id, t.contractor AS contractor_id FROM "
+                                       "ticket t WHERE t.contract = ? AND t.opened_at >= ? AND t.opened_at < ? AND "
+                                       "t.state <> 'cancelled' ORDER BY t.id", [contract_id, start, end])
+    pauses = await clocks.suspensions_of([t["id"] for t in tickets])
+    as_of = min(end, now)
+    figures = []
+    for ticket in tickets:
+        clock = clocks.clock(ticket, pauses.get(ticket["id"], []), {contract_id: terms}, as_of)
+        if clock.figures is not None:
+            figures.append(clock.figures)
+    fault_s = await _fault_seconds(contract_id, start, min(end, now))
+    try:
+        result = monthly_score(terms.scheme, figures, fault_s, _counts(counts))
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), [field_error("count", "missing", str(exc))]) from None
+    return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
+            "score": str(result.score), "grade": result.grade, "points": str(result.points),
+            "amount": str(result.amount), "amount_capped": result.amount_capped,
+            "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
+                            "capped": d.capped, "items": list(d.items)[:1000]} for d in result.deductions]}
+
+
+async def _fault_seconds(contract_id: int, start: float, end: float) -> dict[int, float]:
+    """Seconds each camera of the contract's tickets' contractor was down or degraded in [start, end)."""
+    if end <= start:
+        return {}
+    rows = await bulk.fetch(Ticket, """SELECT i.subject_id AS camera, SUM(
+            (CASE WHEN i."end" IS NULL OR i."end" > ? THEN ? ELSE i."end" END) -
+            (CASE WHEN i.start < ? THEN ? ELSE i.start END)) AS seconds
+        FROM state_interval i JOIN camera c ON c.id = i.subject_id
+        JOIN contract k ON k.id = ? AND c.contractor = k.contractor
+        WHERE i.subject_type = 'camera' AND i.state IN ('down', 'degraded') AND i.start < ?
+          AND (i."end" IS NULL OR i."end" > ?)
+        GROUP BY i.subject_id""", [end, end, start, start, contract_id, end, start])
+    return {row["camera"]: float(row["seconds"]) for row in rows if float(row["seconds"]) > 0}
+
+

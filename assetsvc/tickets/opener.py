@@ -1,0 +1,215 @@
+"""Tickets follow the monitoring engine's confirmed faults (a scheduled job, level-triggered).
+
+Every run compares each device's faults now (faults.assess on its DeviceState and drift flags)
+with the active automatic tickets:
+- a fault that has lasted its grace period and has no active ticket opens one (one per device and
+  fault kind; a new failure of the same kind appends to the open ticket instead);
+- a camera down because its upstream device is dead gets no ticket of its own: it is linked to the
+  upstream device's ticket (root-cause grouping), and the link notes when it came back;
+- a ticket nobody has acted on (still `open`) whose fault has gone is closed as self-recovered,
+  restored when the fault ended (the downtime still counts in uptime and the SLA clocks);
+- a ticket someone is working on notes when its fault ended (`fault_cleared_at`); the contractor
+  still resolves it and the check verifies it.
+Because the job reads state rather than events, a missed run or a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from assetsvc import bulk, db
+from assetsvc.monitoring.tables import DeviceState
+from assetsvc.tickets import config as ticket_config
+from assetsvc.tickets.faults import Cleared, Fault, assess
+from assetsvc.tickets.lifecycle import SYSTEM, event, fault_note, load, open_ticket, system_close, update
+from assetsvc.tickets.store import ACTIVE, Contracts, devices
+from assetsvc.tickets.tables import Ticket, TicketCamera
+
+CHUNK = 200  # devices per write transaction
+
+
+@dataclass
+class Outcome:
+    opened: int = 0
+    self_recovered: int = 0
+    cleared: int = 0
+    returned: int = 0
+    linked: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def _like_reboots() -> str:
+    return "aspects LIKE '%reboots%'" if db.is_sqlite() else "aspects::text LIKE '%reboots%'"
+
+
+async def _states(extra: Mapping[str, set[int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """State rows of faulty devices, of devices with reboot history, and of `extra` (active tickets)."""
+    rows = await bulk.fetch(DeviceState, "SELECT subject_type, subject_id, state, cause, root_upstream, since, "
+                            f"aspects FROM device_state WHERE state IN ('down', 'degraded') OR {_like_reboots()}")
+    for subject_type, ids in extra.items():
+        rows += await bulk.fetch_in(DeviceState, "SELECT subject_type, subject_id, state, cause, root_upstream, "
+                                    "since, aspects FROM device_state WHERE subject_type = ? AND subject_id IN ({in})",
+                                    sorted(ids), [subject_type])
+    out = {}
+    for row in rows:
+        row["aspects"] = bulk.json_column(row["aspects"], {})
+        out[(row["subject_type"], row["subject_id"])] = row
+    return out
+
+
+async def _drift(extra: set[int]) -> dict[int, list[dict[str, Any]]]:
+    rows = await bulk.fetch(DeviceState, "SELECT camera_id, kind, first_seen, cleared_at FROM drift_flag "
+                                         "WHERE cleared_at IS NULL")
+    rows += await bulk.fetch_in(DeviceState, "SELECT camera_id, kind, first_seen, cleared_at FROM drift_flag "
+                                             "WHERE cleared_at IS NOT NULL AND camera_id IN ({in})", sorted(extra))
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        out[row["camera_id"]].append(row)
+    return out
+
+
+async def active_auto() -> list[dict[str, Any]]:
+    marks = ",".join("?" * len(ACTIVE))
+    return await bulk.fetch(Ticket, f"SELECT id, subject_type, subject_id, fault, state, fault_cleared_at, "
+                                    f"affected_count, severity FROM ticket WHERE source = 'auto' AND state IN ({marks})",
+                            ACTIVE)
+
+
+async def run(now: float | None = None) -> Outcome:
+    """One pass: open, append, self-recover and link (see the module docstring)."""
+    now = time.time() if now is None else now
+    config = ticket_config.current()
+    outcome = Outcome()
+    tickets = await active_auto()
+    by_subject: dict[tuple[str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for ticket in tickets:
+        by_subject[(ticket["subject_type"], ticket["subject_id"])][ticket["fault"]] = ticket
+    extra: dict[str, set[int]] = defaultdict(set)
+    for subject_type, subject_id in by_subject:
+        extra[subject_type].add(subject_id)
+    states = await _states(extra)
+    drift = await _drift({i for (t, i), faults in by_subject.items() if t == "camera" and "drift" in faults})
+    subjects = sorted(set(states) | set(by_subject) | {("camera", c) for c in drift})
+    work = []
+    for key in subjects:
+        found = assess(key[0], states.get(key), drift.get(key[1], ()) if key[0] == "camera" else (), config, now)
+        todo = [(kind, condition) for kind, condition in found.items() if _needs(condition, by_subject[key].get(kind),
+                                                                                    config, now)]
+        if todo:
+            work.append((key, todo))
+    contracts = await Contracts.load(now)
+    for start in range(0, len(work), CHUNK):
+        chunk = work[start:start + CHUNK]
+        try:
+            async with db.write_transaction():
+                infos = {t: await devices(t, [i for (tt, i), _ in chunk if tt == t]) for t in ("camera", "upstream")}
+                for key, todo in chunk:
+                    for kind, condition in todo:
+                        await _apply(key, kind, condition, by_subject[key].get(kind), infos[key[0]].get(key[1]),
+                                     states, contracts, now, outcome)
+        except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the others; logged by the job
+            outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+    await _link_cameras(now, outcome)
+    return outcome
+
+
+def _needs(condition: Fault | Cleared, ticket: Mapping[str, Any] | None, config, now: float) -> bool:
+    if isinstance(condition, Fault):
+        if ticket is None:
+            return now - condition.since >= config.grace_s[condition.kind]
+        return ticket["fault_cleared_at"] is not None  # it came back while someone works on it
+    if ticket is None:
+        return False
+    return ticket["state"] == "open" or ticket["fault_cleared_at"] is None
+
+
+async def _apply(key: tuple[str, int], kind: str, condition: Fault | Cleared, ticket: Mapping[str, Any] | None,
+                 device: Mapping[str, Any] | None, states: Mapping, contracts: Contracts, now: float,
+                 outcome: Outcome) -> None:
+    if isinstance(condition, Fault) and ticket is None:
+        if device is None or device.get("status") not in ("active", "under_repair"):
+            return
+        affected = 0
+        if key[0] == "upstream" and kind == "down":
+            affected = sum(1 for (t, _), row in states.items() if t == "camera" and row["state"] == "down"
+                           and row["cause"] == "upstream" and row["root_upstream"] == key[1])
+        await open_ticket(subject_type=key[0], subject_id=key[1], fault=kind, cause=condition.cause,
+                          since=condition.since, source="auto", actor=SYSTEM, now=now, contracts=contracts,
+                          device=device, note=f"confirmed {fault_note(condition)}", affected=affected)
+        outcome.opened += 1
+        return
+    locked = await load(ticket["id"], lock=True)
+    if locked is None or locked["state"] not in ACTIVE:
+        return
+    if isinstance(condition, Fault):  # the fault is back: append to the ticket
+        await update(locked["id"], {"fault_cleared_at": None}, now)
+        await event(locked["id"], now, SYSTEM, "fault_returned", note=f"failing again: {fault_note(condition)}",
+                    data={"cause": condition.cause, "since": condition.since})
+        outcome.returned += 1
+    elif locked["state"] == "open":
+        await system_close(locked, "self_recovered", condition.at, now, "the device recovered before anyone acted",
+                           {"recovered_at": condition.at})
+        outcome.self_recovered += 1
+    elif locked["fault_cleared_at"] is None:
+        await update(locked["id"], {"fault_cleared_at": condition.at}, now)
+        await event(locked["id"], now, SYSTEM, "fault_cleared", note="the monitoring no longer sees the fault",
+                    data={"at": condition.at})
+        outcome.cleared += 1
+
+
+async def _link_cameras(now: float, outcome: Outcome) -> None:
+    """Link cameras down behind each active upstream `down` ticket; note those that came back."""
+    tickets = {t["subject_id"]: t for t in await active_auto() if t["subject_type"] == "upstream" and t["fault"] == "down"}
+    if not tickets:
+        return
+    down = await bulk.fetch_in(DeviceState, "SELECT subject_id, root_upstream FROM device_state WHERE "
+                               "subject_type = 'camera' AND state = 'down' AND cause = 'upstream' AND "
+                               "root_upstream IN ({in})", sorted(tickets))
+    behind: dict[int, set[int]] = defaultdict(set)
+    for row in down:
+        behind[tickets[row["root_upstream"]]["id"]].add(row["subject_id"])
+    ids = sorted(t["id"] for t in tickets.values())
+    links = await bulk.fetch_in(TicketCamera, "SELECT ticket, camera_id, recovered_at FROM ticket_camera "
+                                              "WHERE ticket IN ({in})", ids)
+    known: dict[int, dict[int, Any]] = defaultdict(dict)
+    for link in links:
+        known[link["ticket"]][link["camera_id"]] = link["recovered_at"]
+    config = ticket_config.current()
+    for ticket in tickets.values():
+        now_down, linked = behind.get(ticket["id"], set()), known.get(ticket["id"], {})
+        new = sorted(now_down - set(linked))
+        back = sorted(c for c, recovered in linked.items() if recovered is None and c not in now_down)
+        again = sorted(c for c, recovered in linked.items() if recovered is not None and c in now_down)
+        if not (new or back or again):
+            continue
+        async with db.write_transaction():
+            await bulk.execute_many(TicketCamera, "INSERT INTO ticket_camera (ticket, camera_id, linked_at) "
+                                    "VALUES (?,?,?)", [[ticket["id"], c, now] for c in new])
+            await bulk.execute_many(TicketCamera, "UPDATE ticket_camera SET recovered_at = ? WHERE ticket = ? "
+                                    "AND camera_id = ?", [[now, ticket["id"], c] for c in back])
+            await bulk.execute_many(TicketCamera, "UPDATE ticket_camera SET recovered_at = NULL WHERE ticket = ? "
+                                    "AND camera_id = ?", [[ticket["id"], c] for c in again])
+            count = len(linked) + len(new)
+            columns: dict[str, Any] = {"affected_count": count}
+            if new:
+                await event(ticket["id"], now, SYSTEM, "cameras_linked", note=f"{len(new)} camera(s) down behind it",
+                            data={"cameras": new[:500], "total": count})
+                device = (await devices("upstream", [ticket["subject_id"]])).get(ticket["subject_id"]) or {}
+                severity, rule = config.severity_of({"subject": "upstream", "fault": "down", "affected": count,
+                                                     "point_class": None, "key_category": device.get("key_category"),
+                                                     "owner_class": None})
+                if severity != ticket["severity"]:
+                    columns["severity"] = severity
+                    await event(ticket["id"], now, SYSTEM, "severity_changed", note=rule,
+                                data={"from": ticket["severity"], "to": severity, "affected": count})
+            await update(ticket["id"], columns, now)
+            if "severity" in columns:
+                from assetsvc.tickets.lifecycle import refresh
+                await refresh(ticket["id"], now)
+        outcome.linked += len(new)

@@ -1,0 +1,128 @@
+"""Ticket reads shared by the opener, the life cycle, the sweep and the views: devices, contracts, terms.
+
+Every query takes `?` placeholders through assetsvc.bulk, inside the caller's transaction when
+there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from assetsvc import bulk, db
+from assetsvc.registry.entities import region_prefix
+from assetsvc.tickets.calendar import DataError
+from assetsvc.tickets.config import working_days
+from assetsvc.tickets.sla import ContractSla, parse_contract_sla
+from assetsvc.tickets.tables import ContractTerms, Ticket
+
+ACTIVE = ("open", "acknowledged", "on_site", "resolved", "reopened", "suspended")
+FINISHED = ("closed", "cancelled")
+LOCAL = ZoneInfo("Asia/Shanghai")  # contract validity dates are local dates
+
+_CAMERA = """SELECT c.id, c.name, c.gb_id, c.ipv4, c.region_code, c.point_class, c.contractor AS contractor_id,
+    c.status, o.owner_class, s.key_category FROM camera c LEFT JOIN owner o ON o.id = c.owner
+    LEFT JOIN site s ON s.id = c.site WHERE c.id IN ({in})"""
+_UPSTREAM = """SELECT u.id, u.name, u.gb_id, u.ipv4, u.region_code, NULL AS point_class,
+    u.contractor AS contractor_id, u.status, NULL AS owner_class, s.key_category, u.kind
+    FROM upstream_device u LEFT JOIN site s ON s.id = u.site WHERE u.id IN ({in})"""
+
+
+async def devices(subject_type: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Registry facts of cameras or upstream devices by id (name, region, point, owner class...)."""
+    rows = await bulk.fetch_in(Ticket, _CAMERA if subject_type == "camera" else _UPSTREAM, list(ids))
+    return {row["id"]: row for row in rows}
+
+
+def covers(contract_region: str, region_code: str) -> bool:
+    try:
+        return bool(region_code) and region_code.startswith(region_prefix(contract_region))
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    contractor_id: int | None
+    contract_id: int | None
+    note: str  # why there is no contractor or no contract; "" when both are known
+
+
+class Contracts:
+    """The contracts in force on a day, and which one covers a device."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    @classmethod
+    async def load(cls, at: float) -> Contracts:
+        day: Any = dt.datetime.fromtimestamp(at, LOCAL).date()
+        day = day.isoformat() if db.is_sqlite() else day  # SQLite keeps dates as ISO text
+        rows = await bulk.fetch(Ticket, "SELECT id, code, contractor AS contractor_id, region_codes, owner_classes "
+                                        "FROM contract WHERE starts_on <= ? AND ends_on >= ? ORDER BY code",
+                                [day, day])
+        for row in rows:
+            row["region_codes"] = [str(c) for c in bulk.json_column(row["region_codes"], []) or []]
+            row["owner_classes"] = [str(c) for c in bulk.json_column(row["owner_classes"], []) or []]
+        return cls(rows)
+
+    def assign(self, device: Mapping[str, Any]) -> Assignment:
+        """The device's contractor (its own, or the covering contract's) and the contract whose terms apply.
+
+        Of several covering contracts the one with the most specific region wins (a district
+        contract over a city-wide one), then the lowest code."""
+        own = device.get("contractor_id")
+        region = device.get("region_code") or ""
+        matches = []
+        for row in self.rows:
+            if own is not None and row["contractor_id"] != own:
+                continue
+            if row["owner_classes"] and device.get("owner_class") not in row["owner_classes"]:
+                continue
+            best = max((len(region_prefix(c)) for c in row["region_codes"] if covers(c, region)), default=None)
+            if best is not None:
+                matches.append((-best, row["code"], row))
+        if matches:
+            row = min(matches, key=lambda m: m[:2])[2]
+            return Assignment(row["contractor_id"], row["id"], "")
+        if own is not None:
+            return Assignment(own, None, "no contract of this contractor in force covers the device")
+        return Assignment(None, None, "no contractor maintains the device and no contract in force covers it")
+
+
+class TermsCache:
+    """Parsed contract terms by contract id, re-read when the stored version changes."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[int, tuple[int, ContractSla | DataError]] = {}
+
+    async def get(self, contract_ids: Iterable[int | None]) -> dict[int, ContractSla | DataError]:
+        ids = sorted({i for i in contract_ids if i is not None})
+        if not ids:
+            return {}
+        rows = await bulk.fetch_in(ContractTerms, "SELECT contract AS contract_id, version, document "
+                                                  "FROM contract_terms WHERE contract IN ({in})", ids)
+        out: dict[int, ContractSla | DataError] = {}
+        for row in rows:
+            cached = self._parsed.get(row["contract_id"])
+            if cached is None or cached[0] != row["version"]:
+                document = bulk.json_column(row["document"], {})
+                try:
+                    parsed: ContractSla | DataError = parse_contract_sla(document, f"contract {row['contract_id']}",
+                                                                         working_days())
+                except DataError as exc:  # stored before a rule changed: shown, never fatal
+                    parsed = exc
+                cached = (row["version"], parsed)
+                self._parsed[row["contract_id"]] = cached
+            out[row["contract_id"]] = cached[1]
+        return out
+
+
+TERMS = TermsCache()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
