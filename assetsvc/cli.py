@@ -551,8 +551,11 @@ def demo(cameras: int, seed_: int, host: str | None, port: int | None) -> None:
         await prepare(create_key=True)
         return await demo_.seed(devices, cli_actor())
 
+    from assetsvc.tickets import config as ticket_config
+
     info = run(go)
     click.echo(info["message"])
+    ticket_config.install(demo_.tickets_config())
     _serve(host or settings().host, port or settings().port, extra=devices, config=demo_.monitoring_config())
 
 

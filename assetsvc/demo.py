@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import tomllib
 from importlib import resources
 from typing import Any
 
@@ -11,6 +13,7 @@ from assetsvc.accounts.tables import User
 from assetsvc.monitoring.config import MonitoringConfig, parse
 from assetsvc.runtime import settings
 from assetsvc.simfleet import Fleet, Mix
+from assetsvc.tickets.config import TicketsConfig, parse as parse_tickets
 
 # A livelier mix than the fleet's default, recurring every 5 minutes with short episodes, so that
 # outages, flapping, drifted clocks, bad pictures and dead switches are under way within minutes.
@@ -25,6 +28,39 @@ def fleet(count: int, seed: int) -> Fleet:
     return Fleet(count, seed=seed, mix=DEMO_MIX, horizon_s=HORIZON_S)
 
 
+def tickets_config() -> TicketsConfig:
+    """Ticket rules with short grace periods for the demo (assetsvc/demo_tickets.toml)."""
+    text = resources.files("assetsvc").joinpath("demo_tickets.toml").read_text("utf-8")
+    return parse_tickets(tomllib.loads(text), "demo_tickets.toml")
+
+
+async def contracts(actor: Actor, year: int) -> int:
+    """One contract per simulated contractor over the fleet's city, with the example SLA terms
+    (idempotent: an existing contract code is left as it is). Returns how many were created."""
+    from assetsvc.registry import crud
+    from assetsvc.registry.entities import CONTRACT
+    from assetsvc.registry.tables import Contract, Contractor
+    from assetsvc.simfleet.registry import CONTRACTORS
+    from assetsvc.tickets import contracts as terms
+
+    document = resources.files("assetsvc.tickets").joinpath("data/contract-sla.example.toml").read_text("utf-8")
+    # The example's rural districts are Hangzhou's; the demo city's outer district (柳江) is rural here.
+    document = document.replace('rural = ["330127", "330122"]', 'rural = ["450206"]')
+    created = 0
+    for n, name in enumerate(CONTRACTORS, 1):
+        code = f"DEMO-{year}-{n}"
+        contractor = await Contractor.select(Contractor.id).where(Contractor.name == name).first().run()
+        if contractor is None or await Contract.exists().where(Contract.code == code).run():
+            continue
+        row = await crud.create_record(CONTRACT, actor, {
+            "code": code, "contractor": contractor["id"], "region_codes": ["450200"],
+            "owner_classes": ["police", "government", "social"], "starts_on": dt.date(year, 1, 1),
+            "ends_on": dt.date(year, 12, 31)})
+        await terms.put_terms(actor, row["id"], document)
+        created += 1
+    return created
+
+
 def monitoring_config() -> MonitoringConfig:
     """Plans sped up for the demo (assetsvc/demo_monitoring.toml)."""
     text = resources.files("assetsvc").joinpath("demo_monitoring.toml").read_text("utf-8")
@@ -36,8 +72,11 @@ async def seed(devices: Fleet, actor: Actor) -> dict[str, Any]:
     from assetsvc.simfleet.registry import register
 
     counts = await register(devices, actor)
+    made = await contracts(actor, dt.date.today().year)
     lines = [f"demo fleet: {devices.layout.count} cameras ({counts['cameras_created']} new), "
-             f"{counts['upstream']} switches/encoders, on loopback 127.15.x.y / 127.16.x.y"]
+             f"{counts['upstream']} switches/encoders, on loopback 127.15.x.y / 127.16.x.y",
+             f"maintenance contracts with SLA terms: {made} new; tickets open 1 min after a fault "
+             f"(assetsvc/demo_tickets.toml)"]
     secret_file = settings().data_dir / "demo-admin-password.txt"
     if not await User.exists().where(User.username == "admin").run():
         password = secrets.token_urlsafe(12)

@@ -129,10 +129,20 @@ def load(path: str | None) -> TicketsConfig:
     return parse(read_document(file), str(file))
 
 
+_installed: TicketsConfig | None = None
+
+
+def install(config: TicketsConfig | None) -> None:
+    """Use `config` in this process instead of ASSETSVC_TICKETS_CONFIG (the demo's short grace periods)."""
+    global _installed
+    _installed = config
+
+
 def current() -> TicketsConfig:
+    """This process's rules: an installed configuration, ASSETSVC_TICKETS_CONFIG, or the built-in file."""
     from assetsvc.runtime import settings
 
-    return load(settings().tickets_config)
+    return _installed if _installed is not None else load(settings().tickets_config)
 
 
 @lru_cache(maxsize=4)
