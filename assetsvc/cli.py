@@ -126,6 +126,18 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: boo
     _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
 
 
+def check_ticket_rules() -> None:
+    """A wrong tickets file or holiday-notice folder stops start-up, with its message."""
+    from assetsvc.tickets import config as ticket_config
+    from assetsvc.tickets.calendar import DataError
+
+    try:
+        ticket_config.current()
+        ticket_config.working_days()
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None,
            config: Any = None) -> None:
     import uvicorn
@@ -136,6 +148,7 @@ def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True,
 
     configure_logging()
     config = config or current()  # a wrong monitoring file stops start-up here, with its message
+    check_ticket_rules()
     background = Background(worker=worker, scheduler=scheduler, config=config)
     starts, stops = [background.start], [background.stop]
     if extra is not None:  # e.g. the demo's simulated fleet: up before probing, down after it
@@ -161,6 +174,8 @@ def worker(scheduler: bool, once: bool) -> None:
 
     configure_logging()
     config = current()
+    if scheduler:
+        check_ticket_rules()
 
     async def go() -> Any:
         await prepare(create_key=False)
@@ -608,6 +623,16 @@ def _register_monitoring_groups() -> None:
 
 
 _register_monitoring_groups()
+
+
+def _register_ticket_groups() -> None:
+    from assetsvc.tickets.cli import contracts, tickets
+
+    main.add_command(tickets)
+    main.add_command(contracts)
+
+
+_register_ticket_groups()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -51,10 +51,14 @@ async def get_terms(actor: Actor, contract_id: int) -> dict[str, Any]:
 def parse_document(raw: Any) -> Mapping[str, Any]:
     """A terms document from a JSON object or TOML text; ValidationFailed otherwise."""
     if isinstance(raw, (bytes, str)):
-        text = raw.decode("utf-8", "strict") if isinstance(raw, bytes) else raw
-        if len(text) > MAX_DOCUMENT:
+        if len(raw) > MAX_DOCUMENT:
             raise ValidationFailed("the terms document is too large", [field_error("document", "too_large",
                                                                                    f"at most {MAX_DOCUMENT} bytes")])
+        try:
+            text = raw.decode("utf-8", "strict") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"the TOML text is not UTF-8 (byte {exc.start})",
+                                   [field_error("document", "invalid", "TOML text must be UTF-8")]) from None
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -91,9 +95,14 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
         await audit.record(actor.username, "update" if before else "create", "contract_terms", contract_id,
                            f"contract {contract_id} SLA terms v{version}",
                            audit.diff({"document": old}, {"document": audit.jsonable(dict(document))}))
-        # Open tickets of the contract take the new deadlines at once.
-        await bulk.execute_many(Ticket, "UPDATE ticket SET updated_at = 0 WHERE contract = ? AND restored_at IS NULL",
-                                [[contract_id]])
+        # Active tickets of the contract take the new deadlines (and breaches) at once.
+        from assetsvc.tickets.lifecycle import refresh
+        from assetsvc.tickets.store import ACTIVE
+
+        marks = ",".join("?" * len(ACTIVE))
+        for row in await bulk.fetch(Ticket, f"SELECT id FROM ticket WHERE contract = ? AND state IN ({marks}) "
+                                            f"ORDER BY id", [contract_id, *ACTIVE]):
+            await refresh(row["id"], now, actor.username)
     return await get_terms(actor, contract_id)
 
 
@@ -102,11 +111,11 @@ def month_bounds(month: str) -> tuple[float, float]:
     try:
         year, mon = (int(p) for p in str(month).split("-"))
         first = dt.datetime(year, mon, 1, tzinfo=LOCAL)
-    except (ValueError, TypeError):
+        after = first + dt.timedelta(days=_calendar.monthrange(year, mon)[1])
+    except (ValueError, TypeError, OverflowError):  # OverflowError: December of year 9999
         raise ValidationFailed(f"month {month!r} must look like 2026-11",
                                [field_error("month", "invalid", "YYYY-MM")]) from None
-    days = _calendar.monthrange(year, mon)[1]
-    return first.timestamp(), (first + dt.timedelta(days=days)).timestamp()
+    return first.timestamp(), after.timestamp()
 
 
 def _counts(raw: Mapping[str, Any] | None) -> dict[str, int]:

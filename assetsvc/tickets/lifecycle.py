@@ -88,6 +88,20 @@ def _note(raw: Any, required: bool, name: str = "note") -> str:
     return text
 
 
+def _fields(body: Any, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """An action's body: none at all, or a JSON object with only the named fields."""
+    if body is None:
+        return {}
+    if not isinstance(body, Mapping):
+        raise ValidationFailed("send a JSON object (or no body)",
+                               [field_error("body", "invalid", f"expected a JSON object with {', '.join(allowed)}")])
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise ValidationFailed(f"unknown field(s) {', '.join(map(str, unknown))}; this takes {', '.join(allowed)}",
+                               [field_error(str(k), "unknown", "not a field here") for k in unknown])
+    return body
+
+
 # ---- writing ----------------------------------------------------------------------------------
 
 async def event(ticket_id: int, at: float, actor: str, kind: str, from_state: str | None = None,
@@ -220,10 +234,13 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
     if action not in ACTIONS:
         raise NotFound(f"no ticket action {action!r} (actions: {', '.join(ACTIONS)})")
     starts, target, who = ACTIONS[action]
-    body = body if isinstance(body, Mapping) else {}
-    note = _note(body.get("note"), action in ("cancel", "close", "reopen"), "reason" if action == "cancel" else "note")
-    if action == "cancel" and not note:
-        note = _note(body.get("reason"), True, "reason")
+    body = _fields(body, ("note", "reason"))
+    given = [k for k in ("note", "reason") if body.get(k) not in (None, "")]
+    if len(given) == 2:
+        raise ValidationFailed("give a note or a reason, not both",
+                               [field_error("reason", "conflict", "send the text once, as note or as reason")])
+    name = given[0] if given else ("reason" if action == "cancel" else "note")
+    note = _note(body.get(name), action in ("cancel", "close", "reopen"), name)
     now = time.time() if now is None else now
     async with db.write_transaction():
         ticket = check_visible(actor, await load(ticket_id, lock=True), ticket_id)
@@ -238,7 +255,15 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
         if target in ("on_site", "resolved") and ticket["acknowledged_at"] is None:
             columns["acknowledged_at"] = now  # working on it (on site, or fixed remotely) acknowledges it
         if target in FINISHED:
-            columns.update(closed_at=now, close_reason="cancelled" if target == "cancelled" else "office")
+            columns.update(closed_at=now, close_reason="cancelled" if target == "cancelled" else "office",
+                           resume_state=None)
+            # A finished ticket has no pause running or waiting for a decision.
+            await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'ended', ended_by = ?, "
+                                    "ended_at = ? WHERE ticket = ? AND status = 'approved'",
+                                    [[actor.username, now, ticket_id]])
+            await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'rejected', "
+                                    "decided_by = ?, decided_at = ?, decision_note = 'the ticket was finished' "
+                                    "WHERE ticket = ? AND status = 'requested'", [[actor.username, now, ticket_id]])
             if target == "closed":  # the office's word stands in for a check (a device we cannot probe)
                 columns["restored_at"] = ticket["restored_at"] or now
         if action == "reopen":
@@ -265,7 +290,7 @@ async def request_verification(ticket: Mapping[str, Any], now: float) -> None:
 
 
 async def add_note(actor: Actor, ticket_id: int, body: Any, now: float | None = None) -> dict[str, Any]:
-    body = body if isinstance(body, Mapping) else {}
+    body = _fields(body, ("note",))
     note = _note(body.get("note"), True)
     now = time.time() if now is None else now
     async with db.write_transaction():
@@ -278,11 +303,12 @@ async def add_note(actor: Actor, ticket_id: int, body: Any, now: float | None = 
 # ---- suspensions (挂起) -------------------------------------------------------------------------
 
 SUSPENDABLE = ("open", "acknowledged", "on_site", "reopened")
+DECISIONS = {"approve": "approved", "reject": "rejected", "end": "ended"}  # decision -> the pause's new status
 
 
 async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float | None = None) -> dict[str, Any]:
     """The contractor asks to pause the clocks for a reason its contract allows."""
-    body = body if isinstance(body, Mapping) else {}
+    body = _fields(body, ("reason", "note"))
     now = time.time() if now is None else now
     async with db.write_transaction():
         ticket = check_visible(actor, await load(ticket_id, lock=True), ticket_id)
@@ -293,7 +319,7 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
         terms = (await TERMS.get([ticket["contract_id"]])).get(ticket["contract_id"])
         allowed = dict(getattr(terms, "suspension_reasons", {}) or {})
         reason = body.get("reason")
-        if reason not in allowed:
+        if not isinstance(reason, str) or reason not in allowed:  # a list or object is no reason (and unhashable)
             hint = f"one of {', '.join(sorted(allowed))}" if allowed else "none: the contract allows no pauses"
             raise ValidationFailed("this reason does not pause the clocks under the contract",
                                    [field_error("reason", "not_allowed", f"reason {reason!r}; allowed: {hint}")])
@@ -314,7 +340,9 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
 async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, decision: str, body: Any,
                             now: float | None = None) -> dict[str, Any]:
     """approve | reject (office only; an approved pause runs from the request) | end (either side)."""
-    body = body if isinstance(body, Mapping) else {}
+    if decision not in DECISIONS:
+        raise NotFound(f"no pause decision {decision!r} (decisions: {', '.join(DECISIONS)})")
+    body = _fields(body, ("note",))
     note = _note(body.get("note"), decision == "reject")
     now = time.time() if now is None else now
     async with db.write_transaction():
@@ -356,7 +384,7 @@ async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, de
         ticket = await refresh(ticket_id, now, actor.username)
         if decision != "reject":
             await notify(f"ticket.{'suspended' if decision == 'approve' else 'resumed'}", ticket, now)
-    return {"id": suspension_id, "status": {"approve": "approved", "reject": "rejected", "end": "ended"}[decision]}
+    return {"id": suspension_id, "status": DECISIONS[decision]}
 
 
 # ---- system transitions (opener, verification) -----------------------------------------------

@@ -3,7 +3,9 @@
 Every run compares each device's faults now (faults.assess on its DeviceState and drift flags)
 with the active automatic tickets:
 - a fault that has lasted its grace period and has no active ticket opens one (one per device and
-  fault kind; a new failure of the same kind appends to the open ticket instead);
+  fault kind; a new failure of the same kind appends to the open ticket instead), unless a
+  maintenance window covers the device now (planned work; the ticket opens when the window ends
+  if the fault is still there, its grace long passed);
 - a camera down because its upstream device is dead gets no ticket of its own: it is linked to the
   upstream device's ticket (root-cause grouping), and the link notes when it came back;
 - a ticket nobody has acted on (still `open`) whose fault has gone is closed as self-recovered,
@@ -21,7 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
+from assetsvc.monitoring import maintenance
 from assetsvc.monitoring.tables import DeviceState
+from assetsvc.monitoring.topology import Topology
+from assetsvc.monitoring.uptime_scope import CameraSet
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.faults import Cleared, Fault, assess
 from assetsvc.tickets.lifecycle import SYSTEM, event, fault_note, load, open_ticket, system_close, update
@@ -38,6 +43,7 @@ class Outcome:
     cleared: int = 0
     returned: int = 0
     linked: int = 0
+    in_maintenance: int = 0  # faulty devices inside a planned maintenance window: no ticket opened
     errors: list[str] = field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
@@ -104,6 +110,10 @@ async def run(now: float | None = None) -> Outcome:
         if todo:
             work.append((key, todo))
     contracts = await Contracts.load(now)
+    planned = await in_maintenance([k for k, todo in work if any(isinstance(c, Fault) for _, c in todo)], now)
+    work = [(key, [(kind, c) for kind, c in todo if not (isinstance(c, Fault) and key in planned)])
+            for key, todo in work]
+    outcome.in_maintenance = len(planned)
     for start in range(0, len(work), CHUNK):
         chunk = work[start:start + CHUNK]
         try:
@@ -117,6 +127,36 @@ async def run(now: float | None = None) -> Outcome:
             outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])
     await _link_cameras(now, outcome)
     return outcome
+
+
+async def in_maintenance(keys: list[tuple[str, int]], now: float) -> set[tuple[str, int]]:
+    """The devices among `keys` that a maintenance window covers now (planned work opens no ticket).
+
+    Cameras: the windows' own rule (maintenance.ranges_for: the camera, its site, its upstream
+    chain, its region). Upstream devices: windows on the device or a device above it, or its region.
+    """
+    cameras = sorted(i for t, i in keys if t == "camera")
+    upstreams = sorted(i for t, i in keys if t == "upstream")
+    found: set[tuple[str, int]] = set()
+    if cameras:
+        for start in range(0, len(cameras), 500):
+            ids = cameras[start:start + 500]
+            chosen = CameraSet("camera", None, f"c.id IN ({','.join('?' * len(ids))})", tuple(ids))
+            found.update(("camera", c) for c in await maintenance.ranges_for(chosen, now, now + 1e-3))
+    if upstreams:
+        windows = await bulk.fetch(Ticket, "SELECT scope, scope_ref FROM maintenance_window WHERE starts_at <= ? "
+                                           "AND ends_at > ? AND scope IN ('upstream', 'region')", [now, now])
+        if windows:
+            parents = await bulk.fetch(Ticket, "SELECT id, parent, region_code FROM upstream_device")
+            topology = Topology({r["id"]: r["parent"] for r in parents}, {})
+            regions = {r["id"]: r["region_code"] or "" for r in parents}
+            refs = {w["scope_ref"] for w in windows if w["scope"] == "upstream"}
+            prefixes = [w["scope_ref"] for w in windows if w["scope"] == "region"]
+            for device in upstreams:
+                if any(str(a) in refs for a in topology.chain(device)) or \
+                        any(regions.get(device, "").startswith(p) for p in prefixes):
+                    found.add(("upstream", device))
+    return found
 
 
 def _needs(condition: Fault | Cleared, ticket: Mapping[str, Any] | None, config, now: float) -> bool:

@@ -23,10 +23,10 @@ ACTIVE = ("open", "acknowledged", "on_site", "resolved", "reopened", "suspended"
 FINISHED = ("closed", "cancelled")
 LOCAL = ZoneInfo("Asia/Shanghai")  # contract validity dates are local dates
 
-_CAMERA = """SELECT c.id, c.name, c.gb_id, c.ipv4, c.region_code, c.point_class, c.contractor AS contractor_id,
+_CAMERA = """SELECT 'camera' AS subject, c.id, c.name, c.gb_id, c.ipv4, c.region_code, c.point_class, c.contractor AS contractor_id,
     c.status, o.owner_class, s.key_category FROM camera c LEFT JOIN owner o ON o.id = c.owner
     LEFT JOIN site s ON s.id = c.site WHERE c.id IN ({in})"""
-_UPSTREAM = """SELECT u.id, u.name, u.gb_id, u.ipv4, u.region_code, NULL AS point_class,
+_UPSTREAM = """SELECT 'upstream' AS subject, u.id, u.name, u.gb_id, u.ipv4, u.region_code, NULL AS point_class,
     u.contractor AS contractor_id, u.status, NULL AS owner_class, s.key_category, u.kind
     FROM upstream_device u LEFT JOIN site s ON s.id = u.site WHERE u.id IN ({in})"""
 
@@ -80,7 +80,10 @@ class Contracts:
         for row in self.rows:
             if own is not None and row["contractor_id"] != own:
                 continue
-            if row["owner_classes"] and device.get("owner_class") not in row["owner_classes"]:
+            # Owner classes are the cameras' (公安/政府/社会面); switches and NVRs have none, so a
+            # contract covers those by region alone.
+            if row["owner_classes"] and device.get("subject") != "upstream" \
+                    and device.get("owner_class") not in row["owner_classes"]:
                 continue
             best = max((len(region_prefix(c)) for c in row["region_codes"] if covers(c, region)), default=None)
             if best is not None:

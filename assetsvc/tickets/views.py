@@ -20,9 +20,11 @@ from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS
 from assetsvc.tickets.tables import Ticket, TicketAttachment
 
 STATES = (*ACTIVE, *FINISHED)
-SORTS = {"opened": "t.opened_at", "-opened": "t.opened_at DESC", "restore_due": "t.restore_due",
+# restore_due: tickets without a deadline last on both engines (SQLite puts NULLs first, PostgreSQL last).
+SORTS = {"opened": "t.opened_at", "-opened": "t.opened_at DESC", "restore_due": "t.restore_due IS NULL, t.restore_due",
          "severity": "t.severity", "id": "t.id", "-id": "t.id DESC"}
 MAX_PAGE = 500
+MAX_INT = 2**31 - 1
 FILTERS = ("contractor", "state", "severity", "breached", "region", "min_age_h", "max_age_h", "subject_type",
            "subject_id", "fault", "source", "sort", "page", "per_page")
 # Accepted uploads, told by their first bytes (the client's declared type is not trusted).
@@ -40,6 +42,8 @@ def _int(raw: Any, field: str, low: int = 0) -> int:
         raise _bad(field, f"{field} {raw!r} must be a whole number") from None
     if value < low:
         raise _bad(field, f"{field} must be at least {low}")
+    if value > MAX_INT:  # beyond a database integer (PostgreSQL refuses the parameter)
+        raise _bad(field, f"{field} must be at most {MAX_INT}")
     return value
 
 
@@ -155,6 +159,8 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
                               [ticket["subject_id"]])
     pauses = [{k: s[k] for k in ("id", "reason", "note", "status", "requested_by", "requested_at", "decided_by",
                                  "decided_at", "decision_note", "ended_by", "ended_at")} for s in suspensions]
+    names = await bulk.fetch(Ticket, "SELECT name FROM contractor WHERE id = ?", [ticket["contractor_id"]])
+    ticket = {**ticket, "contractor_name": names[0]["name"] if names else None}  # as the list shows it
     return {**_row(ticket, now), "device": device[0] if device else None, "sla": clocks.figures_json(clock),
             "timeline": events, "suspensions": pauses, "cameras": cameras, "attachments": files}
 

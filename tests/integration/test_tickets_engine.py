@@ -195,3 +195,66 @@ async def test_the_sweep_marks_a_breach_at_its_deadline_and_escalates_later():
         assert await events(ticket["id"]) == ["opened", "breached", "breached", "escalated"]
         assert ticket["arrive_breached_at"] == pytest.approx(T0 + 1200 + 3600)
         assert w["contractor"] == ticket["contractor_id"]
+
+
+async def test_planned_maintenance_holds_the_ticket_until_the_window_ends():
+    from assetsvc.monitoring.tables import MaintenanceWindow
+
+    await world()
+    async with FakeOnvifDevice() as device:
+        cam = await camera(1, device.port)
+        await MaintenanceWindow(scope="camera", scope_ref=str(cam), starts_at=T0 + 500, ends_at=T0 + 3000,
+                                reason="更换立杆", created_by="admin", created_at=T0).save().run()
+        clock = Clock(T0)
+        worker = await setup(clock)
+        await at(worker, clock, 300)
+        await device.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        outcome = await opener.run(T0 + 2000)
+        assert (outcome.opened, outcome.in_maintenance) == (0, 1)
+        assert (await opener.run(T0 + 3001)).opened == 1  # still down after the window: opened at once
+
+
+async def test_a_region_contract_with_owner_classes_still_covers_the_switches_there():
+    w = await world()
+    await Contract.update({Contract.owner_classes: ["police"]}).where(Contract.id == w["contract"]).run()
+    agent = start_snmpd()
+    try:
+        switch = UpstreamDevice(name="sw1", kind="switch", ipv4="127.0.0.1", region_code="330106")
+        await switch.save().run()
+        clock = Clock(T0)
+        worker = await setup(clock, agent.port)
+        await at(worker, clock, 300)
+        agent.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        await opener.run(T0 + 2000)
+        [ticket] = await tickets()
+        assert (ticket["subject_type"], ticket["contract_id"], ticket["contractor_id"]) == \
+            ("upstream", w["contract"], w["contractor"])
+    finally:
+        agent.stop()
+
+
+async def test_new_terms_move_the_deadlines_of_open_tickets_at_once():
+    w = await world()
+    async with FakeOnvifDevice() as device:
+        await camera(1, device.port)
+        clock = Clock(T0)
+        worker = await setup(clock)
+        await at(worker, clock, 300)
+        await device.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        await opener.run(T0 + 1200)
+        [ticket] = await tickets()
+        assert ticket["respond_due"] == pytest.approx(T0 + 1200 + 1800)
+        stricter = EXAMPLE.read_text("utf-8").replace('severity = "P2"\narea = "urban"\ncalendar = "office"\n'
+                                                      'respond = "30m"', 'severity = "P2"\narea = "urban"\n'
+                                                      'calendar = "office"\nrespond = "10m"')
+        assert stricter != EXAMPLE.read_text("utf-8")
+        await contracts.put_terms(ADMIN, w["contract"], stricter, now=T0 + 2000)
+        [ticket] = await tickets()
+        assert ticket["respond_due"] == pytest.approx(T0 + 1200 + 600)
+        assert ticket["respond_breached_at"] == pytest.approx(T0 + 1200 + 600)  # already late under the new terms
