@@ -46,6 +46,7 @@ REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
 ANSWERED = frozenset({"auth", "unsupported", "clock"})  # errors that are a reply from the device
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
+REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
 CAUSE_MAX = 64  # width of DeviceState.cause and StateInterval.cause
 _LABEL = re.compile(r"[^a-z0-9_]+")
 
@@ -353,7 +354,9 @@ class _Step:
 
     def _uptime(self, obs: Observation, rules: Rules) -> None:
         previous = self.aspects.get("uptime")
-        reboots = list(previous.get("reboots", ())) if previous else []
+        # Only the last day's reboots are kept: enough for any reboot-loop window (at most a day,
+        # tickets.toml), and a device that rebooted once long ago carries no history forever.
+        reboots = [t for t in (previous.get("reboots", ()) if previous else ()) if obs.at - t <= REBOOTS_MEMORY_S]
         if previous is not None and obs.at > previous["at"] and detect_reboot(
                 previous["s"], previous["at"], obs.uptime_s, obs.at, rules.reboot_tolerance_s):
             self.result.events.append("reboot")

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from assetsvc.monitoring.evaluate import REBOOTS_MEMORY_S as REBOOT_MEMORY_S
 from assetsvc.tickets.calendar import DataError, WorkingDays, data_list, data_table, data_text, load_notice, read_document
 from assetsvc.tickets.sla import parse_duration
 
@@ -110,13 +111,16 @@ def parse(raw: Any, source: str) -> TicketsConfig:
         reboots = loop["reboots"]
         if isinstance(reboots, bool) or not isinstance(reboots, int) or not 2 <= reboots <= 50:
             raise DataError(f"reboot_loop.reboots = {reboots!r} must be a whole number from 2 to 50")
+        within = parse_duration(loop["within"], "reboot_loop.within")
+        if within > REBOOT_MEMORY_S:
+            raise DataError(f"reboot_loop.within = {loop['within']!r}: at most 24h (the monitoring keeps a day of reboots)")
         verify = data_table(doc["verify"], "verify", {"timeout"})
         escalation = data_table(doc["escalation"], "escalation", {"office_after"})
         rules = tuple(_severity_rule(item, f"severity #{n}")
                       for n, item in enumerate(data_list(doc["severity"], "severity"), 1))
         if not rules or rules[-1] != SeverityRule(rules[-1].name, rules[-1].severity):
             raise DataError("severity: the last rule must have no conditions, so every fault gets a severity")
-        return TicketsConfig(grace, reboots, parse_duration(loop["within"], "reboot_loop.within"),
+        return TicketsConfig(grace, reboots, within,
                              parse_duration(verify["timeout"], "verify.timeout"),
                              _grace(escalation["office_after"], "escalation.office_after"), rules)
     except DataError as exc:

@@ -21,7 +21,9 @@ from assetsvc.tickets import clocks
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.config import working_days
 from assetsvc.tickets.sla import monthly_score, parse_contract_sla
-from assetsvc.tickets.store import LOCAL, TERMS, dumps
+from assetsvc.monitoring.uptime_scope import region_condition
+from assetsvc.registry.entities import region_prefix
+from assetsvc.tickets.store import LOCAL, TERMS, Contracts, dumps
 from assetsvc.tickets.tables import ContractTerms, Ticket
 
 MAX_DOCUMENT = 256 * 1024
@@ -95,6 +97,7 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
         await audit.record(actor.username, "update" if before else "create", "contract_terms", contract_id,
                            f"contract {contract_id} SLA terms v{version}",
                            audit.diff({"document": old}, {"document": audit.jsonable(dict(document))}))
+        TERMS.forget(contract_id)
         # Active tickets of the contract take the new deadlines (and breaches) at once.
         from assetsvc.tickets.lifecycle import refresh
         from assetsvc.tickets.store import ACTIVE
@@ -164,18 +167,39 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
                             "capped": d.capped, "items": list(d.items)[:1000]} for d in result.deductions]}
 
 
+async def contract_cameras(contract_id: int, at: float) -> list[int]:
+    """The in-service cameras this contract maintains at `at`: those the opener would assign to it
+    (store.Contracts.assign: the camera's own contractor, the most specific covering contract)."""
+    book = await Contracts.load(at)
+    mine = next((row for row in book.rows if row["id"] == contract_id), None)
+    if mine is None:
+        return []
+    conditions, args = [], []
+    for code in mine["region_codes"]:
+        try:
+            sql, values = region_condition(region_prefix(code), "c.region_code")
+        except ValueError:
+            continue
+        conditions.append(f"({sql})")
+        args.extend(values)
+    if not conditions:
+        return []
+    rows = await bulk.fetch(Ticket, f"""SELECT 'camera' AS subject, c.id, c.region_code, c.contractor AS contractor_id,
+        o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner
+        WHERE c.status IN ('active', 'under_repair') AND ({' OR '.join(conditions)})""", args)
+    return [row["id"] for row in rows if book.assign(row).contract_id == contract_id]
+
+
 async def _fault_seconds(contract_id: int, start: float, end: float) -> dict[int, float]:
-    """Seconds each camera of the contract's tickets' contractor was down or degraded in [start, end)."""
+    """Seconds each camera the contract maintains was down or degraded in [start, end)."""
     if end <= start:
         return {}
-    rows = await bulk.fetch(Ticket, """SELECT i.subject_id AS camera, SUM(
+    cameras = await contract_cameras(contract_id, end - 1e-3)
+    rows = await bulk.fetch_in(Ticket, """SELECT i.subject_id AS camera, SUM(
             (CASE WHEN i."end" IS NULL OR i."end" > ? THEN ? ELSE i."end" END) -
             (CASE WHEN i.start < ? THEN ? ELSE i.start END)) AS seconds
-        FROM state_interval i JOIN camera c ON c.id = i.subject_id
-        JOIN contract k ON k.id = ? AND c.contractor = k.contractor
+        FROM state_interval i
         WHERE i.subject_type = 'camera' AND i.state IN ('down', 'degraded') AND i.start < ?
-          AND (i."end" IS NULL OR i."end" > ?)
-        GROUP BY i.subject_id""", [end, end, start, start, contract_id, end, start])
+          AND (i."end" IS NULL OR i."end" > ?) AND i.subject_id IN ({in})
+        GROUP BY i.subject_id""", cameras, [end, end, start, start, end, start])
     return {row["camera"]: float(row["seconds"]) for row in rows if float(row["seconds"]) > 0}
-
-

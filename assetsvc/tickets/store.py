@@ -100,25 +100,34 @@ class TermsCache:
     """Parsed contract terms by contract id, re-read when the stored version changes."""
 
     def __init__(self) -> None:
-        self._parsed: dict[int, tuple[int, ContractSla | DataError]] = {}
+        self._parsed: dict[int, tuple[tuple[int, float], ContractSla | DataError]] = {}
+
+    def forget(self, contract_id: int | None = None) -> None:
+        """Drop one contract's parsed terms (all with None)."""
+        if contract_id is None:
+            self._parsed.clear()
+        else:
+            self._parsed.pop(contract_id, None)
 
     async def get(self, contract_ids: Iterable[int | None]) -> dict[int, ContractSla | DataError]:
         ids = sorted({i for i in contract_ids if i is not None})
         if not ids:
             return {}
-        rows = await bulk.fetch_in(ContractTerms, "SELECT contract AS contract_id, version, document "
+        rows = await bulk.fetch_in(ContractTerms, "SELECT contract AS contract_id, version, updated_at, document "
                                                   "FROM contract_terms WHERE contract IN ({in})", ids)
         out: dict[int, ContractSla | DataError] = {}
         for row in rows:
             cached = self._parsed.get(row["contract_id"])
-            if cached is None or cached[0] != row["version"]:
+            # Keyed by version and time too: SQLite may give a new contract a deleted one's id.
+            stamp = (row["version"], row["updated_at"])
+            if cached is None or cached[0] != stamp:
                 document = bulk.json_column(row["document"], {})
                 try:
                     parsed: ContractSla | DataError = parse_contract_sla(document, f"contract {row['contract_id']}",
                                                                          working_days())
                 except DataError as exc:  # stored before a rule changed: shown, never fatal
                     parsed = exc
-                cached = (row["version"], parsed)
+                cached = (stamp, parsed)
                 self._parsed[row["contract_id"]] = cached
             out[row["contract_id"]] = cached[1]
         return out

@@ -1,6 +1,7 @@
 """The SLA sweep (a scheduled job): mark breaches as they happen and escalate them.
 
-Deadlines are stored on each ticket whenever it changes (lifecycle.refresh), so finding the
+A stage is breached once it is strictly late (a stage done exactly at its limit is met), so the
+query asks for deadlines before now, not at it. Deadlines are stored on each ticket whenever it changes (lifecycle.refresh), so finding the
 tickets whose clock ran out is one indexed query comparing columns with now; only those tickets
 get the calendar arithmetic again (clocks.settle), which confirms the breach, stores it at the
 deadline, writes the timeline event and queues the notices. Suspended tickets are skipped: their
@@ -24,10 +25,10 @@ RETRY_UNKNOWN_S = 3600
 RUNNING = ("open", "acknowledged", "on_site", "resolved", "reopened")
 
 DUE = f"""SELECT id FROM ticket WHERE state IN ({",".join("?" * len(RUNNING))}) AND (
-    (respond_due <= ? AND respond_breached_at IS NULL AND acknowledged_at IS NULL AND on_site_at IS NULL
+    (respond_due < ? AND respond_breached_at IS NULL AND acknowledged_at IS NULL AND on_site_at IS NULL
         AND restored_at IS NULL)
-    OR (arrive_due <= ? AND arrive_breached_at IS NULL AND on_site_at IS NULL AND restored_at IS NULL)
-    OR (restore_due <= ? AND restore_breached_at IS NULL AND restored_at IS NULL)
+    OR (arrive_due < ? AND arrive_breached_at IS NULL AND on_site_at IS NULL AND restored_at IS NULL)
+    OR (restore_due < ? AND restore_breached_at IS NULL AND restored_at IS NULL)
     OR (escalated_at IS NULL AND (respond_breached_at <= ? OR arrive_breached_at <= ? OR restore_breached_at <= ?))
     OR (contract IS NOT NULL AND restore_due IS NULL AND restored_at IS NULL AND updated_at <= ?)
 ) ORDER BY id"""
