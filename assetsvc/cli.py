@@ -628,8 +628,11 @@ _register_monitoring_groups()
 def _register_ticket_groups() -> None:
     from assetsvc.tickets.cli import contracts, tickets
 
+    from assetsvc.webhooks.cli import webhooks
+
     main.add_command(tickets)
     main.add_command(contracts)
+    main.add_command(webhooks)
 
 
 _register_ticket_groups()

@@ -54,14 +54,18 @@ async def check_key(*, create_if_unused: bool) -> None:
     file made for it (the embedded default must start with no set-up).
     """
     from assetsvc.registry.tables import Credential
+    from assetsvc.webhooks.tables import WebhookEndpoint
 
     global _vault
     key = load_key(settings())
-    sample = await Credential.select(Credential.secret).first().run()
+    # Webhook secrets are sealed with the same key: a deployment with endpoints but no device
+    # credentials must not get a fresh key and silently fail every delivery.
+    sample = (await Credential.select(Credential.secret).first().run()
+              or await WebhookEndpoint.select(WebhookEndpoint.secret).first().run())
     if key is None:
         if sample is not None:
             raise KeyError_(
-                "device credentials are stored but no key is configured: set ASSETSVC_SECRET_KEY "
+                "device credentials or webhook secrets are stored but no key is configured: set ASSETSVC_SECRET_KEY "
                 f"or restore the key file {settings().secret_key_file}"
             )
         if create_if_unused:

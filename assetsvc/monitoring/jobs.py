@@ -64,6 +64,12 @@ async def _sla(config: MonitoringConfig) -> object:
     return (await sweep.run(time.time())).describe()
 
 
+async def _webhooks(config: MonitoringConfig) -> object:
+    from assetsvc.webhooks import delivery
+
+    return await delivery.job(config)
+
+
 # The one place schedules are declared (later: monthly reports).
 JOBS: tuple[Job, ...] = (
     Job("sync_tasks", _sync, 60, "probe tasks and states follow the registry (new, changed, retired devices)"),
@@ -73,6 +79,7 @@ JOBS: tuple[Job, ...] = (
                                       "cameras behind a dead upstream device are linked to its ticket"),
     Job("verify_tickets", _verify, 15, "resolved tickets are closed or reopened by the first check after the resolve"),
     Job("sla_sweep", _sla, 30, "breached SLA stages are marked and notified; long breaches escalate to the office"),
+    Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
 )
 
 

@@ -20,9 +20,12 @@ from assetsvc.registry.tables import (
 from assetsvc.monitoring import tables as monitoring
 from assetsvc.monitoring import topology
 from assetsvc.runtime import migrate
+from assetsvc.tickets.store import TERMS
+from assetsvc.tickets.tables import TABLES as TICKET_TABLES
+from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 # Children before parents, so deletes never trip a foreign key.
-TABLES = (monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
+TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.Node,
           Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
@@ -45,6 +48,7 @@ async def clean(database):
     for table in TABLES:
         await table.delete(force=True).run()
     topology.forget()
+    TERMS.forget()  # parsed contract terms: SQLite reuses deleted ids
     yield
 
 

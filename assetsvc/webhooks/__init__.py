@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTP notifications from an outbox, retried until the receiver takes them."""
