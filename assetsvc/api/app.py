@@ -11,6 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from assetsvc import db
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
+from assetsvc.api import tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry.entities import ENTITIES
@@ -36,6 +37,8 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,
+            *tickets.HANDLERS,
+            *webhooks.HANDLERS,
         ],
     )
     return Litestar(
@@ -44,7 +47,8 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
         exception_handlers=errors.HANDLERS,
         on_startup=[*([db.start] if manage_db else []), *(on_startup or [])],
         on_shutdown=[*(on_shutdown or []), *([db.stop] if manage_db else [])],
-        request_max_body_size=settings().import_max_mb * 2**20,
+        # The import's own limit gives the precise message; the body may carry multipart headers too.
+        request_max_body_size=(settings().import_max_mb + 1) * 2**20,
         openapi_config=OpenAPIConfig(
             title="assetsvc", version="1", path="/api/v1/schema",
             components=Components(security_schemes={

@@ -336,7 +336,7 @@ def _areas(raw: Any, known: set[str]) -> tuple[tuple[tuple[str, str], ...], str]
     if not isinstance(raw, Mapping):
         raise DataError("areas must be a table like { default = \"urban\", rural = [\"330127\"] }")
     default = raw.get("default", "urban")
-    if default not in known:
+    if not isinstance(default, str) or default not in known:
         raise DataError(f"areas.default = {default!r} has no terms (terms define {', '.join(sorted(known))})")
     prefixes: dict[str, str] = {}
     for area, listed in raw.items():

@@ -178,6 +178,12 @@ def clean_filename(raw: Any) -> str:
     return name or "attachment"
 
 
+async def may_attach(actor: Actor, ticket_id: int) -> None:
+    """Refuse early (404/403) a caller who may not attach to the ticket; attach() checks again when writing."""
+    check_visible(actor, await load(ticket_id), ticket_id)
+    _may_act(actor, "contractor", "attach files to")
+
+
 async def attach(actor: Actor, ticket_id: int, filename: Any, data: bytes, now: float | None = None) -> dict[str, Any]:
     """Keep a photo (JPEG, PNG) or PDF with the ticket; the type is read from the bytes."""
     limit = settings().upload_max_mb * 2**20
