@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -42,6 +44,20 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return _body(exc.detail, [], exc.status_code)
 
 
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
+
+
+def out_of_range(request: Request, exc: Exception) -> Response:
+    """A value the database cannot take (an id beyond its integer column, U+0000 in text on
+    PostgreSQL; any integer over 64 bits on SQLite): a path id is no such record, anything else a
+    client error. One mechanism for every endpoint instead of a range check on each parameter."""
+    big = [part for part in request.url.path.split("/") if part.isdigit() and int(part) > MAX_ID]
+    if big:
+        return _body(f"no record {big[0]} (ids are at most {MAX_ID})", [], 404)
+    message = f"a value cannot be stored: whole numbers and ids are at most {MAX_ID}, and text may not hold NUL"
+    return _body(message, [field_error("body", "out_of_range", message)], 400)
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     # Log the type and where, never the request body (it may hold passwords).
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -54,5 +70,7 @@ HANDLERS = {
     RateLimited: rate_limited,
     ValidationException: validation_error,
     HTTPException: http_error,
+    OverflowError: out_of_range,  # sqlite3: "Python int too large to convert to SQLite INTEGER"
+    asyncpg.exceptions.DataError: out_of_range,  # out of int32 range, NUL in text (SQLSTATE class 22)
     Exception: internal_error,
 }

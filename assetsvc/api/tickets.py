@@ -215,10 +215,11 @@ async def put_terms(request: Request, contract_id: FromPath[int]) -> dict[str, A
 
 
 def parse_counts(values: list[str]) -> dict[str, str]:
-    """`count=missed_inspection:2` pairs as a mapping (the service checks the numbers)."""
+    """`count=missed_inspection:2` pairs as a mapping (the service checks the numbers); the CLI's
+    `missed_inspection=2` spelling is taken too."""
     counts: dict[str, str] = {}
     for value in values:
-        name, sep, number = value.partition(":")
+        name, sep, number = value.partition(":" if ":" in value else "=")
         name = name.strip()
         problem = ("give count as name:number, e.g. missed_inspection:2" if not sep or not name
                    else f"count {name} given twice" if name in counts else None)

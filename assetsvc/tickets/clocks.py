@@ -46,7 +46,7 @@ def clock(ticket: Mapping[str, Any], suspensions: Sequence[Mapping[str, Any]],
     try:
         figures = ticket_figures(sla.terms, ticket["severity"], ticket["area"], timeline(ticket, suspensions), at,
                                  ticket=ticket["id"])
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:  # no cell for the severity/area; inconsistent stored times
         return Clock(None, str(exc)[:200])
     return Clock(figures, "")
 
@@ -75,9 +75,16 @@ def settle(ticket: Mapping[str, Any], clock_: Clock, escalate_after_s: float, no
     columns: dict[str, Any] = {}
     breached, withdrawn = [], []
     figures = clock_.figures
+    if figures is None:
+        # Nothing can be told now (a year's working days not loaded, terms gone or changed): the
+        # marks and deadlines already stored stand; only the reason is shown. Withdrawing them
+        # would notify every breach a second time once the calendar is loaded.
+        return Settled({"sla_note": clock_.note[:200]}, [], [], False)
     for stage in STAGES:
-        figure = figures.stages.get(stage) if figures else None
+        figure = figures.stages.get(stage)
         due = figure.deadline if figure else None
+        if figure is not None and figure.missing_year is not None and figure.status == "running":
+            due = ticket.get(f"{stage}_due")  # the deadline falls in a year not loaded yet: keep what we had
         if figure is not None and figure.status == "breached":
             mark = ticket[f"{stage}_breached_at"]
             if mark is None:

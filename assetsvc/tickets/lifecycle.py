@@ -81,6 +81,8 @@ def _note(raw: Any, required: bool, name: str = "note") -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(f"{name} must be text", [field_error(name, "invalid", f"{name} must be text")])
     text = raw.strip()
+    if "\x00" in text:
+        raise ValidationFailed(f"{name} holds a NUL character", [field_error(name, "invalid", "no NUL characters")])
     if len(text) > MAX_NOTE:
         raise ValidationFailed(f"{name} is too long", [field_error(name, "too_long", f"at most {MAX_NOTE} characters")])
     if required and not text:
@@ -133,10 +135,14 @@ def summary(ticket: Mapping[str, Any]) -> dict[str, Any]:
     return {k: ticket.get(k) for k in keys}
 
 
-async def refresh(ticket_id: int, now: float, actor: str = SYSTEM) -> dict[str, Any]:
-    """Re-read the ticket (locked), store its clocks, and act on new breaches and escalation."""
+async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_only: bool = False) -> dict[str, Any]:
+    """Re-read the ticket (locked), store its clocks, and act on new breaches and escalation.
+
+    running_only: leave the ticket alone if it was finished or paused meanwhile (the sweep)."""
     ticket = await load(ticket_id, lock=True)
     assert ticket is not None
+    if running_only and ticket["state"] in (*FINISHED, "suspended"):
+        return ticket
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
     terms = await TERMS.get([ticket["contract_id"]])
     clock = clocks.clock(ticket, suspensions, terms, now)
@@ -257,18 +263,13 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
         if target in FINISHED:
             columns.update(closed_at=now, close_reason="cancelled" if target == "cancelled" else "office",
                            resume_state=None)
-            # A finished ticket has no pause running or waiting for a decision.
-            await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'ended', ended_by = ?, "
-                                    "ended_at = ? WHERE ticket = ? AND status = 'approved'",
-                                    [[actor.username, now, ticket_id]])
-            await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'rejected', "
-                                    "decided_by = ?, decided_at = ?, decision_note = 'the ticket was finished' "
-                                    "WHERE ticket = ? AND status = 'requested'", [[actor.username, now, ticket_id]])
+            await _drop_pending_pauses(ticket_id, actor.username, now)
             if target == "closed":  # the office's word stands in for a check (a device we cannot probe)
                 columns["restored_at"] = ticket["restored_at"] or now
         if action == "reopen":
+            await _no_active_twin(ticket)
             columns.update(closed_at=None, close_reason=None, restored_at=None, resolved_at=None,
-                           reopen_count=ticket["reopen_count"] + 1)
+                           reopen_count=ticket["reopen_count"] + 1, escalated_at=None, verify_overdue_at=None)
         if target == "resolved":
             columns["verify_overdue_at"] = None
         await update(ticket_id, columns, now)
@@ -278,6 +279,29 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
         ticket = await refresh(ticket_id, now, actor.username)
         await notify(f"ticket.{target}", ticket, now, by=actor.username)
     return {"id": ticket_id, "state": target}
+
+
+async def _drop_pending_pauses(ticket_id: int, actor: str, now: float) -> None:
+    """A finished ticket has no pause running or waiting for a decision (an approval later would
+    backdate a pause over the time it was closed)."""
+    await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'ended', ended_by = ?, "
+                            "ended_at = ? WHERE ticket = ? AND status = 'approved'", [[actor, now, ticket_id]])
+    await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'rejected', decided_by = ?, "
+                            "decided_at = ?, decision_note = 'the ticket was finished' WHERE ticket = ? AND "
+                            "status = 'requested'", [[actor, now, ticket_id]])
+
+
+async def _no_active_twin(ticket: Mapping[str, Any]) -> None:
+    """An automatic ticket cannot be reopened beside a newer active one for the same device and fault."""
+    if ticket["source"] != "auto":
+        return
+    marks = ",".join("?" * len(ACTIVE))
+    twins = await bulk.fetch(Ticket, f"SELECT id FROM ticket WHERE source = 'auto' AND subject_type = ? AND "
+                                     f"subject_id = ? AND fault = ? AND id <> ? AND state IN ({marks})",
+                             [ticket["subject_type"], ticket["subject_id"], ticket["fault"], ticket["id"], *ACTIVE])
+    if twins:
+        raise Conflict(f"{ticket['subject_type']} {ticket['subject_id']} already has an active {ticket['fault']} "
+                       f"ticket #{twins[0]['id']}; work on that one")
 
 
 async def request_verification(ticket: Mapping[str, Any], now: float) -> None:
@@ -392,8 +416,14 @@ async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, de
 async def system_close(ticket: Mapping[str, Any], reason: str, restored_at: float, now: float, note: str,
                        data: Mapping[str, Any]) -> None:
     """Close a ticket as verified or self-recovered (caller's transaction, ticket locked)."""
+    # Probe times and the job's clock differ by seconds: a recovery dated a moment before the
+    # opening counts as restored at the opening, and a check dated after the job's `now` closes
+    # the ticket no earlier than it, so the figures as of closing see the restore.
+    restored_at = max(restored_at, ticket["opened_at"])
+    now = max(now, restored_at)
     await update(ticket["id"], {"state": "closed", "close_reason": reason, "restored_at": restored_at,
-                                "closed_at": now}, now)
+                                "closed_at": now, "resume_state": None}, now)
+    await _drop_pending_pauses(ticket["id"], SYSTEM, now)
     await event(ticket["id"], now, SYSTEM, reason, ticket["state"], "closed", note, data)
     fresh = await refresh(ticket["id"], now)
     await notify("ticket.closed", fresh, now, reason=reason)

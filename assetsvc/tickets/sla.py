@@ -371,6 +371,9 @@ def load_contract_sla(path: str | Path, days: WorkingDays) -> ContractSla:
     return parse_contract_sla(read_document(path), str(path), days)
 
 
+MAX_DURATION_S = 8760 * 3600  # no SLA stage, grace or pause rule runs for more than a year
+
+
 def parse_duration(raw: Any, where: str) -> int:
     """'30m', '2h', '1h30m', '90s' as seconds of service time.
 
@@ -380,15 +383,21 @@ def parse_duration(raw: Any, where: str) -> int:
     """
     found = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw) if isinstance(raw, str) else None
     seconds = sum(int(g or 0) * unit for g, unit in zip(found.groups(), (3600, 60, 1))) if found else 0
+    if seconds > MAX_DURATION_S:
+        raise DataError(f"{where} = {raw!r} is longer than a year ({MAX_DURATION_S // 3600}h)")
     if seconds <= 0:
         raise DataError(f"{where} = {raw!r} must be a duration above zero like '30m', '2h' or '1h30m' "
                         f"(for working days write the hours, e.g. '15h')")
     return seconds
 
 
+MAX_NUMBER = 10**12  # points, money and scores: anything larger is a typo
+
+
 def _number(raw: Any, where: str) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
-        raise DataError(f"{where} = {raw!r} must be a number >= 0")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or \
+            (isinstance(raw, float) and not math.isfinite(raw)) or not 0 <= raw <= MAX_NUMBER:
+        raise DataError(f"{where} = {raw!r} must be a number from 0 to {MAX_NUMBER}")
     return Decimal(str(raw))  # str() keeps 0.1 as written, not as its binary approximation
 
 

@@ -82,8 +82,10 @@ class Contracts:
                 continue
             # Owner classes are the cameras' (公安/政府/社会面); switches and NVRs have none, so a
             # contract covers those by region alone.
+            # A camera with no owner recorded is not refused for it: its region decides (the
+            # registry gap shows in the camera's record, not as a ticket without clocks).
             if row["owner_classes"] and device.get("subject") != "upstream" \
-                    and device.get("owner_class") not in row["owner_classes"]:
+                    and device.get("owner_class") is not None and device["owner_class"] not in row["owner_classes"]:
                 continue
             best = max((len(region_prefix(c)) for c in row["region_codes"] if covers(c, region)), default=None)
             if best is not None:

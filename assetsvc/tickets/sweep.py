@@ -59,7 +59,7 @@ async def run(now: float | None = None) -> Outcome:
         try:
             async with db.write_transaction():
                 for ticket_id in ids[start:start + CHUNK]:
-                    await refresh(ticket_id, now)
+                    await refresh(ticket_id, now, running_only=True)
             outcome.checked += len(ids[start:start + CHUNK])
         except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the others
             outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])

@@ -455,6 +455,19 @@ def test_sys_uptime_going_backwards_is_a_reboot_event_not_a_state_change():
     assert cam.now == ("up", "")
 
 
+def test_reboot_instants_are_kept_for_a_day_for_reboot_loop_tickets():
+    cam = Subject()
+    cam.probe("snmp_light", True, T0, facts={"sys_uptime_s": 86400.0})
+    cam.probe("snmp_light", True, T0 + 300, facts={"sys_uptime_s": 100.0})  # booted at T0 + 200
+    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 200]
+    cam.probe("snmp_light", True, T0 + 600, facts={"sys_uptime_s": 50.0})  # booted again at T0 + 550
+    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 200, T0 + 550]
+    cam.probe("snmp_light", True, T0 + 90000, facts={"sys_uptime_s": 30.0})  # a day later: the old ones go
+    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 89970]
+    cam.probe("snmp_light", True, T0 + 200000, facts={"sys_uptime_s": 110030.0})  # no reboot, a day on
+    assert "reboots" not in cam.row["aspects"]["uptime"]
+
+
 def test_a_recheck_is_asked_for_while_a_reach_streak_could_change_the_state():
     cam = up_camera()
     assert not needs_recheck(cam.row["aspects"])

@@ -52,7 +52,8 @@ BAD = [
      "'a' needs 120, above the base 100"),
     ("grades repeat", changed("scoring", "grades", [{"name": "a", "min": 0}, {"name": "a", "min": 50}]),
      "names and mins must be distinct"),
-    ("negative base", changed("scoring", "base", -1), "scoring.base = -1 must be a number >= 0"),
+    ("negative base", changed("scoring", "base", -1), "scoring.base = -1 must be a number from 0 to "),
+    ("huge base", changed("scoring", "base", 10**30), "scoring.base = 1000000000000000000000000000000 must be a number"),
     ("unknown rule kind", changed("penalties", "kind", "late_minutes"), "penalties #1 (late restore).kind"),
     ("rule without name", changed("penalties", "name", ...), "penalties #1.name must be a non-empty text"),
     ("rule deducting nothing", changed("penalties", "amount", 0), "deducts nothing"),
@@ -83,6 +84,14 @@ def test_the_good_document_parses():
 
 def test_durations_combine_hours_minutes_and_seconds():
     assert [parse_duration(t, "x") for t in ("30m", "2h", "1h30m", "90s", "15h")] == [1800, 7200, 5400, 90, 54000]
+
+
+def test_a_duration_over_a_year_is_refused():
+    assert parse_duration("8760h", "x") == 8760 * 3600
+    with pytest.raises(DataError, match=r"x = '8761h' is longer than a year \(8760h\)"):
+        parse_duration("8761h", "x")
+    with pytest.raises(DataError, match="longer than a year"):
+        parse_duration("99999999999999999999h", "x")
 
 
 def test_the_shipped_example_contract_is_valid():
