@@ -117,16 +117,29 @@ async def run(now: float | None = None) -> Outcome:
     for start in range(0, len(work), CHUNK):
         chunk = work[start:start + CHUNK]
         try:
-            async with db.write_transaction():
-                infos = {t: await devices(t, [i for (tt, i), _ in chunk if tt == t]) for t in ("camera", "upstream")}
-                for key, todo in chunk:
-                    for kind, condition in todo:
-                        await _apply(key, kind, condition, by_subject[key].get(kind), infos[key[0]].get(key[1]),
-                                     states, contracts, now, outcome)
-        except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the others; logged by the job
-            outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            await _apply_chunk(chunk, by_subject, states, contracts, now, outcome)
+        except Exception:  # noqa: BLE001 - the chunk rolled back: redo it a device at a time, so one
+            for item in chunk:  # bad device cannot hold back the tickets of the other 199
+                try:
+                    await _apply_chunk([item], by_subject, states, contracts, now, outcome)
+                except Exception as exc:  # noqa: BLE001 - reported in the job's outcome and log
+                    outcome.errors.append(f"{item[0][0]} {item[0][1]}: {type(exc).__name__}: {exc}"[:300])
     await _link_cameras(now, outcome)
     return outcome
+
+
+async def _apply_chunk(chunk: list, by_subject: Mapping, states: Mapping, contracts: Contracts, now: float,
+                       outcome: Outcome) -> None:
+    """One write transaction for a chunk of devices; the counts move only when it commits."""
+    done = Outcome()
+    async with db.write_transaction():
+        infos = {t: await devices(t, [i for (tt, i), _ in chunk if tt == t]) for t in ("camera", "upstream")}
+        for key, todo in chunk:
+            for kind, condition in todo:
+                await _apply(key, kind, condition, by_subject[key].get(kind), infos[key[0]].get(key[1]),
+                             states, contracts, now, done)
+    for name in ("opened", "self_recovered", "cleared", "returned"):
+        setattr(outcome, name, getattr(outcome, name) + getattr(done, name))
 
 
 async def in_maintenance(keys: list[tuple[str, int]], now: float) -> set[tuple[str, int]]:

@@ -174,7 +174,10 @@ def sniff(data: bytes) -> str | None:
 def clean_filename(raw: Any) -> str:
     name = str(raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
-    name = re.sub(r"\s+", " ", name)[:200]
+    name = re.sub(r"\s+", " ", name)
+    if len(name) > 200:  # keep the extension: people open attachments by it
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[:199 - len(ext)]}.{ext}" if dot and 0 < len(ext) <= 10 else name[:200]
     return name or "attachment"
 
 

@@ -258,3 +258,27 @@ async def test_new_terms_move_the_deadlines_of_open_tickets_at_once():
         [ticket] = await tickets()
         assert ticket["respond_due"] == pytest.approx(T0 + 1200 + 600)
         assert ticket["respond_breached_at"] == pytest.approx(T0 + 1200 + 600)  # already late under the new terms
+
+
+async def test_one_device_that_fails_to_ticket_holds_back_no_other(monkeypatch):
+    await world()
+    async with FakeOnvifDevice() as device:
+        cams = [await camera(n, device.port) for n in (1, 2, 3)]
+        clock = Clock(T0)
+        worker = await setup(clock)
+        await at(worker, clock, 300)
+        await device.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        real = opener._apply
+
+        async def broken(key, *args, **kwargs):
+            if key == ("camera", cams[1]):
+                raise RuntimeError("disk on fire")
+            return await real(key, *args, **kwargs)
+
+        monkeypatch.setattr(opener, "_apply", broken)
+        outcome = await opener.run(T0 + 1200)
+        assert outcome.opened == 2
+        assert outcome.errors == [f"camera {cams[1]}: RuntimeError: disk on fire"]
+        assert sorted(t["subject_id"] for t in await tickets()) == [cams[0], cams[2]]
