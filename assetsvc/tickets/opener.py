@@ -206,14 +206,29 @@ async def _apply(key: tuple[str, int], kind: str, condition: Fault | Cleared, ti
                     data={"cause": condition.cause, "since": condition.since})
         outcome.returned += 1
     elif locked["state"] == "open":
-        await system_close(locked, "self_recovered", condition.at, now, "the device recovered before anyone acted",
-                           {"recovered_at": condition.at})
+        at = await _recovered_at(key, kind, condition, locked)
+        await system_close(locked, "self_recovered", at, now, "the device recovered before anyone acted",
+                           {"recovered_at": at})
         outcome.self_recovered += 1
     elif locked["fault_cleared_at"] is None:
-        await update(locked["id"], {"fault_cleared_at": condition.at}, now)
+        at = await _recovered_at(key, kind, condition, locked)
+        await update(locked["id"], {"fault_cleared_at": at}, now)
         await event(locked["id"], now, SYSTEM, "fault_cleared", note="the monitoring no longer sees the fault",
-                    data={"at": condition.at})
+                    data={"at": at})
         outcome.cleared += 1
+
+
+async def _recovered_at(key: tuple[str, int], kind: str, condition: Cleared, ticket: Mapping[str, Any]) -> float:
+    """When a down device came back: the end of its last outage in the state intervals, which stays right
+    even when the device changed state again (up -> degraded) before this run; other faults, and a
+    device whose intervals say nothing newer, use the state's own time."""
+    if kind != "down":
+        return condition.at
+    rows = await bulk.fetch(DeviceState, 'SELECT MAX("end") AS back FROM state_interval WHERE subject_type = ? '
+                                         'AND subject_id = ? AND state = ? AND "end" >= ? AND "end" <= ?',
+                            [key[0], key[1], "down", ticket["fault_since"], condition.at])
+    back = rows[0]["back"] if rows else None
+    return float(back) if back is not None else condition.at
 
 
 async def _link_cameras(now: float, outcome: Outcome) -> None:

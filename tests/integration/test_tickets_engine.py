@@ -282,3 +282,28 @@ async def test_one_device_that_fails_to_ticket_holds_back_no_other(monkeypatch):
         assert outcome.opened == 2
         assert outcome.errors == [f"camera {cams[1]}: RuntimeError: disk on fire"]
         assert sorted(t["subject_id"] for t in await tickets()) == [cams[0], cams[2]]
+
+
+async def test_self_recovery_is_dated_when_the_outage_ended_even_if_the_state_moved_on():
+    await world()
+    async with FakeOnvifDevice() as device:
+        await camera(1, device.port)
+        clock = Clock(T0)
+        worker = await setup(clock)
+        await at(worker, clock, 300)
+        await device.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        await opener.run(T0 + 1300)
+        await device.start()
+        await at(worker, clock, 1500)  # back up
+        device.scenario.drift_s = 600.0  # then its clock goes ten minutes off
+        for step in (1800, 2100):
+            await at(worker, clock, step)
+        row = await bulk.fetch(Ticket, "SELECT state, since FROM device_state WHERE subject_type = 'camera'")
+        assert row[0]["state"] == "degraded"  # up first, then degraded for the clock: the state moved on
+        await opener.run(T0 + 2200)
+        [ticket] = [t for t in await tickets() if t["fault"] == "down"]
+        assert (ticket["state"], ticket["close_reason"]) == ("closed", "self_recovered")
+        assert ticket["restored_at"] < row[0]["since"]  # when the outage ended, not when the clock broke
+        assert T0 + 1300 < ticket["restored_at"] <= T0 + 1500
