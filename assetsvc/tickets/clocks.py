@@ -32,12 +32,17 @@ class Clock:
     note: str  # why there are no figures
 
 
+def terms_of(ticket: Mapping[str, Any], terms: Mapping[Any, ContractSla | DataError]) -> ContractSla | DataError | None:
+    """The terms the ticket runs on: its version, or the contract's current terms."""
+    return terms.get((ticket["contract_id"], ticket.get("terms_version")), terms.get(ticket["contract_id"]))
+
+
 def clock(ticket: Mapping[str, Any], suspensions: Sequence[Mapping[str, Any]],
-          terms: Mapping[int, ContractSla | DataError], now: float) -> Clock:
+          terms: Mapping[Any, ContractSla | DataError], now: float) -> Clock:
     """The ticket's figures as of `now` (or as of its closing, for a finished ticket)."""
     if ticket["contract_id"] is None:
         return Clock(None, ticket["sla_note"] or "no contract covers the device")
-    sla = terms.get(ticket["contract_id"])
+    sla = terms_of(ticket, terms)
     if sla is None:
         return Clock(None, "the contract has no SLA terms yet (PUT /api/v1/contracts/{id}/sla)")
     if isinstance(sla, DataError):

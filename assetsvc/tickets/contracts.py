@@ -93,6 +93,9 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
             await bulk.execute_many(ContractTerms, "INSERT INTO contract_terms (contract, document, version, "
                                     "updated_at, updated_by) VALUES (?,?,?,?,?)",
                                     [[contract_id, dumps(document), version, now, actor.username]])
+        await bulk.execute_many(ContractTerms, "INSERT INTO contract_terms_version (contract, version, document, "
+                                "updated_at, updated_by) VALUES (?,?,?,?,?)",
+                                [[contract_id, version, dumps(document), now, actor.username]])
         old = bulk.json_column(before[0]["document"], {}) if before else {}
         await audit.record(actor.username, "update" if before else "create", "contract_terms", contract_id,
                            f"contract {contract_id} SLA terms v{version}",
@@ -102,11 +105,27 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
         from assetsvc.tickets.lifecycle import refresh
         from assetsvc.tickets.store import ACTIVE
 
+        # Finished tickets stay on the version they ran on (a past month's score never moves).
         marks = ",".join("?" * len(ACTIVE))
-        for row in await bulk.fetch(Ticket, f"SELECT id FROM ticket WHERE contract = ? AND state IN ({marks}) "
-                                            f"ORDER BY id", [contract_id, *ACTIVE]):
+        active = await bulk.fetch(Ticket, f"SELECT id FROM ticket WHERE contract = ? AND state IN ({marks}) "
+                                          f"ORDER BY id", [contract_id, *ACTIVE])
+        await bulk.execute_many(Ticket, "UPDATE ticket SET terms_version = ? WHERE id = ?",
+                                [[version, row["id"]] for row in active])
+        for row in active:
             await refresh(row["id"], now, actor.username)
     return await get_terms(actor, contract_id)
+
+
+async def _scheme_terms(contract_id: int, end: float) -> Any:
+    """The terms whose scoring scheme judges a month: the last version stored before the month
+    ended (the current terms when versions were not kept yet)."""
+    rows = await bulk.fetch(ContractTerms, "SELECT version FROM contract_terms_version WHERE contract = ? AND "
+                                           "updated_at < ? ORDER BY version DESC LIMIT 1", [contract_id, end])
+    if rows:
+        found = await TERMS.for_tickets([{"contract_id": contract_id, "terms_version": rows[0]["version"]}])
+        if (contract_id, rows[0]["version"]) in found:
+            return found[(contract_id, rows[0]["version"])]
+    return (await TERMS.get([contract_id])).get(contract_id)
 
 
 def month_bounds(month: str) -> tuple[float, float]:
@@ -141,7 +160,7 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
     contract = await _contract(actor, contract_id)
     start, end = month_bounds(month)
     now = time.time() if now is None else now
-    terms = (await TERMS.get([contract_id])).get(contract_id)
+    terms = await _scheme_terms(contract_id, end)
     if terms is None or isinstance(terms, DataError):
         raise ValidationFailed("the contract has no usable SLA terms",
                                [field_error("contract", "no_terms", str(terms) if terms else "no terms stored")])
@@ -149,10 +168,11 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
                                        "ticket t WHERE t.contract = ? AND t.opened_at >= ? AND t.opened_at < ? AND "
                                        "t.state <> 'cancelled' ORDER BY t.id", [contract_id, start, end])
     pauses = await clocks.suspensions_of([t["id"] for t in tickets])
+    by_ticket = await TERMS.for_tickets(tickets)  # each ticket on the terms version it ran on
     as_of = min(end, now)
     figures = []
     for ticket in tickets:
-        clock = clocks.clock(ticket, pauses.get(ticket["id"], []), {contract_id: terms}, as_of)
+        clock = clocks.clock(ticket, pauses.get(ticket["id"], []), by_ticket, as_of)
         if clock.figures is not None:
             figures.append(clock.figures)
     fault_s = await _fault_seconds(contract_id, start, min(end, now))

@@ -21,7 +21,7 @@ from assetsvc.accounts.service import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.tickets import clocks, config as ticket_config
 from assetsvc.tickets.faults import Fault
-from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps
+from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps, terms_version
 from assetsvc.tickets.tables import Ticket, TicketEvent, TicketSuspension
 
 SYSTEM = "system"
@@ -144,8 +144,7 @@ async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_on
     if running_only and ticket["state"] in (*FINISHED, "suspended"):
         return ticket
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
-    terms = await TERMS.get([ticket["contract_id"]])
-    clock = clocks.clock(ticket, suspensions, terms, now)
+    clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
     settled = clocks.settle(ticket, clock, ticket_config.current().escalate_after_s, now)
     await update(ticket_id, settled.columns, now)
     ticket.update(settled.columns)
@@ -182,10 +181,11 @@ async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: 
     title = f"{fault}: {device['name']}"[:200]
     rows = await bulk.fetch(Ticket, """INSERT INTO ticket (subject_type, subject_id, fault, cause, source, title,
         severity, area, region_code, contractor, contract, state, fault_since, opened_at, reopen_count,
-        affected_count, sla_note, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'open',?,?,0,?,?,?) RETURNING id""",
-                            [subject_type, subject_id, fault, cause[:64], source, title, severity, area,
-                             device["region_code"] or "", assignment.contractor_id, assignment.contract_id,
-                             since, now, affected, assignment.note[:200], now])
+        affected_count, sla_note, terms_version, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'open',?,?,0,?,?,?,?)
+        RETURNING id""", [subject_type, subject_id, fault, cause[:64], source, title, severity, area,
+                          device["region_code"] or "", assignment.contractor_id, assignment.contract_id,
+                          since, now, affected, assignment.note[:200], await terms_version(assignment.contract_id),
+                          now])
     ticket_id = rows[0]["id"]
     await event(ticket_id, now, actor, "opened", None, "open", note,
                 {"cause": cause, "fault_since": since, "severity": severity, "severity_rule": rule,
@@ -340,7 +340,7 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
         if ticket["state"] not in SUSPENDABLE:
             raise Conflict(f"ticket {ticket_id} is {ticket['state']}; a pause can be asked while it is "
                            f"{', '.join(SUSPENDABLE)}")
-        terms = (await TERMS.get([ticket["contract_id"]])).get(ticket["contract_id"])
+        terms = clocks.terms_of(ticket, await TERMS.for_tickets([ticket]))
         allowed = dict(getattr(terms, "suspension_reasons", {}) or {})
         reason = body.get("reason")
         if not isinstance(reason, str) or reason not in allowed:  # a list or object is no reason (and unhashable)

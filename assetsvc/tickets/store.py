@@ -103,13 +103,17 @@ class TermsCache:
 
     def __init__(self) -> None:
         self._parsed: dict[int, tuple[tuple[int, float], ContractSla | DataError]] = {}
+        self._versions: dict[tuple[int, int], tuple[tuple[int, float], ContractSla | DataError]] = {}
 
     def forget(self, contract_id: int | None = None) -> None:
         """Drop one contract's parsed terms (all with None)."""
         if contract_id is None:
             self._parsed.clear()
+            self._versions.clear()
         else:
             self._parsed.pop(contract_id, None)
+            for key in [k for k in self._versions if k[0] == contract_id]:
+                del self._versions[key]
 
     async def get(self, contract_ids: Iterable[int | None]) -> dict[int, ContractSla | DataError]:
         ids = sorted({i for i in contract_ids if i is not None})
@@ -123,19 +127,51 @@ class TermsCache:
             # Keyed by version and time too: SQLite may give a new contract a deleted one's id.
             stamp = (row["version"], row["updated_at"])
             if cached is None or cached[0] != stamp:
-                document = bulk.json_column(row["document"], {})
-                try:
-                    parsed: ContractSla | DataError = parse_contract_sla(document, f"contract {row['contract_id']}",
-                                                                         working_days())
-                except DataError as exc:  # stored before a rule changed: shown, never fatal
-                    parsed = exc
-                cached = (stamp, parsed)
+                cached = (stamp, self._parse(row["document"], f"contract {row['contract_id']}"))
                 self._parsed[row["contract_id"]] = cached
             out[row["contract_id"]] = cached[1]
         return out
 
 
+    async def for_tickets(self, tickets: Iterable[Mapping[str, Any]]) -> dict[Any, ContractSla | DataError]:
+        """The terms each ticket's clocks run on, keyed (contract id, terms version) and by contract id
+        (the current terms, for tickets from before versions were kept)."""
+        tickets = list(tickets)
+        out: dict[Any, ContractSla | DataError] = dict(await self.get(t["contract_id"] for t in tickets))
+        pairs = sorted({(t["contract_id"], t["terms_version"]) for t in tickets
+                        if t["contract_id"] is not None and t.get("terms_version") is not None})
+        for contract_id in sorted({c for c, _ in pairs}):
+            versions = sorted(v for c, v in pairs if c == contract_id)
+            rows = await bulk.fetch_in(ContractTerms, "SELECT version, updated_at, document FROM "
+                                       "contract_terms_version WHERE contract = ? AND version IN ({in})",
+                                       versions, [contract_id])
+            for row in rows:
+                key = (contract_id, row["version"])
+                stamp = (row["version"], row["updated_at"])
+                cached = self._versions.get(key)
+                if cached is None or cached[0] != stamp:
+                    cached = (stamp, self._parse(row["document"], f"contract {contract_id} v{row['version']}"))
+                    self._versions[key] = cached
+                out[key] = cached[1]
+        return out
+
+    @staticmethod
+    def _parse(raw: Any, source: str) -> ContractSla | DataError:
+        try:
+            return parse_contract_sla(bulk.json_column(raw, {}), source, working_days())
+        except DataError as exc:  # stored before a rule changed: shown, never fatal
+            return exc
+
+
 TERMS = TermsCache()
+
+
+async def terms_version(contract_id: int | None) -> int | None:
+    """The contract's current terms version (None: no contract or no terms)."""
+    if contract_id is None:
+        return None
+    rows = await bulk.fetch(ContractTerms, "SELECT version FROM contract_terms WHERE contract = ?", [contract_id])
+    return rows[0]["version"] if rows else None
 
 
 def dumps(value: Any) -> str:

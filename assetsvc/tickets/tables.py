@@ -49,6 +49,7 @@ class Ticket(Table, tablename="ticket"):
     escalated_at = DoublePrecision(null=True, default=None)
     sla_note = Varchar(length=200, default="")  # why there are no deadlines (no contract, no terms...)
     verify_overdue_at = DoublePrecision(null=True, default=None)
+    terms_version = Integer(null=True, default=None)  # the contract terms version its clocks run on
     updated_at = DoublePrecision()
 
 
@@ -114,5 +115,16 @@ class ContractTerms(Table, tablename="contract_terms"):
     updated_by = Varchar(length=64)
 
 
+class ContractTermsVersion(Table, tablename="contract_terms_version"):
+    """Every version of a contract's terms: a closed ticket keeps being judged by the terms it ran on,
+    so amending a contract never rewrites last month's score."""
+
+    contract = ForeignKey(references=Contract, on_delete=OnDelete.cascade, index=True)
+    version = Integer()
+    document = JSON(default={})
+    updated_at = DoublePrecision()
+    updated_by = Varchar(length=64)
+
+
 # Children first, so deletes never trip a foreign key.
-TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, Ticket, ContractTerms)
+TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, Ticket, ContractTermsVersion, ContractTerms)

@@ -144,7 +144,7 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     now = time.time() if now is None else now
     ticket = check_visible(actor, await load(ticket_id), ticket_id)
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
-    clock = clocks.clock(ticket, suspensions, await TERMS.get([ticket["contract_id"]]), now)
+    clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
     events = await bulk.fetch(Ticket, "SELECT at, actor, kind, from_state, to_state, note, data FROM ticket_event "
                                       "WHERE ticket = ? ORDER BY at, id", [ticket_id])
     for item in events:

@@ -307,3 +307,34 @@ async def test_self_recovery_is_dated_when_the_outage_ended_even_if_the_state_mo
         assert (ticket["state"], ticket["close_reason"]) == ("closed", "self_recovered")
         assert ticket["restored_at"] < row[0]["since"]  # when the outage ended, not when the clock broke
         assert T0 + 1300 < ticket["restored_at"] <= T0 + 1500
+
+
+async def test_amended_terms_move_open_tickets_but_never_rewrite_a_closed_one():
+    w = await world()
+    async with FakeOnvifDevice() as device:
+        await camera(1, device.port)
+        clock = Clock(T0)
+        worker = await setup(clock)
+        await at(worker, clock, 300)
+        await device.stop()
+        for step in (600, 660, 720):
+            await at(worker, clock, step)
+        await opener.run(T0 + 1200)
+        [first] = await tickets()
+        # Acknowledged 20 min after opening: met under the 30 min of version 1.
+        await lifecycle.act(w["user"], first["id"], "acknowledge", {}, now=T0 + 1200 + 1200)
+        await lifecycle.act(ADMIN, first["id"], "close", {"note": "replaced on site"}, now=T0 + 4000)
+        before = await contracts.score(ADMIN, w["contract"], "2026-11", {"missed_inspection": 0}, now=T0 + 5000)
+        # Version 2 gives P2 urban 10 min to respond: the closed ticket would be late under it.
+        stricter = EXAMPLE.read_text("utf-8").replace('severity = "P2"\narea = "urban"\ncalendar = "office"\n'
+                                                      'respond = "30m"', 'severity = "P2"\narea = "urban"\n'
+                                                      'calendar = "office"\nrespond = "10m"')
+        await contracts.put_terms(ADMIN, w["contract"], stricter, now=T0 + 4500)
+        [closed] = await tickets()
+        assert (closed["terms_version"], closed["respond_breached_at"]) == (1, None)
+        after = await contracts.score(ADMIN, w["contract"], "2026-11", {"missed_inspection": 0}, now=T0 + 5000)
+        assert (after["score"], after["points"], after["amount"]) == (before["score"], before["points"], before["amount"])
+        from assetsvc.tickets import views
+        shown = await views.detail(ADMIN, closed["id"], now=T0 + 5000)
+        assert shown["sla"]["stages"]["respond"]["status"] == "met"
+        assert shown["sla"]["stages"]["respond"]["limit_s"] == 1800
