@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 from assetsvc.simfleet.conn import REFUSE, SILENT, UP
 from assetsvc.simfleet.layout import Drift, Layout, mix_hash
-from assetsvc.simfleet.listen import raise_nofile_limit, tcp_listener, udp_socket
+from assetsvc.simfleet.listen import BACKLOG, raise_nofile_limit, tcp_listener, udp_socket
 from assetsvc.simfleet.pictures import Pictures
 from assetsvc.simfleet.scenarios import HEALTHY, Condition, Episode, Fault, Mix, Script, active, plan
 
@@ -97,9 +97,13 @@ class Fleet:
         self.pictures = self.pictures or await loop.run_in_executor(None, Pictures.render)
         wanted = self.requested_ports
         try:
-            onvif = await loop.create_server(lambda: OnvifConnection(self), sock=tcp_listener(wanted.onvif))
+            # asyncio's create_server calls listen() again with its own backlog (100), replacing the
+            # socket's: a burst of probes then loses SYNs and waits a second for the retry.
+            onvif = await loop.create_server(lambda: OnvifConnection(self), sock=tcp_listener(wanted.onvif),
+                                             backlog=BACKLOG)
             self._servers.append(onvif)
-            rtsp = await loop.create_server(lambda: RtspConnection(self), sock=tcp_listener(wanted.rtsp))
+            rtsp = await loop.create_server(lambda: RtspConnection(self), sock=tcp_listener(wanted.rtsp),
+                                            backlog=BACKLOG)
             self._servers.append(rtsp)
             self._snmp = SnmpAgents(self, udp_socket(wanted.snmp))
             self._snmp.start()

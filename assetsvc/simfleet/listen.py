@@ -40,7 +40,10 @@ def _loopback_socket(kind: int, port: int) -> socket.socket:
     return sock
 
 
-def tcp_listener(port: int, backlog: int = 4096) -> socket.socket:
+BACKLOG = 4096  # pending connections per listening socket (a burst from several workers)
+
+
+def tcp_listener(port: int, backlog: int = BACKLOG) -> socket.socket:
     """A TCP socket listening on every loopback address at `port` (0: the kernel picks one)."""
     sock = _loopback_socket(socket.SOCK_STREAM, port)
     sock.listen(backlog)
