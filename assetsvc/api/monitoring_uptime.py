@@ -7,7 +7,7 @@ from litestar import Request, delete, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from assetsvc.api.auth import actor_of
-from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.api.query import only
 from assetsvc.monitoring import maintenance, uptime_views
 
 TAGS = ["uptime"]
@@ -18,23 +18,13 @@ Scope = Annotated[str, QueryParameter(
 WindowScope = Annotated[str | None, QueryParameter(name="scope", description="camera, site, region or upstream")]
 
 
-def _only(request: Request, *names: str) -> None:
-    """Refuse query parameters the endpoint does not take: `?region=330106` silently ignored
-    would answer for the whole city (the scope is `scope=region&ref=330106`)."""
-    unknown = sorted(set(request.query_params) - set(names))
-    if unknown:
-        raise ValidationFailed(f"unknown query parameter(s) {', '.join(unknown)}; this endpoint takes "
-                               f"{', '.join(names)}", [field_error(n, "unknown", "not a parameter here")
-                                                       for n in unknown])
-
-
 @get("/uptime", tags=TAGS, summary="Uptime of a scope over a period: 在线率, 完好率, time per state")
 async def uptime_summary(
     request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
     scope_: Scope = "all", ref: FromQuery[str | None] = None, step: FromQuery[float | None] = None,
     tz: FromQuery[str | None] = None, causes: FromQuery[bool] = False,
 ) -> dict[str, Any]:
-    _only(request, "start", "end", "scope", "ref", "step", "tz", "causes")
+    only(request, "start", "end", "scope", "ref", "step", "tz", "causes")
     return await uptime_views.summary(actor_of(request), scope=scope_, ref=ref, start=start, end=end,
                                       step=step, tz=tz, causes=causes)
 
@@ -45,7 +35,7 @@ async def uptime_cameras(
     scope_: Scope = "all", ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None,
     sort: FromQuery[str] = "online_rate", page: FromQuery[int] = 1, per_page: FromQuery[int] = 50,
 ) -> dict[str, Any]:
-    _only(request, "start", "end", "scope", "ref", "tz", "sort", "page", "per_page")
+    only(request, "start", "end", "scope", "ref", "tz", "sort", "page", "per_page")
     return await uptime_views.cameras(actor_of(request), scope=scope_, ref=ref, start=start, end=end, tz=tz,
                                       sort=sort, page=page, per_page=per_page)
 

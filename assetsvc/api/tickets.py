@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from assetsvc.api.auth import actor_of
+from assetsvc.api.query import only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
 from assetsvc.runtime import settings
 from assetsvc.tickets import contracts, lifecycle, views
@@ -35,15 +36,6 @@ class UploadTooLarge(ServiceError):
     status = 413
 
 
-def _only(request: Request, *names: str) -> None:
-    """Refuse query parameters the endpoint does not take (a misspelt one would be silently ignored)."""
-    unknown = sorted(set(request.query_params) - set(names))
-    if unknown:
-        allowed = f"this endpoint takes {', '.join(names)}" if names else "this endpoint takes none"
-        raise ValidationFailed(f"unknown query parameter(s) {', '.join(unknown)}; {allowed}",
-                               [field_error(n, "unknown", "not a parameter here") for n in unknown])
-
-
 async def _body(request: Request) -> Any:
     """The JSON body; None when empty (actions take an optional note); NOT_JSON when undecodable."""
     try:
@@ -66,20 +58,20 @@ async def list_tickets(request: Request) -> dict[str, Any]:
 
 @get("/tickets/queue", tags=TAGS, summary="Active tickets, soonest restore deadline first (contractors: their own)")
 async def queue(request: Request, page: FromQuery[int] = 1, per_page: FromQuery[int] = 50) -> dict[str, Any]:
-    _only(request, "page", "per_page")
+    only(request, "page", "per_page")
     return await views.list_tickets(actor_of(request), {"state": "active", "sort": "restore_due", "page": page,
                                                         "per_page": per_page})
 
 
 @get("/tickets/{ticket_id:int}", tags=TAGS, summary="A ticket with timeline, SLA figures, pauses, cameras, files")
 async def ticket_detail(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await views.detail(actor_of(request), ticket_id)
 
 
 @post("/tickets", tags=TAGS, status_code=201, summary="The office opens a ticket by hand")
 async def open_ticket(request: Request) -> dict[str, Any]:
-    _only(request)
+    only(request)
     actor = actor_of(request)
     opened = await lifecycle.open_manual(actor, await _body(request))
     return await views.detail(actor, opened["id"])
@@ -88,20 +80,20 @@ async def open_ticket(request: Request) -> dict[str, Any]:
 @post("/tickets/{ticket_id:int}/{action:str}", tags=TAGS, status_code=200,
       summary="acknowledge, arrive, resolve (contractor or office); cancel, close, reopen (office)")
 async def act(request: Request, ticket_id: FromPath[int], action: FromPath[str]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await lifecycle.act(actor_of(request), ticket_id, action, await _body(request))
 
 
 @post("/tickets/{ticket_id:int}/notes", tags=TAGS, status_code=201, summary="Add a note to the timeline")
 async def add_note(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await lifecycle.add_note(actor_of(request), ticket_id, await _body(request))
 
 
 @post("/tickets/{ticket_id:int}/suspensions", tags=TAGS, status_code=201,
       summary="The contractor asks to pause the clocks for a reason its contract allows")
 async def request_suspension(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await lifecycle.request_suspension(actor_of(request), ticket_id, await _body(request))
 
 
@@ -109,7 +101,7 @@ async def request_suspension(request: Request, ticket_id: FromPath[int]) -> dict
       summary="approve or reject a pause (office); end a running pause (contractor or office)")
 async def decide_suspension(request: Request, ticket_id: FromPath[int], suspension_id: FromPath[int],
                             decision: FromPath[str]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await lifecycle.decide_suspension(actor_of(request), ticket_id, suspension_id, decision,
                                              await _body(request))
 
@@ -173,7 +165,7 @@ async def read_upload(request: Request) -> tuple[str | None, bytes]:
 @post("/tickets/{ticket_id:int}/attachments", tags=TAGS, status_code=201, request_max_body_size=None,
       summary="Attach a photo (JPEG, PNG) or PDF: multipart/form-data with a part named file")
 async def attach(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     await views.may_attach(actor_of(request), ticket_id)  # before reading a byte of someone else's upload
     filename, data = await read_upload(request)
     return await views.attach(actor_of(request), ticket_id, filename, data)
@@ -188,7 +180,7 @@ def content_disposition(filename: str) -> str:
 @get("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", tags=TAGS,
      summary="Download an attachment (its stored, sniffed content type)")
 async def download(request: Request, ticket_id: FromPath[int], attachment_id: FromPath[int]) -> Response[bytes]:
-    _only(request)
+    only(request)
     filename, content_type, data = await views.attachment(actor_of(request), ticket_id, attachment_id)
     return Response(data, media_type=content_type, headers={
         "Content-Disposition": content_disposition(filename), "X-Content-Type-Options": "nosniff",
@@ -199,14 +191,14 @@ async def download(request: Request, ticket_id: FromPath[int], attachment_id: Fr
 
 @get("/contracts/{contract_id:int}/sla", tags=TAGS, summary="A contract's SLA terms document and version")
 async def get_terms(request: Request, contract_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     return await contracts.get_terms(actor_of(request), contract_id)
 
 
 @put("/contracts/{contract_id:int}/sla", tags=TAGS, status_code=200,
      summary="Replace a contract's SLA terms: a JSON object, or TOML (Content-Type application/toml or text/plain)")
 async def put_terms(request: Request, contract_id: FromPath[int]) -> dict[str, Any]:
-    _only(request)
+    only(request)
     if request.content_type[0] in TEXT_TYPES:
         raw: Any = await request.body()
     else:
@@ -232,7 +224,7 @@ def parse_counts(values: list[str]) -> dict[str, str]:
 @get("/contracts/{contract_id:int}/score", tags=TAGS,
      summary="A contract's monthly assessment (考核): ?month=2026-11&count=missed_inspection:2")
 async def score(request: Request, contract_id: FromPath[int], month: FromQuery[str]) -> dict[str, Any]:
-    _only(request, "month", "count")
+    only(request, "month", "count")
     counts = parse_counts(request.query_params.getall("count", []))
     return await contracts.score(actor_of(request), contract_id, month, counts)
 

@@ -7,7 +7,7 @@ from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from assetsvc.api.auth import actor_of
-from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.api.query import only
 from assetsvc.webhooks import service
 
 TAGS = ["webhooks"]
@@ -24,15 +24,6 @@ async def _body(request: Request) -> Any:
         return None
 
 
-def _only(request: Request, *names: str) -> None:
-    """Refuse query parameters the endpoint does not take (a misspelt filter would list everything)."""
-    unknown = sorted(set(request.query_params) - set(names))
-    if unknown:
-        raise ValidationFailed(f"unknown query parameter(s) {', '.join(unknown)}; this endpoint takes "
-                               f"{', '.join(names)}", [field_error(n, "unknown", "not a parameter here")
-                                                       for n in unknown])
-
-
 @get("/webhooks", tags=TAGS, summary="Webhook endpoints with their deliveries per state (never secrets)")
 async def list_endpoints(request: Request) -> list[dict[str, Any]]:
     return await service.list_endpoints(actor_of(request))
@@ -46,7 +37,7 @@ async def create_endpoint(request: Request) -> dict[str, Any]:
 @get("/webhooks/deliveries", tags=TAGS, summary="Deliveries, newest first (state: pending, delivered, dead)")
 async def list_deliveries(request: Request, state_: State = None,
                           endpoint: FromQuery[int | None] = None, limit: FromQuery[int] = 100) -> list[dict[str, Any]]:
-    _only(request, "state", "endpoint", "limit")
+    only(request, "state", "endpoint", "limit")
     return await service.list_deliveries(actor_of(request), state=state_, endpoint=endpoint, limit=limit)
 
 
