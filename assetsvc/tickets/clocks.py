@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from assetsvc import bulk
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.sla import STAGES, ContractSla, Suspension, TicketFigures, Timeline, ticket_figures
-from assetsvc.tickets.tables import Ticket, TicketSuspension
+from assetsvc.tickets.tables import TicketSuspension
 
 PAUSING = ("approved", "ended")  # a suspension that paused the clocks (rejected and requested did not)
 

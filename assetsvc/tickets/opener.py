@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
@@ -30,24 +30,20 @@ from assetsvc.monitoring.uptime_scope import CameraSet
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.faults import Cleared, Fault, assess
 from assetsvc.tickets.lifecycle import SYSTEM, event, fault_note, load, open_ticket, system_close, update
-from assetsvc.tickets.store import ACTIVE, Contracts, devices
+from assetsvc.tickets.store import ACTIVE, Contracts, JobOutcome, devices
 from assetsvc.tickets.tables import Ticket, TicketCamera
 
 CHUNK = 200  # devices per write transaction
 
 
 @dataclass
-class Outcome:
+class Outcome(JobOutcome):
     opened: int = 0
     self_recovered: int = 0
     cleared: int = 0
     returned: int = 0
     linked: int = 0
     in_maintenance: int = 0  # faulty devices inside a planned maintenance window: no ticket opened
-    errors: list[str] = field(default_factory=list)
-
-    def describe(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v}
 
 
 def _like_reboots() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,17 @@ def covers(contract_region: str, region_code: str) -> bool:
         return bool(region_code) and region_code.startswith(region_prefix(contract_region))
     except ValueError:
         return False
+
+
+@dataclass
+class JobOutcome:
+    """What one run of a ticket job did (subclasses add their counts); errors name what failed."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        """The non-zero counts and any errors, for the job's log line."""
+        return {k: v for k, v in self.__dict__.items() if v}
 
 
 @dataclass(frozen=True)

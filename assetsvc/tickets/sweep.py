@@ -12,12 +12,12 @@ loaded yet) are re-tried hourly.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from assetsvc import bulk, db
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.lifecycle import refresh
+from assetsvc.tickets.store import JobOutcome
 from assetsvc.tickets.tables import Ticket
 
 CHUNK = 100  # tickets per write transaction
@@ -35,12 +35,8 @@ DUE = f"""SELECT id FROM ticket WHERE state IN ({",".join("?" * len(RUNNING))}) 
 
 
 @dataclass
-class Outcome:
+class Outcome(JobOutcome):
     checked: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def describe(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v}
 
 
 async def due(now: float) -> list[int]:

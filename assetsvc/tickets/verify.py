@@ -14,7 +14,7 @@ A ticket with no deciding result by the verify timeout is flagged to the office 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
@@ -23,6 +23,7 @@ from assetsvc.monitoring.config import current as monitoring_config
 from assetsvc.monitoring.tables import ResultHistory
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.lifecycle import SYSTEM, event, load, notify, system_close, system_reopen, update
+from assetsvc.tickets.store import JobOutcome
 from assetsvc.tickets.tables import Ticket
 
 ASPECT = {"down": "reach", "reboot_loop": "reach", "manual": "reach", "stream": "stream", "picture": "picture",
@@ -31,15 +32,11 @@ INVENTORY_KINDS = ("onvif_deep", "snmp")  # the probes the inventory plans run
 
 
 @dataclass
-class Outcome:
+class Outcome(JobOutcome):
     verified: int = 0
     reopened: int = 0
     overdue: int = 0
     waiting: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def describe(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v}
 
 
 @dataclass(frozen=True)
