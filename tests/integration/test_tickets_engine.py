@@ -8,6 +8,7 @@ example (24x7 for P1, office hours for P2/P3).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import random
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -66,6 +67,19 @@ async def at(worker: Worker, clock: Clock, offset: float) -> float:
     return clock.now
 
 
+async def outage(stop, snmp_port: int = 161) -> tuple[Worker, Clock]:
+    """Probe at 300 s (up), `stop` the device, probe at 600, 660 and 720 s: down since 600 s."""
+    clock = Clock(T0)
+    worker = await setup(clock, snmp_port)
+    await at(worker, clock, 300)
+    stopped = stop()
+    if inspect.isawaitable(stopped):
+        await stopped
+    for step in (600, 660, 720):
+        await at(worker, clock, step)
+    return worker, clock
+
+
 async def tickets() -> list[dict]:
     return await bulk.fetch(Ticket, "SELECT t.*, t.contractor AS contractor_id, t.contract AS contract_id "
                                     "FROM ticket t ORDER BY id")
@@ -80,12 +94,7 @@ async def test_an_outage_opens_one_ticket_after_grace_and_a_passing_check_closes
     w = await world()
     async with FakeOnvifDevice() as device:
         cam = await camera(1, device.port)
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         # Down (confirmed at 600 s, the first failure) but within the 10 min grace: no ticket yet.
         assert (await opener.run(T0 + 900)).opened == 0
         assert await tickets() == []
@@ -125,12 +134,7 @@ async def test_a_device_that_recovers_before_anyone_acts_is_closed_as_self_recov
     await world()
     async with FakeOnvifDevice() as device:
         await camera(1, device.port)
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         await opener.run(T0 + 1300)
         await device.start()
         for step in (1500, 1800):
@@ -174,12 +178,7 @@ async def test_the_sweep_marks_a_breach_at_its_deadline_and_escalates_later():
     w = await world()
     async with FakeOnvifDevice() as device:
         await camera(1, device.port, point_class=1)  # a key point: P1, 24x7, respond in 30 min
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         await opener.run(T0 + 1200)
         [ticket] = await tickets()
         assert ticket["severity"] == "P1"
@@ -205,12 +204,7 @@ async def test_planned_maintenance_holds_the_ticket_until_the_window_ends():
         cam = await camera(1, device.port)
         await MaintenanceWindow(scope="camera", scope_ref=str(cam), starts_at=T0 + 500, ends_at=T0 + 3000,
                                 reason="更换立杆", created_by="admin", created_at=T0).save().run()
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         outcome = await opener.run(T0 + 2000)
         assert (outcome.opened, outcome.in_maintenance) == (0, 1)
         assert (await opener.run(T0 + 3001)).opened == 1  # still down after the window: opened at once
@@ -223,12 +217,7 @@ async def test_a_region_contract_with_owner_classes_still_covers_the_switches_th
     try:
         switch = UpstreamDevice(name="sw1", kind="switch", ipv4="127.0.0.1", region_code="330106")
         await switch.save().run()
-        clock = Clock(T0)
-        worker = await setup(clock, agent.port)
-        await at(worker, clock, 300)
-        agent.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(agent.stop, agent.port)
         await opener.run(T0 + 2000)
         [ticket] = await tickets()
         assert (ticket["subject_type"], ticket["contract_id"], ticket["contractor_id"]) == \
@@ -241,12 +230,7 @@ async def test_new_terms_move_the_deadlines_of_open_tickets_at_once():
     w = await world()
     async with FakeOnvifDevice() as device:
         await camera(1, device.port)
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         await opener.run(T0 + 1200)
         [ticket] = await tickets()
         assert ticket["respond_due"] == pytest.approx(T0 + 1200 + 1800)
@@ -264,12 +248,7 @@ async def test_one_device_that_fails_to_ticket_holds_back_no_other(monkeypatch):
     await world()
     async with FakeOnvifDevice() as device:
         cams = [await camera(n, device.port) for n in (1, 2, 3)]
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         real = opener._apply
 
         async def broken(key, *args, **kwargs):
@@ -288,12 +267,7 @@ async def test_self_recovery_is_dated_when_the_outage_ended_even_if_the_state_mo
     await world()
     async with FakeOnvifDevice() as device:
         await camera(1, device.port)
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         await opener.run(T0 + 1300)
         await device.start()
         await at(worker, clock, 1500)  # back up
@@ -313,12 +287,7 @@ async def test_amended_terms_move_open_tickets_but_never_rewrite_a_closed_one():
     w = await world()
     async with FakeOnvifDevice() as device:
         await camera(1, device.port)
-        clock = Clock(T0)
-        worker = await setup(clock)
-        await at(worker, clock, 300)
-        await device.stop()
-        for step in (600, 660, 720):
-            await at(worker, clock, step)
+        worker, clock = await outage(device.stop)
         await opener.run(T0 + 1200)
         [first] = await tickets()
         # Acknowledged 20 min after opening: met under the 30 min of version 1.
