@@ -12,7 +12,10 @@ import secrets
 import tempfile
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
+
+from tests import tools
 
 ENGINE = os.environ.get("ASSETSVC_TEST_DB", "sqlite")
 PG_ADMIN = os.environ.get("ASSETSVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -39,6 +42,46 @@ def pytest_report_header(config) -> str:
     return f"assetsvc database: {ENGINE} {os.environ['ASSETSVC_DATABASE_URL']}"
 
 
+# --- outside tools (tests/tools.py): one check and one message per tool -----------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    """A test marked `needs(tool)`, or whose fixture starts a peer that is missing, skips."""
+    for mark in item.iter_markers("needs"):
+        for name in mark.args:
+            _skip_if_missing(name)
+    try:
+        return (yield)
+    except tools.ToolMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    except tools.ToolMissing as exc:
+        pytest.skip(str(exc))
+
+
+def _skip_if_missing(name: str) -> None:
+    try:
+        tools.need(name)
+    except tools.ToolMissing as exc:
+        pytest.skip(str(exc))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line per missing tool that some test asked for, with how many tests skipped for it."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    for name in sorted(tools.ASKED):
+        if tools.why_missing(name) is not None:
+            text = tools.message(name)
+            count = sum(1 for report in skipped if text in str(report.longrepr))
+            terminalreporter.write_line(f"missing tool, {count} tests skipped: {text}", yellow=True)
+
+
 def _on_admin_database(sql: str) -> None:
     """Run one statement on the PostgreSQL server's admin database (create/drop ours)."""
     import asyncio
@@ -56,6 +99,7 @@ def _on_admin_database(sql: str) -> None:
 
 
 def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "needs(*tools): the test needs these outside tools (tests/tools.py)")
     if ENGINE == "postgres":
         _on_admin_database(f'CREATE DATABASE "{PG_NAME}"')
 

@@ -12,37 +12,18 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+
+from tests import tools
 from pathlib import Path
 
 TEST_NET = ipaddress.ip_network("198.18.0.0/15")
 REPO = Path(__file__).resolve().parents[2]
-_IP = shutil.which("ip") or "/usr/sbin/ip"
-
-
-def unavailable() -> str | None:
-    """Why namespaces cannot be made here (not root, no iproute2, no CAP_SYS_ADMIN), or None."""
-    if not os.path.exists(_IP):
-        return "iproute2's ip is not installed"
-    if os.geteuid() != 0:
-        return "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)"
-    name = f"probe-{secrets.token_hex(4)}"
-    made = subprocess.run([_IP, "netns", "add", name], capture_output=True, text=True)
-    if made.returncode != 0:
-        return f"ip netns add failed: {made.stderr.strip() or made.returncode}"
-    try:
-        veth = subprocess.run([_IP, "-n", name, "link", "add", "t0", "type", "veth", "peer", "name", "t1"],
-                              capture_output=True, text=True)
-        if veth.returncode != 0:
-            return f"cannot create a veth pair in a namespace: {veth.stderr.strip()}"
-    finally:
-        subprocess.run([_IP, "netns", "del", name], capture_output=True)
-    return None
+_IP = tools.IP
 
 
 def ip(*args: str, netns: str | None = None) -> None:
@@ -105,6 +86,7 @@ class Topology:
         self._made: list[str] = []
 
     def __enter__(self) -> "Topology":
+        tools.need("netns")
         try:
             self._add_netns(self.bridge)
             # snooping off: the bridge floods the group to every port, like an unmanaged switch

@@ -151,8 +151,9 @@ class GstRtspCamera:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout_s: float = 10.0) -> "GstRtspCamera":
-        if not available():
-            raise RuntimeError(f"{SYSTEM_PYTHON} cannot import GstRtspServer (gir1.2-gst-rtsp-server-1.0)")
+        from tests import tools  # not at the top: this file also runs as the child, without the repo on its path
+
+        tools.need("gst-rtsp")
         cmd = [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--port", str(self.port), "--size", self.size,
                "--fps", str(self.fps), "--gop", str(self.gop), "--user", f"{self.user}:{self.password}",
                "--auth", self.auth]
@@ -199,15 +200,6 @@ class GstRtspCamera:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def available() -> bool:
-    """Whether the system python has GStreamer's RTSP server bindings."""
-    if not os.path.exists(SYSTEM_PYTHON):
-        return False
-    probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
-    return subprocess.run([SYSTEM_PYTHON, "-c", probe], env=env, capture_output=True).returncode == 0
 
 
 def _wait_accepting(port: int, timeout_s: float) -> None:

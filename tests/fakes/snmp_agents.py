@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-SNMPD = "/usr/sbin/snmpd"
+from tests import tools
+
+SNMPD = tools.SNMPD
 SYS_UPTIME_OID = "1.3.6.1.2.1.1.3.0"
 SYS_DESCR_OID = "1.3.6.1.2.1.1.1.0"
 # A Chinese-vendor access switch with a full IF-MIB table (27 interfaces) and a GBK sysLocation.
@@ -251,10 +253,6 @@ class AgentProcess:
         self.stop()
 
 
-def snmpd_available() -> bool:
-    return os.access(SNMPD, os.X_OK)
-
-
 # The first user is the default; the others cover the older and newer USM protocols.
 V3_USERS = (V3User(), V3User("legacy-md5", "md5-auth-2024", "des-priv-2024", "md5", "des"),
             V3User("modern-sha256", "sha256-auth-2024", "aes-priv-2024", "sha256", "aes"))
@@ -283,6 +281,7 @@ def snmpd_conf(hosts: Sequence[str], port: int, community: str, users: Sequence[
 def start_snmpd(hosts: Sequence[str] = ("127.0.0.1",), port: int | None = None, community: str = "public",
                 users: Sequence[V3User] = V3_USERS, timeout_s: float = 15.0) -> AgentProcess:
     """Run net-snmp snmpd in the foreground on loopback with its own config and persistent folder."""
+    tools.need("snmpd")
     for host in hosts:
         _check_loopback(host)
     port = port or free_udp_port(hosts)

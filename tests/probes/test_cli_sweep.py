@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from tests.fakes.snmp_agents import snmpd_available, start_snmpd
+from tests.fakes.snmp_agents import start_snmpd
 
-pytestmark = pytest.mark.skipif(not snmpd_available(), reason="net-snmp snmpd is not installed")
+pytestmark = pytest.mark.needs("snmpd")
 
 
 def assetsvc(*args: str) -> subprocess.CompletedProcess:

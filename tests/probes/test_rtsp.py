@@ -14,30 +14,23 @@ from probes.frame import grab_two_frames, probe_rtsp_frame
 from probes.rtsp import h264_sps_size, parse_sdp, probe_rtsp
 from probes.runner import run_probe
 from probes.types import Credentials, ErrorKind, ProbeTarget
-from tests.fakes import rtsp_gst_server
 from tests.fakes.rtsp_gst_server import GstRtspCamera
 from tests.fakes.rtsp_raw import RawRtspServer
 
 LOGIN = Credentials("admin", "Hik12345")
 WRONG = Credentials("admin", "not-the-password")
-needs_gst = pytest.mark.skipif(
-    not rtsp_gst_server.available(),
-    reason="/usr/bin/python3 lacks GstRtspServer (apt: gir1.2-gst-rtsp-server-1.0 python3-gi)")
+needs_gst = pytest.mark.needs("gst-rtsp")
 
 
 @pytest.fixture(scope="module")
 def camera():
     """GStreamer RTSP server, Digest login on /private."""
-    if not rtsp_gst_server.available():
-        pytest.skip("GStreamer RTSP server bindings missing")
     with GstRtspCamera(password=LOGIN.password, auth="digest") as cam:
         yield cam
 
 
 @pytest.fixture(scope="module")
 def basic_camera():
-    if not rtsp_gst_server.available():
-        pytest.skip("GStreamer RTSP server bindings missing")
     with GstRtspCamera(mounts=("/private=moving:auth",), password=LOGIN.password, auth="basic") as cam:
         yield cam
 

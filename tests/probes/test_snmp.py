@@ -20,8 +20,6 @@ FAST = {"snmp_timeout_s": 0.3, "snmp_retries": 0}  # for the cases that end in s
 
 @pytest.fixture(scope="module")
 def snmpd():
-    if not snmp_agents.snmpd_available():
-        pytest.skip(f"{snmp_agents.SNMPD} is not installed (apt-get install snmpd)")
     agent = start_snmpd()
     yield agent
     agent.stop()

@@ -90,9 +90,6 @@ HAS_ONVIF_FAKE = importlib.util.find_spec("tests.fakes.onvif_device") is not Non
 
 @pytest.fixture(scope="module")
 def lan():
-    reason = netns.unavailable()
-    if reason:
-        pytest.skip(f"no network namespaces here: {reason}")
     multicast_before = netns.host_multicast_sent()
     with netns.Topology("wsd") as topo:
         topo.multicast_before = multicast_before

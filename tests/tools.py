@@ -1,0 +1,149 @@
+"""The outside tools the tests use, each checked in one place and named with one message.
+
+A test that needs a tool asks for it with `need(name)` (the fakes that start a peer do it
+themselves), so a missing tool skips every test that needs it with the same message, and the
+run ends with one line per missing tool. The same table tells `scripts/test` and `.ci/run`
+which Debian packages to install:
+
+    python3 tests/tools.py packages     # every Debian package the tests use, one per line
+    python3 tests/tools.py missing      # the tools still missing, with their packages
+
+This file imports only the standard library at the top, so the system python can run it before
+the project's virtual environment exists.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+SNMPD = "/usr/sbin/snmpd"
+IP = shutil.which("ip") or "/usr/sbin/ip"
+
+
+class ToolMissing(Exception):
+    """A test needs a tool this machine lacks; the conftest turns it into a skip."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One outside tool: how to tell it is here, which Debian packages bring it, who needs it."""
+
+    name: str
+    packages: tuple[str, ...]
+    needed_for: str
+    why_missing: Callable[[], str | None]  # None when present
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without a venv's PYTHON* variables, which break the system python."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+
+
+def _snmpd() -> str | None:
+    return None if os.access(SNMPD, os.X_OK) else f"{SNMPD} is not installed"
+
+
+_GST_ELEMENTS = ("videotestsrc", "x264enc", "jpegenc", "rtph264pay", "rtpjpegpay", "audiotestsrc", "mulawenc",
+                 "rtppcmupay")
+
+
+def _gst_rtsp() -> str | None:
+    if not os.path.exists(SYSTEM_PYTHON):
+        return f"{SYSTEM_PYTHON} is not installed"
+    # The bindings, and every element the fake camera's launch lines use (x264enc is in -ugly).
+    probe = ("import gi; gi.require_version('GstRtspServer', '1.0'); gi.require_version('GstVideo', '1.0');"
+             " from gi.repository import GstRtspServer, GstVideo, Gst; Gst.init(None);"
+             f" lost = [e for e in {_GST_ELEMENTS!r} if not Gst.ElementFactory.find(e)];"
+             " assert not lost, 'no GStreamer element ' + ', '.join(lost)")
+    done = subprocess.run([SYSTEM_PYTHON, "-c", probe], env=_clean_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"{SYSTEM_PYTHON} cannot run GStreamer's RTSP server ({last})"
+    return None
+
+
+def _netns() -> str | None:
+    if not os.path.exists(IP):
+        return "iproute2's ip is not installed"
+    if os.geteuid() != 0:
+        return "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)"
+    name = f"probe-{secrets.token_hex(4)}"
+    made = subprocess.run([IP, "netns", "add", name], capture_output=True, text=True)
+    if made.returncode != 0:
+        return f"ip netns add failed: {made.stderr.strip() or made.returncode}"
+    try:
+        veth = subprocess.run([IP, "-n", name, "link", "add", "t0", "type", "veth", "peer", "name", "t1"],
+                              capture_output=True, text=True)
+        if veth.returncode != 0:
+            return f"cannot create a veth pair in a namespace: {veth.stderr.strip()}"
+    finally:
+        subprocess.run([IP, "netns", "del", name], capture_output=True)
+    return None
+
+
+TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
+    Tool("snmpd", ("snmpd", "snmp"), "SNMP probes, sweeps and switch outages against net-snmp's agent",
+         _snmpd),
+    Tool("gst-rtsp", ("gstreamer1.0-rtsp", "gir1.2-gst-rtsp-server-1.0", "python3-gi", "python3-gst-1.0",
+                      "gstreamer1.0-plugins-base", "gstreamer1.0-plugins-good", "gstreamer1.0-plugins-ugly",
+                      "gstreamer1.0-tools"),
+         "RTSP and frame probes against GStreamer's RTSP server", _gst_rtsp),
+    Tool("netns", ("iproute2",), "WS-Discovery inside network namespaces (multicast never leaves them)",
+         _netns),
+)}
+
+
+@functools.cache
+def why_missing(name: str) -> str | None:
+    """Why the tool cannot be used here (checked once per run), or None when it can."""
+    return TOOLS[name].why_missing()
+
+
+def message(name: str) -> str:
+    """The one message for a missing tool: what is missing, what it is for, how to get it."""
+    tool = TOOLS[name]
+    return (f"{tool.name} missing: {why_missing(name)}; needed for {tool.needed_for} "
+            f"(apt-get install {' '.join(tool.packages)}, or run scripts/test as root)")
+
+
+ASKED: set[str] = set()  # the tools some test asked for in this run, for the closing summary
+
+
+def need(name: str) -> None:
+    """Raise ToolMissing (a skip, under pytest) when the named tool is not here."""
+    ASKED.add(name)
+    if why_missing(name) is not None:
+        raise ToolMissing(message(name))
+
+
+def missing() -> list[str]:
+    """The names of the tools this machine lacks."""
+    return [name for name in TOOLS if why_missing(name) is not None]
+
+
+def _main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "packages":
+        seen: dict[str, None] = {}
+        for tool in TOOLS.values():
+            seen.update(dict.fromkeys(tool.packages))
+        print("\n".join(seen))
+        return 0
+    if command == "missing":
+        for name in missing():
+            print(message(name))
+        return 0
+    print("usage: tools.py packages|missing", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))
