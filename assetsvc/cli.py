@@ -15,16 +15,23 @@ import click
 from assetsvc.settings import SettingsError, settings_table
 
 
-def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
-    """Run one async service call with the database open; service errors become clean exits."""
+def run(coro_fn: Callable[[], Awaitable[Any]], *, schema: bool = True) -> Any:
+    """Run one async service call with the database open; service errors become clean exits.
+
+    With `schema` (every command but those that migrate), a database with pending migrations
+    stops the command with one line saying to run `assetsvc migrate`.
+    """
     from assetsvc import db
     from assetsvc.accounts.service import AccountError
     from assetsvc.errors import ServiceError
+    from assetsvc.runtime import SchemaNotReady, require_schema
     from assetsvc.secrets import KeyError_
 
     async def main() -> Any:
         await db.start()
         try:
+            if schema:
+                await require_schema()
             return await coro_fn()
         finally:
             await db.stop()
@@ -35,7 +42,7 @@ def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
         lines = [exc.message] + [f"  {e['field']}: {e['message']}" for e in exc.errors
                                  if e["message"] != exc.message]
         raise click.ClickException("\n".join(lines)) from None
-    except (AccountError, KeyError_) as exc:
+    except (AccountError, KeyError_, SchemaNotReady) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -85,7 +92,7 @@ def migrate() -> None:
         await apply()
         return count
 
-    count = run(go)
+    count = run(go, schema=False)
     click.echo(f"applied {count} migration(s); the database is up to date")
 
 
@@ -122,7 +129,7 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: boo
     """
     from assetsvc.runtime import settings
 
-    run(lambda: prepare(create_key=True))
+    run(lambda: prepare(create_key=True), schema=False)
     _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
 
 
@@ -190,7 +197,7 @@ def worker(scheduler: bool, once: bool) -> None:
         await runner.run(stop, worker=True, scheduler=scheduler, config=config)
         return "worker stopped"
 
-    click.echo(run(go))
+    click.echo(run(go, schema=False))
 
 
 @main.group()
@@ -568,7 +575,7 @@ def demo(cameras: int, seed_: int, host: str | None, port: int | None) -> None:
 
     from assetsvc.tickets import config as ticket_config
 
-    info = run(go)
+    info = run(go, schema=False)
     click.echo(info["message"])
     ticket_config.install(demo_.tickets_config())
     _serve(host or settings().host, port or settings().port, extra=devices, config=demo_.monitoring_config())

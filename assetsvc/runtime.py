@@ -32,6 +32,30 @@ async def pending_migrations() -> int:
     return await CheckMigrationManager("all").havent_ran_count()
 
 
+class SchemaNotReady(Exception):
+    """The configured database lacks migrations this code needs; `assetsvc migrate` applies them."""
+
+
+async def require_schema() -> None:
+    """Stop with one clear line, not a traceback, when the database has pending migrations."""
+    count = await pending_migrations()
+    if count:
+        raise SchemaNotReady(
+            f"the database {shown_url(settings().database_url)} is not up to date ({count} migration(s) "
+            "not applied): run `assetsvc migrate` first (`assetsvc serve` applies them itself)")
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a message: any password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 async def migrate() -> None:
     """Apply every pending migration (idempotent)."""
     import contextlib

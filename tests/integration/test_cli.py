@@ -91,3 +91,34 @@ def test_migrate_is_idempotent():
     first = assetsvc("migrate")
     assert first.returncode == 0, first.stderr
     assert "applied 0 migration(s)" in first.stdout
+
+
+@pytest.mark.parametrize("command", [
+    ("status", "summary"), ("uptime",), ("tickets", "list"), ("webhooks", "list"),
+    ("export", "--format", "csv", "-o", "out.csv"),
+])
+def test_a_command_on_a_database_not_migrated_says_to_migrate_in_one_line(tmp_path, command):
+    env = {"ASSETSVC_DATA_DIR": str(tmp_path), "ASSETSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
+    result = subprocess.run([sys.executable, "-m", "assetsvc.cli", *command], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path, env={**os.environ, **env})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: the database sqlite:///{tmp_path / 'fresh.sqlite'} is not up to date (")
+    assert line.endswith("migration(s) not applied): run `assetsvc migrate` first (`assetsvc serve` applies them itself)")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_import_dry_run_on_a_database_not_migrated_names_the_fix(tmp_path):
+    sheet = tmp_path / "cams.csv"
+    sheet.write_text("设备编码,设备名称,行政区域\n45020200001320000001,一号,450202\n", encoding="utf-8")
+    env = {"ASSETSVC_DATA_DIR": str(tmp_path), "ASSETSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
+    result = subprocess.run([sys.executable, "-m", "assetsvc.cli", "import", str(sheet), "--dry-run"],
+                            capture_output=True, text=True, timeout=120, env={**os.environ, **env})
+    assert result.returncode == 1 and "run `assetsvc migrate` first" in result.stderr
+    migrated = subprocess.run([sys.executable, "-m", "assetsvc.cli", "migrate"], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, **env})
+    assert migrated.returncode == 0, migrated.stderr
+    again = subprocess.run([sys.executable, "-m", "assetsvc.cli", "import", str(sheet), "--dry-run"],
+                           capture_output=True, text=True, timeout=120, env={**os.environ, **env})
+    assert "migrate" not in again.stderr and "Traceback" not in again.stderr
