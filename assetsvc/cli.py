@@ -271,6 +271,8 @@ def import_(file: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> Non
 
 
 def _print_report(report) -> None:
+    for note in report.custom_columns:
+        click.echo(note["message"])
     for row in report.rows:
         if row["status"] == "rejected":
             for err in row["errors"]:

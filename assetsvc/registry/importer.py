@@ -19,7 +19,8 @@ from assetsvc.registry.crud import plan_each_query
 from assetsvc.registry.lookups import Lookups
 from assetsvc.registry.regions_sync import ensure_regions
 from assetsvc.registry.rules import camera_rules
-from assetsvc.registry.sheet import SheetError, read_sheet
+from assetsvc.registry.fields import near_field
+from assetsvc.registry.sheet import Column, SheetError, read_sheet
 from assetsvc.registry.tables import Camera
 from assetsvc.registry.validate import RowVerdict, validate_rows
 
@@ -42,6 +43,7 @@ class ImportReport:
     header_row: int
     rows: list[dict[str, Any]] = field(default_factory=list)
     ignored: dict[int, str] = field(default_factory=dict)
+    custom_columns: list[dict[str, Any]] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -63,8 +65,24 @@ class ImportReport:
                         "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                         "written": self.written, "dry_run": self.dry_run},
             "ignored_rows": {str(k): v for k, v in self.ignored.items()},
+            "custom_columns": self.custom_columns,
             "rows": self.rows,
         }
+
+
+def custom_columns(columns: list[Column]) -> list[dict[str, Any]]:
+    """Each column kept as a custom field, said aloud, with the standard field it may have meant."""
+    notes = []
+    for column in columns:
+        if column.key is not None:
+            continue
+        near = near_field(column.header)
+        message = f"column {column.letter} '{column.header}' kept as a custom column"
+        if near is not None:
+            message += f"; did you mean {near.header}?"
+        notes.append({"column": column.letter, "header": column.header,
+                      "did_you_mean": near.header if near else None, "message": message})
+    return notes
 
 
 def _reject(verdict: RowVerdict, report_row: dict, field_name: str, kind: str, reason: str) -> None:
@@ -106,7 +124,8 @@ async def import_sheet(
         raise ValidationFailed(str(exc), [field_error("file", "unreadable", str(exc))]) from None
     verdicts = validate_rows(sheet.rows, rules=camera_rules())
     report = ImportReport(file=filename, sheet=sheet.sheet_name, header_row=sheet.header_row,
-                          ignored=dict(sheet.ignored), dry_run=dry_run)
+                          ignored=dict(sheet.ignored), dry_run=dry_run,
+                          custom_columns=custom_columns(sheet.columns))
     report.rows = [v.to_json() for v in verdicts]
     present = {key for _, _, key in sheet.columns if key}
     lookups = await Lookups.load()

@@ -122,3 +122,13 @@ def test_import_dry_run_on_a_database_not_migrated_names_the_fix(tmp_path):
     again = subprocess.run([sys.executable, "-m", "assetsvc.cli", "import", str(sheet), "--dry-run"],
                            capture_output=True, text=True, timeout=120, env={**os.environ, **env})
     assert "migrate" not in again.stderr and "Traceback" not in again.stderr
+
+
+def test_import_dry_run_names_custom_columns_and_what_they_may_mean(tmp_path):
+    sheet = tmp_path / "cams.csv"
+    sheet.write_text("设备编码,设备名称,行政区域,经度,纬度,安装经度1,备注\n"
+                     "45020400041326001213,一号,450204,109.388946,24.293187,109.1,新装\n", encoding="utf-8")
+    result = assetsvc("import", str(sheet), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "column F '安装经度1' kept as a custom column; did you mean 经度?" in result.stdout.splitlines()
+    assert "column G '备注' kept as a custom column" in result.stdout.splitlines()

@@ -97,3 +97,59 @@ async def test_custom_columns_survive_import_and_update():
     await import_sheet(csv, "custom.csv", ADMIN)
     row = await Camera.select(Camera.custom).first().output(load_json=True).run()
     assert row["custom"] == {"杆件编号": "GJ-001"}
+
+
+# One row per shape of value; every standard field present.
+_ROWS = [
+    ["45020400041326001213", "河西路口半球", "海康威视", "DS-2CD2346G2-I", "450204", "南站派出所", "河西路口",
+     "柳州市柳南区河西路与潭中西路交叉口", "109.388946", "24.293187", "10.4.0.66", "", "44:19:B6:0B:4E:E3",
+     "半球", "二类", "其他政府部门", "柳州市交通运输局", "中国联合网络通信有限公司柳州市分公司", "已联网",
+     "2022-08-14", "60", "红外补光", "西北", "0772-2800000", "在用"],
+    ["45020400041326001214", "潭中西路枪机", "大华", "DH-IPC-HFW", "450204", "南站派出所", "",
+     "柳州市柳南区潭中西路", "109.389001", "24.293501", "10.4.0.67", "fe80::1", "aa-bb-cc-dd-ee-ff",
+     "3", "一类", "公安自建", "柳州市公安局", "中国联合网络通信有限公司柳州市分公司", "未联网",
+     "2021/3/5", "90", "无补光", "东", "0772-2800001", "维修"],
+]
+_CHINESE = ["设备编码", "设备名称", "设备厂商", "设备型号", "行政区域", "所属派出所", "点位俗称", "安装地址", "经度",
+            "纬度", "IPV4", "IPV6", "MAC地址", "摄像机类型", "监控点位类型", "建设单位类型", "建设单位", "维护单位",
+            "联网属性", "安装时间", "录像保存天数", "补光属性", "监视方位", "联系方式", "设备状态"]
+_ENGLISH = ["National ID", "Device Name", "Manufacturer", "Model", "District Code", "Police Station", "Site Alias",
+            "Install Address", "Longitude (WGS-84)", "Latitude (WGS-84)", "IP Address", "IPv6 Address",
+            "MAC Address", "Camera Type", "Point Class", "Owner Class", "Owner", "Maintenance Contractor",
+            "Networked", "Installation Date", "Retention Days", "Fill Light", "Direction", "Contact Phone",
+            "Status"]
+
+
+def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
+    return "\n".join(",".join(cells) for cells in [headers, *rows]).encode()
+
+
+async def test_a_sheet_with_english_headers_gives_the_same_records_as_the_chinese_one():
+    chinese = await import_sheet(_csv(_CHINESE, _ROWS), "cn.csv", ADMIN)
+    assert (chinese.created, chinese.rejected, chinese.custom_columns) == (2, 0, [])
+    stored = await Camera.select().order_by(Camera.gb_id).output(load_json=True).run()
+    english = await import_sheet(_csv(_ENGLISH, _ROWS), "en.csv", ADMIN)
+    assert english.custom_columns == []
+    assert (english.created, english.updated, english.unchanged) == (0, 0, 2)
+    assert await Camera.select().order_by(Camera.gb_id).output(load_json=True).run() == stored
+    assert [c["custom"] for c in stored] == [{}, {}]
+
+
+async def test_a_field_under_another_name_is_validated_where_it_belongs():
+    rows = [_ROWS[0][:10] + ["10.4.0.999"] + _ROWS[0][11:]]
+    report = await import_sheet(_csv(_ENGLISH, rows), "en.csv", ADMIN, dry_run=True)
+    assert report.rejected == 1
+    assert report.rows[0]["errors"][0]["field"] == "ipv4"
+
+
+async def test_a_header_close_to_a_known_field_is_named_in_the_dry_run_and_the_import_report():
+    headers = ["设备编码", "设备名称", "行政区域", "经度", "纬度", "IP地址1", "杆件编号"]
+    rows = [[*_ROWS[0][:2], "450204", "109.388946", "24.293187", "10.4.0.66", "GJ-001"]]
+    for dry_run in (True, False):
+        report = await import_sheet(_csv(headers, rows), "near.csv", ADMIN, dry_run=dry_run)
+        assert [note["message"] for note in report.to_json()["custom_columns"]] == [
+            "column F 'IP地址1' kept as a custom column; did you mean IPV4?",
+            "column G '杆件编号' kept as a custom column",
+        ]
+    row = await Camera.select(Camera.custom, Camera.ipv4).first().output(load_json=True).run()
+    assert row == {"custom": {"IP地址1": "10.4.0.66", "杆件编号": "GJ-001"}, "ipv4": None}
