@@ -27,7 +27,6 @@ from assetsvc.tickets.store import JobOutcome
 from assetsvc.tickets.tables import Ticket
 
 
-
 @dataclass
 class Outcome(JobOutcome):
     verified: int = 0
