@@ -19,7 +19,8 @@ from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring import maintenance
 from assetsvc.monitoring.config import current as monitoring_config
-from assetsvc.monitoring.tables import DeviceState, DriftFlag as DriftTable, ProbeTask, ResultHistory, StateInterval
+from assetsvc.monitoring.tables import DeviceState, MaintenanceWindow, ProbeTask, ResultHistory, StateInterval
+from assetsvc.monitoring.tables import DriftFlag as DriftTable
 from assetsvc.monitoring.topology import Topology
 from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultSeconds
 from assetsvc.monitoring.uptime_faults import fault_seconds as _fault_seconds
@@ -154,10 +155,10 @@ async def in_maintenance(keys: Iterable[Key], now: float) -> set[Key]:
     if cameras:
         found.update(("camera", c) for c in await maintenance.ranges_for(camera_ids(cameras), now, now + 1e-3))
     if upstreams:
-        windows = await bulk.fetch(DeviceState, "SELECT scope, scope_ref FROM maintenance_window WHERE starts_at <= ? "
-                                                "AND ends_at > ? AND scope IN ('upstream', 'region')", [now, now])
+        windows = await bulk.fetch(MaintenanceWindow, "SELECT scope, scope_ref FROM maintenance_window WHERE "
+                                   "starts_at <= ? AND ends_at > ? AND scope IN ('upstream', 'region')", [now, now])
         if windows:
-            parents = await bulk.fetch(DeviceState, "SELECT id, parent, region_code FROM upstream_device")
+            parents = await bulk.fetch(MaintenanceWindow, "SELECT id, parent, region_code FROM upstream_device")
             topology = Topology({r["id"]: r["parent"] for r in parents}, {})
             regions = {r["id"]: r["region_code"] or "" for r in parents}
             refs = {w["scope_ref"] for w in windows if w["scope"] == "upstream"}

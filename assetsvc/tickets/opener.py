@@ -118,8 +118,8 @@ def _needs(condition: Fault | Cleared, ticket: Mapping[str, Any] | None, config,
 
 
 async def _apply(key: tuple[str, int], kind: str, condition: Fault | Cleared, ticket: Mapping[str, Any] | None,
-                 device: Mapping[str, Any] | None, states: Mapping[tuple[str, int], DeviceNow], contracts: Contracts, now: float,
-                 outcome: Outcome) -> None:
+                 device: Mapping[str, Any] | None, states: Mapping[tuple[str, int], DeviceNow], contracts: Contracts,
+                 now: float, outcome: Outcome) -> None:
     if isinstance(condition, Fault) and ticket is None:
         if device is None or device.get("status") not in ("active", "under_repair"):
             return
