@@ -169,6 +169,10 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
     if flags != "-":
         lines.append(f"flags       {flags}")
     lines += _sla_lines(t["sla"])
+    if t.get("downtime"):
+        d = t["downtime"]
+        lines.append(f"downtime    {d['seconds'] / 3600:.2f} h ({', '.join(d['counts'])}; maintenance excluded) "
+                     f"from {_when(d['from'])} to {_when(d['until'])}")
     lines.append(f"timeline ({LOCAL_TZ})")
     for e in t["timeline"]:
         move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
@@ -492,7 +496,8 @@ def score(contract_id: int, month: str, counts: tuple[str, ...], as_json: bool) 
     for d in found["deductions"]:
         shown = ", ".join(map(str, d["items"][:20])) + (" ..." if len(d["items"]) > 20 else "")
         items = f" [{shown}]" if d["items"] else ""
-        click.echo(f"  {d['rule']}: {d['units']} unit(s), -{d['points']} point(s), amount {d['amount']}"
+        counted = f" (counts {', '.join(d['counts'])})" if d.get("counts") else ""
+        click.echo(f"  {d['rule']}{counted}: {d['units']} unit(s), -{d['points']} point(s), amount {d['amount']}"
                    + (" (capped)" if d["capped"] else "") + items)
     if not found["deductions"]:
         click.echo("  no deductions")

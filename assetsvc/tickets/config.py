@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from assetsvc.monitoring.evaluate import REBOOTS_MEMORY_S as REBOOT_MEMORY_S
+from assetsvc.monitoring.service import REBOOT_MEMORY_S
 from assetsvc.tickets.calendar import DataError, WorkingDays, data_list, data_table, data_text, load_notice, read_document
 from assetsvc.tickets.sla import parse_duration
 

@@ -19,8 +19,9 @@ from typing import Any, Mapping
 from assetsvc import bulk, db
 from assetsvc.accounts.service import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets import clocks, config as ticket_config
-from assetsvc.tickets.faults import Fault
+from assetsvc.tickets.faults import Fault, aspect_of
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps, terms_version
 from assetsvc.tickets.tables import Ticket, TicketEvent, TicketSuspension
 
@@ -37,9 +38,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "reopen": (("closed",), "reopened", "office"),
 }
 STAMPS = {"acknowledged": "acknowledged_at", "on_site": "on_site_at", "resolved": "resolved_at"}
-# Plans re-run at once to verify a resolve, by fault kind (the light check proves reach).
-VERIFY_PLANS = {"stream": ("light", "deep"), "picture": ("light", "deep"), "drift": ("light", "inventory")}
-
 
 # ---- reading with access control --------------------------------------------------------------
 
@@ -306,11 +304,7 @@ async def _no_active_twin(ticket: Mapping[str, Any]) -> None:
 
 async def request_verification(ticket: Mapping[str, Any], now: float) -> None:
     """Make the device's checks due now, so the next worker round verifies the contractor's fix."""
-    plans = VERIFY_PLANS.get(ticket["fault"], ("light",))
-    marks = ",".join("?" * len(plans))
-    await bulk.execute_many(Ticket, f"UPDATE probe_task SET due_at = ? WHERE subject_type = ? AND subject_id = ? "
-                                    f"AND plan IN ({marks}) AND due_at > ?",
-                            [[now, ticket["subject_type"], ticket["subject_id"], *plans, now]])
+    await monitoring.make_due(ticket["subject_type"], ticket["subject_id"], aspect_of(ticket["fault"]), now)
 
 
 async def add_note(actor: Actor, ticket_id: int, body: Any, now: float | None = None) -> dict[str, Any]:

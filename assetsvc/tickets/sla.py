@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
+from assetsvc.monitoring.service import DOWN_ONLY, DowntimeRule
 from assetsvc.monitoring.uptime_math import union
 from assetsvc.tickets.calendar import (US, CalendarMissing, DataError, Instant, ServiceCalendar, WorkingDays,
                                        advance_us, calendar_from_data, data_list, data_table, data_text,
@@ -188,6 +189,7 @@ class PenaltyRule:
     rounding: str = "up"  # late_hours: a started unit counts (up), or down, or nearest
     max_units_per_ticket: int | None = None  # late_hours
     over_s: int = 0  # fault_hours: a channel counts once its fault time in the month exceeds this
+    downtime: DowntimeRule = DOWN_ONLY  # fault_hours: which states count (`counts`; down only unless named)
     counter: str | None = None  # per_count: the name of the count supplied with the month
     cap_points: Decimal | None = None  # per month
     cap_amount: Decimal | None = None  # per month
@@ -217,6 +219,7 @@ class Deduction:
     amount: Decimal
     capped: bool  # the rule's monthly cap cut points or amount
     items: tuple  # the tickets or channels behind the units (empty for per_count)
+    counts: tuple[str, ...] | None = None  # fault_hours: the states it counted, e.g. ("down",)
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,12 @@ def _applies(rule: PenaltyRule, ticket: TicketFigures) -> bool:
     return rule.stage in ticket.stages and (not rule.severities or ticket.severity in rule.severities)
 
 
-def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_fault_s: Mapping[Any, float] | None,
+# Each channel's fault seconds in the month: one mapping for every rule, or a function of the rule's
+# DowntimeRule (a contract may count degraded time in one rule and not in another).
+ChannelFaults = Mapping[Any, float] | Callable[[DowntimeRule], Mapping[Any, float]]
+
+
+def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_fault_s: ChannelFaults | None,
                counts: Mapping[str, int] | None) -> tuple[int, tuple]:
     """How many units a rule charges for the month, and the tickets or channels behind them."""
     if rule.kind == "late_ticket":
@@ -258,7 +266,8 @@ def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_faul
     if rule.kind == "fault_hours":
         if channel_fault_s is None:
             raise ValueError(f"rule {rule.name!r} needs each channel's fault seconds in the month")
-        over = sorted(ch for ch, seconds in channel_fault_s.items() if seconds > rule.over_s)
+        found = channel_fault_s(rule.downtime) if callable(channel_fault_s) else channel_fault_s
+        over = sorted(ch for ch, seconds in found.items() if seconds > rule.over_s)
         return len(over), tuple(over)
     if rule.kind != "per_count":
         raise ValueError(f"rule {rule.name!r} has an unknown kind {rule.kind!r}")
@@ -271,12 +280,13 @@ def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_faul
 
 
 def monthly_score(scheme: ScoringScheme, tickets: Iterable[TicketFigures],
-                  channel_fault_s: Mapping[Any, float] | None = None,
+                  channel_fault_s: ChannelFaults | None = None,
                   counts: Mapping[str, int] | None = None) -> MonthlyScore:
     """Score = base - deducted points (floor 0), graded; money deducted alongside, each rule capped.
 
     `tickets` are the month's ticket figures (as of the month's end), `channel_fault_s` each
-    channel's fault seconds in the month, `counts` named counts such as missed inspections.
+    channel's fault seconds in the month (per DowntimeRule when given a function), `counts` named counts
+    such as missed inspections.
     """
     tickets = list(tickets)
     deductions = []
@@ -288,7 +298,8 @@ def monthly_score(scheme: ScoringScheme, tickets: Iterable[TicketFigures],
             points, capped = rule.cap_points, True
         if rule.cap_amount is not None and amount > rule.cap_amount:
             amount, capped = rule.cap_amount, True
-        deductions.append(Deduction(rule.name, units, points, amount, capped, items))
+        counted = rule.downtime.counts if rule.kind == "fault_hours" else None
+        deductions.append(Deduction(rule.name, units, points, amount, capped, items, counted))
     points = sum((d.points for d in deductions), Decimal(0))
     amount = sum((d.amount for d in deductions), Decimal(0))
     amount_capped = scheme.max_amount is not None and amount > scheme.max_amount
@@ -447,7 +458,7 @@ def _scoring(raw: Any) -> tuple[tuple[Grade, ...], Decimal, Decimal | None]:
 _RULE_KEYS = {  # kind -> (required, optional) keys beyond name, kind and the amounts
     "late_ticket": ({"stage"}, {"severities"}),
     "late_hours": ({"stage", "per", "rounding"}, {"severities", "max_units_per_ticket"}),
-    "fault_hours": ({"over"}, set()),
+    "fault_hours": ({"over"}, {"counts"}),
     "per_count": ({"counter"}, set()),
 }
 _AMOUNTS = ("points", "amount", "cap_points", "cap_amount")
@@ -489,6 +500,11 @@ def _rule(raw: Any, where: str) -> PenaltyRule:
         fields["max_units_per_ticket"] = most
     if "over" in item:
         fields["over_s"] = parse_duration(item["over"], f"{where}.over")
+    if "counts" in item:  # older terms have no `counts`: they count down only, as a missing key says
+        try:
+            fields["downtime"] = DowntimeRule.parse(data_list(item["counts"], f"{where}.counts"))
+        except ValueError as exc:
+            raise DataError(f"{where}.counts = {item['counts']!r} {exc}") from None
     if "counter" in item:
         fields["counter"] = data_text(item["counter"], f"{where}.counter")
     return PenaltyRule(**fields)

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from assetsvc.monitoring import evaluate as ev
+from assetsvc.monitoring.service import decide_check, device_record
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.calendar import DataError, WorkingDays
 from assetsvc.tickets.clocks import Clock, clock, settle
-from assetsvc.tickets.faults import Cleared, Fault, assess
+from assetsvc.tickets.faults import Cleared, Fault, aspect_of
+from assetsvc.tickets.faults import assess as assess_device
 from assetsvc.tickets.sla import load_contract_sla
 from assetsvc.tickets.store import Contracts, covers
-from assetsvc.tickets.verify import decide
 
 CONFIG = ticket_config.load(None)
 EXAMPLE = Path(ticket_config.__file__).with_name("data") / "contract-sla.example.toml"
@@ -30,6 +31,11 @@ def state(label, cause="", since=NOW - 600, **aspects):
     base = {name: aspect(True, since=since) for name in ev.ASPECTS}
     base.update(aspects)
     return {"state": label, "cause": cause, "since": since, "aspects": base}
+
+
+def assess(subject_type, row, drift, config, now):
+    """faults.assess on the record the monitoring service builds from a stored state row and drift flags."""
+    return assess_device(device_record(subject_type, 1, row, drift), config, now)
 
 
 # ---- faults ---------------------------------------------------------------------------------------
@@ -182,6 +188,11 @@ RULES = ev.Rules()
 
 def result(kind, ok, error=None, at=NOW, facts=None):
     return {"probe_kind": kind, "ok": ok, "error": error, "at": at, "facts": facts or {}}
+
+
+def decide(fault, results, drift_open, rules):
+    """The verdict verify gets: the monitoring service's first check on the fault's aspect."""
+    return decide_check(aspect_of(fault), results, drift_open, rules)
 
 
 def test_the_first_result_that_speaks_to_the_fault_decides():
