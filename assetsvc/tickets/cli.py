@@ -383,6 +383,9 @@ def _terms_summary(found: Mapping[str, Any]) -> list[str]:
                                             for k, v in areas.items()))
     reasons = document.get("suspension_reasons") or {}
     lines.append("pause reasons: " + ("; ".join(f"{k} ({v})" for k, v in reasons.items()) or "none (no pauses)"))
+    rules = document.get("suspension_rules") or {}  # absent: the defaults (docs/sla.md, "Contract data")
+    lines.append(f"pauses: the clock stops at the {rules.get('from', 'approval')}; stages stopped: "
+                 f"{', '.join(map(str, rules.get('stops', ['restore'])))}")
     for rule in document.get("penalties", []):
         lines.append(f"penalty: {rule.get('name')} ({rule.get('kind')})")
     return lines

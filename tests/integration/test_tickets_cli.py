@@ -219,6 +219,7 @@ async def test_sla_set_refuses_an_invalid_file_naming_the_key_and_stores_nothing
     assert tomllib.loads(as_toml.stdout) == (await contracts.get_terms(ADMIN, w["contract"]))["document"]
     summary = cli("contracts", "sla-show", str(w["contract"])).stdout
     assert "SLA terms v2" in summary and "no_access" in summary
+    assert "pauses: the clock stops at the approval; stages stopped: restore" in summary
 
 
 async def test_contracts_list_shows_which_contracts_have_terms():
