@@ -205,6 +205,9 @@ def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
         + (f", paused for {_span(sla['suspended_s'])} of service time" if sla["suspended_s"] else "")
     rows = []
     for name, s in sla["stages"].items():
+        if s["status"] == "not_applicable":  # the fault cleared by itself before anyone had to act
+            rows.append((name, _span(s["limit_s"]), "-", "-", s["status"]))
+            continue
         deadline = _when(s["deadline"]) if s["deadline"] is not None else f"unknown (no {s['missing_year']} calendar)"
         rows.append((name, _span(s["limit_s"]), deadline, _span(s["elapsed_s"]),
                      s["status"] + (f", late {_span(s['late_s'])}" if s["late_s"] else "")))
@@ -384,6 +387,9 @@ def _terms_summary(found: Mapping[str, Any]) -> list[str]:
                                             for k, v in areas.items()))
     reasons = document.get("suspension_reasons") or {}
     lines.append("pause reasons: " + ("; ".join(f"{k} ({v})" for k, v in reasons.items()) or "none (no pauses)"))
+    rules = document.get("suspension_rules") or {}  # absent: the defaults (docs/sla.md, "Contract data")
+    lines.append(f"pauses: the clock stops at the {rules.get('from', 'approval')}; stages stopped: "
+                 f"{', '.join(map(str, rules.get('stops', ['restore'])))}")
     for rule in document.get("penalties", []):
         lines.append(f"penalty: {rule.get('name')} ({rule.get('kind')})")
     return lines
@@ -501,6 +507,14 @@ def score(contract_id: int, month: str, counts: tuple[str, ...], as_json: bool) 
                    + (" (capped)" if d["capped"] else "") + items)
     if not found["deductions"]:
         click.echo("  no deductions")
+    click.echo("on time (met of met + breached; not applicable left out): "
+               + (", ".join(_on_time(stage, r) for stage, r in found["on_time"].items()) or "no stages"))
+
+
+def _on_time(stage: str, rate: Mapping[str, Any]) -> str:
+    """'respond 4/5 (1 n/a)': met of decided, and the stages no one had to meet."""
+    shown = f"{stage} {rate['met']}/{rate['met'] + rate['breached']}"
+    return shown + (f" ({rate['not_applicable']} n/a)" if rate["not_applicable"] else "")
 
 
 if __name__ == "__main__":  # for tests before registration: python -m assetsvc.tickets.cli

@@ -21,8 +21,8 @@ from assetsvc.tickets import clocks
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.config import working_days
 from assetsvc.monitoring import service as monitoring
+from assetsvc.tickets.sla import monthly_score, parse_contract_sla, stage_rates
 from assetsvc.monitoring.uptime_scope import region_condition
-from assetsvc.tickets.sla import monthly_score, parse_contract_sla
 from assetsvc.registry.entities import region_prefix
 from assetsvc.tickets.store import LOCAL, TERMS, Contracts, dumps
 from assetsvc.tickets.tables import ContractTerms, Ticket
@@ -183,11 +183,18 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
         raise ValidationFailed(str(exc), [field_error("count", "missing", str(exc))]) from None
     return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
             "score": str(result.score), "grade": result.grade, "points": str(result.points),
-            "amount": str(result.amount), "amount_capped": result.amount_capped,
+            "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
             "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
                             "capped": d.capped, "items": list(d.items)[:1000],
                             **({"counts": list(d.counts)} if d.counts is not None else {})}
                            for d in result.deductions]}
+
+
+def _on_time(figures: list) -> dict[str, dict[str, Any]]:
+    """Per stage: how many tickets met, breached, still running or not applicable, and the on-time
+    rate met / (met + breached); self-recovered respond and arrive stages are not_applicable."""
+    return {stage: {"met": r.met, "breached": r.breached, "running": r.running, "not_applicable": r.not_applicable,
+                    "rate": r.on_time_rate} for stage, r in stage_rates(figures).items()}
 
 
 async def contract_cameras(contract_id: int, at: float) -> list[int]:

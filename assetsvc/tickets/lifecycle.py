@@ -136,10 +136,10 @@ def summary(ticket: Mapping[str, Any]) -> dict[str, Any]:
 async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_only: bool = False) -> dict[str, Any]:
     """Re-read the ticket (locked), store its clocks, and act on new breaches and escalation.
 
-    running_only: leave the ticket alone if it was finished or paused meanwhile (the sweep)."""
+    running_only: leave the ticket alone if it was finished meanwhile (the sweep)."""
     ticket = await load(ticket_id, lock=True)
     assert ticket is not None
-    if running_only and ticket["state"] in (*FINISHED, "suspended"):
+    if running_only and ticket["state"] in FINISHED:
         return ticket
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
     clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
@@ -357,7 +357,8 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
 
 async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, decision: str, body: Any,
                             now: float | None = None) -> dict[str, Any]:
-    """approve | reject (office only; an approved pause runs from the request) | end (either side)."""
+    """approve | reject (office only; an approved pause stops the clock from the approval, or from the
+    request where the contract's suspension_rules say so) | end (either side)."""
     if decision not in DECISIONS:
         raise NotFound(f"no pause decision {decision!r} (decisions: {', '.join(DECISIONS)})")
     body = _fields(body, ("note",))
@@ -384,8 +385,11 @@ async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, de
                                     "decided_at = ?, decision_note = ? WHERE id = ?",
                                     [[actor.username, now, note, suspension_id]])
             await update(ticket_id, {"state": "suspended", "resume_state": ticket["state"]}, now)
+            rule = clocks.pause_rule(clocks.terms_of(ticket, await TERMS.for_tickets([ticket])))
+            start = clocks.pause_start(rule, {**pause, "decided_at": now})
             await event(ticket_id, now, actor.username, "suspended", ticket["state"], "suspended", note,
-                        {"suspension": suspension_id, "reason": pause["reason"], "from": pause["requested_at"]})
+                        {"suspension": suspension_id, "reason": pause["reason"], "from": start,
+                         "stops": sorted(rule.stops)})
         elif decision == "reject":
             await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'rejected', decided_by = ?, "
                                     "decided_at = ?, decision_note = ? WHERE id = ?",
