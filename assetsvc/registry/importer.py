@@ -20,7 +20,7 @@ from assetsvc.registry.lookups import Lookups
 from assetsvc.registry.regions_sync import ensure_regions
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.fields import near_field
-from assetsvc.registry.sheet import Column, SheetError, read_sheet
+from assetsvc.registry.sheet import Column, SheetError, ignored_rows, read_sheet
 from assetsvc.registry.tables import Camera
 from assetsvc.registry.validate import RowVerdict, validate_rows
 
@@ -43,6 +43,7 @@ class ImportReport:
     header_row: int
     rows: list[dict[str, Any]] = field(default_factory=list)
     ignored: dict[int, str] = field(default_factory=dict)
+    blank: list[tuple[int, int]] = field(default_factory=list)
     custom_columns: list[dict[str, Any]] = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -64,7 +65,7 @@ class ImportReport:
             "summary": {"rows": len(self.rows), "accepted": self.accepted, "rejected": self.rejected,
                         "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                         "written": self.written, "dry_run": self.dry_run},
-            "ignored_rows": {str(k): v for k, v in self.ignored.items()},
+            "ignored_rows": ignored_rows(self.ignored, self.blank),
             "custom_columns": self.custom_columns,
             "rows": self.rows,
         }
@@ -124,7 +125,7 @@ async def import_sheet(
         raise ValidationFailed(str(exc), [field_error("file", "unreadable", str(exc))]) from None
     verdicts = validate_rows(sheet.rows, rules=camera_rules())
     report = ImportReport(file=filename, sheet=sheet.sheet_name, header_row=sheet.header_row,
-                          ignored=dict(sheet.ignored), dry_run=dry_run,
+                          ignored=dict(sheet.ignored), blank=list(sheet.blank), dry_run=dry_run,
                           custom_columns=custom_columns(sheet.columns))
     report.rows = [v.to_json() for v in verdicts]
     present = {key for _, _, key in sheet.columns if key}
