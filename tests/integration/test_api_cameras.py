@@ -168,3 +168,28 @@ async def test_topology_loop_is_refused(client, people):
     assert loop.status_code == 400 and loop.json()["errors"][0]["kind"] == "cycle"
     itself = await client.patch(f"/api/v1/devices/{a}", json={"parent": a}, headers=bearer(people.admin))
     assert itself.status_code == 400
+
+
+async def test_custom_values_the_import_would_refuse_are_refused_and_export_keeps_working(client, people):
+    for custom, field in (({"备注": {"nested": 1}}, "custom.备注"), ({"杆号": [1, 2]}, "custom.杆号"),
+                          ({"备注": "bell\x07"}, "custom.备注"), ({"备注": "nul\x00"}, "custom.备注"),
+                          ({"bad\x01header": "x"}, "custom")):
+        body = world.camera_body("45020400041326001213", people.a_id, custom=custom)
+        response = await create(client, people.admin, body)
+        assert response.status_code == 400, custom
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+    created = await create(client, people.admin,
+                           world.camera_body("45020400041326001213", people.a_id, custom={"备注": "好"}))
+    url = f"/api/v1/cameras/{created.json()['id']}"
+    patch = await client.patch(url, json={"custom": {"备注": {"a": "b"}}}, headers=bearer(people.admin))
+    assert patch.status_code == 400 and patch.json()["errors"][0]["field"] == "custom.备注"
+    for fmt in ("xlsx", "csv", "geojson"):
+        response = await client.get(f"/api/v1/export?format={fmt}", headers=bearer(people.admin))
+        assert response.status_code == 200, fmt
+
+
+async def test_line_breaks_in_custom_values_fold_into_a_space_as_in_the_import(client, people):
+    body = world.camera_body("45020400041326001213", people.a_id, custom={"备注": " 一行\n二行 ", "杆高": 6.5})
+    response = await create(client, people.admin, body)
+    assert response.status_code == 201, response.text
+    assert response.json()["custom"] == {"备注": "一行 二行", "杆高": 6.5}
