@@ -305,11 +305,17 @@ class RowVerdict:
         return doc
 
 
-def validate_rows(rows: Iterable[SheetRow], *, rules: ValidationRules = DEFAULT_RULES) -> list[RowVerdict]:
-    """Validate every row, then apply the in-sheet rule: a 设备编码 seen on an earlier row is a duplicate."""
+def validate_rows(rows: Iterable[SheetRow], *, rules: ValidationRules = DEFAULT_RULES,
+                  on_rows: Callable[[int], None] | None = None) -> list[RowVerdict]:
+    """Validate every row, then apply the in-sheet rule: a 设备编码 seen on an earlier row is a duplicate.
+
+    `on_rows(n)` hears every 1,000 rows validated.
+    """
     first_row: dict[str, int] = {}
     verdicts: list[RowVerdict] = []
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if on_rows is not None and count % 1000 == 0:
+            on_rows(count)
         check = validate_camera({**row.raw, "custom": row.custom}, rules=rules)
         gb_id = check.values.get("gb_id")
         duplicate_of = first_row.get(gb_id) if gb_id else None
