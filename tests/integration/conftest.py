@@ -103,7 +103,11 @@ async def api_import(client, token: str, files: dict, query: str = "") -> dict:
     """POST /import (202, the job), then poll the job until it has finished; the finished job."""
     started = await client.post(f"/api/v1/import{query}", files=files, headers=bearer(token))
     assert started.status_code == 202, started.text
-    job = started.json()
+    return await finished_job(client, token, started.json())
+
+
+async def finished_job(client, token: str, job: dict) -> dict:
+    """Poll GET /import/jobs/{id} until the job has finished."""
     while job["state"] in ("queued", "running"):
         await asyncio.sleep(0.02)
         response = await client.get(f"/api/v1/import/jobs/{job['id']}", headers=bearer(token))
