@@ -28,6 +28,16 @@ STALE_SECONDS = 30
 ACTIVE = ("queued", "running")
 # Strong references to the running tasks: the event loop keeps only weak ones.
 _running: dict[int, asyncio.Task] = {}
+# One import at a time per process: the others stay queued. Two imports writing at once raced
+# on the lookups they create (the same region or station inserted twice) and share two cores.
+_one_at_a_time: asyncio.Lock | None = None
+
+
+def _turn() -> asyncio.Lock:
+    global _one_at_a_time
+    if _one_at_a_time is None:
+        _one_at_a_time = asyncio.Lock()
+    return _one_at_a_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,16 @@ async def _beat(job_id: int, progress: Progress) -> None:
 
 async def _run(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
                skip_invalid: bool, max_bytes: int) -> None:
+    try:
+        async with _turn():
+            await _run_now(job_id, data, filename, actor, dry_run, skip_invalid, max_bytes)
+    except asyncio.CancelledError:
+        await _finish(job_id, "failed", error=JobError("the import was interrupted: the service stopped", []))
+        raise
+
+
+async def _run_now(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
+                   skip_invalid: bool, max_bytes: int) -> None:
     progress = Progress()
     await ImportJob.update({ImportJob.state: "running", ImportJob.heartbeat_at: _now()}).where(
         ImportJob.id == job_id).run()
@@ -162,9 +182,6 @@ async def _run(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: b
                                     max_bytes=max_bytes, source="api", progress=progress)
     except ServiceError as exc:
         await _finish(job_id, "failed", error=JobError(exc.message, exc.errors))
-    except asyncio.CancelledError:
-        await _finish(job_id, "failed", error=JobError("the import was interrupted: the service stopped", []))
-        raise
     except Exception:
         log.exception("import job %s failed", job_id)
         await _finish(job_id, "failed", error=JobError("the import failed on an internal error", []))

@@ -64,12 +64,21 @@ async def test_an_import_is_a_job_with_progress_and_then_the_report(client, peop
     assert job["state"] in ("queued", "running") and job["report"] is None
     assert set(job["progress"]) == {"stage", "done", "total"}
     assert (job["file"], job["dry_run"], job["created_by"]) == ("cams.csv", False, "admin")
-    finished = await api_import(client, people.admin, files)
+    finished = await finished_job(client, people.admin, job)
     assert finished["state"] == "done" and finished["finished_at"] is not None
     assert finished["progress"] == {"stage": "finished", "done": 3, "total": 3}
     summary = finished["report"]["summary"]
-    assert (summary["rows"], summary["unchanged"], summary["written"]) == (3, 3, False)
+    assert (summary["rows"], summary["created"], summary["written"]) == (3, 3, True)
     assert await Camera.count().run() == 3
+
+
+async def test_jobs_run_one_at_a_time_and_the_second_finds_the_first_ones_cameras(client, people):
+    files = {"data": ("cams.csv", _csv(300), "text/csv")}
+    first = (await client.post("/api/v1/import", files=files, headers=bearer(people.admin))).json()
+    second = (await client.post("/api/v1/import", files=files, headers=bearer(people.admin))).json()
+    first, second = [await finished_job(client, people.admin, j) for j in (first, second)]
+    assert (first["state"], first["report"]["summary"]["created"]) == ("done", 300)
+    assert (second["state"], second["report"]["summary"]["unchanged"]) == ("done", 300)
 
 
 async def test_only_the_office_sees_import_jobs(client, people):
