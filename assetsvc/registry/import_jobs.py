@@ -151,32 +151,36 @@ async def _beat(job_id: int, progress: Progress) -> None:
         # progress write would wait for it to end; the writing stage shows when it is done.
         if progress.stage == "writing" and db.is_sqlite():
             continue
+        values: dict[Any, Any] = {ImportJob.heartbeat_at: _now()}
+        if progress.stage != "queued":
+            values.update({ImportJob.stage: progress.stage, ImportJob.done: progress.done,
+                           ImportJob.total: progress.total})
         try:
-            await ImportJob.update({
-                ImportJob.state: "running", ImportJob.stage: progress.stage,
-                ImportJob.done: progress.done, ImportJob.total: progress.total,
-                ImportJob.heartbeat_at: _now(),
-            }).where(ImportJob.id == job_id).run()
+            await ImportJob.update(values).where(ImportJob.id == job_id, ImportJob.state.is_in(list(ACTIVE))).run()
         except Exception:  # noqa: BLE001 - a missed beat is not the import's failure
             log.warning("import job %s: progress not recorded", job_id, exc_info=True)
 
 
 async def _run(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
                skip_invalid: bool, max_bytes: int) -> None:
+    progress = Progress()
+    # The heartbeat moves from the start, so that a job queued behind another is not taken
+    # for an interrupted one.
+    beat = asyncio.create_task(_beat(job_id, progress))
     try:
         async with _turn():
-            await _run_now(job_id, data, filename, actor, dry_run, skip_invalid, max_bytes)
+            await _run_now(job_id, data, filename, actor, dry_run, skip_invalid, max_bytes, progress)
     except asyncio.CancelledError:
         await _finish(job_id, "failed", error=JobError("the import was interrupted: the service stopped", []))
         raise
+    finally:
+        beat.cancel()
 
 
 async def _run_now(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
-                   skip_invalid: bool, max_bytes: int) -> None:
-    progress = Progress()
+                   skip_invalid: bool, max_bytes: int, progress: Progress) -> None:
     await ImportJob.update({ImportJob.state: "running", ImportJob.heartbeat_at: _now()}).where(
         ImportJob.id == job_id).run()
-    beat = asyncio.create_task(_beat(job_id, progress))
     try:
         report = await import_sheet(data, filename, actor, dry_run=dry_run, skip_invalid=skip_invalid,
                                     max_bytes=max_bytes, source="api", progress=progress)
@@ -189,8 +193,6 @@ async def _run_now(job_id: int, data: bytes, filename: str, actor: Actor, dry_ru
         # An atomic import with invalid rows wrote nothing: the API answered 422 for it before jobs.
         rejected = bool(report.rejected) and not skip_invalid
         await _finish(job_id, "rejected" if rejected else "done", report=report)
-    finally:
-        beat.cancel()
 
 
 async def fail_interrupted(job_id: int | None = None) -> int:
