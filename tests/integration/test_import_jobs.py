@@ -158,3 +158,17 @@ async def test_a_job_left_running_by_a_stopped_process_shows_as_failed(client, p
     response = await client.get(f"/api/v1/import/jobs/{orphan.id}", headers=bearer(people.admin))
     job = response.json()
     assert job["state"] == "failed" and "interrupted" in job["error"]["detail"]
+
+
+async def test_start_up_marks_jobs_of_a_stopped_process_failed_and_leaves_live_ones(client, people):
+    from assetsvc.registry import import_jobs
+
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    orphan = ImportJob(state="running", filename="x.csv", created_by="admin", created_at=long_ago,
+                       heartbeat_at=long_ago)
+    live = ImportJob(state="running", filename="y.csv", created_by="admin")  # beating now
+    await orphan.save().run()
+    await live.save().run()
+    await import_jobs.sweep()
+    states = {r["filename"]: r["state"] for r in await ImportJob.select(ImportJob.filename, ImportJob.state).run()}
+    assert states == {"x.csv": "failed", "y.csv": "running"}
