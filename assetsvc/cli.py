@@ -251,23 +251,38 @@ def user_token(username: str, name: str, hours: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows even when some are invalid.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_(file: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Count rows on stderr as they are read, validated and written (default: on a terminal).")
+def import_(file: Path, dry_run: bool, skip_invalid: bool, as_json: bool, progress: bool | None) -> None:
     """Import an office sheet (.xlsx or .csv) into the registry, upserting by 设备编码."""
-    from assetsvc.registry.importer import import_sheet
+    from assetsvc.registry.importer import Progress, import_sheet
     from assetsvc.runtime import settings
+
+    counter = Progress(listener=_show_progress)
+    if not (sys.stderr.isatty() if progress is None else progress):
+        counter = Progress()
 
     limit = settings().import_max_mb * 2**20
     if file.stat().st_size > limit:
         raise click.ClickException(f"{file} is larger than ASSETSVC_IMPORT_MAX_MB ({settings().import_max_mb} MB)")
     data = file.read_bytes()
     report = run(lambda: import_sheet(data, file.name, cli_actor(), dry_run=dry_run,
-                                      skip_invalid=skip_invalid, max_bytes=limit, source="cli"))
+                                      skip_invalid=skip_invalid, max_bytes=limit, source="cli",
+                                      progress=counter))
+    if counter.listener is not None:
+        click.echo(err=True)  # end the counter's line
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         _print_report(report)
     if report.rejected and not skip_invalid:
         sys.exit(1)
+
+
+def _show_progress(progress) -> None:
+    """One stderr line rewritten in place: the stage and the rows through it."""
+    of = f" of {progress.total}" if progress.total else ""
+    click.echo(f"\r{progress.stage} {progress.done}{of} rows\x1b[K", err=True, nl=False)
 
 
 def _print_report(report) -> None:

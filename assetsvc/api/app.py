@@ -14,6 +14,7 @@ from assetsvc.api import account, errors, monitoring, monitoring_uptime, registr
 from assetsvc.api import tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
+from assetsvc.registry import import_jobs
 from assetsvc.registry.entities import ENTITIES
 from assetsvc.runtime import settings
 
@@ -33,7 +34,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
         path="/api/v1",
         route_handlers=[
             account.login, account.logout, account.me,
-            registry.registry_summary, registry.import_file, registry.export_file,
+            registry.registry_summary, registry.import_file, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,
@@ -45,8 +46,8 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
         route_handlers=[api, healthz],
         middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS])],
         exception_handlers=errors.HANDLERS,
-        on_startup=[*([db.start] if manage_db else []), *(on_startup or [])],
-        on_shutdown=[*(on_shutdown or []), *([db.stop] if manage_db else [])],
+        on_startup=[*([db.start] if manage_db else []), import_jobs.sweep, *(on_startup or [])],
+        on_shutdown=[import_jobs.stop_running, *(on_shutdown or []), *([db.stop] if manage_db else [])],
         # The import's own limit gives the precise message; the body may carry multipart headers too.
         request_max_body_size=(settings().import_max_mb + 1) * 2**20,
         openapi_config=OpenAPIConfig(

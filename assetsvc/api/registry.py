@@ -6,10 +6,11 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromQuery, MultipartBody
+from litestar.params import FromPath, FromQuery, MultipartBody
 
 from assetsvc.api.auth import actor_of
-from assetsvc.registry import exporter, importer, summary
+from assetsvc.registry import exporter, import_jobs, summary
+from assetsvc.registry.import_jobs import ImportJobView
 from assetsvc.runtime import settings
 
 EXPORT_RESERVED = {"format", "q"}
@@ -20,22 +21,23 @@ async def registry_summary(request: Request) -> dict[str, Any]:
     return await summary.summary(actor_of(request))
 
 
-@post("/import", tags=["import/export"], summary="Import an office sheet (xlsx or csv)", status_code=200)
+@post("/import", tags=["import/export"], status_code=202,
+      summary="Import an office sheet (xlsx or csv) as a job; poll GET /import/jobs/{job_id}")
 async def import_file(
     request: Request,
     data: MultipartBody[UploadFile],
     dry_run: FromQuery[bool] = False,
     skip_invalid: FromQuery[bool] = False,
-) -> Response[dict[str, Any]]:
+) -> ImportJobView:
     content = await data.read()
-    report = await importer.import_sheet(
-        content, data.filename or "upload", actor_of(request), dry_run=dry_run,
-        skip_invalid=skip_invalid, max_bytes=settings().import_max_mb * 2**20, source="api",
-    )
-    body = report.to_json()
-    # 422 tells a client plainly that an atomic import wrote nothing because rows were invalid.
-    status = 422 if report.rejected and not skip_invalid else 200
-    return Response(body, status_code=status)
+    return await import_jobs.start(content, data.filename or "upload", actor_of(request), dry_run=dry_run,
+                                   skip_invalid=skip_invalid, max_bytes=settings().import_max_mb * 2**20)
+
+
+@get("/import/jobs/{job_id:int}", tags=["import/export"],
+     summary="An import job: progress while it runs, then its report (done, rejected) or error (failed)")
+async def import_job(request: Request, job_id: FromPath[int]) -> ImportJobView:
+    return await import_jobs.get(actor_of(request), job_id)
 
 
 @get("/export", tags=["import/export"], summary="Export cameras (filters as for /cameras)")

@@ -200,6 +200,7 @@ CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credentia
 async def check_camera(values: dict, stored: dict | None) -> dict:
     errors: list = []
     raw = {k: values[k] for k in CAMERA_FIELDS if values.get(k) not in (None, "")}
+    raw["custom"] = values.get("custom") or {}
     check = validate_camera(raw, rules=camera_rules())
     errors += [field_error(e.field, e.kind, e.reason) for e in check.errors]
     for name in ("firmware", "serial"):
@@ -214,14 +215,11 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
         for p, n in ports.items()
     ):
         errors.append(field_error("ports", "invalid", "ports maps onvif/http/rtsp/snmp to 1..65535"))
-    custom = values.get("custom") or {}
-    if not isinstance(custom, dict) or any(not isinstance(k, str) for k in custom):
-        errors.append(field_error("custom", "invalid", "custom maps header text to a value"))
     _fail(errors)
     out: dict[str, Any] = {k: check.values.get(k) for k in CAMERA_FIELDS}
     out.update({k: values.get(k) for k in CAMERA_LINKS})
     out.update(firmware=values.get("firmware") or "", serial=values.get("serial") or "",
-               probe_protocols=protocols, ports=ports, custom=custom,
+               probe_protocols=protocols, ports=ports, custom=check.values.get("custom", {}),
                updated_at=dt.datetime.now(dt.timezone.utc))
     for key in ("vendor", "model", "site_alias", "address", "contact"):
         out[key] = out[key] or ""

@@ -19,5 +19,6 @@ APP_CONFIG = AppConfig(
         tables.Credential,
         tables.UpstreamDevice,
         tables.Camera,
+        tables.ImportJob,
     ],
 )
