@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.monitoring import uptime, uptime_cameras
 from assetsvc.monitoring.uptime_input import check_step, iso, parse_period
 

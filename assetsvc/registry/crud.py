@@ -11,7 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from assetsvc import db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.registry.regions_sync import ensure_regions

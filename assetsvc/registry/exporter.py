@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import crud
 from assetsvc.registry.entities import CAMERA
