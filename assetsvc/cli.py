@@ -3,51 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import click
 
+from assetsvc.cli_shell import cli_actor, run
+from assetsvc.monitoring.uptime_cli import maintenance, uptime
 from assetsvc.settings import SettingsError, settings_table
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
-    """Run one async service call with the database open; service errors become clean exits."""
-    from assetsvc import db
-    from assetsvc.accounts.service import AccountError
-    from assetsvc.errors import ServiceError
-    from assetsvc.secrets import KeyError_
-
-    async def main() -> Any:
-        await db.start()
-        try:
-            return await coro_fn()
-        finally:
-            await db.stop()
-
-    try:
-        return asyncio.run(main())
-    except ServiceError as exc:
-        lines = [exc.message] + [f"  {e['field']}: {e['message']}" for e in exc.errors
-                                 if e["message"] != exc.message]
-        raise click.ClickException("\n".join(lines)) from None
-    except (AccountError, KeyError_) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def cli_actor():
-    """The shell user acts as the video office; the change log names them as cli:<login>."""
-    from assetsvc.accounts.service import Actor
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = str(os.getuid())
-    return Actor(user_id=0, username=f"cli:{login}", role="admin", contractor_id=None)
+from assetsvc.tickets.cli import contracts, tickets
+from assetsvc.webhooks.cli import webhooks
 
 
 class Main(click.Group):
@@ -615,27 +582,8 @@ def status_nodes() -> None:
                    f"seen {node['seen_at']} probes {node['probes_done']}")
 
 
-def _register_monitoring_groups() -> None:
-    from assetsvc.monitoring.uptime_cli import maintenance, uptime
-
-    main.add_command(uptime)
-    main.add_command(maintenance)
-
-
-_register_monitoring_groups()
-
-
-def _register_ticket_groups() -> None:
-    from assetsvc.tickets.cli import contracts, tickets
-
-    from assetsvc.webhooks.cli import webhooks
-
-    main.add_command(tickets)
-    main.add_command(contracts)
-    main.add_command(webhooks)
-
-
-_register_ticket_groups()
+for group in (uptime, maintenance, tickets, contracts, webhooks):  # the slices' own command groups
+    main.add_command(group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,8 +1,7 @@
 """`assetsvc uptime` and `assetsvc maintenance`: the uptime figures and maintenance windows from the shell.
 
 Registered in assetsvc/cli.py with main.add_command(uptime) and main.add_command(maintenance).
-`run` and `cli_actor` are imported from assetsvc.cli inside each command: assetsvc.cli imports
-this module, so a top-level import would be circular.
+`run` and `cli_actor` come from assetsvc.cli_shell (core), never from the root CLI.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ import json
 from typing import Any, Callable
 
 import click
+
+from assetsvc.cli_shell import cli_actor, run
 
 SCOPE_OPTIONS = (("camera", "a camera id"), ("site", "a site id"), ("station", "a police station id"),
                  ("region", "a region code or prefix (330106, 3301)"),
@@ -38,8 +39,6 @@ def _scope(options: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _call(make: Callable[[Any], Any]) -> Any:
-    from assetsvc.cli import cli_actor, run
-
     actor = cli_actor()
     return run(lambda: make(actor))
 

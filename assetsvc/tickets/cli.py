@@ -1,9 +1,8 @@
 """`assetsvc tickets` and `assetsvc contracts`: fault tickets (工单) and contract SLA terms from the shell.
 
 Registered in assetsvc/cli.py with main.add_command(tickets) and main.add_command(contracts). The
-shell user acts as the video office (cli_actor). `run` and `cli_actor` are imported from
-assetsvc.cli inside each command: assetsvc.cli imports this module, so a top-level import would
-be circular. Times are shown in local time (Asia/Shanghai); --json prints Unix seconds as stored.
+shell user acts as the video office (cli_actor). `run` and `cli_actor` come from
+assetsvc.cli_shell (core), never from the root CLI. Times are shown in local time (Asia/Shanghai); --json prints Unix seconds as stored.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import click
+
+from assetsvc.cli_shell import cli_actor, run
 
 LOCAL_TZ = "Asia/Shanghai"
 STAGES = ("respond", "arrive", "restore")
@@ -34,7 +35,6 @@ ACTIONS = {
 
 def _call(make: Callable[[Any], Any]) -> Any:
     """Run one service call as the office; a rules-file error becomes a one-line exit too."""
-    from assetsvc.cli import cli_actor, run
     from assetsvc.tickets.calendar import DataError
 
     actor = cli_actor()
