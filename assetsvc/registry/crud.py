@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 
-from piccolo.columns import Column, ForeignKey
+from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
