@@ -26,7 +26,7 @@ def _scope_options(fn: Callable) -> Callable:
 
 
 def _period_options(fn: Callable) -> Callable:
-    fn = click.option("--tz", default=None, help="UTC offset for dates and output (default +08:00).")(fn)
+    fn = click.option("--tz", default=None, help="UTC offset for dates and output (default: the office's, ASSETSVC_TIMEZONE).")(fn)
     fn = click.option("--to", "end", default=None, help="Period end, exclusive (date or ISO 8601 time).")(fn)
     return click.option("--from", "start", default=None, help="Period start (date or ISO 8601 time).")(fn)
 
@@ -159,7 +159,7 @@ def _line(window: dict[str, Any]) -> str:
 @click.option("--active-at", default=None, help="Only windows running at this time (date or ISO 8601).")
 @click.option("--scope", default=None, type=click.Choice(["camera", "site", "region", "upstream"]))
 @click.option("--ref", default=None, help="With --scope: the id or region code.")
-@click.option("--tz", default=None, help="UTC offset for input and output (default +08:00).")
+@click.option("--tz", default=None, help="UTC offset for input and output (default: the office's, ASSETSVC_TIMEZONE).")
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def maintenance_list(active_at: str | None, scope: str | None, ref: str | None, tz: str | None, limit: int,
@@ -180,7 +180,7 @@ def maintenance_list(active_at: str | None, scope: str | None, ref: str | None, 
 
 @maintenance.command("end")
 @click.argument("window_id", type=int)
-@click.option("--tz", default=None, help="UTC offset for output (default +08:00).")
+@click.option("--tz", default=None, help="UTC offset for output (default: the office's, ASSETSVC_TIMEZONE).")
 def maintenance_end(window_id: int, tz: str | None) -> None:
     """End a window now: one not yet started is deleted, a running one ends now."""
     from assetsvc.monitoring import maintenance as service
