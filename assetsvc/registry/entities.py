@@ -8,6 +8,7 @@ from typing import Any
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.registry.crud import Entity
+from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
     Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
@@ -16,7 +17,6 @@ from assetsvc.registry.validate import validate_camera
 from assetsvc.runtime import vault  # the key is loaded once at start-up
 
 OWNER_CLASSES = ("police", "government", "social")
-LIFECYCLE = ("planned", "active", "under_repair", "decommissioned")
 PROTOCOLS = ("onvif", "snmp", "rtsp")
 DEVICE_KINDS = ("nvr", "switch", "encoder", "link")
 

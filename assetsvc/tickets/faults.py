@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from assetsvc.monitoring.evaluate import load_aspects
+from assetsvc.monitoring.evaluate import DEGRADING, load_aspects
 from assetsvc.tickets.config import TicketsConfig
-
-DEGRADING = ("stream", "picture", "clock")
 
 
 @dataclass(frozen=True)
