@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import click
 
+from assetsvc.cli_shell import cli_actor, run
+from assetsvc.monitoring.uptime_cli import maintenance, uptime
 from assetsvc.settings import SettingsError, settings_table
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]], *, schema: bool = True) -> Any:
-    """Run one async service call with the database open; service errors become clean exits.
-
-    With `schema` (every command but those that migrate), a database with pending migrations
-    stops the command with one line saying to run `assetsvc migrate`.
-    """
-    from assetsvc import db
-    from assetsvc.accounts.service import AccountError
-    from assetsvc.errors import ServiceError
-    from assetsvc.runtime import SchemaNotReady, require_schema
-    from assetsvc.secrets import KeyError_
-
-    async def main() -> Any:
-        await db.start()
-        try:
-            if schema:
-                await require_schema()
-            return await coro_fn()
-        finally:
-            await db.stop()
-
-    try:
-        return asyncio.run(main())
-    except ServiceError as exc:
-        lines = [exc.message] + [f"  {e['field']}: {e['message']}" for e in exc.errors
-                                 if e["message"] != exc.message]
-        raise click.ClickException("\n".join(lines)) from None
-    except (AccountError, KeyError_, SchemaNotReady) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def cli_actor():
-    """The shell user acts as the video office; the change log names them as cli:<login>."""
-    from assetsvc.accounts.service import Actor
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = str(os.getuid())
-    return Actor(user_id=0, username=f"cli:{login}", role="admin", contractor_id=None)
+from assetsvc.tickets.cli import contracts, tickets
+from assetsvc.webhooks.cli import webhooks
 
 
 class Main(click.Group):
@@ -109,14 +69,6 @@ def keygen() -> None:
     click.echo(f"wrote {path} (mode 600); back it up: without it stored device passwords are lost")
 
 
-async def prepare(*, create_key: bool) -> None:
-    """Start-up shared by serve and demo: migrations, then the credential key check."""
-    from assetsvc.runtime import check_key, migrate as apply
-
-    await apply()
-    await check_key(create_if_unused=create_key)
-
-
 @main.command()
 @click.option("--host", default=None, help="Listen address (default ASSETSVC_HOST).")
 @click.option("--port", default=None, type=int, help="Listen port (default ASSETSVC_PORT).")
@@ -127,43 +79,12 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: boo
 
     Pending migrations are applied first.
     """
+    from assetsvc.app import process, startup
     from assetsvc.runtime import settings
 
-    run(lambda: prepare(create_key=True), schema=False)
-    _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
-
-
-def check_ticket_rules() -> None:
-    """A wrong tickets file or holiday-notice folder stops start-up, with its message."""
-    from assetsvc.tickets import config as ticket_config
-    from assetsvc.tickets.calendar import DataError
-
-    try:
-        ticket_config.current()
-        ticket_config.working_days()
-    except DataError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None,
-           config: Any = None) -> None:
-    import uvicorn
-
-    from assetsvc.api.app import configure_logging, create_app
-    from assetsvc.monitoring.config import current
-    from assetsvc.monitoring.runner import Background
-
-    configure_logging()
-    config = config or current()  # a wrong monitoring file stops start-up here, with its message
-    check_ticket_rules()
-    background = Background(worker=worker, scheduler=scheduler, config=config)
-    starts, stops = [background.start], [background.stop]
-    if extra is not None:  # e.g. the demo's simulated fleet: up before probing, down after it
-        starts.insert(0, extra.start)
-        stops.append(extra.stop)
-    click.echo(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema); "
-               f"worker {'on' if worker else 'off'}, scheduler {'on' if scheduler else 'off'}")
-    uvicorn.run(create_app(on_startup=starts, on_shutdown=stops), host=host, port=port, log_level="warning")
+    run(lambda: startup.prepare(create_key=True), schema=False)
+    process.serve(host or settings().host, port or settings().port, worker=not no_worker,
+                  scheduler=not no_scheduler)
 
 
 @main.command()
@@ -171,33 +92,10 @@ def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True,
 @click.option("--once", is_flag=True, help="Probe what is due now, write it, and exit.")
 def worker(scheduler: bool, once: bool) -> None:
     """Run a probe worker: claim due probe tasks (leases), probe, record states; stop with Ctrl-C."""
-    import signal
-    import time as _time
+    from assetsvc.app import process, startup
 
-    from assetsvc.api.app import configure_logging
-    from assetsvc.monitoring import runner, tasks
-    from assetsvc.monitoring.config import current
-    from assetsvc.monitoring.worker import Worker
-
-    configure_logging()
-    config = current()
-    if scheduler:
-        check_ticket_rules()
-
-    async def go() -> Any:
-        await prepare(create_key=False)
-        if once:
-            await tasks.sync(config, _time.time())
-            stats = await Worker(config).run_until_idle()
-            return f"probed {stats.probed}, wrote {stats.written}, {stats.transitions} state change(s)"
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await runner.run(stop, worker=True, scheduler=scheduler, config=config)
-        return "worker stopped"
-
-    click.echo(run(go, schema=False))
+    config = startup.begin(ticket_rules=scheduler)
+    click.echo(run(lambda: process.work(config, scheduler=scheduler, once=once), schema=False))
 
 
 @main.group()
@@ -579,23 +477,16 @@ def demo(cameras: int, seed_: int, host: str | None, port: int | None) -> None:
     The fleet answers ONVIF, RTSP and SNMP on 127.15.x.y / 127.16.x.y with a scripted mix of
     faults; probing runs every 15 s (assetsvc/demo_monitoring.toml), so states change within a minute.
     """
-    from assetsvc import demo as demo_
+    from assetsvc.app import demo as demo_
     from assetsvc.runtime import settings
 
     if not 1 <= cameras <= 200_000:
         raise click.BadParameter("between 1 and 200000", param_hint="--cameras")
     devices = demo_.fleet(cameras, seed_)
 
-    async def go() -> dict[str, Any]:
-        await prepare(create_key=True)
-        return await demo_.seed(devices, cli_actor())
-
-    from assetsvc.tickets import config as ticket_config
-
-    info = run(go, schema=False)
+    info = run(lambda: demo_.prepare(devices, cli_actor()), schema=False)
     click.echo(info["message"])
-    ticket_config.install(demo_.tickets_config())
-    _serve(host or settings().host, port or settings().port, extra=devices, config=demo_.monitoring_config())
+    demo_.serve(devices, host or settings().host, port or settings().port)
 
 
 @main.group("status")
@@ -639,27 +530,8 @@ def status_nodes() -> None:
                    f"seen {node['seen_at']} probes {node['probes_done']}")
 
 
-def _register_monitoring_groups() -> None:
-    from assetsvc.monitoring.uptime_cli import maintenance, uptime
-
-    main.add_command(uptime)
-    main.add_command(maintenance)
-
-
-_register_monitoring_groups()
-
-
-def _register_ticket_groups() -> None:
-    from assetsvc.tickets.cli import contracts, tickets
-
-    from assetsvc.webhooks.cli import webhooks
-
-    main.add_command(tickets)
-    main.add_command(contracts)
-    main.add_command(webhooks)
-
-
-_register_ticket_groups()
+for group in (uptime, maintenance, tickets, contracts, webhooks):  # the slices' own command groups
+    main.add_command(group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

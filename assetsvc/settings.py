@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the office's time zone unless ASSETSVC_TIMEZONE says otherwise
 
 
 class SettingsError(ValueError):
@@ -30,6 +33,16 @@ def _number(name: str, default: float, low: float, high: float, cast: type = int
     if not low <= value <= high:
         raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
     return value
+
+
+def _timezone() -> str:
+    name = _env("TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"ASSETSVC_TIMEZONE={name!r} is not a known time zone (an IANA name such as "
+                            f"{DEFAULT_TIMEZONE})") from None
+    return name
 
 
 def _database_url(data_dir: Path) -> str:
@@ -89,6 +102,10 @@ class Settings:
                          "chinesecalendar package does not cover yet (docs/sla.md)."}
     )
     upload_max_mb: int = field(metadata={"doc": "Largest accepted ticket attachment (photo, PDF), MB."})
+    timezone: str = field(
+        metadata={"doc": "The office's time zone (IANA name, default Asia/Shanghai): local dates and months, "
+                         "times the CLI prints, the default of contract calendars and of uptime offsets."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +114,11 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The office's time zone."""
+        return ZoneInfo(self.timezone)
 
 
 def load_settings() -> Settings:
@@ -123,6 +145,7 @@ def load_settings() -> Settings:
         tickets_config=_env("TICKETS_CONFIG"),
         calendar_dir=_env("CALENDAR_DIR"),
         upload_max_mb=_number("UPLOAD_MAX_MB", 10, 1, 100),
+        timezone=_timezone(),
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from assetsvc.accounts.tables import LoginAttempt, Token, User
+from assetsvc.actor import Actor
+from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry.tables import Contractor
 
 # platform: a video platform's machine account; it may only push passive camera status.
@@ -20,30 +21,16 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
-class AccountError(ValueError):
-    """A bad account request; `field` names the offending input."""
+class AccountError(ValidationFailed):
+    """A bad account request; `field` names the offending input (a ServiceError like any other)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, [field_error(field, "invalid", message)])
         self.field = field
 
 
 class RateLimited(RuntimeError):
     """Too many failed logins for this user name or client."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: the user behind a token, with role and (for contractors) contractor id."""
-
-    user_id: int
-    username: str
-    role: str
-    contractor_id: int | None
-
-    @property
-    def is_contractor(self) -> bool:
-        return self.role == "contractor"
 
 
 def _now() -> dt.datetime:

@@ -9,7 +9,7 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from assetsvc.accounts.service import AccountError, RateLimited
+from assetsvc.accounts.service import RateLimited
 from assetsvc.errors import ServiceError, field_error
 
 log = logging.getLogger("assetsvc.api")
@@ -21,10 +21,6 @@ def _body(detail: str, errors: list[dict], status: int) -> Response:
 
 def service_error(_: Request, exc: ServiceError) -> Response:
     return _body(exc.message, exc.errors, exc.status)
-
-
-def account_error(_: Request, exc: AccountError) -> Response:
-    return _body(str(exc), [field_error(exc.field, "invalid", str(exc))], 400)
 
 
 def rate_limited(_: Request, exc: RateLimited) -> Response:
@@ -66,7 +62,6 @@ def internal_error(request: Request, exc: Exception) -> Response:
 
 HANDLERS = {
     ServiceError: service_error,
-    AccountError: account_error,
     RateLimited: rate_limited,
     ValidationException: validation_error,
     HTTPException: http_error,

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from assetsvc.runtime import settings
 from assetsvc.settings import SettingsError
 
 PLAN_NAMES = ("light", "deep", "inventory")
@@ -223,6 +224,4 @@ def load(path: str | None) -> MonitoringConfig:
 
 def current() -> MonitoringConfig:
     """This process's configuration (ASSETSVC_MONITORING_CONFIG or the built-in file)."""
-    from assetsvc.runtime import settings
-
     return load(settings().monitoring_config)

@@ -15,8 +15,9 @@ from typing import Any
 from assetsvc import bulk, db
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring.config import MonitoringConfig
-from assetsvc.monitoring.subjects import IN_SERVICE, camera_match
+from assetsvc.monitoring.subjects import camera_match
 from assetsvc.monitoring.writer import Reading, apply, states
+from assetsvc.registry.lifecycle import in_service
 from assetsvc.registry.tables import Camera
 
 MAX_REPORTS = 10_000
@@ -122,7 +123,7 @@ async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, i
             camera = found[report.gb_id]
             key = ("camera", camera["id"])
             row = current.get(key)
-            if camera["status"] not in IN_SERVICE or row is None:
+            if not in_service(camera["status"]) or row is None:
                 counts["not_in_service"] += 1
                 continue
             if _probed(camera, config):

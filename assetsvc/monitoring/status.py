@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from assetsvc import bulk
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring.tables import DeviceState
 from assetsvc.registry.entities import region_prefix

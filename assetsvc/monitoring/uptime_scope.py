@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.registry.entities import region_prefix

@@ -234,3 +234,9 @@ async def beat(name: str, probes_done: int, leader: bool | None = None) -> None:
         else:
             await bulk.execute_many(Node, "UPDATE monitor_node SET seen_at = ?, leader = ? WHERE name = ?",
                                     [[time.time(), leader, name]])
+
+
+async def forget_nodes(before: float) -> None:
+    """Drop nodes not seen since `before` from the node list."""
+    async with db.write_transaction():
+        await bulk.execute_many(Node, "DELETE FROM monitor_node WHERE seen_at < ?", [[before]])

@@ -103,7 +103,7 @@ async def apply(batch: Mapping[tuple[str, int], Sequence[Reading]], rules: ev.Ru
         applied.results += len(readings)
         applied.events.extend((key[0], key[1], name) for name in getattr(result, "events", ()))
     # An upstream device that went down (or came back) relabels the outages of the cameras behind it.
-    for camera_key, row in (await topology.relabel_candidates(updates)).items():
+    for camera_key, row in (await states(await topology.relabel_candidates(updates))).items():
         upstream = topology.root_down(*camera_key)
         relabeled = ev.relabel_for_upstream(
             row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"],

@@ -8,14 +8,15 @@ from typing import Any
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.registry.crud import Entity
+from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
     Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.registry.validate import validate_camera
+from assetsvc.runtime import vault  # the key is loaded once at start-up
 
 OWNER_CLASSES = ("police", "government", "social")
-LIFECYCLE = ("planned", "active", "under_repair", "decommissioned")
 PROTOCOLS = ("onvif", "snmp", "rtsp")
 DEVICE_KINDS = ("nvr", "switch", "encoder", "link")
 
@@ -231,8 +232,6 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
 
 
 async def check_credential(values: dict, stored: dict | None) -> dict:
-    from assetsvc.runtime import vault  # the key is loaded once at start-up
-
     errors: list = []
     _text(values, "name", errors, limit=100)
     _text(values, "username", errors, limit=100)

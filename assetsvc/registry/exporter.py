@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import crud
 from assetsvc.registry.entities import CAMERA

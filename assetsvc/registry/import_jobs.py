@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc import db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ServiceError
 from assetsvc.registry.importer import ImportReport, Progress, import_sheet
 from assetsvc.registry.tables import ImportJob

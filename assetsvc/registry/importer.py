@@ -13,7 +13,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from assetsvc import db
 from assetsvc.bulk import connection, insert_head, insert_postgres, insert_rows, row_values
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.audit.tables import Change
 from assetsvc.errors import Forbidden, ValidationFailed, field_error

@@ -1,9 +1,8 @@
 """`assetsvc tickets` and `assetsvc contracts`: fault tickets (工单) and contract SLA terms from the shell.
 
 Registered in assetsvc/cli.py with main.add_command(tickets) and main.add_command(contracts). The
-shell user acts as the video office (cli_actor). `run` and `cli_actor` are imported from
-assetsvc.cli inside each command: assetsvc.cli imports this module, so a top-level import would
-be circular. Times are shown in local time (Asia/Shanghai); --json prints Unix seconds as stored.
+shell user acts as the video office (cli_actor). `run` and `cli_actor` come from
+assetsvc.cli_shell (core), never from the root CLI. Times are shown in the office's time zone (ASSETSVC_TIMEZONE); --json prints Unix seconds as stored.
 """
 
 from __future__ import annotations
@@ -19,7 +18,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-LOCAL_TZ = "Asia/Shanghai"
+from assetsvc.cli_shell import cli_actor, run
+from assetsvc.runtime import settings
+
 STAGES = ("respond", "arrive", "restore")
 # CLI verb -> (service action, help). One command is made per entry by _action_command.
 ACTIONS = {
@@ -34,7 +35,6 @@ ACTIONS = {
 
 def _call(make: Callable[[Any], Any]) -> Any:
     """Run one service call as the office; a rules-file error becomes a one-line exit too."""
-    from assetsvc.cli import cli_actor, run
     from assetsvc.tickets.calendar import DataError
 
     actor = cli_actor()
@@ -49,11 +49,9 @@ def _json(value: Any) -> None:
 
 
 def _when(at: float | None) -> str:
-    from zoneinfo import ZoneInfo
-
     if at is None:
         return "-"
-    return dt.datetime.fromtimestamp(at, ZoneInfo(LOCAL_TZ)).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromtimestamp(at, settings().zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _span(seconds: float | None) -> str:
@@ -121,7 +119,7 @@ def list_(state: str | None, severity: str | None, fault: str | None, contractor
              t["contractor_name"] or "-", _when(t["opened_at"]), _when(t["restore_due"]), _flags(t), t["title"])
             for t in found["items"]]
     click.echo(f"{found['total']} ticket(s); page {found['page']}, {found['per_page']} per page; "
-               f"times in {LOCAL_TZ}")
+               f"times in {settings().timezone}")
     if rows:
         headers = ("id", "state", "severity", "fault", "device", "contractor", "opened", "restore due",
                    "breached", "title")
@@ -173,7 +171,7 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
         d = t["downtime"]
         lines.append(f"downtime    {d['seconds'] / 3600:.2f} h ({', '.join(d['counts'])}; maintenance excluded) "
                      f"from {_when(d['from'])} to {_when(d['until'])}")
-    lines.append(f"timeline ({LOCAL_TZ})")
+    lines.append(f"timeline ({settings().timezone})")
     for e in t["timeline"]:
         move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
         lines.append(f"  {_when(e['at'])}  {e['actor']}  {e['kind']}{move}" + (f": {e['note']}" if e["note"] else ""))

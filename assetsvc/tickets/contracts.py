@@ -14,7 +14,7 @@ import tomllib
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.tickets import clocks
@@ -24,7 +24,8 @@ from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets.sla import monthly_score, parse_contract_sla, stage_rates
 from assetsvc.monitoring.uptime_scope import region_condition
 from assetsvc.registry.entities import region_prefix
-from assetsvc.tickets.store import LOCAL, TERMS, Contracts, dumps
+from assetsvc.runtime import settings
+from assetsvc.tickets.store import TERMS, Contracts, dumps
 from assetsvc.tickets.tables import ContractTerms, Ticket
 
 MAX_DOCUMENT = 256 * 1024
@@ -130,10 +131,10 @@ async def _scheme_terms(contract_id: int, end: float) -> Any:
 
 
 def month_bounds(month: str) -> tuple[float, float]:
-    """[start, end) of a calendar month in local time (Asia/Shanghai) as Unix seconds."""
+    """[start, end) of a calendar month in the office's time zone (ASSETSVC_TIMEZONE) as Unix seconds."""
     try:
         year, mon = (int(p) for p in str(month).split("-"))
-        first = dt.datetime(year, mon, 1, tzinfo=LOCAL)
+        first = dt.datetime(year, mon, 1, tzinfo=settings().zone)
         after = first + dt.timedelta(days=_calendar.monthrange(year, mon)[1])
     except (ValueError, TypeError, OverflowError):  # OverflowError: December of year 9999
         raise ValidationFailed(f"month {month!r} must look like 2026-11",

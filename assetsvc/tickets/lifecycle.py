@@ -17,7 +17,7 @@ import time
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets import clocks, config as ticket_config

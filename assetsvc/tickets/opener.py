@@ -30,6 +30,7 @@ from assetsvc.tickets.faults import Cleared, Fault, assess
 from assetsvc.tickets.lifecycle import SYSTEM, event, fault_note, load, open_ticket, system_close, update
 from assetsvc.tickets.store import ACTIVE, Contracts, JobOutcome, devices
 from assetsvc.tickets.tables import Ticket, TicketCamera
+from assetsvc.registry.lifecycle import in_service
 
 CHUNK = 200  # devices per write transaction
 
@@ -121,7 +122,7 @@ async def _apply(key: tuple[str, int], kind: str, condition: Fault | Cleared, ti
                  device: Mapping[str, Any] | None, states: Mapping[tuple[str, int], DeviceNow], contracts: Contracts,
                  now: float, outcome: Outcome) -> None:
     if isinstance(condition, Fault) and ticket is None:
-        if device is None or device.get("status") not in ("active", "under_repair"):
+        if device is None or not in_service(device.get("status")):
             return
         affected = 0
         if key[0] == "upstream" and kind == "down":

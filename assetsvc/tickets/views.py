@@ -10,7 +10,7 @@ import unicodedata
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
 from assetsvc.monitoring.uptime_scope import region_condition, region_ref

@@ -25,6 +25,7 @@ import httpx
 
 from assetsvc import bulk, db
 from assetsvc.secrets import KeyError_
+from assetsvc.runtime import vault
 from assetsvc.webhooks.sending import Outcome, post, signature
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -119,8 +120,6 @@ def _share(queues: list[Queue], limit: int) -> None:
 
 async def claim(owner: str, now: float, limit: int) -> list[Queue]:
     """Lease up to `limit` due deliveries, per endpoint a prefix of its queue in creation order."""
-    from assetsvc.runtime import vault
-
     queues = []
     async with db.write_transaction():
         for endpoint in await _due_endpoints(now):
@@ -220,7 +219,7 @@ async def deliver_due(now: float, *, client: httpx.AsyncClient | None = None, li
     return counts
 
 
-async def job(config: object) -> object:
-    """The scheduled job: one round of due deliveries (the monitoring config is not used)."""
+async def job() -> object:
+    """The scheduled job: one round of due deliveries."""
     counts = await deliver_due(time.time())
     return {k: v for k, v in counts.items() if v}

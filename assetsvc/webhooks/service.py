@@ -12,9 +12,10 @@ import time
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.runtime import vault
 from assetsvc.webhooks import outbox
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from assetsvc.webhooks.validate import FIELDS, clean_endpoint, new_secret
@@ -110,8 +111,6 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
 async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None,
                           source: str = "api") -> dict[str, Any]:
     """Add an endpoint; the answer holds its secret (generated unless given), shown this once."""
-    from assetsvc.runtime import vault
-
     _require_admin(actor)
     async with db.write_transaction():
         cleaned, secret = await clean_endpoint(values, None)
@@ -129,8 +128,6 @@ async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None
 async def update_endpoint(actor: Actor, endpoint_id: int, patch: Any, *, source: str = "api") -> dict[str, Any]:
     """Change some fields; `secret` sets a new one, `rotate_secret: true` makes one. A new secret
     is in this answer only."""
-    from assetsvc.runtime import vault
-
     _require_admin(actor)
     async with db.write_transaction():
         before = await _stored(endpoint_id)

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from assetsvc import runtime
+from assetsvc.app import startup
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import Credential
 from assetsvc.secrets import KeyError_
@@ -57,7 +58,7 @@ async def other_key(monkeypatch):
     yield monkeypatch
     monkeypatch.undo()
     runtime.settings.cache_clear()
-    await runtime.check_key(create_if_unused=False)
+    await startup.check_key(create_if_unused=False)
 
 
 async def test_start_up_fails_when_credentials_exist_but_the_key_is_missing(other_key, client, people):
@@ -65,7 +66,7 @@ async def test_start_up_fails_when_credentials_exist_but_the_key_is_missing(othe
     other_key.delenv("ASSETSVC_SECRET_KEY")
     runtime.settings.cache_clear()
     with pytest.raises(KeyError_, match="no key is configured"):
-        await runtime.check_key(create_if_unused=True)
+        await startup.check_key(create_if_unused=True)
 
 
 async def test_start_up_fails_when_the_key_is_the_wrong_one(other_key, client, people):
@@ -75,4 +76,4 @@ async def test_start_up_fails_when_the_key_is_the_wrong_one(other_key, client, p
     other_key.setenv("ASSETSVC_SECRET_KEY", Fernet.generate_key().decode())
     runtime.settings.cache_clear()
     with pytest.raises(KeyError_, match="cannot be decrypted"):
-        await runtime.check_key(create_if_unused=False)
+        await startup.check_key(create_if_unused=False)
