@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assetsvc.secrets import KeyError_, Vault, load_key, write_key_file
+from assetsvc.secrets import Vault, load_key, write_key_file
 from assetsvc.settings import Settings, load_settings
 
 
@@ -71,29 +71,26 @@ async def migrate() -> None:
         raise RuntimeError(f"migration failed: {result.message}\n{printed.getvalue()}")
 
 
-async def check_key(*, create_if_unused: bool) -> None:
-    """Fail clearly when credentials exist but the key is missing or wrong.
+async def verified_vault() -> Vault:
+    """The credential vault after its key opened the stored key check (accounts/keycheck.py).
 
-    With `create_if_unused`, a deployment that has no stored credentials and no key gets a key
-    file made for it (the embedded default must start with no set-up).
+    Every path that seals or opens a secret calls this first: a wrong key stops it before
+    anything is written, with a message naming ASSETSVC_SECRET_KEY or the key file."""
+    from assetsvc.accounts.keycheck import verified_vault as check
+
+    return await check(settings())
+
+
+async def check_key(*, create_if_unused: bool) -> None:
+    """Fail clearly when secrets are sealed but the key is missing or wrong.
+
+    With `create_if_unused`, a deployment that has sealed nothing and has no key gets a key file
+    made for it (the embedded default must start with no set-up). The key is checked against the
+    stored key check, which is written here when the key is first established.
     """
-    from assetsvc.registry.tables import Credential
-    from assetsvc.webhooks.tables import WebhookEndpoint
+    from assetsvc.accounts.keycheck import established
 
     global _vault
-    key = load_key(settings())
-    # Webhook secrets are sealed with the same key: a deployment with endpoints but no device
-    # credentials must not get a fresh key and silently fail every delivery.
-    sample = (await Credential.select(Credential.secret).first().run()
-              or await WebhookEndpoint.select(WebhookEndpoint.secret).first().run())
-    if key is None:
-        if sample is not None:
-            raise KeyError_(
-                "device credentials or webhook secrets are stored but no key is configured: set ASSETSVC_SECRET_KEY "
-                f"or restore the key file {settings().secret_key_file}"
-            )
-        if create_if_unused:
-            key = write_key_file(settings().secret_key_file)
-    _vault = Vault(key)
-    if sample is not None:
-        _vault.decrypt(sample["secret"])  # raises KeyError_ when the key is the wrong one
+    if load_key(settings()) is None and create_if_unused and not await established():
+        write_key_file(settings().secret_key_file)
+    _vault = await verified_vault()

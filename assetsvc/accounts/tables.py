@@ -1,6 +1,8 @@
-"""Account tables: users, tokens and login attempts."""
+"""Account tables: users, tokens, login attempts and throttles, and the credential key check."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -37,3 +39,25 @@ class LoginAttempt(Table, tablename="account_login_attempt"):
     client = Varchar(length=64, index=True)
     success = Boolean()
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class LoginThrottle(Table, tablename="account_login_throttle"):
+    """Failed-login counter of one client address (`addr:...`) or one account (`user:...`).
+
+    Rows are locked while an attempt is admitted, so parallel attempts are counted one by one;
+    instants are Unix seconds."""
+
+    key = Varchar(length=100, unique=True)
+    failures = Integer(default=0)
+    window_start = DoublePrecision(default=0.0)
+    last_failure_at = DoublePrecision(default=0.0)
+
+
+class KeyCheck(Table, tablename="secret_key_check"):
+    """One row: a known constant sealed with the credential key when the key was established.
+
+    Every path that seals or opens a secret first opens this, so a wrong key is refused before
+    anything is written (docs/architecture.md, Secrets)."""
+
+    token = Text()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -233,7 +233,7 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
 
 
 async def check_credential(values: dict, stored: dict | None) -> dict:
-    from assetsvc.runtime import vault  # the key is loaded once at start-up
+    from assetsvc.runtime import verified_vault
 
     errors: list = []
     _text(values, "name", errors, limit=100)
@@ -243,8 +243,8 @@ async def check_credential(values: dict, stored: dict | None) -> dict:
         errors.append(field_error("password", "required", "password is required"))
     _fail(errors)
     out = {k: values[k] for k in ("name", "username")}
-    if secret:
-        out["secret"] = vault().encrypt(secret)
+    if secret:  # a wrong key stops here, before anything is written
+        out["secret"] = (await verified_vault()).encrypt(secret)
     return out
 
 

@@ -119,16 +119,21 @@ def _share(queues: list[Queue], limit: int) -> None:
 
 async def claim(owner: str, now: float, limit: int) -> list[Queue]:
     """Lease up to `limit` due deliveries, per endpoint a prefix of its queue in creation order."""
-    from assetsvc.runtime import vault
+    from assetsvc.runtime import verified_vault
 
     queues = []
     async with db.write_transaction():
+        try:
+            vault = await verified_vault()
+        except KeyError_ as exc:  # everything stays pending until the key is fixed
+            log.error("webhook secrets cannot be opened: %s", exc)
+            return []
         for endpoint in await _due_endpoints(now):
             items = await _head(endpoint["id"], now, limit)
             if not items:
                 continue
             try:
-                secret = vault().decrypt(endpoint["secret"])
+                secret = vault.decrypt(endpoint["secret"])
             except KeyError_ as exc:  # everything stays pending until the key is fixed
                 log.error("webhook endpoint %s: cannot decrypt its secret: %s", endpoint["id"], exc)
                 continue

@@ -110,7 +110,7 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
 async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None,
                           source: str = "api") -> dict[str, Any]:
     """Add an endpoint; the answer holds its secret (generated unless given), shown this once."""
-    from assetsvc.runtime import vault
+    from assetsvc.runtime import verified_vault
 
     _require_admin(actor)
     async with db.write_transaction():
@@ -118,7 +118,7 @@ async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None
         await _check_unique(cleaned["name"], None)
         secret = secret or new_secret()
         at = time.time() if now is None else now
-        row = WebhookEndpoint(**cleaned, secret=vault().encrypt(secret), created_at=at)
+        row = WebhookEndpoint(**cleaned, secret=(await verified_vault()).encrypt(secret), created_at=at)
         await row.save().run()
         await audit.record(actor.username, "create", AUDIT_NAME, row.id, cleaned["name"],
                            audit.diff({}, _audited({**cleaned, "secret": secret})), source)
@@ -129,7 +129,7 @@ async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None
 async def update_endpoint(actor: Actor, endpoint_id: int, patch: Any, *, source: str = "api") -> dict[str, Any]:
     """Change some fields; `secret` sets a new one, `rotate_secret: true` makes one. A new secret
     is in this answer only."""
-    from assetsvc.runtime import vault
+    from assetsvc.runtime import verified_vault
 
     _require_admin(actor)
     async with db.write_transaction():
@@ -140,7 +140,7 @@ async def update_endpoint(actor: Actor, endpoint_id: int, patch: Any, *, source:
         changes = audit.diff(_audited({k: _current(before, k) for k in cleaned}), _audited(cleaned))
         columns: dict[Any, Any] = {getattr(WebhookEndpoint, k): v for k, v in cleaned.items()}
         if secret is not None:
-            columns[WebhookEndpoint.secret] = vault().encrypt(secret)
+            columns[WebhookEndpoint.secret] = (await verified_vault()).encrypt(secret)
             changes["secret"] = ["***", "*** (new)"]
         if columns:
             await WebhookEndpoint.update(columns).where(WebhookEndpoint.id == endpoint_id).run()
