@@ -238,6 +238,18 @@ def user_passwd(username: str) -> None:
     click.echo(f"password of {username} changed; {ended} session(s) and token(s) ended")
 
 
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "auditor", "contractor", "platform"]))
+@click.option("--contractor", default=None, help="Contractor name (role contractor only).")
+def user_role(username: str, role: str, contractor: str | None) -> None:
+    """Give a user another role; it holds from the user's next request."""
+    from assetsvc.accounts.service import set_role
+
+    run(lambda: set_role(username, role, contractor, by=cli_actor().username))
+    click.echo(f"{username} is now {role}")
+
+
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for (shown in listings).")

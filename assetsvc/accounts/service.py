@@ -25,7 +25,7 @@ from assetsvc.audit import service as audit
 from assetsvc.registry.tables import Contractor
 
 __all__ = ["Actor", "AccountError", "RateLimited", "ROLES", "add_user", "set_password", "set_active",
-           "issue_token", "login", "authenticate", "logout"]
+           "set_role", "issue_token", "login", "authenticate", "logout"]
 
 # platform: a video platform's machine account; it may only push passive camera status.
 ROLES = ("admin", "auditor", "contractor", "platform")
@@ -150,6 +150,21 @@ async def set_active(username: str, active: bool, *, by: str = "cli", source: st
             changes["tokens_ended"] = [None, ended]
         await audit.record(by, "update", "user", user.id, username, changes, source)
     return ended
+
+
+async def set_role(username: str, role: str, contractor: str | None = None, *, by: str = "cli",
+                   source: str = "cli") -> None:
+    """Give a user another role (a contractor user names its contractor); it holds from the
+    user's next request, tokens included."""
+    if role not in ROLES:
+        raise AccountError("role", f"role {role!r} is not one of {', '.join(ROLES)}")
+    user = await _user(username)
+    contractor_id = await _contractor_id(role, contractor)
+    async with db.write_transaction():
+        await User.update({User.role: role, User.contractor: contractor_id}).where(User.id == user.id).run()
+        await audit.record(by, "update", "user", user.id, username,
+                           audit.diff({"role": user.role, "contractor": user.contractor},
+                                      {"role": role, "contractor": contractor_id}), source)
 
 
 def token_lifetime(kind: str, hours: int | None, days: int | None, default_days: int) -> dt.timedelta:

@@ -147,6 +147,13 @@ async def test_logins_tokens_and_user_changes_are_audited_without_secrets(client
         assert secret not in text
 
 
+async def test_a_role_change_holds_at_once_and_is_audited(client, people):
+    await service.set_role("auditor", "contractor", "乙运维公司", by="cli:root")
+    assert (await client.get("/api/v1/auth/me", headers=bearer(people.auditor))).json()["role"] == "contractor"
+    [logged] = await Change.select(Change.changes).where(Change.action == "update").output(load_json=True).run()
+    assert logged["changes"] == {"role": ["auditor", "contractor"], "contractor": [None, people.b_id]}
+
+
 async def test_cli_disables_lists_and_revokes():
     assert assetsvc("user", "add", "office", "--role", "admin", stdin="a-long-password\n").returncode == 0
     token = assetsvc("user", "token", "office", "--name", "gis", "--days", "30").stdout.strip()
