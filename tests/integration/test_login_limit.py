@@ -69,7 +69,8 @@ async def test_an_account_slows_addresses_that_failed_on_it_without_locking_it(a
 
 async def test_a_forwarded_for_header_from_an_untrusted_peer_is_ignored(app, office):
     async with from_address(app, "127.0.0.1") as local:
-        answers = [await attempt(local, "guess-guess", **{"X-Forwarded-For": f"10.9.0.{n}"}) for n in range(6)]
+        answers = [await attempt(local, "guess-guess", username=f"user{n}", **{"X-Forwarded-For": f"10.9.0.{n}"})
+                   for n in range(6)]
     assert [a.status_code for a in answers] == [400] * 5 + [429]
     clients = {row["client"] for row in await LoginAttempt.select(LoginAttempt.client).run()}
     assert clients == {"127.0.0.1"}
@@ -100,3 +101,38 @@ def test_serve_does_not_let_uvicorn_believe_forwarded_headers(monkeypatch):
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
     cli._serve("127.0.0.1", 0, worker=False, scheduler=False)
     assert seen["proxy_headers"] is False
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_assetsvc_serve_ignores_a_forwarded_for_from_a_local_peer(office):
+    """End to end through uvicorn: its default would believe X-Forwarded-For from 127.0.0.1."""
+    import os
+    import subprocess
+    import sys
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "assetsvc.cli", "serve", "--no-worker", "--no-scheduler",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env=os.environ.copy())
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as local:
+            for _ in range(300):
+                try:
+                    if (await local.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            # A new account and a new forwarded address each time: only the peer address can count.
+            codes = [(await attempt(local, "guess-guess", username=f"user{n}",
+                                    **{"X-Forwarded-For": f"10.9.0.{n}"})).status_code for n in range(6)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert codes == [400] * 5 + [429]
