@@ -136,3 +136,22 @@ async def test_assetsvc_serve_ignores_a_forwarded_for_from_a_local_peer(office):
         server.terminate()
         server.wait(timeout=30)
     assert codes == [400] * 5 + [429]
+
+
+async def test_after_the_window_an_address_is_heard_again_and_old_counters_go(app, office):
+    from assetsvc.accounts.tables import LoginThrottle
+
+    async with from_address(app, ATTACKER) as attacker:
+        for n in range(5):
+            await attempt(attacker, f"guess-{n:04}-x")
+        assert (await attempt(attacker, RIGHT)).status_code == 429
+        await LoginThrottle.update({LoginThrottle.window_start: 1.0, LoginThrottle.last_failure_at: 1.0},
+                                   force=True).run()
+        assert (await attempt(attacker, RIGHT)).status_code == 200
+    keys = {r["key"] for r in await LoginThrottle.select(LoginThrottle.key).run()}
+    assert keys == {f"addr:{ATTACKER}", "user:office"}  # restarted in place, nothing else kept
+    await LoginThrottle.insert(LoginThrottle(key="addr:198.51.100.1", failures=3, window_start=1.0,
+                                             last_failure_at=1.0)).run()
+    async with from_address(app, ATTACKER) as attacker:
+        await attempt(attacker, RIGHT)
+    assert "addr:198.51.100.1" not in {r["key"] for r in await LoginThrottle.select(LoginThrottle.key).run()}
