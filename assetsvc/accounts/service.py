@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from assetsvc.registry.tables import Contractor
 __all__ = ["Actor", "AccountError", "RateLimited", "ROLES", "add_user", "set_password", "set_active",
            "set_role", "issue_token", "login", "authenticate", "logout"]
 
+log = logging.getLogger("assetsvc.accounts")
 # platform: a video platform's machine account; it may only push passive camera status.
 ROLES = ("admin", "auditor", "contractor", "platform")
 MAX_TOKEN_DAYS = 365  # an explicit --hours/--days may not exceed this
@@ -236,8 +238,11 @@ async def _touch(token_id: int, last_used: dt.datetime | None) -> None:
     horizon = now - dt.timedelta(seconds=LAST_USED_EVERY_S)
     if last_used is not None and last_used >= horizon:
         return
-    await Token.update({Token.last_used_at: now}).where(
-        (Token.id == token_id) & (Token.last_used_at.is_null() | (Token.last_used_at < horizon))).run()
+    try:
+        await Token.update({Token.last_used_at: now}).where(
+            (Token.id == token_id) & (Token.last_used_at.is_null() | (Token.last_used_at < horizon))).run()
+    except Exception as exc:  # noqa: BLE001 - bookkeeping must not refuse a valid token (busy database)
+        log.warning("token %s: last use not recorded (%s)", token_id, type(exc).__name__)
 
 
 async def authenticate(token: str) -> Actor | None:
