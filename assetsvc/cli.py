@@ -118,30 +118,107 @@ def user_add(username: str, role: str, contractor: str | None) -> None:
     from assetsvc.accounts.service import add_user
 
     password = _password(True)
-    run(lambda: add_user(username, password, role, contractor))
+    run(lambda: add_user(username, password, role, contractor, by=cli_actor().username))
     click.echo(f"added {role} {username}")
 
 
 @user.command("passwd")
 @click.argument("username")
 def user_passwd(username: str) -> None:
-    """Set a user's password (ends their sessions)."""
+    """Set a user's password; every session and API token of the user ends."""
     from assetsvc.accounts.service import set_password
 
     password = _password(True)
-    run(lambda: set_password(username, password))
-    click.echo(f"password of {username} changed")
+    ended = run(lambda: set_password(username, password, by=cli_actor().username))
+    click.echo(f"password of {username} changed; {ended} session(s) and token(s) ended")
+
+
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "auditor", "contractor", "platform"]))
+@click.option("--contractor", default=None, help="Contractor name (role contractor only).")
+def user_role(username: str, role: str, contractor: str | None) -> None:
+    """Give a user another role; it holds from the user's next request."""
+    from assetsvc.accounts.service import set_role
+
+    run(lambda: set_role(username, role, contractor, by=cli_actor().username))
+    click.echo(f"{username} is now {role}")
 
 
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for (shown in listings).")
-@click.option("--hours", default=None, type=int, help="Expire after this many hours (default never).")
-def user_token(username: str, name: str, hours: int | None) -> None:
+@click.option("--hours", default=None, type=click.IntRange(1), help="Expire after this many hours.")
+@click.option("--days", default=None, type=click.IntRange(1),
+              help="Expire after this many days (default ASSETSVC_API_TOKEN_DAYS; at most 365 in all).")
+def user_token(username: str, name: str, hours: int | None, days: int | None) -> None:
     """Issue an API token for a machine client; it is printed once and stored only as a hash."""
     from assetsvc.accounts.service import issue_token
 
-    click.echo(run(lambda: issue_token(username, "api", name=name, hours=hours)))
+    click.echo(run(lambda: issue_token(username, "api", name=name, hours=hours, days=days,
+                                       by=cli_actor().username)))
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user with role and whether enabled."""
+    from assetsvc.accounts.tokens import list_users
+
+    for u in run(lambda: list_users(cli_actor())):
+        click.echo(f"{u['id']:>5}  {u['username']:<24} {u['role']:<10} "
+                   f"{'enabled' if u['active'] else 'DISABLED'}")
+
+
+def _set_active(username: str, active: bool) -> int:
+    from assetsvc.accounts.service import set_active
+
+    return run(lambda: set_active(username, active, by=cli_actor().username))
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable a user: every session and API token of the user ends at once."""
+    click.echo(f"disabled {username}; {_set_active(username, False)} session(s) and token(s) ended")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled user again (ended tokens stay ended)."""
+    _set_active(username, True)
+    click.echo(f"enabled {username}")
+
+
+@user.command("tokens")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def user_tokens(username: str, as_json: bool) -> None:
+    """A user's sessions and API tokens: id, kind, name, created, expires, last used."""
+    from assetsvc.accounts.tokens import list_tokens, user_id_of
+
+    async def go() -> list:
+        return await list_tokens(cli_actor(), await user_id_of(username))
+
+    found = run(go)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        click.echo(f"{t['id']:>6}  {t['kind']:<7} {t['name'] or '-':<20} created {t['created_at']}  "
+                   f"expires {t['expires_at'] or 'never'}  last used {t['last_used_at'] or 'never'}")
+    if not found:
+        click.echo(f"{username} has no sessions or tokens")
+
+
+@user.command("revoke")
+@click.argument("token_id", type=int)
+def user_revoke(token_id: int) -> None:
+    """Revoke one token or session by its id (from `assetsvc user tokens NAME`)."""
+    from assetsvc.accounts.tokens import revoke_token
+
+    run(lambda: revoke_token(cli_actor(), token_id, source="cli"))
+    click.echo(f"token {token_id} revoked")
 
 
 @main.command("import")
@@ -526,7 +603,8 @@ def status_nodes() -> None:
     from assetsvc.monitoring import status
 
     for node in run(lambda: status.nodes(cli_actor())):
-        click.echo(f"{node['name']:<48} {node['role']:<9} {'LEADER' if node['leader'] else '':<6} "
+        mark = "LEADER" if node["leader"] else ("" if node["alive"] else "GONE")
+        click.echo(f"{node['name']:<48} {node['role']:<9} {mark:<6} "
                    f"seen {node['seen_at']} probes {node['probes_done']}")
 
 

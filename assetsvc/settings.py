@@ -45,6 +45,21 @@ def _timezone() -> str:
     return name
 
 
+def _networks(name: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR blocks from ASSETSVC_<name>, each checked."""
+    import ipaddress
+
+    out = []
+    for item in (_env(name) or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise SettingsError(f"ASSETSVC_{name}: {item.strip()!r} is not an address or CIDR block") from None
+    return tuple(out)
+
+
 def _database_url(data_dir: Path) -> str:
     raw = _env("DATABASE_URL") or f"sqlite:///{data_dir / 'assetsvc.sqlite'}"
     scheme = urlparse(raw).scheme
@@ -77,10 +92,18 @@ class Settings:
     host: str = field(metadata={"doc": "Address `assetsvc serve` listens on."})
     port: int = field(metadata={"doc": "Port `assetsvc serve` listens on."})
     session_hours: int = field(metadata={"doc": "Lifetime of a login session token, hours."})
+    api_token_days: int = field(
+        metadata={"doc": "Lifetime of an API token made without --hours/--days, days (at most 365)."}
+    )
     login_max_failures: int = field(
-        metadata={"doc": "Failed logins per user name or client address within the window before 429."}
+        metadata={"doc": "Failed logins per client address within the window before 429; an account "
+                         "with this many failures is slowed (growing delay), never locked."}
     )
     login_window_seconds: int = field(metadata={"doc": "Window of the login rate limit, seconds."})
+    trusted_proxies: tuple[str, ...] = field(
+        metadata={"doc": "Comma-separated addresses or CIDR blocks of reverse proxies whose "
+                         "X-Forwarded-For is believed (default none: the peer address counts)."}
+    )
     import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB."})
     region_max_km: float = field(
         metadata={"doc": "How far (km) a camera may lie from its district's centre before it is rejected."}
@@ -135,8 +158,10 @@ def load_settings() -> Settings:
         host=_env("HOST") or "127.0.0.1",
         port=_number("PORT", 8750, 1, 65535),
         session_hours=_number("SESSION_HOURS", 12, 1, 24 * 30),
+        api_token_days=_number("API_TOKEN_DAYS", 90, 1, 365),
         login_max_failures=_number("LOGIN_MAX_FAILURES", 5, 1, 1000),
         login_window_seconds=_number("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        trusted_proxies=_networks("TRUSTED_PROXIES"),
         import_max_mb=_number("IMPORT_MAX_MB", 50, 1, 2048),
         region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),

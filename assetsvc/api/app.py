@@ -33,7 +33,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
     api = Router(
         path="/api/v1",
         route_handlers=[
-            account.login, account.logout, account.me,
+            *account.HANDLERS,
             registry.registry_summary, registry.import_file, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,

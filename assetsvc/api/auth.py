@@ -11,7 +11,7 @@ from assetsvc.actor import Actor
 
 OPEN_PATHS = {"/api/v1/auth/login", "/healthz"}
 # A platform account (role "platform") pushes passive status and nothing else.
-PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout"}
+PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/tokens"}
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from assetsvc.accounts.service import RateLimited
 from assetsvc.errors import ServiceError, field_error
+from assetsvc.secrets import KeyError_
 
 log = logging.getLogger("assetsvc.api")
 
@@ -24,7 +25,15 @@ def service_error(_: Request, exc: ServiceError) -> Response:
 
 
 def rate_limited(_: Request, exc: RateLimited) -> Response:
-    return _body(str(exc), [], 429)
+    response = _body(str(exc), [], 429)
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+def key_error(_: Request, exc: KeyError_) -> Response:
+    """The server's credential key is missing or wrong: nothing was sealed or opened."""
+    log.error("credential key: %s", exc)
+    return _body(str(exc), [], 503)
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -63,6 +72,7 @@ def internal_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     ServiceError: service_error,
     RateLimited: rate_limited,
+    KeyError_: key_error,
     ValidationException: validation_error,
     HTTPException: http_error,
     OverflowError: out_of_range,  # sqlite3: "Python int too large to convert to SQLite INTEGER"

@@ -29,7 +29,10 @@ def serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, 
         stops.append(extra.stop)
     print(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema); "
           f"worker {'on' if worker else 'off'}, scheduler {'on' if scheduler else 'off'}", flush=True)
-    uvicorn.run(create_app(on_startup=starts, on_shutdown=stops), host=host, port=port, log_level="warning")
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the
+    # login rate limit reads it only from ASSETSVC_TRUSTED_PROXIES (assetsvc/api/client.py).
+    uvicorn.run(create_app(on_startup=starts, on_shutdown=stops), host=host, port=port, log_level="warning",
+                proxy_headers=False)
 
 
 async def work(config: MonitoringConfig, *, scheduler: bool, once: bool) -> str:

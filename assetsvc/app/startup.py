@@ -8,37 +8,25 @@ from __future__ import annotations
 from assetsvc import runtime
 from assetsvc.api.app import configure_logging
 from assetsvc.monitoring.config import MonitoringConfig, current
-from assetsvc.registry.tables import Credential
-from assetsvc.secrets import KeyError_, Vault, load_key, write_key_file
+from assetsvc.registry import keycheck
+from assetsvc.secrets import load_key, write_key_file
 from assetsvc.settings import SettingsError
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.calendar import DataError
-from assetsvc.webhooks.tables import WebhookEndpoint
+from assetsvc.webhooks import service as webhooks
 
 
 async def check_key(*, create_if_unused: bool) -> None:
-    """Fail clearly when credentials exist but the key is missing or wrong.
+    """Fail clearly when secrets are sealed but the key is missing or wrong.
 
-    With `create_if_unused`, a deployment that has no stored credentials and no key gets a key
-    file made for it (the embedded default must start with no set-up).
+    With `create_if_unused`, a deployment that has sealed nothing and has no key gets a key file
+    made for it (the embedded default must start with no set-up). The key is checked against the
+    stored key check (registry/keycheck.py), written here when the key is first established.
     """
     settings = runtime.settings()
-    key = load_key(settings)
-    # Webhook secrets are sealed with the same key: a deployment with endpoints but no device
-    # credentials must not get a fresh key and silently fail every delivery.
-    sample = (await Credential.select(Credential.secret).first().run()
-              or await WebhookEndpoint.select(WebhookEndpoint.secret).first().run())
-    if key is None:
-        if sample is not None:
-            raise KeyError_(
-                "device credentials or webhook secrets are stored but no key is configured: set ASSETSVC_SECRET_KEY "
-                f"or restore the key file {settings.secret_key_file}"
-            )
-        if create_if_unused:
-            key = write_key_file(settings.secret_key_file)
-    vault = runtime.install_vault(Vault(key))
-    if sample is not None:
-        vault.decrypt(sample["secret"])  # raises KeyError_ when the key is the wrong one
+    if load_key(settings) is None and create_if_unused and not await keycheck.established(webhooks.sealed_secrets):
+        write_key_file(settings.secret_key_file)
+    runtime.install_vault(await keycheck.verified_vault(webhooks.sealed_secrets))
 
 
 async def prepare(*, create_key: bool) -> None:

@@ -14,7 +14,7 @@ from assetsvc.registry.tables import (
     Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.registry.validate import validate_camera
-from assetsvc.runtime import vault  # the key is loaded once at start-up
+from assetsvc.registry.keycheck import verified_vault
 
 OWNER_CLASSES = ("police", "government", "social")
 PROTOCOLS = ("onvif", "snmp", "rtsp")
@@ -240,8 +240,8 @@ async def check_credential(values: dict, stored: dict | None) -> dict:
         errors.append(field_error("password", "required", "password is required"))
     _fail(errors)
     out = {k: values[k] for k in ("name", "username")}
-    if secret:
-        out["secret"] = vault().encrypt(secret)
+    if secret:  # a wrong key stops here, before anything is written
+        out["secret"] = (await verified_vault()).encrypt(secret)
     return out
 
 

@@ -20,5 +20,6 @@ APP_CONFIG = AppConfig(
         tables.UpstreamDevice,
         tables.Camera,
         tables.ImportJob,
+        tables.KeyCheck,
     ],
 )

@@ -169,3 +169,13 @@ class ImportJob(Table):
     finished_at = Timestamptz(null=True, default=None)
     report = JSON(null=True, default=None)  # the import report (docs/api.md), when done or rejected
     error = JSON(null=True, default=None)  # {"detail", "errors"} when failed
+
+
+class KeyCheck(Table, tablename="secret_key_check"):
+    """One row: a known constant sealed with the credential key when the key was established.
+
+    Every path that seals or opens a secret first opens this, so a wrong key is refused before
+    anything is written (docs/architecture.md, Secrets)."""
+
+    token = Text()
+    created_at = Timestamptz(default=TimestamptzNow())

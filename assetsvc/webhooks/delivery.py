@@ -25,7 +25,7 @@ import httpx
 
 from assetsvc import bulk, db
 from assetsvc.secrets import KeyError_
-from assetsvc.runtime import vault
+from assetsvc.webhooks.service import verified_vault
 from assetsvc.webhooks.sending import Outcome, post, signature
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -122,12 +122,17 @@ async def claim(owner: str, now: float, limit: int) -> list[Queue]:
     """Lease up to `limit` due deliveries, per endpoint a prefix of its queue in creation order."""
     queues = []
     async with db.write_transaction():
+        try:
+            vault = await verified_vault()
+        except KeyError_ as exc:  # everything stays pending until the key is fixed
+            log.error("webhook secrets cannot be opened: %s", exc)
+            return []
         for endpoint in await _due_endpoints(now):
             items = await _head(endpoint["id"], now, limit)
             if not items:
                 continue
             try:
-                secret = vault().decrypt(endpoint["secret"])
+                secret = vault.decrypt(endpoint["secret"])
             except KeyError_ as exc:  # everything stays pending until the key is fixed
                 log.error("webhook endpoint %s: cannot decrypt its secret: %s", endpoint["id"], exc)
                 continue

@@ -12,10 +12,11 @@ from assetsvc import db
 from argon2 import PasswordHasher
 
 from assetsvc.accounts.service import Actor, issue_token
-from assetsvc.accounts.tables import LoginAttempt, Token, User
+from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
+    KeyCheck,
     Camera, Contract, Contractor, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
@@ -28,7 +29,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 # Children before parents, so deletes never trip a foreign key.
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.Node,
-          Token, LoginAttempt, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"

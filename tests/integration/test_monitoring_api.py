@@ -166,3 +166,16 @@ async def test_an_uptime_query_with_a_parameter_it_does_not_take_is_a_400_not_th
                               headers=bearer(people.admin))
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "region"
+
+
+async def test_a_node_past_its_lease_shows_as_gone_and_not_leader(client, people):
+    import time
+
+    from assetsvc.monitoring.tables import Node
+
+    now = time.time()
+    await Node(name="killed-9", role="both", leader=True, started_at=now - 600, seen_at=now - 120).save().run()
+    await Node(name="alive", role="both", leader=True, started_at=now - 600, seen_at=now - 2).save().run()
+    nodes = (await client.get("/api/v1/status/nodes", headers=bearer(people.admin))).json()
+    shown = {n["name"]: (n["alive"], n["leader"]) for n in nodes}
+    assert shown == {"killed-9": (False, False), "alive": (True, True)}
