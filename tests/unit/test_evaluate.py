@@ -28,7 +28,8 @@ class Subject:
 
     def args(self) -> list[Any]:
         r = self.row
-        return [StateRecord.decode(r["state"], r["cause"], r["root_upstream"], r["since"], r["aspects"], r["last_seen"])]
+        return [StateRecord.decode(r["state"], r["cause"], r["root_upstream"], r["since"], r["aspects"],
+                                   r["last_seen"])]
 
     def probe(self, kind: str, ok: bool, at: float, error: str | None = None, facts: Any = None,
               upstream: int | None = None, upstream_since: float | None = None):

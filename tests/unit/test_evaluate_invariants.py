@@ -95,8 +95,8 @@ def test_a_lone_failed_check_never_flaps_the_camera(results):
     now, states = T0, []
     for ok, gap in fixed:
         now += gap
-        result = evaluate(StateRecord.decode(*row), observations("onvif_light", ok, None if ok else "timeout", {}, now, Rules()),
-                          now, Rules())
+        obs = observations("onvif_light", ok, None if ok else "timeout", {}, now, Rules())
+        result = evaluate(StateRecord.decode(*row), obs, now, Rules())
         row = [result.state, result.cause, result.root_upstream, result.since, result.aspects, result.last_seen]
         states += [t.state for t in result.transitions]
     assert states in ([], ["up"])
