@@ -131,7 +131,7 @@ async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, i
                 # through a stale cache) must not keep a dead camera "online" or the reverse.
                 counts["probed_ignored"] += 1
                 continue
-            last = max([row["last_seen"] or 0.0, *[r.at for r in batch.get(key, [])]])
+            last = max([row["record"].last_seen or 0.0, *[r.at for r in batch.get(key, [])]])
             if report.at < last:  # out of order: the state already reflects something newer
                 counts["older_ignored"] += 1
                 continue

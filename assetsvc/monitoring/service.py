@@ -19,6 +19,7 @@ from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring import maintenance
 from assetsvc.monitoring.config import current as monitoring_config
+from assetsvc.monitoring.records import DEGRADING, Aspect, Aspects, StateRecord
 from assetsvc.monitoring.tables import DeviceState, MaintenanceWindow, ProbeTask, ResultHistory, StateInterval
 from assetsvc.monitoring.tables import DriftFlag as DriftTable
 from assetsvc.monitoring.topology import Topology
@@ -32,19 +33,9 @@ __all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGR
 
 Key = tuple[str, int]  # (subject type, subject id): ("camera", 12), ("upstream", 7)
 REBOOT_MEMORY_S = ev.REBOOTS_MEMORY_S  # how far back a device's reboot instants are kept
-DEGRADING = ev.DEGRADING  # the aspects that make a reachable device degraded, in cause order
 
 
 # ---- a device's faults now -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Aspect:
-    """One fault aspect's confirmed status: ok True/False, None when never confirmed."""
-
-    ok: bool | None
-    cause: str
-    since: float | None
-
 
 @dataclass(frozen=True)
 class Drift:
@@ -57,21 +48,43 @@ class Drift:
 
 @dataclass(frozen=True)
 class DeviceNow:
-    """What the monitoring knows of a device now. `state` None: it has no state (not monitored)."""
+    """What the monitoring knows of a device now: its state record (records.StateRecord, the one the
+    evaluator keeps; None: it has no state, not monitored) and its drift flags."""
 
     subject_type: str
     subject_id: int
-    state: str | None
-    cause: str
-    root_upstream: int | None
-    since: float | None
-    aspects: Mapping[str, Aspect]  # reach, stream, picture, clock
-    reboots: tuple[float, ...] | None  # reboot instants of the last day; None: no uptime readings at all
+    record: StateRecord | None
     drift: tuple[Drift, ...] = ()
 
     @property
     def key(self) -> Key:
         return self.subject_type, self.subject_id
+
+    @property
+    def state(self) -> str | None:
+        return None if self.record is None else self.record.state
+
+    @property
+    def cause(self) -> str:
+        return "" if self.record is None else self.record.cause
+
+    @property
+    def root_upstream(self) -> int | None:
+        return None if self.record is None else self.record.root_upstream
+
+    @property
+    def since(self) -> float | None:
+        return None if self.record is None else self.record.since
+
+    @property
+    def aspects(self) -> Aspects:
+        """reach, stream, picture, clock (`aspects["reach"]`); all unknown when not monitored."""
+        return Aspects() if self.record is None else self.record.aspects
+
+    @property
+    def reboots(self) -> tuple[float, ...] | None:
+        """Reboot instants of the last day; None: no uptime readings at all."""
+        return None if self.record is None else self.record.reboots
 
 
 def device_record(subject_type: str, subject_id: int, state: Mapping[str, Any] | None,
@@ -79,16 +92,7 @@ def device_record(subject_type: str, subject_id: int, state: Mapping[str, Any] |
     """A device's record from its stored state row (state, cause, root_upstream, since, aspects) and drift rows."""
     flags = tuple(Drift(str(f["kind"]), float(f["first_seen"]),
                         None if f["cleared_at"] is None else float(f["cleared_at"])) for f in drift)
-    if state is None:
-        empty = {name: Aspect(None, "", None) for name in ev.ASPECTS}
-        return DeviceNow(subject_type, subject_id, None, "", None, None, empty, None, flags)
-    raw = ev.load_aspects(bulk.json_column(state.get("aspects"), {}))
-    aspects = {name: Aspect(raw[name]["ok"], raw[name]["cause"], raw[name]["since"]) for name in ev.ASPECTS}
-    uptime = raw.get("uptime")
-    reboots = None if uptime is None else tuple(uptime.get("reboots", ()))
-    since = state.get("since")
-    return DeviceNow(subject_type, subject_id, str(state["state"]), state.get("cause") or "",
-                     state.get("root_upstream"), None if since is None else float(since), aspects, reboots, flags)
+    return DeviceNow(subject_type, subject_id, None if state is None else StateRecord.from_row(state), flags)
 
 
 def _like_reboots() -> str:

@@ -14,14 +14,14 @@ from typing import Any, Iterable, Mapping
 
 from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_sql as q
+from assetsvc.monitoring.records import DEGRADING
 from assetsvc.monitoring.uptime import counted_window
 from assetsvc.monitoring.uptime_math import NOTHING_S
 from assetsvc.monitoring.uptime_read import fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet
 
-DEGRADED_ASPECTS = ("stream", "picture", "clock")  # the aspects a degraded cause names first
 # A degraded cause as stored on an interval: an aspect, optionally ":" and a detail (picture:dark).
-_CAUSE = re.compile(r"(stream|picture|clock)(:[a-z0-9_]{1,40})?")
+_CAUSE = re.compile(rf"({'|'.join(DEGRADING)})(:[a-z0-9_]{{1,40}})?")
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ def node_name(role: str) -> str:
 
 
 def readings_of(outcome: Outcome) -> list[Reading]:
-    return [Reading(r.kind, r.ok, r.error.value if r.error else None, r.message, r.duration_s * 1000,
-                    r.to_json()["facts"], outcome.at) for r in outcome.results]
+    return [Reading(r.kind, r.ok, r.error, r.message, r.duration_s * 1000, r.facts, outcome.at)
+            for r in outcome.results]
 
 
 @dataclass
