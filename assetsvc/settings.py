@@ -89,6 +89,17 @@ class Settings:
                          "chinesecalendar package does not cover yet (docs/sla.md)."}
     )
     upload_max_mb: int = field(metadata={"doc": "Largest accepted ticket attachment (photo, PDF), MB."})
+    body_max_kb: int = field(
+        metadata={"doc": "Largest request body on every endpoint but the uploads (import, attachments), KB."}
+    )
+    passive_hold_share: float = field(
+        metadata={"doc": "Share (0-1) of a platform account's cameras its reports may take down within the "
+                         "window before they are held for the office to confirm."}
+    )
+    passive_hold_window_s: int = field(metadata={"doc": "Window of the passive hold share, seconds."})
+    passive_hold_min: int = field(
+        metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,6 +134,10 @@ def load_settings() -> Settings:
         tickets_config=_env("TICKETS_CONFIG"),
         calendar_dir=_env("CALENDAR_DIR"),
         upload_max_mb=_number("UPLOAD_MAX_MB", 10, 1, 100),
+        body_max_kb=_number("BODY_MAX_KB", 1024, 16, 65536),
+        passive_hold_share=_number("PASSIVE_HOLD_SHARE", 0.2, 0.0, 1.0, float),
+        passive_hold_window_s=_number("PASSIVE_HOLD_WINDOW_S", 600, 1, 7 * 86400),
+        passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
     )
 
 
