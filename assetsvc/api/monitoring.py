@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from dataclasses import dataclass
 
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from assetsvc.api.auth import actor_of
+from assetsvc.api.query import Id, choice
 from assetsvc.errors import Forbidden
 from assetsvc.monitoring import passive, passive_held, passive_scope, status
 from assetsvc.monitoring.config import current
@@ -18,7 +20,7 @@ from assetsvc.runtime import settings
 
 
 @get("/status/cameras/{camera_id:int}", tags=["monitoring"], summary="A camera's measured state and evidence")
-async def camera_status(request: Request, camera_id: FromPath[int]) -> dict[str, Any]:
+async def camera_status(request: Request, camera_id: Id) -> dict[str, Any]:
     return await status.camera_status(camera_id, actor_of(request))
 
 
@@ -38,7 +40,9 @@ async def nodes(request: Request) -> list[dict[str, Any]]:
 
 
 @post("/status/passive", tags=["monitoring"], status_code=200,
-      summary="A video platform pushes online/offline for cameras we cannot probe")
+      summary="A video platform pushes online/offline for cameras we cannot probe",
+      responses={202: ResponseSpec(data_container=dict[str, Any], generate_examples=False,
+                                   description="Held for the office to confirm: {held, reports, offline, cameras, detail}")})
 async def passive_status(request: Request) -> Response[dict[str, Any]]:
     actor = actor_of(request)
     if actor.role not in ("admin", "platform"):
@@ -55,19 +59,19 @@ async def passive_status(request: Request) -> Response[dict[str, Any]]:
 
 @get("/status/passive/held", tags=["monitoring"], summary="Passive report batches held for the office")
 async def held_batches(request: Request,
-                       wanted: Annotated[str, QueryParameter(name="status")] = "held") -> list[dict[str, Any]]:
+                       wanted: Annotated[str, choice("status", list(passive_held.STATUSES))] = "held") -> list[dict[str, Any]]:
     return await passive_held.list_batches(actor_of(request), wanted)
 
 
 @post("/status/passive/held/{batch_id:int}/confirm", tags=["monitoring"], status_code=200,
       summary="Apply a held batch of passive reports")
-async def confirm_batch(request: Request, batch_id: FromPath[int]) -> dict[str, Any]:
+async def confirm_batch(request: Request, batch_id: Id) -> dict[str, Any]:
     return await passive_held.confirm(actor_of(request), batch_id, current(), time.time())
 
 
 @post("/status/passive/held/{batch_id:int}/discard", tags=["monitoring"], status_code=200,
       summary="Drop a held batch of passive reports")
-async def discard_batch(request: Request, batch_id: FromPath[int]) -> dict[str, Any]:
+async def discard_batch(request: Request, batch_id: Id) -> dict[str, Any]:
     return await passive_held.discard(actor_of(request), batch_id, time.time())
 
 
