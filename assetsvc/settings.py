@@ -12,6 +12,12 @@ class SettingsError(ValueError):
     """A setting has a wrong value; the message names the variable."""
 
 
+def parse_cidrs(text: str | None, variable: str) -> tuple:
+    from assetsvc.webhooks.targets import parse_cidrs as parse
+
+    return parse(text, variable)
+
+
 def _env(name: str) -> str | None:
     value = os.environ.get(f"ASSETSVC_{name}")
     return value if value not in (None, "") else None
@@ -97,6 +103,14 @@ class Settings:
                          "window before they are held for the office to confirm."}
     )
     passive_hold_window_s: int = field(metadata={"doc": "Window of the passive hold share, seconds."})
+    webhook_allow_cidrs: tuple = field(
+        metadata={"doc": "Comma list of CIDRs webhooks may reach although they are loopback, link-local or a "
+                         "cloud metadata service (refused by default), e.g. 127.0.0.0/8 for a receiver on this host."}
+    )
+    webhook_deny_cidrs: tuple = field(
+        metadata={"doc": "Comma list of further CIDRs webhooks may never reach (private ranges are allowed "
+                         "unless listed here); it wins over the allow list."}
+    )
     passive_hold_min: int = field(
         metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
     )
@@ -138,6 +152,8 @@ def load_settings() -> Settings:
         passive_hold_share=_number("PASSIVE_HOLD_SHARE", 0.2, 0.0, 1.0, float),
         passive_hold_window_s=_number("PASSIVE_HOLD_WINDOW_S", 600, 1, 7 * 86400),
         passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
+        webhook_allow_cidrs=parse_cidrs(_env("WEBHOOK_ALLOW_CIDRS"), "WEBHOOK_ALLOW_CIDRS"),
+        webhook_deny_cidrs=parse_cidrs(_env("WEBHOOK_DENY_CIDRS"), "WEBHOOK_DENY_CIDRS"),
     )
 
 
