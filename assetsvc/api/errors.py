@@ -58,8 +58,11 @@ def out_of_range(request: Request, exc: Exception) -> Response:
     return _body(message, [field_error("body", "out_of_range", message)], 400)
 
 
-def too_deep(_: Request, exc: RecursionError) -> Response:
-    """JSON nested deeper than the decoder goes (msgspec raises RecursionError)."""
+def too_deep(request: Request, exc: RecursionError) -> Response:
+    """JSON nested deeper than the decoder goes (msgspec raises RecursionError); any other
+    recursion is our fault."""
+    if "deserializ" not in str(exc):
+        return internal_error(request, exc)
     message = "the JSON is nested too deeply"
     return _body(message, [field_error("body", "invalid", message)], 400)
 
