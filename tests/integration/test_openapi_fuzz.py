@@ -58,5 +58,6 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(server, p
     # Run in tmp_path: schemathesis keeps a cache folder (.schemathesis) in its working directory.
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     summary = result.stdout[result.stdout.find("= SUMMARY ="):]
+    print(summary)  # cases generated, shown with pytest -s
     assert result.returncode == 0, result.stdout[-20000:]
     assert "Server error" not in summary
