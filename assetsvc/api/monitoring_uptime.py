@@ -14,7 +14,7 @@ TAGS = ["uptime"]
 # Litestar reserves the handler argument name `scope` (the ASGI scope), so the query
 # parameter `scope` arrives as `scope_`.
 Scope = Annotated[str, choice("scope", ["all", "camera", "site", "station", "region", "owner_class", "contractor"])]
-WindowScope = Annotated[str | None, choice("scope", ["camera", "site", "region", "upstream"])]
+WindowScope = Annotated[str | None, choice("scope", ["", "camera", "site", "region", "upstream"])]  # empty: any
 
 
 @get("/uptime", tags=TAGS, summary="Uptime of a scope over a period: 在线率, 完好率, time per state")
