@@ -113,13 +113,41 @@ def _password(prompt: bool) -> str:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "auditor", "contractor", "platform"]), required=True)
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
-def user_add(username: str, role: str, contractor: str | None) -> None:
+@click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
+              help="Platform accounts: cameras it may report on (owner=NAME, owner_class=social, region=4502).")
+def user_add(username: str, role: str, contractor: str | None, scope: tuple[str, ...]) -> None:
     """Add a user; the password is read from the terminal or standard input."""
     from assetsvc.accounts.service import add_user
+    from assetsvc.monitoring.passive_scope import parse_rule, set_scope
 
+    if scope and role != "platform":
+        raise click.UsageError("--scope is for platform accounts")
     password = _password(True)
-    run(lambda: add_user(username, password, role, contractor, by=cli_actor().username))
+
+    async def go() -> None:
+        rules = [parse_rule(s) for s in scope]  # checked before the user is created
+        await add_user(username, password, role, contractor, by=cli_actor().username)
+        if role == "platform":
+            await set_scope(username, rules)
+
+    run(go)
     click.echo(f"added {role} {username}")
+
+
+@user.command("scope")
+@click.argument("username")
+@click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
+              help="A rule (repeatable): owner=NAME, owner_class=police|government|social, region=CODE.")
+@click.option("--clear", is_flag=True, help="Remove every rule: the account may report on nothing.")
+def user_scope(username: str, scope: tuple[str, ...], clear: bool) -> None:
+    """Show or replace the cameras a platform account may report passive status on."""
+    from assetsvc.monitoring.passive_scope import get_scope, parse_rule, set_scope
+
+    if scope or clear:
+        rules = run(lambda: set_scope(username, [parse_rule(s) for s in scope]))
+    else:
+        rules = run(lambda: get_scope(username))
+    click.echo(" ".join(f"{r['kind']}={r['value']}" for r in rules) or "(no scope: reports on nothing)")
 
 
 @user.command("passwd")
@@ -606,6 +634,40 @@ def status_nodes() -> None:
         mark = "LEADER" if node["leader"] else ("" if node["alive"] else "GONE")
         click.echo(f"{node['name']:<48} {node['role']:<9} {mark:<6} "
                    f"seen {node['seen_at']} probes {node['probes_done']}")
+
+
+@status_.command("held")
+@click.option("--status", "wanted", type=click.Choice(["held", "confirmed", "discarded"]), default="held")
+def status_held(wanted: str) -> None:
+    """Passive report batches held for the office (a platform taking down much of its fleet)."""
+    from assetsvc.monitoring import passive_held
+
+    for row in run(lambda: passive_held.list_batches(cli_actor(), wanted)):
+        click.echo(f"{row['id']:>6} {row['username']:<24} {row['received_at']} {row['reports']} reports, "
+                   f"{row['offline']} of {row['cameras']} cameras offline {row['decided_by']}")
+
+
+@status_.command("confirm")
+@click.argument("batch_id", type=int)
+def status_confirm(batch_id: int) -> None:
+    """Apply a held batch of passive reports."""
+    import time
+
+    from assetsvc.monitoring import passive_held
+    from assetsvc.monitoring.config import current
+
+    click.echo(json.dumps(run(lambda: passive_held.confirm(cli_actor(), batch_id, current(), time.time()))))
+
+
+@status_.command("discard")
+@click.argument("batch_id", type=int)
+def status_discard(batch_id: int) -> None:
+    """Drop a held batch of passive reports; nothing of it is applied."""
+    import time
+
+    from assetsvc.monitoring import passive_held
+
+    click.echo(json.dumps(run(lambda: passive_held.discard(cli_actor(), batch_id, time.time()))))
 
 
 for group in (uptime, maintenance, tickets, contracts, webhooks):  # the slices' own command groups

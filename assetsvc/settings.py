@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -45,18 +46,17 @@ def _timezone() -> str:
     return name
 
 
-def _networks(name: str) -> tuple[str, ...]:
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """Comma-separated addresses or CIDR blocks from ASSETSVC_<name>, each checked."""
-    import ipaddress
-
     out = []
     for item in (_env(name) or "").split(","):
         if not item.strip():
             continue
         try:
-            out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            out.append(ipaddress.ip_network(item.strip(), strict=False))
         except ValueError:
-            raise SettingsError(f"ASSETSVC_{name}: {item.strip()!r} is not an address or CIDR block") from None
+            raise SettingsError(f"ASSETSVC_{name}: {item.strip()!r} is not an address or CIDR block "
+                                "(10.0.0.0/8, fd00::/8)") from None
     return tuple(out)
 
 
@@ -100,7 +100,7 @@ class Settings:
                          "with this many failures is slowed (growing delay), never locked."}
     )
     login_window_seconds: int = field(metadata={"doc": "Window of the login rate limit, seconds."})
-    trusted_proxies: tuple[str, ...] = field(
+    trusted_proxies: tuple = field(
         metadata={"doc": "Comma-separated addresses or CIDR blocks of reverse proxies whose "
                          "X-Forwarded-For is believed (default none: the peer address counts)."}
     )
@@ -128,6 +128,25 @@ class Settings:
     timezone: str = field(
         metadata={"doc": "The office's time zone (IANA name, default Asia/Shanghai): local dates and months, "
                          "times the CLI prints, the default of contract calendars and of uptime offsets."}
+    )
+    body_max_kb: int = field(
+        metadata={"doc": "Largest request body on every endpoint but the uploads (import, attachments), KB."}
+    )
+    passive_hold_share: float = field(
+        metadata={"doc": "Share (0-1) of a platform account's cameras its reports may take down within the "
+                         "window before they are held for the office to confirm."}
+    )
+    passive_hold_window_s: int = field(metadata={"doc": "Window of the passive hold share, seconds."})
+    webhook_allow_cidrs: tuple = field(
+        metadata={"doc": "Comma list of CIDRs webhooks may reach although they are loopback, link-local or a "
+                         "cloud metadata service (refused by default), e.g. 127.0.0.0/8 for a receiver on this host."}
+    )
+    webhook_deny_cidrs: tuple = field(
+        metadata={"doc": "Comma list of further CIDRs webhooks may never reach (private ranges are allowed "
+                         "unless listed here); it wins over the allow list."}
+    )
+    passive_hold_min: int = field(
+        metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
     )
 
     @property
@@ -171,6 +190,12 @@ def load_settings() -> Settings:
         calendar_dir=_env("CALENDAR_DIR"),
         upload_max_mb=_number("UPLOAD_MAX_MB", 10, 1, 100),
         timezone=_timezone(),
+        body_max_kb=_number("BODY_MAX_KB", 1024, 16, 65536),
+        passive_hold_share=_number("PASSIVE_HOLD_SHARE", 0.2, 0.0, 1.0, float),
+        passive_hold_window_s=_number("PASSIVE_HOLD_WINDOW_S", 600, 1, 7 * 86400),
+        passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
+        webhook_allow_cidrs=_networks("WEBHOOK_ALLOW_CIDRS"),
+        webhook_deny_cidrs=_networks("WEBHOOK_DENY_CIDRS"),
     )
 
 

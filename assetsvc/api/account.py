@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from assetsvc.accounts import service, tokens
 from assetsvc.api.auth import actor_of
 from assetsvc.api.client import client_address
+from assetsvc.api.openapi import error_response
 from assetsvc.runtime import settings
 
 
@@ -19,7 +20,8 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
-@post("/auth/login", tags=["auth"], summary="Exchange a password for a session token", status_code=200)
+@post("/auth/login", tags=["auth"], summary="Exchange a password for a session token", status_code=200,
+      security=[{}], responses={429: error_response(429)})
 async def login(request: Request, data: JSONBody[LoginBody]) -> dict[str, Any]:
     s = settings()
     client = client_address(request)

@@ -16,8 +16,8 @@ from assetsvc.secrets import KeyError_
 log = logging.getLogger("assetsvc.api")
 
 
-def _body(detail: str, errors: list[dict], status: int) -> Response:
-    return Response({"detail": detail, "errors": errors}, status_code=status)
+def _body(detail: str, errors: list[dict], status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response({"detail": detail, "errors": errors}, status_code=status, headers=headers)
 
 
 def service_error(_: Request, exc: ServiceError) -> Response:
@@ -46,7 +46,7 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
-    return _body(exc.detail, [], exc.status_code)
+    return _body(exc.detail, [], exc.status_code, exc.headers)  # 405 keeps its Allow header
 
 
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
@@ -63,6 +63,15 @@ def out_of_range(request: Request, exc: Exception) -> Response:
     return _body(message, [field_error("body", "out_of_range", message)], 400)
 
 
+def too_deep(request: Request, exc: RecursionError) -> Response:
+    """JSON nested deeper than the decoder goes (msgspec raises RecursionError); any other
+    recursion is our fault."""
+    if "deserializ" not in str(exc):
+        return internal_error(request, exc)
+    message = "the JSON is nested too deeply"
+    return _body(message, [field_error("body", "invalid", message)], 400)
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     # Log the type and where, never the request body (it may hold passwords).
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -77,5 +86,6 @@ HANDLERS = {
     HTTPException: http_error,
     OverflowError: out_of_range,  # sqlite3: "Python int too large to convert to SQLite INTEGER"
     asyncpg.exceptions.DataError: out_of_range,  # out of int32 range, NUL in text (SQLSTATE class 22)
+    RecursionError: too_deep,
     Exception: internal_error,
 }

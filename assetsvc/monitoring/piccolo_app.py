@@ -18,5 +18,7 @@ APP_CONFIG = AppConfig(
         tables.MaintenanceWindow,
         tables.DriftFlag,
         tables.Node,
+        tables.PlatformScope,
+        tables.PassiveBatch,
     ],
 )

@@ -11,6 +11,7 @@ from assetsvc.accounts.tables import User
 from assetsvc.accounts.service import issue_token
 from assetsvc.monitoring import tasks
 from assetsvc.monitoring.config import parse
+from assetsvc.monitoring.passive_scope import set_scope
 from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
 from assetsvc.registry.tables import Camera
 from tests.integration.conftest import PASSWORD_HASH, bearer
@@ -47,6 +48,7 @@ async def cameras(people):
 @pytest.fixture
 async def platform():
     await User(username="platform", password_hash=PASSWORD_HASH, role="platform").save().run()
+    await set_scope("platform", [("region", "3301")])
     return await issue_token("platform", "api")
 
 
@@ -88,7 +90,7 @@ BAD = [
     ("garbage time", {"reports": [{"gb_id": "33010600801320000000", "online": True, "at": "yesterday"}]},
      "reports[0].at"),
     ("unknown key", {"reports": [{"gb_id": "33010600801320000000", "online": True, "state": 1}]}, "reports[0]"),
-    ("unknown camera", {"reports": [{"gb_id": "33010600801320099999", "online": True}]}, "gb_id"),
+    ("unknown camera", {"reports": [{"gb_id": "33010600801320099999", "online": True}]}, "reports"),
     ("one bad among good", {"reports": [{"gb_id": "33010600801320000000", "online": True},
                                         {"gb_id": 5, "online": True}]}, "reports[1].gb_id"),
 ]
