@@ -42,7 +42,8 @@ PRECEDENCE = ("no_signal", "frozen", "dark", "overexposed", "low_contrast", "blu
 # - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
-# - blur: defocus removes texture everywhere, so the whole frame reads as featureless;
+# - blur: defocus removes texture everywhere, so the whole frame reads as featureless (focus is
+#   measured away from a featureless region, so a cover's soft outline is not read as blur);
 # - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
 #   view is hidden rather than moved;
 # - stripes: the stripes are the high-frequency energy the noise check sees.

@@ -25,16 +25,36 @@ def _same_size(grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return cv2.resize(grey, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
-def largest_block_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(largest, mean) 8x8-block mean absolute luma difference of two grey pictures at 160 px wide."""
+def block_changes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """8x8-block mean absolute luma difference of two grey pictures at 160 px wide (one value per block)."""
     a = resize_to_width(a, FROZEN_WIDTH)
     b = _same_size(resize_to_width(b, FROZEN_WIDTH), a.shape)
     diff = cv2.absdiff(a, b)
     h, w = diff.shape
     bh, bw = max(1, h // _BLOCK), max(1, w // _BLOCK)
-    blocks = cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh),
-                        interpolation=cv2.INTER_AREA)
-    return float(blocks.max()), float(diff.mean())
+    return cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
+
+
+def largest_block_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(largest, mean) 8x8-block mean absolute luma difference of two grey pictures at 160 px wide."""
+    blocks = block_changes(a, b)
+    return float(blocks.max()), float(blocks.mean())
+
+
+def live_change(blocks: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float]:
+    """(largest block change that counts, share of blocks changed), with the OSD bands left out.
+
+    Devices overlay a ticking clock and a name (OSD) in the top and bottom bands of the frame, so
+    a frozen source still changes a few blocks there. Blocks in the bands (`osd_band` of
+    the height each) count only when more than `frozen_osd_share` of all blocks changed: a clock
+    ticking changes 1-3 % of the blocks, a live scene with motion in the bands far more.
+    """
+    changed = float((blocks >= t.frozen_max_change).mean())
+    h = blocks.shape[0]
+    band = min(h // 2, int(round(h * t.osd_band)))
+    inner = blocks[band:h - band] if band > 0 and h - 2 * band > 0 else blocks
+    largest = float(blocks.max()) if changed > t.frozen_osd_share else float(inner.max())
+    return largest, changed
 
 
 def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
@@ -46,11 +66,13 @@ def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thr
     JPEG q40, while a single moving object or a 1 px jitter moves some block by far more. So the
     value is the largest 8x8-block mean difference at 160 px wide, frozen below
     `frozen_max_change`; a small moving object anywhere keeps the picture live.
+    A ticking OSD clock does not keep a frozen source live (live_change leaves its bands out).
     Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test.
     """
-    largest, mean = largest_block_change(_grey(image), _grey(previous))
+    largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t)
     return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
-                 f"largest block change {largest:.2f}, mean {mean:.2f} grey levels")
+                 f"largest block change {largest:.2f} grey levels outside the OSD bands, "
+                 f"{changed:.1%} of blocks changed")
 
 
 def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
