@@ -18,7 +18,7 @@ import numpy as np
 from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import check_frozen, check_scene_change
+from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change
 from probes.iq_decode import decode_image, image_size
 from probes.iq_detail import check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
@@ -26,7 +26,8 @@ from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
 __all__ = [
     "Baseline", "Check", "DEFAULT", "Diagnosis", "EXPLAINS", "IMAGE_CHECKS", "PRECEDENCE", "Thresholds",
     "adapt_thresholds", "check_blur", "check_color_cast", "check_dark", "check_frozen",
-    "check_low_contrast", "check_no_signal", "check_noise", "check_occlusion", "check_overexposed",
+    "check_low_contrast", "check_new_occlusion", "check_no_signal", "check_noise", "check_occlusion",
+    "check_overexposed",
     "check_scene_change", "check_stripes", "decode_image", "diagnose", "image_size",
     "most_specific", "record_baseline",
 ]
@@ -84,10 +85,13 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     baseline = record_baseline(reference, thresholds) if isinstance(reference, (np.ndarray, Views)) else reference
     t = adapt_thresholds(thresholds, baseline) if baseline is not None else thresholds
     v = views(image, t)
-    checks: list[Check] = [fn(v, t) for fn in IMAGE_CHECKS]
+    # With a baseline, occlusion is judged against it: only texture newly hidden counts.
+    single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
+    checks: list[Check] = [fn(v, t) for fn in single]
     if previous is not None:
         checks.append(check_frozen(v, previous, t))
     if baseline is not None:
+        checks.append(check_new_occlusion(v, baseline.reference_grey, t))
         checks.append(check_scene_change(v, baseline.reference_grey, t))
     faults = most_specific({c.name for c in checks if c.verdict == "fault"})
     return Diagnosis(checks, faults, faults[0] if faults else "ok")

@@ -87,8 +87,10 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
       than the default (a camera that normally looks at a dim tunnel is not "too dark");
     - colour cast: 15 Lab units beyond its normal cast (a lawn, a sodium-lit street);
     - blur / noise: 1.5 times its normal edge blur / noise (a soft lens, a night camera);
-    - occlusion: 15 points above its normal largest featureless region (a big sky or wall).
-    Exposure, stripes, no-signal and frozen keep their absolute thresholds.
+    - occlusion: 15 points above its normal largest featureless region (a big sky or wall); with
+      a baseline diagnose judges occlusion against its reference instead (check_new_occlusion);
+    - stripes: 1.3 times its normal periodic amplitude plus 5 grey levels (brick, tiles, print).
+    Exposure, no-signal and frozen keep their absolute thresholds.
     """
     s = baseline.stats
 
@@ -104,6 +106,7 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
         ("blur_edge_permille", scaled("blur_permille", 1.5), max),
         ("noise_sigma", scaled("noise_sigma", 1.5), max),
         ("occlusion_area", None if s.get("occlusion_share") is None else min(0.9, s["occlusion_share"] + 0.15), max),
+        ("stripes_amplitude", None if s.get("stripes_amplitude") is None else 1.3 * s["stripes_amplitude"] + 5, max),
     ):
         if value is not None:
             changes[name] = pick(getattr(t, name), value)

@@ -150,12 +150,11 @@ def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0))
 
 
-def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float, np.ndarray]:
-    """(largest featureless connected share, textured share of the rest, that region's blocks) of a
-    320-wide grey copy."""
+def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+    """(featureless 8x8 blocks after the closing, blocks with texture) of a 320-wide grey copy."""
     std = texture_blocks(small_grey)
     if std.size == 0:
-        return 0.0, 0.0, np.zeros_like(std, bool)
+        return np.zeros_like(std, bool), np.zeros_like(std, bool)
     # Texture shrinks with the light (Weber): in a dim picture the threshold shrinks with it. But
     # sensor noise (a night picture's gain) is not texture: a cover is still featureless when its
     # blocks vary no more than the picture's own noise does (up to a cap: heavy noise is its own fault).
@@ -163,13 +162,29 @@ def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[flo
                     min(t.occlusion_noise_cap, t.occlusion_noise_factor * _small_noise(small_grey)))
     flat = (std < threshold).astype(np.uint8)
     # Closing bridges thin features crossing an occluder (a leaf's vein, the edge of a board).
-    flat = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    return cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, std >= threshold
+
+
+def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT,
+                   normal: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
+    """(largest featureless connected share, textured share of the rest, that region's blocks) of a
+    320-wide grey copy. `normal`: blocks featureless in the camera's baseline; then the share counts
+    only the region's blocks that had texture there (newly hidden)."""
+    flat, textured = featureless(small_grey, t)
+    if flat.size == 0:
+        return 0.0, 0.0, flat
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
     if n <= 1:
-        return 0.0, float((std >= threshold).mean()), np.zeros_like(std, bool)
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    share = float(stats[biggest, cv2.CC_STAT_AREA]) / flat.size
-    visible = float(((labels != biggest) & (std >= threshold)).mean())
+        return 0.0, float(textured.mean()), np.zeros_like(flat)
+    if normal is None:
+        biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        share = float(stats[biggest, cv2.CC_STAT_AREA]) / flat.size
+    else:
+        new = np.bincount(labels[~normal].ravel(), minlength=n)
+        new[0] = 0
+        biggest = int(np.argmax(new))
+        share = float(new[biggest]) / flat.size
+    visible = float(((labels != biggest) & textured).mean())
     return share, visible, labels == biggest
 
 

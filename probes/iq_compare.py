@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, resize_to_width
+from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
@@ -97,3 +97,18 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     return check("scene_change", response, fault, t.scene_min_response,
                  f"view shifted by ({dx / w:+.1%}, {dy / h:+.1%}) of the frame (limit {t.scene_max_shift:.0%})")
 
+
+
+def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
+    """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
+    blocks that had texture in the reference picture, so the sky, a white wall or a lake the camera
+    always sees is not a cover, while an object newly in front of the lens is. Fault when those
+    newly featureless blocks exceed `occlusion_new_area` of the frame and texture is left beside
+    them. Value: their share."""
+    grey = _grey(image)
+    normal, _ = featureless(_same_size(reference_grey, grey.shape), t)
+    share, visible, _ = occluded_share(grey, t, normal)
+    fault = share > t.occlusion_new_area and visible >= t.occlusion_visible_min
+    return check("occlusion", share, fault, t.occlusion_new_area,
+                 f"featureless region hiding {share:.0%} of the frame that has texture in the baseline, "
+                 f"texture on {visible:.0%} of the rest")

@@ -53,7 +53,7 @@ class Thresholds:
     """Distance of the mean (a*, b*) from neutral grey in CIE-Lab units above this is a cast."""
     blur_edge_permille: float = 2.0
     """Edge blur sigma above this many thousandths of the frame width is out of focus."""
-    blur_min_px: float = 1.6
+    blur_min_px: float = 2.0
     """... but never below this edge sigma in pixels: at D1 and below, 2 per mille is finer than the
     pixel grid itself (a sharp edge sampled at the sensor's resolution spreads over ~0.7-1.2 px)."""
     blur_min_edges: int = 200
@@ -74,6 +74,9 @@ class Thresholds:
     """... or below this many times the picture's own noise sigma (at 320 px): noise is not texture."""
     occlusion_noise_cap: float = 4.0
     """... the noise allowance never exceeds this (a snowy picture is noise, not a cover)."""
+    occlusion_new_area: float = 0.25
+    """With a baseline: a featureless region hiding more than this share of the frame where the
+    baseline has texture is an occlusion (the camera's usual sky or wall never counts)."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
     no_signal_uniform: float = 0.97

@@ -18,5 +18,6 @@ APP_CONFIG = AppConfig(
         tables.MaintenanceWindow,
         tables.DriftFlag,
         tables.Node,
+        tables.PictureMemory,
     ],
 )
