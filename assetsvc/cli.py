@@ -625,10 +625,12 @@ def status_nodes() -> None:
 
 
 def _register_monitoring_groups() -> None:
+    from assetsvc.monitoring.picture_cli import picture_baseline
     from assetsvc.monitoring.uptime_cli import maintenance, uptime
 
     main.add_command(uptime)
     main.add_command(maintenance)
+    main.add_command(picture_baseline)
 
 
 _register_monitoring_groups()

@@ -81,7 +81,7 @@ class PictureMemory:
         return {"version": VERSION,
                 "baselines": {m: grab(b) for m, b in self.baselines.items()},
                 "learning": {m: [grab(b) for b in gs] for m, gs in self.learning.items()},
-                "previous": None if self.previous is None else _jpeg_b64(self.previous)}
+                "previous": None if self.previous is None else _png_b64(self.previous)}
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()
@@ -107,8 +107,9 @@ class PictureMemory:
         return cls(baselines, learning, previous)
 
 
-def _jpeg_b64(grey: np.ndarray) -> str:
-    ok, data = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 90])
+def _png_b64(grey: np.ndarray) -> str:
+    # Lossless: JPEG's error on a 160-px copy (up to ~4 grey levels per block) would hide a freeze.
+    ok, data = cv2.imencode(".png", grey)
     if not ok:  # pragma: no cover - encoding a small uint8 array does not fail
         raise ValueError("could not encode the signature")
     return base64.b64encode(data.tobytes()).decode("ascii")

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 
 from assetsvc.api.auth import actor_of
 from assetsvc.errors import Forbidden
-from assetsvc.monitoring import passive, status
+from assetsvc.monitoring import passive, picture_memory, status
 from assetsvc.monitoring.config import current
 
 
@@ -46,4 +46,16 @@ async def passive_status(request: Request) -> dict[str, int]:
     return await passive.ingest(body, current(), time.time())
 
 
-HANDLERS = [camera_status, state_summary, drift, nodes, passive_status]
+@get("/cameras/{camera_id:int}/picture-baseline", tags=["monitoring"],
+     summary="What a camera's picture baseline holds (when its day and night baselines were learned)")
+async def picture_baseline(request: Request, camera_id: FromPath[int]) -> dict[str, Any]:
+    return (await picture_memory.show(actor_of(request), camera_id)).to_json()
+
+
+@post("/cameras/{camera_id:int}/picture-baseline/reset", tags=["monitoring"], status_code=200,
+      summary="Forget a camera's picture baseline after it was re-aimed (admin); it is learned again")
+async def reset_picture_baseline(request: Request, camera_id: FromPath[int]) -> dict[str, Any]:
+    return (await picture_memory.reset(actor_of(request), camera_id)).to_json()
+
+
+HANDLERS = [camera_status, state_summary, drift, nodes, passive_status, picture_baseline, reset_picture_baseline]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from assetsvc import bulk, db
 from assetsvc.accounts.service import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Forbidden, NotFound
 from assetsvc.monitoring.tables import PictureMemory as MemoryRow
+from assetsvc.monitoring.uptime_input import iso
 from probes.iq_memory import PictureMemory
 
 log = logging.getLogger("assetsvc.monitoring")
@@ -32,6 +33,11 @@ class BaselineStatus:
     updated_at: float | None
     reset_at: float | None
     reset_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"camera_id": self.camera_id, "day_learned": iso(self.day_learned),
+                "night_learned": iso(self.night_learned), "updated_at": iso(self.updated_at),
+                "reset_at": iso(self.reset_at), "reset_by": self.reset_by}
 
 
 async def load(camera_ids: Iterable[int]) -> dict[int, PictureMemory]:
@@ -72,6 +78,15 @@ async def save(memories: Sequence[tuple[int, PictureMemory, float]]) -> None:
 async def forget(camera_ids: Iterable[int]) -> None:
     """Drop the memories of cameras that left service (inside the caller's transaction)."""
     await bulk.execute_many(MemoryRow, "DELETE FROM picture_memory WHERE camera_id = ?", [[i] for i in camera_ids])
+
+
+async def show(actor: Actor, camera_id: int) -> BaselineStatus:
+    """What the camera's picture memory holds (the office and auditors)."""
+    if actor.role not in ("admin", "auditor"):
+        raise Forbidden("only the video office and auditors may read picture baselines")
+    if not await bulk.fetch(MemoryRow, "SELECT 1 AS one FROM camera WHERE id = ?", [camera_id]):
+        raise NotFound(f"no camera with id {camera_id}")
+    return await status(camera_id)
 
 
 async def status(camera_id: int) -> BaselineStatus:
