@@ -36,7 +36,7 @@ SAMPLE = Path(os.environ.get("ASSETSVC_IQ_SAMPLE", "/work/shared/data/iq-sample"
 
 
 def generated(per_source: int, seed: int) -> list[iq_synth.Scene]:
-    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-v3.pickle"
+    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-v4.pickle"
     if cache.is_file():
         return pickle.loads(cache.read_bytes())
     data = iq_synth.scenes(per_source, seed)

@@ -89,7 +89,7 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
     - blur / noise: 1.5 times its normal edge blur / noise (a soft lens, a night camera);
     - occlusion: 15 points above its normal largest featureless region (a big sky or wall); with
       a baseline diagnose judges occlusion against its reference instead (check_new_occlusion);
-    - stripes: 1.3 times its normal periodic amplitude plus 5 grey levels (brick, tiles, print).
+    - stripes: 1.15 times its normal periodic amplitude plus 3 grey levels (brick, tiles, print).
     Exposure, no-signal and frozen keep their absolute thresholds.
     """
     s = baseline.stats
@@ -106,7 +106,7 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
         ("blur_edge_permille", scaled("blur_permille", 1.5), max),
         ("noise_sigma", scaled("noise_sigma", 1.5), max),
         ("occlusion_area", None if s.get("occlusion_share") is None else min(0.9, s["occlusion_share"] + 0.15), max),
-        ("stripes_amplitude", None if s.get("stripes_amplitude") is None else 1.3 * s["stripes_amplitude"] + 5, max),
+        ("stripes_amplitude", None if s.get("stripes_amplitude") is None else 1.15 * s["stripes_amplitude"] + 3, max),
     ):
         if value is not None:
             changes[name] = pick(getattr(t, name), value)

@@ -102,13 +102,14 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
 def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
     """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
     blocks that had texture in the reference picture, so the sky, a white wall or a lake the camera
-    always sees is not a cover, while an object newly in front of the lens is. Fault when those
-    newly featureless blocks exceed `occlusion_new_area` of the frame and texture is left beside
-    them. Value: their share."""
+    always sees is not a cover, while an object newly in front of the lens is. Fault when the
+    region covers more than `occlusion_area`, its newly featureless blocks exceed
+    `occlusion_new_area` of the frame and texture is left beside it. Value: the new share."""
     grey = _grey(image)
     normal, _ = featureless(_same_size(reference_grey, grey.shape), t)
-    share, visible, _ = occluded_share(grey, t, normal)
-    fault = share > t.occlusion_new_area and visible >= t.occlusion_visible_min
+    share, visible, region = occluded_share(grey, t, normal)
+    whole = float(region.mean())
+    fault = share > t.occlusion_new_area and whole > t.occlusion_area and visible >= t.occlusion_visible_min
     return check("occlusion", share, fault, t.occlusion_new_area,
-                 f"featureless region hiding {share:.0%} of the frame that has texture in the baseline, "
-                 f"texture on {visible:.0%} of the rest")
+                 f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
+                 f"the baseline, texture on {visible:.0%} of the rest")

@@ -71,8 +71,8 @@ def _away_from_cover(v: Views, t: Thresholds) -> np.ndarray | None:
     share, visible, region = occluded_share(v.small_grey, t)
     if share <= t.occlusion_area or visible < t.occlusion_visible_min:
         return None
-    kernel = np.ones((3, 3), np.uint8)
-    near = cv2.dilate(region.astype(np.uint8), kernel)  # the region and one block around it
+    kernel = np.ones((5, 5), np.uint8)
+    near = cv2.dilate(region.astype(np.uint8), kernel)  # the region and two blocks around it
     h, w = v.grey.shape
     bh, bw = near.shape
     grid = np.ones((h, w), np.uint8) * 255

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from probes.iq import diagnose
-from probes.iq_baseline import Baseline
+from probes.iq_baseline import Baseline, record_baseline
 from probes.iq_checks import Views, resize_to_width, views
 from probes.iq_compare import FROZEN_WIDTH, check_scene_change
 from probes.iq_decode import decode_image
@@ -125,36 +125,60 @@ class Judged:
     memory: PictureMemory
 
 
+def _alike(a: float | None, b: float | None, ratio: float, slack: float) -> bool:
+    if a is None or b is None:
+        return True
+    low, high = sorted((abs(a), abs(b)))
+    return high - low <= slack or high <= ratio * low
+
+
+def consistent(a: Baseline, b: Baseline) -> bool:
+    """Two grabs of one view measure alike, so a fault that shows in only one of them (a truck
+    parked in front, a burst of noise) is not learned as this camera's normal picture."""
+    s, o = a.stats, b.stats
+    return all(_alike(s.get(key), o.get(key), ratio, slack) for key, ratio, slack in (
+        ("mean_luma", 1.6, 12), ("contrast_spread", 1.6, 15), ("color_cast_ab", 1.0, 10),
+        ("blur_permille", 1.5, 0.5), ("noise_sigma", 1.6, 1.5), ("stripes_amplitude", 1.5, 4),
+        ("occlusion_share", 1.0, 0.15)))
+
+
 def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
           thresholds: Thresholds = DEFAULT, learn_grabs: int = LEARN_GRABS) -> Judged:
     """Diagnose a grab with the camera's memory, and learn from it.
 
-    - frozen against the previous grab's signature; scene change and relaxed single-frame
-      thresholds against the baseline of the picture's own mode (day colour / night IR);
-    - no baseline for the mode yet: the grab is judged at first sight and, when it shows no
-      absolute fault (ABSOLUTE), kept for learning; `learn_grabs` grabs of the same view make the
-      baseline, and the grab that completes it is judged against it (an unusual but constant
-      scene is then not flagged); a grab of another view restarts the learning.
+    - frozen against the previous grab's signature; scene change, occlusion and relaxed
+      single-frame thresholds against the baseline of the picture's own mode (day colour / night
+      IR), or the other mode's while its own is not learned yet (the same view in other light);
+    - no baseline for the mode yet: the grab is kept for learning when it shows no absolute fault
+      (ABSOLUTE), or no fault at all when the other mode's baseline judged it; `learn_grabs`
+      consistent grabs of the same view make the baseline, and the grab that completes it is
+      judged against it (an unusual but constant scene is then not flagged). A grab of another
+      view, or one that measures unlike the others (consistent), restarts the learning.
     """
     memory = memory or PictureMemory()
     v = views(image, thresholds)
     mode = mode_of(v)
-    baseline = memory.baselines.get(mode)
+    own = memory.baselines.get(mode)
+    baseline = own or next((memory.baselines[m] for m in MODES if m in memory.baselines), None)
     diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds)
     updated = replace(memory, previous=signature(v))
-    if baseline is not None or ABSOLUTE & set(diagnosis.faults):
+    refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults
+    if own is not None or refused:
         return Judged(diagnosis, mode, baseline is not None, updated)
-    # The grab's statistics are the values its checks just measured (no second pass).
-    grab = Baseline(v.small_grey.copy(), v.width, v.height,
-                    {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()})
+    if baseline is None:  # the grab's statistics are what its checks just measured at first sight
+        grab = Baseline(v.small_grey.copy(), v.width, v.height,
+                        {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()})
+    else:
+        grab = record_baseline(v, thresholds)
     earlier = memory.learning.get(mode, ())
-    if earlier and check_scene_change(v, earlier[-1].reference_grey, thresholds).verdict == "fault":
-        earlier = ()  # another view: whatever was being learned was not this camera's normal picture
+    if earlier and (check_scene_change(v, earlier[-1].reference_grey, thresholds).verdict == "fault"
+                    or not all(consistent(g, grab) for g in earlier)):
+        earlier = ()  # another view, or unlike the others: not yet this camera's normal picture
     grabs = (*earlier, grab)
     learning = dict(memory.learning)
     if len(grabs) < max(1, learn_grabs):
         learning[mode] = grabs
-        return Judged(diagnosis, mode, False, replace(updated, learning=learning))
+        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning))
     learning.pop(mode, None)
     learned = merge(grabs)
     diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds)

@@ -74,9 +74,9 @@ class Thresholds:
     """... or below this many times the picture's own noise sigma (at 320 px): noise is not texture."""
     occlusion_noise_cap: float = 4.0
     """... the noise allowance never exceeds this (a snowy picture is noise, not a cover)."""
-    occlusion_new_area: float = 0.25
-    """With a baseline: a featureless region hiding more than this share of the frame where the
-    baseline has texture is an occlusion (the camera's usual sky or wall never counts)."""
+    occlusion_new_area: float = 0.12
+    """With a baseline: an occlusion-sized featureless region that hides more than this share of the
+    frame where the baseline has texture (the camera's usual sky or wall alone never counts)."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
     no_signal_uniform: float = 0.97
@@ -91,7 +91,7 @@ class Thresholds:
     """A flat frame with blue at least this and this much above red and green ..."""
     no_signal_blue_margin: float = 64.0
     """... is a blue no-signal screen (the encoder's 无视频信号 page)."""
-    frozen_max_change: float = 2.5
+    frozen_max_change: float = 1.5
     """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen."""
     osd_band: float = 0.12
     """Top and bottom bands (share of the height each) where devices overlay a clock and a name (OSD):

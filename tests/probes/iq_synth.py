@@ -118,7 +118,8 @@ def _fault(kind: str, m: _Maker, rng: np.random.Generator) -> np.ndarray:
     if kind == "color_cast":
         tint = [np.float32([1.35, 0.9, 0.55]), np.float32([0.55, 0.95, 1.4]), np.float32([0.6, 1.3, 0.6]),
                 np.float32([1.3, 0.6, 1.25])][int(rng.integers(0, 4))]
-        return m.frame(np.clip(view * tint + 20 * (tint - 1), 0, 255))
+        tint = tint / float(tint @ np.float32([0.114, 0.587, 0.299]))  # white balance off, exposure kept
+        return m.frame(np.clip(view * tint, 0, 255))
     if kind == "occlusion":  # a flat, out-of-focus object in front of the lens
         mask = np.zeros((h, w), np.float32)
         cx, cy = int(rng.uniform(0.3, 0.7) * w), int(rng.uniform(0.3, 0.7) * h)
