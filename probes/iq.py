@@ -36,13 +36,14 @@ IMAGE_CHECKS = (check_no_signal, check_dark, check_overexposed, check_low_contra
                 check_blur, check_noise, check_stripes, check_occlusion)
 
 # Most specific first: the order in which a fault is reported as the verdict.
-PRECEDENCE = ("no_signal", "frozen", "dark", "overexposed", "low_contrast", "blur", "occlusion",
+PRECEDENCE = ("no_signal", "dark", "overexposed", "frozen", "low_contrast", "blur", "occlusion",
               "stripes", "noise", "color_cast", "scene_change")
 
 # A fault that fully accounts for the symptoms of others: those are not reported beside it.
 # - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
+#   dark and overexposed also hide motion (changes shrink with the light), so frozen is unreliable;
 # - blur: defocus removes texture everywhere, so the whole frame reads as featureless (focus is
 #   measured away from a featureless region, so a cover's soft outline is not read as blur);
 # - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
@@ -50,8 +51,8 @@ PRECEDENCE = ("no_signal", "frozen", "dark", "overexposed", "low_contrast", "blu
 # - stripes: the stripes are the high-frequency energy the noise check sees.
 EXPLAINS: dict[str, frozenset[str]] = {
     "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
-    "dark": frozenset({"low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
-    "overexposed": frozenset({"low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
+    "dark": frozenset({"frozen", "low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
+    "overexposed": frozenset({"frozen", "low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
     "low_contrast": frozenset({"blur", "occlusion", "scene_change"}),
     "blur": frozenset({"occlusion"}),
     "occlusion": frozenset({"low_contrast", "color_cast", "scene_change"}),

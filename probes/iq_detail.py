@@ -88,7 +88,10 @@ def check_blur(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
     working copy and expressed in thousandths of the frame width, so that the same optical blur
     reads the same at D1 and at 1080p (and a 704-wide re-encode of a 1280 frame)."""
     v = views(image, t)
-    sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, _away_from_cover(v, t))
+    away = _away_from_cover(v, t)
+    sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    if sigma is None and away is not None:  # hardly an edge beside the flat region: defocus, judge it all
+        sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band)
     if sigma is None:
         return check("blur", None, False, t.blur_edge_permille, f"only {n} edge points: focus not judged")
     permille = 1000 * sigma / v.grey.shape[1]

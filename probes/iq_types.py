@@ -53,7 +53,7 @@ class Thresholds:
     """Distance of the mean (a*, b*) from neutral grey in CIE-Lab units above this is a cast."""
     blur_edge_permille: float = 2.0
     """Edge blur sigma above this many thousandths of the frame width is out of focus."""
-    blur_min_px: float = 2.0
+    blur_min_px: float = 1.6
     """... but never below this edge sigma in pixels: at D1 and below, 2 per mille is finer than the
     pixel grid itself (a sharp edge sampled at the sensor's resolution spreads over ~0.7-1.2 px)."""
     blur_min_edges: int = 200
@@ -79,7 +79,7 @@ class Thresholds:
     frame where the baseline has texture (the camera's usual sky or wall alone never counts)."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
-    no_signal_uniform: float = 0.97
+    no_signal_uniform: float = 0.995
     """Share of the frame outside the centre that must be one flat colour for a no-signal screen."""
     no_signal_tolerance: float = 12.0
     """Largest per-channel difference (grey levels) from the dominant colour still counted as flat."""
