@@ -23,53 +23,23 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from probes import iq  # noqa: E402
-from probes.iq_checks import views  # noqa: E402
-from probes.iq_memory import PictureMemory, judge, signature  # noqa: E402
+from probes.iq_memory import PictureMemory, judge  # noqa: E402
 from tests.probes import iq_synth  # noqa: E402
 
 SAMPLE = Path(os.environ.get("ASSETSVC_IQ_SAMPLE", "/work/shared/data/iq-sample"))
 
 
 def generated(per_source: int, seed: int) -> list[iq_synth.Scene]:
-    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-v4.pickle"
+    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-v5.pickle"
     if cache.is_file():
         return pickle.loads(cache.read_bytes())
     data = iq_synth.scenes(per_source, seed)
     cache.write_bytes(pickle.dumps(data))
     return data
-
-
-def evaluate(scenes: list[iq_synth.Scene]) -> dict[str, dict[str, list[int]]]:
-    """{case: {kind: [hits, total]}}; kind "ok" counts healthy frames flagged."""
-    out = {"first": collections.defaultdict(lambda: [0, 0]), "baseline": collections.defaultdict(lambda: [0, 0])}
-    for s in scenes:
-        # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
-        for frame in s.healthy:
-            _count(out["first"], "ok", iq.diagnose(frame).verdict != "ok")
-        for kind, frame in s.faults.items():
-            if kind == "scene_change":
-                continue
-            previous = s.frozen_previous if kind == "frozen" else None
-            _count(out["first"], kind, kind in iq.diagnose(frame, previous=previous).faults)
-        # With a baseline learned from the earlier frames.
-        memory = PictureMemory()
-        for frame in s.learn:
-            memory = judge(frame, memory).memory
-        learned = memory
-        for frame in s.healthy:
-            judged = judge(frame, memory)
-            _count(out["baseline"], "ok", judged.diagnosis.verdict != "ok")
-            memory = judged.memory
-        for kind, frame in s.faults.items():
-            before = PictureMemory(learned.baselines, learned.learning,
-                                   signature(views(s.frozen_previous)) if kind == "frozen" else learned.previous)
-            _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
-    return out
 
 
 def _count(table, kind: str, hit: bool) -> None:
@@ -126,7 +96,7 @@ def main() -> None:
     scenes = generated(args.per_source, args.seed)
     print(f"generated set: {len(scenes)} scenes from {len(iq_synth.SOURCES)} photographs, "
           f"{sum(len(s.healthy) for s in scenes)} healthy frames judged, one frame per fault kind per scene")
-    print_table("recall per fault kind; healthy frames flagged", evaluate(scenes))
+    print_table("recall per fault kind; healthy frames flagged", iq_synth.evaluate(scenes))
     found = sample()
     if found is not None:
         print(f"labelled sample {SAMPLE} (first sight): " + ", ".join(

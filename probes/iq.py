@@ -13,12 +13,14 @@ sample are in docs/probes-iq.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change
+from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept
 from probes.iq_decode import decode_image, image_size
 from probes.iq_detail import check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
@@ -74,6 +76,11 @@ def most_specific(faulted: list[str] | set[str]) -> list[str]:
     return kept + sorted(set(faulted) - set(PRECEDENCE))
 
 
+def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:
+    faulted = {c.name for c in checks if c.verdict == "fault"}
+    return {"blur", "occlusion"} <= faulted and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept
+
+
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,
              reference: Baseline | np.ndarray | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
     """Run every check on a BGR picture (as decode_image returns it).
@@ -94,5 +101,9 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     if baseline is not None:
         checks.append(check_new_occlusion(v, baseline.reference_grey, t))
         checks.append(check_scene_change(v, baseline.reference_grey, t))
+    if baseline is not None and _cover_not_defocus(checks, v, baseline, t):
+        # The cover is out of focus, so its outline reads as blur; the view beside it kept its texture.
+        checks = [replace(c, verdict="ok", detail=c.detail + "; the soft edge is the cover's outline")
+                  if c.name == "blur" else c for c in checks]
     faults = most_specific({c.name for c in checks if c.verdict == "fault"})
     return Diagnosis(checks, faults, faults[0] if faults else "ok")

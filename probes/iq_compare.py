@@ -102,14 +102,30 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
 def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
     """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
     blocks that had texture in the reference picture, so the sky, a white wall or a lake the camera
-    always sees is not a cover, while an object newly in front of the lens is. Fault when the
-    region covers more than `occlusion_area`, its newly featureless blocks exceed
-    `occlusion_new_area` of the frame and texture is left beside it. Value: the new share."""
+    always sees is not a cover, while an object newly in front of the lens is. Fault when texture
+    is left beside the region and either its newly featureless blocks exceed `occlusion_new_area`
+    of the frame (the region being occlusion-sized), or the region outgrew what is normal here
+    (`occlusion_area`, relaxed by the baseline). Value: the new share."""
     grey = _grey(image)
     normal, _ = featureless(_same_size(reference_grey, grey.shape), t)
     share, visible, region = occluded_share(grey, t, normal)
     whole = float(region.mean())
-    fault = share > t.occlusion_new_area and whole > t.occlusion_area and visible >= t.occlusion_visible_min
+    # Newly hidden texture, or a featureless region grown beyond what is normal here (adapt_thresholds
+    # sets occlusion_area to the baseline's own share + 15 points): a cover over the usual sky.
+    fault = visible >= t.occlusion_visible_min and (whole > t.occlusion_area or (
+        share > t.occlusion_new_area and whole > min(t.occlusion_area, DEFAULT.occlusion_area)))
     return check("occlusion", share, fault, t.occlusion_new_area,
                  f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
                  f"the baseline, texture on {visible:.0%} of the rest")
+
+
+def texture_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float:
+    """Share of the baseline's textured blocks, away from today's largest featureless region (and
+    two blocks around it), that still have texture: near 1 beside a cover, low when defocus (or
+    fog) took the texture everywhere."""
+    grey = _grey(image)
+    _, normal_texture = featureless(_same_size(reference_grey, grey.shape), t)
+    _, visible, region = occluded_share(grey, t)
+    _, texture = featureless(grey, t)
+    away = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & normal_texture
+    return float((texture & away).sum() / away.sum()) if away.any() else 0.0

@@ -77,6 +77,9 @@ class Thresholds:
     occlusion_new_area: float = 0.12
     """With a baseline: an occlusion-sized featureless region that hides more than this share of the
     frame where the baseline has texture (the camera's usual sky or wall alone never counts)."""
+    occlusion_texture_kept: float = 0.6
+    """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
+    share of the baseline's texture away from the featureless region is still there."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
     no_signal_uniform: float = 0.995

@@ -9,10 +9,15 @@ a later frame. Used by bench/bench_iq_accuracy.py (the full set) and tests/probe
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+
+from probes import iq
+from probes.iq_checks import views
+from probes.iq_memory import PictureMemory, judge, signature
 
 # Photographs that load offline (skimage.data's others download on first use). Grey ones are
 # used as they are; text, brick, grass and gravel are the regular textures, page and text the print.
@@ -110,16 +115,19 @@ def _fault(kind: str, m: _Maker, rng: np.random.Generator) -> np.ndarray:
         target = float(rng.uniform(10, 24))  # mean luma: a night without IR, a failed iris
         return m.frame(view, light=target / max(20.0, float(view.mean())) / m.gain,
                        noise=float(rng.uniform(1.0, 2.5)))
-    if kind == "overexposed":
-        return m.frame(np.clip(view * rng.uniform(2.2, 3.0) + rng.uniform(60, 110), 0, 255) / m.gain)
+    if kind == "overexposed":  # the iris stuck open: mean luma 225-245, highlights blown
+        target = float(rng.uniform(225, 245))
+        lifted = 255 - (255 - view) * (255 - target) / max(1.0, 255 - float(view.mean()))
+        return m.frame(np.clip(lifted, 0, 255) / m.gain)
     if kind == "low_contrast":  # fog / a dirty dome: everything pulled towards one grey
         k = float(rng.uniform(0.06, 0.12))
         return m.frame((view * k + rng.uniform(100, 160) * (1 - k)) / m.gain, noise=0.8)
-    if kind == "color_cast":
-        tint = [np.float32([1.35, 0.9, 0.55]), np.float32([0.55, 0.95, 1.4]), np.float32([0.6, 1.3, 0.6]),
-                np.float32([1.3, 0.6, 1.25])][int(rng.integers(0, 4))]
-        tint = tint / float(tint @ np.float32([0.114, 0.587, 0.299]))  # white balance off, exposure kept
-        return m.frame(np.clip(view * tint, 0, 255))
+    if kind == "color_cast":  # white balance off: the whole frame shifted 35-55 Lab units towards one hue
+        lab = cv2.cvtColor(np.clip(view, 0, 255) / 255, cv2.COLOR_BGR2Lab)
+        angle, size = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(35, 55))
+        lab[..., 1] += size * np.cos(angle)
+        lab[..., 2] += size * np.sin(angle)
+        return m.frame(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255, 0, 255) / m.gain)
     if kind == "occlusion":  # a flat, out-of-focus object in front of the lens
         mask = np.zeros((h, w), np.float32)
         cx, cy = int(rng.uniform(0.3, 0.7) * w), int(rng.uniform(0.3, 0.7) * h)
@@ -190,3 +198,36 @@ def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCE
         for k in range(per_source):
             out.append(scene(source, seed * 1000 + i * 50 + k, night=k % 2 == 1, variant=variants[k % 4]))
     return out
+
+
+def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
+    """{case: {kind: [hits, total]}}; kind "ok" counts healthy frames flagged."""
+    out = {"first": collections.defaultdict(lambda: [0, 0]), "baseline": collections.defaultdict(lambda: [0, 0])}
+    for s in scenes:
+        # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
+        for frame in s.healthy:
+            _count(out["first"], "ok", iq.diagnose(frame).verdict != "ok")
+        for kind, frame in s.faults.items():
+            if kind == "scene_change":
+                continue
+            previous = s.frozen_previous if kind == "frozen" else None
+            _count(out["first"], kind, kind in iq.diagnose(frame, previous=previous).faults)
+        # With a baseline learned from the earlier frames.
+        memory = PictureMemory()
+        for frame in s.learn:
+            memory = judge(frame, memory).memory
+        learned = memory
+        for frame in s.healthy:
+            judged = judge(frame, memory)
+            _count(out["baseline"], "ok", judged.diagnosis.verdict != "ok")
+            memory = judged.memory
+        for kind, frame in s.faults.items():
+            before = PictureMemory(learned.baselines, learned.learning,
+                                   signature(views(s.frozen_previous)) if kind == "frozen" else learned.previous)
+            _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
+    return out
+
+
+def _count(table, kind: str, hit: bool) -> None:
+    table[kind][0] += int(hit)
+    table[kind][1] += 1
