@@ -4,6 +4,8 @@ state machine confirms (or not) a picture fault. The clock is a test clock (no w
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 
@@ -192,3 +194,19 @@ async def test_only_the_office_resets_a_picture_baseline_through_the_api(client,
     assert reset.json()["reset_by"] == "admin"
     assert (await client.post("/api/v1/cameras/999999/picture-baseline/reset",
                               headers=bearer(people.admin))).status_code == 404
+
+
+async def test_the_cli_shows_and_resets_a_picture_baseline():
+    from tests.integration.test_cli import assetsvc
+
+    async with FakeOnvifDevice() as device:
+        cam, clock, worker = await engine(device)
+        await run(device, worker, clock, [live(1), live(2)], 1)
+    shown = assetsvc("picture-baseline", "show", str(cam))
+    assert shown.returncode == 0, shown.stderr
+    assert "day baseline 20" in shown.stdout and "night baseline not learned" in shown.stdout
+    reset = assetsvc("picture-baseline", "reset", str(cam), "--json")
+    assert reset.returncode == 0, reset.stderr
+    doc = json.loads(reset.stdout)
+    assert doc["day_learned"] is None and doc["reset_by"].startswith("cli:")
+    assert assetsvc("picture-baseline", "reset", "999999").returncode != 0
