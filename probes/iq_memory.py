@@ -70,6 +70,9 @@ class PictureMemory:
     baselines: Mapping[str, Baseline] = field(default_factory=dict)
     learning: Mapping[str, tuple[Baseline, ...]] = field(default_factory=dict)
     previous: np.ndarray | None = None
+    flagged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per mode: faults the learned (or learning) grabs showed at first sight, for the office to
+    review: a camera covered from its first grab is learned as it is, but not silently."""
 
     def learned(self, mode: str) -> bool:
         return mode in self.baselines
@@ -81,7 +84,8 @@ class PictureMemory:
         return {"version": VERSION,
                 "baselines": {m: grab(b) for m, b in self.baselines.items()},
                 "learning": {m: [grab(b) for b in gs] for m, gs in self.learning.items()},
-                "previous": None if self.previous is None else _png_b64(self.previous)}
+                "previous": None if self.previous is None else _png_b64(self.previous),
+                "flagged": {m: list(f) for m, f in self.flagged.items()}}
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()
@@ -98,13 +102,15 @@ class PictureMemory:
             baselines = {m: Baseline.from_json(b) for m, b in dict(doc["baselines"]).items() if m in MODES}
             learning = {m: tuple(Baseline.from_json(b) for b in gs)[-LEARN_GRABS:]
                         for m, gs in dict(doc["learning"]).items() if m in MODES}
+            flagged = {m: tuple(str(f) for f in fs)[:16] for m, fs in dict(doc.get("flagged") or {}).items()
+                       if m in MODES}
             previous = None
             if doc.get("previous") is not None:
                 previous = cv2.cvtColor(decode_image(base64.b64decode(doc["previous"], validate=True)),
                                         cv2.COLOR_BGR2GRAY)
         except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"malformed picture memory ({exc})") from None
-        return cls(baselines, learning, previous)
+        return cls(baselines, learning, previous, flagged)
 
 
 def _png_b64(grey: np.ndarray) -> str:
@@ -176,11 +182,13 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
         earlier = ()  # another view, or unlike the others: not yet this camera's normal picture
     grabs = (*earlier, grab)
     learning = dict(memory.learning)
+    seen = tuple(sorted(set(memory.flagged.get(mode, ()) if earlier else ()) | set(diagnosis.faults)))
+    flagged = {**memory.flagged, mode: seen} if seen else {m: f for m, f in memory.flagged.items() if m != mode}
     if len(grabs) < max(1, learn_grabs):
         learning[mode] = grabs
-        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning))
+        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning, flagged=flagged))
     learning.pop(mode, None)
     learned = merge(grabs)
     diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds)
-    return Judged(diagnosis, mode, True,
-                  replace(updated, baselines={**memory.baselines, mode: learned}, learning=learning))
+    return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
+                                                 learning=learning, flagged=flagged))

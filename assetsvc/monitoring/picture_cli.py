@@ -23,7 +23,9 @@ def _echo(found, as_json: bool) -> None:
         return
     click.echo(f"camera {doc['camera_id']}: day baseline {doc['day_learned'] or 'not learned'}, "
                f"night baseline {doc['night_learned'] or 'not learned'}"
-               + (f"; reset {doc['reset_at']} by {doc['reset_by']}" if doc["reset_at"] else ""))
+               + (f"; reset {doc['reset_at']} by {doc['reset_by']}" if doc["reset_at"] else "")
+               + "".join(f"; {mode} learned from grabs flagged {', '.join(faults)} at first sight: check the picture"
+                         for mode, faults in doc["learned_despite"].items()))
 
 
 @picture_baseline.command("show")

@@ -210,3 +210,11 @@ async def test_the_cli_shows_and_resets_a_picture_baseline():
     doc = json.loads(reset.stdout)
     assert doc["day_learned"] is None and doc["reset_by"].startswith("cli:")
     assert assetsvc("picture-baseline", "reset", "999999").returncode != 0
+
+
+async def test_a_baseline_learned_from_flagged_grabs_is_shown_to_the_office():
+    async with FakeOnvifDevice() as device:
+        cam, clock, worker = await engine(device)
+        await run(device, worker, clock, [mostly_sky(1), mostly_sky(2)], 1)
+    found = await picture_memory.status(cam)
+    assert found.day_learned is not None and found.learned_despite == {"day": ["occlusion"]}
