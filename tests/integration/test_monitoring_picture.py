@@ -76,13 +76,13 @@ def mostly_sky(n: int) -> bytes:
     return jpeg(image)
 
 
-async def watched(device: FakeOnvifDevice) -> tuple[int, Clock, object]:
+async def watched(device: FakeOnvifDevice) -> int:
     login = Credential(name="cams", username="admin", secret=vault().encrypt("admin12345"))
     await login.save().run()
     row = Camera(gb_id="33010600131320000001", name="cam 1", region_code="330106", ipv4="127.0.0.1",
                  ports={"onvif": device.port}, probe_protocols=["onvif"], credential=login.id)
     await row.save().run()
-    return row.id, Clock(), None
+    return row.id
 
 
 async def run(device: FakeOnvifDevice, worker, clock: Clock, pictures, start: int) -> int:
@@ -101,7 +101,7 @@ async def verdict(camera_id: int) -> str:
 
 
 async def engine(device: FakeOnvifDevice, picture_fault_after_s: float = 600):
-    cam, clock, _ = await watched(device)
+    cam, clock = await watched(device), Clock()
     worker = await setup(config_text(picture_fault_after_s), clock)
     return cam, clock, worker
 
