@@ -210,7 +210,25 @@ def check_occlusion(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check
     texture. An object at the lens (a cover, a board, a leaf) is out of
     focus and evenly lit, so it is flat; a whole featureless frame is low contrast or no signal
     instead. Value: the region's share of the frame."""
-    share, visible, _ = occluded_share(views(image, t).small_grey, t)
+    grey = views(image, t).small_grey
+    share, visible, region = occluded_share(grey, t)
     fault = share > t.occlusion_area and visible >= t.occlusion_visible_min
-    return check("occlusion", share, fault, t.occlusion_area,
-                 f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest")
+    sky = fault and _sky_like(grey, region)
+    return check("occlusion", share, fault and not sky, t.occlusion_area,
+                 f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest"
+                 + (" (sky-like: spans the top, brighter than the view below)" if sky else ""))
+
+
+def _sky_like(small_grey: np.ndarray, region: np.ndarray, block: int = 8) -> bool:
+    """A featureless region that spans the whole width under the OSD band and is brighter than the
+    rest is a sky: a cover is darker than the view (unlit, at the lens) or leaves part of the top
+    visible. Only at first sight; with a baseline occlusion is judged against it."""
+    rows = region.shape[0]
+    top = max(1, int(round(0.12 * rows)))  # the first block row below the OSD band
+    if top >= rows or region[top].mean() < 0.9:
+        return False
+    mask = np.zeros(small_grey.shape, bool)
+    mask[:rows * block, :region.shape[1] * block] = np.kron(region, np.ones((block, block), bool))
+    if mask.all() or not mask.any():
+        return False
+    return float(small_grey[mask].mean()) >= float(small_grey[~mask].mean()) + 10

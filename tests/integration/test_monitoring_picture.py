@@ -66,11 +66,12 @@ def elsewhere(n: int) -> bytes:
     return jpeg(np.clip(image + np.random.default_rng(n).normal(0, 2, image.shape), 0, 255).astype(np.uint8))
 
 
-def mostly_sky(n: int) -> bytes:
-    """A camera aimed high: a smooth sky over 60 % of the frame, roofs and streets below."""
+def big_wall(n: int) -> bytes:
+    """A camera beside a building: a plain rendered wall over the left 55 % of the frame."""
     image = cv2.imdecode(np.frombuffer(elsewhere(n), np.uint8), cv2.IMREAD_COLOR)
-    sky = np.linspace(215, 175, 216, dtype=np.float32)[:, None, None] * np.float32([1.0, 0.95, 0.88])
-    image[:216] = np.clip(sky + np.random.default_rng(n).normal(0, 0.6, (216, 640, 3)), 0, 255).astype(np.uint8)
+    wall = np.float32([150, 158, 165]) + np.random.default_rng(n).normal(0, 0.6, (360, 352, 3))
+    image[:, :352] = np.clip(wall, 0, 255).astype(np.uint8)
+    cv2.circle(image, (400 + 29 * n % 200, 280), 12, (0, 0, 0), -1)  # someone walks past
     cv2.putText(image, f"2026-01-01 00:00:{n % 60:02d}", (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
                 (255, 255, 255), 1, cv2.LINE_AA)
     return jpeg(image)
@@ -129,9 +130,9 @@ async def test_a_moved_camera_ends_as_picture_fault_scene_change():
 async def test_an_unusual_but_constant_scene_is_not_flagged_once_its_baseline_is_learned():
     async with FakeOnvifDevice() as device:
         cam, clock, worker = await engine(device)
-        first = await run(device, worker, clock, [mostly_sky(1)], 1)
-        assert await verdict(cam) == "occlusion"  # at first sight a big featureless sky looks like a cover
-        await run(device, worker, clock, [mostly_sky(n) for n in range(2, 8)], first)
+        first = await run(device, worker, clock, [big_wall(1)], 1)
+        assert await verdict(cam) == "occlusion"  # at first sight a big plain wall looks like a cover
+        await run(device, worker, clock, [big_wall(n) for n in range(2, 8)], first)
         assert await verdict(cam) == "ok"
         state = await state_of(cam)
         assert (state["state"], state["cause"]) == ("up", "")
@@ -215,6 +216,6 @@ async def test_the_cli_shows_and_resets_a_picture_baseline():
 async def test_a_baseline_learned_from_flagged_grabs_is_shown_to_the_office():
     async with FakeOnvifDevice() as device:
         cam, clock, worker = await engine(device)
-        await run(device, worker, clock, [mostly_sky(1), mostly_sky(2)], 1)
+        await run(device, worker, clock, [big_wall(1), big_wall(2)], 1)
     found = await picture_memory.status(cam)
     assert found.day_learned is not None and found.learned_despite == {"day": ["occlusion"]}
