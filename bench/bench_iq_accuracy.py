@@ -78,7 +78,6 @@ def cpu_per_check(repeat: int = 20) -> float:
     cv2.setNumThreads(1)
     s = iq_synth.scene("astronaut", 5)
     frame = cv2.resize(s.healthy[0], (1280, 720))
-    previous = cv2.resize(s.healthy[1], (1280, 720))
     learn = [cv2.resize(f, (1280, 720)) for f in s.learn]
     memory = judge(learn[1], judge(learn[0], PictureMemory()).memory).memory
     assert memory.learned("day"), "the bench scene did not learn a baseline"

@@ -18,6 +18,8 @@ APP_CONFIG = AppConfig(
         tables.MaintenanceWindow,
         tables.DriftFlag,
         tables.Node,
+        tables.PlatformScope,
+        tables.PassiveBatch,
         tables.PictureMemory,
     ],
 )

@@ -1,7 +1,6 @@
 """`assetsvc picture-baseline`: show or reset a camera's picture baseline (画面基准) from the shell.
 
-Registered in assetsvc/cli.py; `run` and `cli_actor` are imported inside each command, as in
-uptime_cli, because assetsvc.cli imports this module.
+Registered in assetsvc/cli.py; `run` and `cli_actor` come from assetsvc.cli_shell (core), as in uptime_cli.
 """
 
 from __future__ import annotations
@@ -9,6 +8,8 @@ from __future__ import annotations
 import json
 
 import click
+
+from assetsvc.cli_shell import cli_actor, run
 
 
 @click.group("picture-baseline")
@@ -33,7 +34,6 @@ def _echo(found, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def show(camera_id: int, as_json: bool) -> None:
     """When the camera's day and night baselines were learned, and its last reset."""
-    from assetsvc.cli import cli_actor, run
     from assetsvc.monitoring import picture_memory
 
     _echo(run(lambda: picture_memory.show(cli_actor(), camera_id)), as_json)
@@ -44,7 +44,6 @@ def show(camera_id: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def reset(camera_id: int, as_json: bool) -> None:
     """Forget the camera's baselines (after re-aiming): its next good grabs are learned again."""
-    from assetsvc.cli import cli_actor, run
     from assetsvc.monitoring import picture_memory
 
     _echo(run(lambda: picture_memory.reset(cli_actor(), camera_id, source="cli")), as_json)
