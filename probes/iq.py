@@ -13,12 +13,14 @@ sample are in docs/probes-iq.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import check_frozen, check_scene_change
+from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept
 from probes.iq_decode import decode_image, image_size
 from probes.iq_detail import check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
@@ -26,7 +28,8 @@ from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
 __all__ = [
     "Baseline", "Check", "DEFAULT", "Diagnosis", "EXPLAINS", "IMAGE_CHECKS", "PRECEDENCE", "Thresholds",
     "adapt_thresholds", "check_blur", "check_color_cast", "check_dark", "check_frozen",
-    "check_low_contrast", "check_no_signal", "check_noise", "check_occlusion", "check_overexposed",
+    "check_low_contrast", "check_new_occlusion", "check_no_signal", "check_noise", "check_occlusion",
+    "check_overexposed",
     "check_scene_change", "check_stripes", "decode_image", "diagnose", "image_size",
     "most_specific", "record_baseline",
 ]
@@ -35,21 +38,23 @@ IMAGE_CHECKS = (check_no_signal, check_dark, check_overexposed, check_low_contra
                 check_blur, check_noise, check_stripes, check_occlusion)
 
 # Most specific first: the order in which a fault is reported as the verdict.
-PRECEDENCE = ("no_signal", "frozen", "dark", "overexposed", "low_contrast", "blur", "occlusion",
+PRECEDENCE = ("no_signal", "dark", "overexposed", "frozen", "low_contrast", "blur", "occlusion",
               "stripes", "noise", "color_cast", "scene_change")
 
 # A fault that fully accounts for the symptoms of others: those are not reported beside it.
 # - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
-# - blur: defocus removes texture everywhere, so the whole frame reads as featureless;
+#   dark and overexposed also hide motion (changes shrink with the light), so frozen is unreliable;
+# - blur: defocus removes texture everywhere, so the whole frame reads as featureless (focus is
+#   measured away from a featureless region, so a cover's soft outline is not read as blur);
 # - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
 #   view is hidden rather than moved;
 # - stripes: the stripes are the high-frequency energy the noise check sees.
 EXPLAINS: dict[str, frozenset[str]] = {
     "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
-    "dark": frozenset({"low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
-    "overexposed": frozenset({"low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
+    "dark": frozenset({"frozen", "low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
+    "overexposed": frozenset({"frozen", "low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
     "low_contrast": frozenset({"blur", "occlusion", "scene_change"}),
     "blur": frozenset({"occlusion"}),
     "occlusion": frozenset({"low_contrast", "color_cast", "scene_change"}),
@@ -71,6 +76,11 @@ def most_specific(faulted: list[str] | set[str]) -> list[str]:
     return kept + sorted(set(faulted) - set(PRECEDENCE))
 
 
+def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:
+    faulted = {c.name for c in checks if c.verdict == "fault"}
+    return {"blur", "occlusion"} <= faulted and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept
+
+
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,
              reference: Baseline | np.ndarray | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
     """Run every check on a BGR picture (as decode_image returns it).
@@ -83,10 +93,17 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     baseline = record_baseline(reference, thresholds) if isinstance(reference, (np.ndarray, Views)) else reference
     t = adapt_thresholds(thresholds, baseline) if baseline is not None else thresholds
     v = views(image, t)
-    checks: list[Check] = [fn(v, t) for fn in IMAGE_CHECKS]
+    # With a baseline, occlusion is judged against it: only texture newly hidden counts.
+    single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
+    checks: list[Check] = [fn(v, t) for fn in single]
     if previous is not None:
         checks.append(check_frozen(v, previous, t))
     if baseline is not None:
+        checks.append(check_new_occlusion(v, baseline.reference_grey, t))
         checks.append(check_scene_change(v, baseline.reference_grey, t))
+    if baseline is not None and _cover_not_defocus(checks, v, baseline, t):
+        # The cover is out of focus, so its outline reads as blur; the view beside it kept its texture.
+        checks = [replace(c, verdict="ok", detail=c.detail + "; the soft edge is the cover's outline")
+                  if c.name == "blur" else c for c in checks]
     faults = most_specific({c.name for c in checks if c.verdict == "fault"})
     return Diagnosis(checks, faults, faults[0] if faults else "ok")

@@ -13,13 +13,14 @@ import numpy as np
 
 from probes.iq_checks import (SMALL_WIDTH, Views, check_color_cast, check_dark, check_low_contrast,
                               check_occlusion, views)
-from probes.iq_detail import check_blur, check_noise
+from probes.iq_detail import check_blur, check_noise, check_stripes
 from probes.iq_decode import decode_image
 from probes.iq_types import DEFAULT, Thresholds
 
 VERSION = 1
 _STATS = {"mean_luma": check_dark, "contrast_spread": check_low_contrast, "color_cast_ab": check_color_cast,
-          "blur_permille": check_blur, "noise_sigma": check_noise, "occlusion_share": check_occlusion}
+          "blur_permille": check_blur, "noise_sigma": check_noise, "occlusion_share": check_occlusion,
+          "stripes_amplitude": check_stripes}
 MAX_JSON_BYTES = 2 * 2**20
 
 
@@ -32,12 +33,15 @@ class Baseline:
     height: int
     stats: Mapping[str, float | None] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        ok, png = cv2.imencode(".png", self.reference_grey)
+    def to_json(self, jpeg: bool = False) -> dict[str, Any]:
+        """`jpeg`: store the reference as a JPEG (q90, ~6 KB instead of ~40 KB of PNG); phase
+        correlation does not see the difference. The key keeps its name; decoding sniffs the format."""
+        ok, data = (cv2.imencode(".jpg", self.reference_grey, [cv2.IMWRITE_JPEG_QUALITY, 90]) if jpeg
+                    else cv2.imencode(".png", self.reference_grey))
         if not ok:  # pragma: no cover - encoding a small uint8 array does not fail
             raise ValueError("could not encode the reference picture")
         return {"version": VERSION, "width": self.width, "height": self.height, "stats": dict(self.stats),
-                "reference_png": base64.b64encode(png.tobytes()).decode("ascii")}
+                "reference_png": base64.b64encode(data.tobytes()).decode("ascii")}
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()
@@ -83,8 +87,10 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
       than the default (a camera that normally looks at a dim tunnel is not "too dark");
     - colour cast: 15 Lab units beyond its normal cast (a lawn, a sodium-lit street);
     - blur / noise: 1.5 times its normal edge blur / noise (a soft lens, a night camera);
-    - occlusion: 15 points above its normal largest featureless region (a big sky or wall).
-    Exposure, stripes, no-signal and frozen keep their absolute thresholds.
+    - occlusion: 15 points above its normal largest featureless region (a big sky or wall); with
+      a baseline diagnose judges occlusion against its reference instead (check_new_occlusion);
+    - stripes: 1.15 times its normal periodic amplitude plus 3 grey levels (brick, tiles, print).
+    Exposure, no-signal and frozen keep their absolute thresholds.
     """
     s = baseline.stats
 
@@ -100,6 +106,7 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
         ("blur_edge_permille", scaled("blur_permille", 1.5), max),
         ("noise_sigma", scaled("noise_sigma", 1.5), max),
         ("occlusion_area", None if s.get("occlusion_share") is None else min(0.9, s["occlusion_share"] + 0.15), max),
+        ("stripes_amplitude", None if s.get("stripes_amplitude") is None else 1.15 * s["stripes_amplitude"] + 3, max),
     ):
         if value is not None:
             changes[name] = pick(getattr(t, name), value)

@@ -80,13 +80,14 @@ def check_no_signal(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check
     small = views(image, t).small
     colour = [_percentiles(small, 50, channel=c)[0] for c in range(3)]
     diff = cv2.absdiff(small, np.full_like(small, np.array(colour, np.uint8)))
-    flat = diff.max(axis=2) <= t.no_signal_tolerance
+    b, g, r = (float(c) for c in colour)
+    black = max(b, g, r) <= t.no_signal_black_max
+    # An encoder's black is exact; a very dark scene still has structure and noise around its median.
+    flat = diff.max(axis=2) <= (t.no_signal_black_tolerance if black else t.no_signal_tolerance)
     h, w = flat.shape
     border = np.ones_like(flat)
     border[int(h * 0.3):int(h * 0.7), int(w * 0.25):int(w * 0.75)] = False
     share = float(flat[border].mean())
-    b, g, r = (float(c) for c in colour)
-    black = max(b, g, r) <= t.no_signal_black_max
     blue = b >= t.no_signal_blue_min and b - max(g, r) >= t.no_signal_blue_margin
     kind = "black" if black else "blue" if blue else "neither black nor blue"
     detail = f"{share:.1%} of the border is flat {kind} (B,G,R {b:.0f},{g:.0f},{r:.0f})"
@@ -149,23 +150,57 @@ def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0))
 
 
-def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float]:
-    """(largest featureless connected share, textured share of the rest) of a 320-wide grey copy."""
+def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+    """(featureless 8x8 blocks after the closing, blocks with texture) of a 320-wide grey copy."""
     std = texture_blocks(small_grey)
     if std.size == 0:
-        return 0.0, 0.0
-    # Texture shrinks with the light (Weber): in a dim picture the threshold shrinks with it.
-    threshold = t.occlusion_texture * min(1.0, float(small_grey.mean()) / 100)
+        return np.zeros_like(std, bool), np.zeros_like(std, bool)
+    # Texture shrinks with the light (Weber): in a dim picture the threshold shrinks with it. But
+    # sensor noise (a night picture's gain) is not texture: a cover is still featureless when its
+    # blocks vary no more than the picture's own noise does (up to a cap: heavy noise is its own fault).
+    threshold = max(t.occlusion_texture * min(1.0, float(small_grey.mean()) / 100),
+                    min(t.occlusion_noise_cap, t.occlusion_noise_factor * _small_noise(small_grey)))
     flat = (std < threshold).astype(np.uint8)
     # Closing bridges thin features crossing an occluder (a leaf's vein, the edge of a board).
-    flat = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    return cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, std >= threshold
+
+
+def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT,
+                   normal: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
+    """(largest featureless connected share, textured share of the rest, that region's blocks) of a
+    320-wide grey copy. `normal`: blocks featureless in the camera's baseline; then the share counts
+    only the region's blocks that had texture there (newly hidden)."""
+    flat, textured = featureless(small_grey, t)
+    if flat.size == 0:
+        return 0.0, 0.0, flat
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
     if n <= 1:
-        return 0.0, float((std >= threshold).mean())
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    share = float(stats[biggest, cv2.CC_STAT_AREA]) / flat.size
-    visible = float(((labels != biggest) & (std >= threshold)).mean())
-    return share, visible
+        return 0.0, float(textured.mean()), np.zeros_like(flat)
+    if normal is None:
+        biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        share = float(stats[biggest, cv2.CC_STAT_AREA]) / flat.size
+    else:
+        new = np.bincount(labels[~normal].ravel(), minlength=n)
+        new[0] = 0
+        biggest = int(np.argmax(new))
+        share = float(new[biggest]) / flat.size
+    visible = float(((labels != biggest) & textured).mean())
+    return share, visible, labels == biggest
+
+
+def _small_noise(small_grey: np.ndarray, block: int = 8) -> float:
+    """Noise sigma of the small copy: the second difference [1, -2, 1] per block, at the 25th
+    percentile over blocks (texture and edges only add), both directions, the smaller kept."""
+    h, w = small_grey.shape
+    bh, bw = h // block, w // block
+    if bh < 2 or bw < 2:
+        return 0.0
+    g = small_grey[:bh * block, :bw * block]
+    found = []
+    for kernel in (np.array([[1, -2, 1]], np.float32), np.array([[1], [-2], [1]], np.float32)):
+        d = np.abs(cv2.filter2D(g, cv2.CV_32F, kernel))
+        found.append(float(np.percentile(cv2.resize(d, (bw, bh), interpolation=cv2.INTER_AREA), 25)))
+    return min(found) / (math.sqrt(6) * math.sqrt(2 / math.pi))
 
 
 def check_occlusion(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
@@ -175,7 +210,25 @@ def check_occlusion(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check
     texture. An object at the lens (a cover, a board, a leaf) is out of
     focus and evenly lit, so it is flat; a whole featureless frame is low contrast or no signal
     instead. Value: the region's share of the frame."""
-    share, visible = occluded_share(views(image, t).small_grey, t)
+    grey = views(image, t).small_grey
+    share, visible, region = occluded_share(grey, t)
     fault = share > t.occlusion_area and visible >= t.occlusion_visible_min
-    return check("occlusion", share, fault, t.occlusion_area,
-                 f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest")
+    sky = fault and _sky_like(grey, region)
+    return check("occlusion", share, fault and not sky, t.occlusion_area,
+                 f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest"
+                 + (" (sky-like: spans the top, brighter than the view below)" if sky else ""))
+
+
+def _sky_like(small_grey: np.ndarray, region: np.ndarray, block: int = 8) -> bool:
+    """A featureless region that spans the whole width under the OSD band and is brighter than the
+    rest is a sky: a cover is darker than the view (unlit, at the lens) or leaves part of the top
+    visible. Only at first sight; with a baseline occlusion is judged against it."""
+    rows = region.shape[0]
+    top = max(1, int(round(0.12 * rows)))  # the first block row below the OSD band
+    if top >= rows or region[top].mean() < 0.9:
+        return False
+    mask = np.zeros(small_grey.shape, bool)
+    mask[:rows * block, :region.shape[1] * block] = np.kron(region, np.ones((block, block), bool))
+    if mask.all() or not mask.any():
+        return False
+    return float(small_grey[mask].mean()) >= float(small_grey[~mask].mean()) + 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, resize_to_width
+from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
@@ -25,16 +25,36 @@ def _same_size(grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return cv2.resize(grey, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
-def largest_block_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(largest, mean) 8x8-block mean absolute luma difference of two grey pictures at 160 px wide."""
+def block_changes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """8x8-block mean absolute luma difference of two grey pictures at 160 px wide (one value per block)."""
     a = resize_to_width(a, FROZEN_WIDTH)
     b = _same_size(resize_to_width(b, FROZEN_WIDTH), a.shape)
     diff = cv2.absdiff(a, b)
     h, w = diff.shape
     bh, bw = max(1, h // _BLOCK), max(1, w // _BLOCK)
-    blocks = cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh),
-                        interpolation=cv2.INTER_AREA)
-    return float(blocks.max()), float(diff.mean())
+    return cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
+
+
+def largest_block_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(largest, mean) 8x8-block mean absolute luma difference of two grey pictures at 160 px wide."""
+    blocks = block_changes(a, b)
+    return float(blocks.max()), float(blocks.mean())
+
+
+def live_change(blocks: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float]:
+    """(largest block change that counts, share of blocks changed), with the OSD bands left out.
+
+    Devices overlay a ticking clock and a name (OSD) in the top and bottom bands of the frame, so
+    a frozen source still changes a few blocks there. Blocks in the bands (`osd_band` of
+    the height each) count only when more than `frozen_osd_share` of all blocks changed: a clock
+    ticking changes 1-3 % of the blocks, a live scene with motion in the bands far more.
+    """
+    changed = float((blocks >= t.frozen_max_change).mean())
+    h = blocks.shape[0]
+    band = min(h // 2, int(round(h * t.osd_band)))
+    inner = blocks[band:h - band] if band > 0 and h - 2 * band > 0 else blocks
+    largest = float(blocks.max()) if changed > t.frozen_osd_share else float(inner.max())
+    return largest, changed
 
 
 def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
@@ -46,11 +66,13 @@ def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thr
     JPEG q40, while a single moving object or a 1 px jitter moves some block by far more. So the
     value is the largest 8x8-block mean difference at 160 px wide, frozen below
     `frozen_max_change`; a small moving object anywhere keeps the picture live.
+    A ticking OSD clock does not keep a frozen source live (live_change leaves its bands out).
     Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test.
     """
-    largest, mean = largest_block_change(_grey(image), _grey(previous))
+    largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t)
     return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
-                 f"largest block change {largest:.2f}, mean {mean:.2f} grey levels")
+                 f"largest block change {largest:.2f} grey levels outside the OSD bands, "
+                 f"{changed:.1%} of blocks changed")
 
 
 def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
@@ -75,3 +97,35 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     return check("scene_change", response, fault, t.scene_min_response,
                  f"view shifted by ({dx / w:+.1%}, {dy / h:+.1%}) of the frame (limit {t.scene_max_shift:.0%})")
 
+
+
+def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
+    """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
+    blocks that had texture in the reference picture, so the sky, a white wall or a lake the camera
+    always sees is not a cover, while an object newly in front of the lens is. Fault when texture
+    is left beside the region and either its newly featureless blocks exceed `occlusion_new_area`
+    of the frame (the region being occlusion-sized), or the region outgrew what is normal here
+    (`occlusion_area`, relaxed by the baseline). Value: the new share."""
+    grey = _grey(image)
+    normal, _ = featureless(_same_size(reference_grey, grey.shape), t)
+    share, visible, region = occluded_share(grey, t, normal)
+    whole = float(region.mean())
+    # Newly hidden texture, or a featureless region grown beyond what is normal here (adapt_thresholds
+    # sets occlusion_area to the baseline's own share + 15 points): a cover over the usual sky.
+    fault = visible >= t.occlusion_visible_min and (whole > t.occlusion_area or (
+        share > t.occlusion_new_area and whole > min(t.occlusion_area, DEFAULT.occlusion_area)))
+    return check("occlusion", share, fault, t.occlusion_new_area,
+                 f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
+                 f"the baseline, texture on {visible:.0%} of the rest")
+
+
+def texture_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float:
+    """Share of the baseline's textured blocks, away from today's largest featureless region (and
+    two blocks around it), that still have texture: near 1 beside a cover, low when defocus (or
+    fog) took the texture everywhere."""
+    grey = _grey(image)
+    _, normal_texture = featureless(_same_size(reference_grey, grey.shape), t)
+    _, visible, region = occluded_share(grey, t)
+    _, texture = featureless(grey, t)
+    away = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & normal_texture
+    return float((texture & away).sum() / away.sum()) if away.any() else 0.0

@@ -8,11 +8,12 @@ import cv2
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from probes.iq_checks import Views, views
+from probes.iq_checks import Views, occluded_share, views
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 
-def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200) -> tuple[float | None, int]:
+def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200, band: float = 0.0,
+                    mask: np.ndarray | None = None) -> tuple[float | None, int]:
     """Median blur sigma (pixels) of the strong edges of a grey picture, and how many edge points.
 
     A step edge blurred by sigma_b has a peak gradient proportional to 1/sqrt(sigma_b^2 + s^2)
@@ -36,6 +37,12 @@ def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200) -> tuple[float | Non
     high = max(2.0, float(np.partition(slopes, k)[k]))  # grey levels per pixel
     # Canny's gradient is the unscaled 3x3 Sobel: 8 times the per-pixel slope.
     edges = cv2.Canny(cv2.convertScaleAbs(smooth2), 4 * high, 8 * high, L2gradient=True)
+    # The OSD bands (top and bottom `band` of the height) hold sharp overlaid text, not the optics.
+    rows = int(round(band * edges.shape[0]))
+    if rows and edges.shape[0] > 2 * rows:
+        edges[:rows], edges[-rows:] = 0, 0
+    if mask is not None:  # only the edge points there (e.g. around a featureless region)
+        edges &= mask
     points = cv2.findNonZero(edges)
     n = 0 if points is None else len(points)
     if n < min_edges:
@@ -57,16 +64,39 @@ def _slope2_at(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return (gx * gx + gy * gy) * (1 / 64)
 
 
+def _away_from_cover(v: Views, t: Thresholds) -> np.ndarray | None:
+    """Where focus is judged when an occlusion-sized featureless region lies beside texture: away
+    from it and its outline (an object at the lens is out of focus, the view beside it is not).
+    None (everywhere) otherwise; a defocused frame keeps its blurred edges either way."""
+    share, visible, region = occluded_share(v.small_grey, t)
+    if share <= t.occlusion_area or visible < t.occlusion_visible_min:
+        return None
+    kernel = np.ones((5, 5), np.uint8)
+    near = cv2.dilate(region.astype(np.uint8), kernel)  # the region and two blocks around it
+    h, w = v.grey.shape
+    bh, bw = near.shape
+    grid = np.ones((h, w), np.uint8) * 255
+    # Block (i, j) of the small copy covers rows i*8*h/hs .. of the working copy.
+    scale_y, scale_x = h / v.small_grey.shape[0], w / v.small_grey.shape[1]
+    for i, j in zip(*np.nonzero(near)):
+        grid[int(i * 8 * scale_y):int((i + 1) * 8 * scale_y) + 1, int(j * 8 * scale_x):int((j + 1) * 8 * scale_x) + 1] = 0
+    return grid
+
+
 def check_blur(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
     """Out of focus / blurred (图像模糊): the edge blur sigma from edge_blur_sigma, measured on the
     working copy and expressed in thousandths of the frame width, so that the same optical blur
     reads the same at D1 and at 1080p (and a 704-wide re-encode of a 1280 frame)."""
     v = views(image, t)
-    sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges)
+    away = _away_from_cover(v, t)
+    sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    if sigma is None and away is not None:  # hardly an edge beside the flat region: defocus, judge it all
+        sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band)
     if sigma is None:
         return check("blur", None, False, t.blur_edge_permille, f"only {n} edge points: focus not judged")
     permille = 1000 * sigma / v.grey.shape[1]
-    return check("blur", permille, permille > t.blur_edge_permille, t.blur_edge_permille,
+    limit = max(t.blur_edge_permille, 1000 * t.blur_min_px / v.grey.shape[1])
+    return check("blur", permille, permille > limit, round(limit, 3),
                  f"edge sigma {sigma:.2f} px at {v.grey.shape[1]} px wide, {n} edge points")
 
 

@@ -53,6 +53,9 @@ class Thresholds:
     """Distance of the mean (a*, b*) from neutral grey in CIE-Lab units above this is a cast."""
     blur_edge_permille: float = 2.0
     """Edge blur sigma above this many thousandths of the frame width is out of focus."""
+    blur_min_px: float = 1.6
+    """... but never below this edge sigma in pixels: at D1 and below, 2 per mille is finer than the
+    pixel grid itself (a sharp edge sampled at the sensor's resolution spreads over ~0.7-1.2 px)."""
     blur_min_edges: int = 200
     """Fewer strong-edge points than this and the focus cannot be judged (value None)."""
     noise_sigma: float = 8.0
@@ -67,20 +70,37 @@ class Thresholds:
     """A connected featureless region larger than this share of the frame is an occlusion ..."""
     occlusion_texture: float = 2.0
     """... where featureless means a local luma standard deviation below this (8x8 blocks at 320 px)."""
+    occlusion_noise_factor: float = 1.3
+    """... or below this many times the picture's own noise sigma (at 320 px): noise is not texture."""
+    occlusion_noise_cap: float = 4.0
+    """... the noise allowance never exceeds this (a snowy picture is noise, not a cover)."""
+    occlusion_new_area: float = 0.12
+    """With a baseline: an occlusion-sized featureless region that hides more than this share of the
+    frame where the baseline has texture (the camera's usual sky or wall alone never counts)."""
+    occlusion_texture_kept: float = 0.6
+    """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
+    share of the baseline's texture away from the featureless region is still there."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
-    no_signal_uniform: float = 0.97
+    no_signal_uniform: float = 0.995
     """Share of the frame outside the centre that must be one flat colour for a no-signal screen."""
     no_signal_tolerance: float = 12.0
     """Largest per-channel difference (grey levels) from the dominant colour still counted as flat."""
+    no_signal_black_tolerance: float = 4.0
+    """... but a black screen is flat within this (an encoder's black is exact; a dark scene is not)."""
     no_signal_black_max: float = 40.0
     """A flat frame whose brightest channel is at most this is a black no-signal screen."""
     no_signal_blue_min: float = 96.0
     """A flat frame with blue at least this and this much above red and green ..."""
     no_signal_blue_margin: float = 64.0
     """... is a blue no-signal screen (the encoder's 无视频信号 page)."""
-    frozen_max_change: float = 2.5
+    frozen_max_change: float = 1.5
     """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen."""
+    osd_band: float = 0.12
+    """Top and bottom bands (share of the height each) where devices overlay a clock and a name (OSD):
+    their sharp text says nothing about focus, and their changes alone do not make a picture live ..."""
+    frozen_osd_share: float = 0.05
+    """... unless more than this share of all 8x8 blocks changed (a ticking clock changes 1-3 %)."""
     scene_min_response: float = 0.4
     """Phase-correlation peak against the reference below this is a different view (scene change) ..."""
     scene_max_shift: float = 0.05

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, choice
 from assetsvc.errors import Forbidden
-from assetsvc.monitoring import passive, passive_held, passive_scope, status
+from assetsvc.monitoring import passive, passive_held, passive_scope, picture_memory, status
 from assetsvc.monitoring.config import current
 from assetsvc.monitoring.passive_hold import Hold
 from assetsvc.runtime import settings
@@ -107,5 +107,17 @@ async def put_scope(request: Request, username: FromPath[str], data: JSONBody[Sc
     return Scope([ScopeRule(**r) for r in rules])
 
 
+@get("/cameras/{camera_id:int}/picture-baseline", tags=["monitoring"],
+     summary="What a camera's picture baseline holds (when its day and night baselines were learned)")
+async def picture_baseline(request: Request, camera_id: Id) -> dict[str, Any]:
+    return (await picture_memory.show(actor_of(request), camera_id)).to_json()
+
+
+@post("/cameras/{camera_id:int}/picture-baseline/reset", tags=["monitoring"], status_code=200,
+      summary="Forget a camera's picture baseline after it was re-aimed (admin); it is learned again")
+async def reset_picture_baseline(request: Request, camera_id: Id) -> dict[str, Any]:
+    return (await picture_memory.reset(actor_of(request), camera_id)).to_json()
+
+
 HANDLERS = [camera_status, state_summary, drift, nodes, passive_status, held_batches, confirm_batch,
-            discard_batch, get_scope, put_scope]
+            discard_batch, get_scope, put_scope, picture_baseline, reset_picture_baseline]

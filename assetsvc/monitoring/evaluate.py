@@ -61,6 +61,7 @@ class Rules:
     up_after_successes: int = 1
     fault_after_failures: int = 2  # stream/picture/clock faults confirmed after N failing checks
     fault_clear_after: int = 1  # ... and cleared after N passing checks
+    picture_fault_after_s: float = 600.0  # picture faults: the failing checks must also span this long
     clock_tolerance_s: float = 30.0  # inclusive: |offset| <= tolerance is ok
     stale_after_s: float = 1800.0  # no result for this long -> unknown ("stale"); above every x max back-off
     reboot_tolerance_s: float = 10.0  # boot time may wobble this much (probe duration) without a reboot
@@ -351,6 +352,9 @@ def _met(name: str, pending: Pending, rules: Rules) -> bool:
     if name == "reach":
         return pending.count >= max(1, rules.down_after_failures) and pending.last - pending.first >= rules.down_after_s
     needed = rules.fault_clear_after if pending.ok else rules.fault_after_failures
+    if name == "picture" and not pending.ok:
+        # Two grabs a minute apart may both catch one passing thing (a truck parked in front).
+        return pending.count >= max(1, needed) and pending.last - pending.first >= rules.picture_fault_after_s
     return pending.count >= max(1, needed)
 
 

@@ -15,6 +15,7 @@ from assetsvc.monitoring.targets import Subject, target
 from probes.facts import typed
 from probes.registry import probe_fn
 from probes.runner import run_probe
+from probes.iq_memory import PictureMemory
 from probes.types import ProbeResult
 
 
@@ -27,6 +28,7 @@ class Outcome:
     results: tuple[ProbeResult, ...]
     at: float
     subject: Subject | None = None
+    memory: PictureMemory | None = None  # the camera's picture memory after this run, to store
 
     @property
     def failed(self) -> bool:
@@ -58,29 +60,38 @@ class Limiter:
         self._now[key] -= 1
 
 
-async def picture(result: ProbeResult) -> ProbeResult:
+async def picture(result: ProbeResult, memory: PictureMemory | None = None,
+                  ) -> tuple[ProbeResult, PictureMemory | None]:
     """Add the image-quality verdict (facts["iq"]) to a result carrying a snapshot or frame.
 
-    The decode and checks are CPU work (about 24 ms for 1280x720), so they run in a thread; the
-    picture itself is dropped from the facts (never stored).
+    With the camera's picture memory (None: judged at first sight, nothing learned) the picture is
+    judged against the previous grab and its day/night baseline, and the memory learns from it;
+    the updated memory is returned beside the result. The decode and checks are CPU work (about
+    25 ms for 1280x720), so they run in a thread; the picture itself is dropped from the facts
+    (never stored).
     """
     facts = dict(result.facts)
     snapshot, frame = facts.pop("snapshot", None), facts.pop("frame", None)
     facts.pop("frames", None)
     if snapshot is None and frame is None:
-        return result if facts == dict(result.facts) else _with(result, facts)
+        return (result if facts == dict(result.facts) else _with(result, facts)), memory
     from probes.iq import decode_image, diagnose
+    from probes.iq_memory import judge as judge_with_memory
 
-    def judge() -> dict[str, Any]:
+    def judge() -> tuple[dict[str, Any], PictureMemory | None]:
         image = decode_image(snapshot) if snapshot is not None else frame
-        diagnosis = diagnose(image)
-        return {"verdict": diagnosis.verdict, "faults": list(diagnosis.faults)}
+        if memory is None:
+            diagnosis = diagnose(image)
+            return {"verdict": diagnosis.verdict, "faults": list(diagnosis.faults)}, None
+        judged = judge_with_memory(image, memory)
+        return {"verdict": judged.diagnosis.verdict, "faults": list(judged.diagnosis.faults),
+                "mode": judged.mode, "baseline": judged.baseline_used}, judged.memory
 
     try:
-        facts["iq"] = await asyncio.to_thread(judge)
+        facts["iq"], memory = await asyncio.to_thread(judge)
     except ValueError as exc:  # undecodable picture: said in the facts, no picture verdict
         facts["iq_error"] = str(exc)[:200]
-    return _with(result, facts)
+    return _with(result, facts), memory
 
 
 def _with(result: ProbeResult, facts: Mapping[str, Any]) -> ProbeResult:
@@ -88,8 +99,10 @@ def _with(result: ProbeResult, facts: Mapping[str, Any]) -> ProbeResult:
 
 
 async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, limiter: Limiter,
-                   clock: Callable[[], float] = time.time) -> Outcome:
-    """Run one task's probes in order; a missing subject or plan yields an empty outcome."""
+                   clock: Callable[[], float] = time.time, memory: PictureMemory | None = None) -> Outcome:
+    """Run one task's probes in order; a missing subject or plan yields an empty outcome.
+
+    `memory`: the camera's picture memory, for plans that grab a picture (see picture())."""
     if subject is None or plan is None or not subject.host:
         return Outcome(task, plan, (), clock(), subject)
     if plan.name != "light" and subject.state == "down":
@@ -104,7 +117,8 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
         try:
             for kind in plan.probes:
                 result = await run_probe(kind, probe_fn(kind), probe_target, plan.timeout_s)
-                results.append(await picture(result))
+                result, memory = await picture(result, memory)
+                results.append(result)
         finally:
             limiter.leave(key)
-    return Outcome(task, plan, tuple(results), clock(), subject)
+    return Outcome(task, plan, tuple(results), clock(), subject, memory)

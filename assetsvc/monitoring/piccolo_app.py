@@ -20,5 +20,6 @@ APP_CONFIG = AppConfig(
         tables.Node,
         tables.PlatformScope,
         tables.PassiveBatch,
+        tables.PictureMemory,
     ],
 )

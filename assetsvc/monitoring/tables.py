@@ -147,3 +147,16 @@ class PassiveBatch(Table, tablename="passive_batch"):
     cameras = Integer(default=0)  # cameras in the account's scope when it arrived
     decided_by = Varchar(length=64, default="")
     decided_at = DoublePrecision(null=True, default=None)
+
+
+class PictureMemory(Table, tablename="picture_memory"):
+    """A camera's picture memory (画面基准, probes.iq_memory): its day and night baselines, the grabs
+    being learned and the previous grab's signature; one row per camera, about 20 KB."""
+
+    camera_id = Integer(unique=True)
+    memory = Text(default="")  # PictureMemory.to_bytes(), JSON
+    day_learned = DoublePrecision(null=True, default=None)  # when the day baseline was learned
+    night_learned = DoublePrecision(null=True, default=None)
+    updated_at = DoublePrecision()
+    reset_at = DoublePrecision(null=True, default=None)  # last reset by the office (re-aimed camera)
+    reset_by = Varchar(length=64, default="")

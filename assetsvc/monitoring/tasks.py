@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc import bulk, db
+from assetsvc.monitoring import picture_memory
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.subjects import monitored
 from assetsvc.monitoring.tables import DeviceState, ProbeTask, StateInterval
@@ -68,6 +69,7 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
                                 [[t, i] for t, i in gone])
         await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
                                 'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
+        await picture_memory.forget(i for t, i in gone if t == "camera")
     return SyncReport(len(added), len(stale_tasks), len(new), len(gone))
 
 

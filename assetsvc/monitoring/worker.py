@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import drift_store, queue, targets
+from assetsvc.monitoring import drift_store, picture_memory, queue, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
 from assetsvc.monitoring.executor import Limiter, Outcome, run_task
@@ -77,11 +77,15 @@ class Worker:
             return 0
         self.stats.claimed += len(claimed)
         subjects = await targets.load((c.subject_type, c.subject_id) for c in claimed)
+        # Plans other than light may grab a picture: judge it with the camera's memory.
+        memories = await picture_memory.load(c.subject_id for c in claimed
+                                             if c.subject_type == "camera" and c.plan != "light")
         for task in claimed:
             subject = subjects.get((task.subject_type, task.subject_id))
             device_class = self.config.classify(subject.match) if subject else None
             plan = device_class.plans.get(task.plan) if device_class else None
-            job = asyncio.create_task(run_task(task, subject, plan, self.limiter, self.clock))
+            memory = memories.get(task.subject_id) if task.subject_type == "camera" else None
+            job = asyncio.create_task(run_task(task, subject, plan, self.limiter, self.clock, memory))
             self._inflight[job] = task.id
             job.add_done_callback(self._finished)
         return len(claimed)
@@ -142,6 +146,10 @@ class Worker:
             applied = await apply(batch, self.config.state_rules(), self.config.history_per_subject,
                                   self.clock())
             await queue.complete(self.name, [self._done_row(o, applied) for o in kept])
+            # Only memories of cameras still in service (a state row): one that left is not revived.
+            await picture_memory.save([(o.task.subject_id, o.memory, o.at) for o in kept
+                                       if o.memory is not None and o.task.subject_type == "camera"
+                                       and ("camera", o.task.subject_id) in applied.evaluated])
             await drift_store.record([
                 (o.task.subject_id, o.subject.registry, r.facts, o.at) for o in kept
                 if o.subject is not None and o.task.subject_type == "camera"

@@ -64,24 +64,35 @@ class Pictures:
 
     scene: tuple[bytes, ...]
     dark: bytes
-    covered: bytes
-    blurred: bytes
+    covered: tuple[bytes, ...]
+    blurred: tuple[bytes, ...]
 
     @classmethod
     def render(cls) -> "Pictures":
         base = _street(0)
         dark = base.astype(np.float32) * 0.15
-        covered = base.copy()
-        covered[:, : int(SIZE[0] * 0.7)] = (60, 62, 64)  # a grey board over most of the lens
+        covered, blurred = [], []
+        for i in range(SCENE_FRAMES):
+            # The faulty pictures are live too (probes.iq compares each grab with the previous one,
+            # and a repeated frame is "frozen"): traffic still passes beside the board, the
+            # defocused street still moves.
+            street = _street(i)
+            blurred.append(_jpeg(cv2.GaussianBlur(street, (0, 0), 6)))
+            board = street.copy()
+            board[:, : int(SIZE[0] * 0.7)] = (60, 62, 64)  # a grey board over most of the lens
+            x = int(SIZE[0] * 0.72) + (i * 29) % int(SIZE[0] * 0.15)
+            cv2.rectangle(board, (x, SIZE[1] * 3 // 4 + 12), (x + 60, SIZE[1] * 3 // 4 + 44), (40, 40, 190), -1)
+            covered.append(_jpeg(board))
         return cls(
             scene=tuple(_jpeg(_street(i)) for i in range(SCENE_FRAMES)),
             dark=_jpeg(np.clip(dark, 0, 255).astype(np.uint8)),
-            covered=_jpeg(covered),
-            blurred=_jpeg(cv2.GaussianBlur(base, (0, 0), 6)),
+            covered=tuple(covered),
+            blurred=tuple(blurred),
         )
 
     def for_kind(self, kind: str | None, counter: int) -> bytes:
         """The picture of a fault kind ("dark", "covered", "blurred") or the next scene frame."""
         if kind is None:
             return self.scene[counter % len(self.scene)]
-        return getattr(self, kind)
+        found = getattr(self, kind)
+        return found if isinstance(found, bytes) else found[counter % len(found)]

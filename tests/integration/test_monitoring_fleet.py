@@ -29,6 +29,7 @@ def config(fleet: Fleet) -> str:
 down_after_failures = 2
 down_after_s = 60
 fault_after_failures = 2
+picture_fault_after_s = 300
 recheck_after_s = 30
 stale_after_s = 7200
 [limits]
@@ -76,14 +77,16 @@ async def states() -> dict[str, tuple[str, str]]:
 async def test_scripted_faults_become_the_expected_states(world):
     fleet, worker, clock = world
     a = fleet.addresses
+    # Two healthy rounds first: each camera learns its picture baseline from its first good grabs.
+    await rounds(worker, clock, 300, 600)
     fleet.set(a[1], Fault.OUTAGE)
     fleet.set(a[2], Fault.CLOCK_DRIFT, offset_s=120)
     fleet.set(a[3], Fault.DARK)
     fleet.set(a[4], Fault.COVERED)
     fleet.set(a[5], Fault.STREAM_LOST)
     fleet.set(a[6], Fault.PASSWORD_CHANGED)
-    # Every check due in the first interval, then two more rounds to confirm.
-    await rounds(worker, clock, 300, 600, 900)
+    # Every check due in the next interval, then two more rounds to confirm.
+    await rounds(worker, clock, 900, 1200, 1500)
     seen = await states()
     assert seen[a[0]] == ("up", "")
     assert seen[a[1]][0] == "down" and seen[a[1]][1].startswith("onvif_light:refused")
@@ -94,7 +97,7 @@ async def test_scripted_faults_become_the_expected_states(world):
     assert seen[a[6]][0] == "up"  # a changed password is a configuration problem, not an outage
     # Healing: the camera comes back at its next check (backed off: at most 4 intervals away).
     fleet.clear(a[1])
-    await rounds(worker, clock, 1500, 2100, 2700)
+    await rounds(worker, clock, 2100, 2700, 3300)
     assert (await states())[a[1]] == ("up", "")
 
 

@@ -228,7 +228,7 @@ def test_a_clock_that_breaks_authentication_is_a_clock_fault_on_a_camera_that_is
 
 
 def test_degraded_cause_is_stream_then_picture_then_clock():
-    cam = up_camera(rules=Rules(fault_after_failures=1))
+    cam = up_camera(rules=Rules(fault_after_failures=1, picture_fault_after_s=0))
     cam.see([clock(False, T0 + 100)], T0 + 100)
     assert cam.now == ("degraded", "clock")
     cam.see([Observation("picture", False, "picture:dark", T0 + 200)], T0 + 200)
@@ -243,8 +243,19 @@ def test_degraded_cause_is_stream_then_picture_then_clock():
     assert cam.now == ("up", "")
 
 
+def test_two_bad_pictures_closer_than_the_minimum_span_are_not_a_fault():
+    cam = up_camera()  # picture_fault_after_s 600
+    dark = {"iq": {"verdict": "dark", "faults": ["dark"]}}
+    cam.probe("onvif_deep", True, T0 + 100, facts=dark)
+    cam.probe("onvif_deep", True, T0 + 160, facts=dark)  # a minute later: the truck may still be parked
+    assert cam.now == ("up", "")
+    cam.probe("onvif_deep", True, T0 + 700, facts=dark)  # still dark ten minutes on: confirmed
+    assert cam.now == ("degraded", "picture:dark")
+    assert cam.intervals[-1][3] == T0 + 100  # dated back to the first bad picture
+
+
 def test_one_bad_picture_is_not_a_fault_and_a_new_fault_kind_needs_its_own_streak():
-    cam = up_camera()
+    cam = up_camera(rules=Rules(stale_after_s=900.0, picture_fault_after_s=0))
     dark = {"iq": {"verdict": "dark", "faults": ["dark"]}}
     cam.probe("onvif_deep", True, T0 + 100, facts=dark)
     assert cam.now == ("up", "")

@@ -1,0 +1,107 @@
+"""Image-quality accuracy per fault kind, at first sight and with a learned baseline (docs/performance.md).
+
+    python bench/bench_iq_accuracy.py [--per-source 4] [--seed 1] [--quick]
+
+The labelled sample (/work/shared/data/iq-sample) and a set generated from scikit-image's offline
+photographs (tests/probes/iq_synth.py). For each fault kind: recall; for healthy frames: the share
+flagged. "First sight": diagnose(frame) (frozen with the previous grab; scene change needs a
+baseline, so it has none). "With baseline": the scene's baseline learned by probes.iq_memory.judge
+from its earlier frames, then each frame judged with it and the previous grab. Also the CPU per
+picture check at 1280x720. The generated set is cached under the temp folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from probes import iq  # noqa: E402
+from probes.iq_memory import PictureMemory, judge  # noqa: E402
+from tests.probes import iq_synth  # noqa: E402
+
+SAMPLE = Path(os.environ.get("ASSETSVC_IQ_SAMPLE", "/work/shared/data/iq-sample"))
+
+
+def generated(per_source: int, seed: int) -> list[iq_synth.Scene]:
+    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-v5.pickle"
+    if cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    data = iq_synth.scenes(per_source, seed)
+    cache.write_bytes(pickle.dumps(data))
+    return data
+
+
+def _count(table, kind: str, hit: bool) -> None:
+    table[kind][0] += int(hit)
+    table[kind][1] += 1
+
+
+def sample() -> dict[str, list[int]] | None:
+    """First sight on the labelled sample: {label: [judged as that label, total]} (pairs give previous)."""
+    if not (SAMPLE / "labels.csv").is_file():
+        return None
+    rows = list(csv.DictReader((SAMPLE / "labels.csv").open()))
+    images = {r["file"]: iq.decode_image((SAMPLE / r["file"]).read_bytes()) for r in rows}
+    out: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for r in rows:
+        verdict = iq.diagnose(images[r["file"]], previous=images.get(r["pair"]) if r["pair"] else None).verdict
+        _count(out, r["label"], verdict == r["label"] if r["label"] != "ok" else verdict != "ok")
+    return out
+
+
+def print_table(title: str, result) -> list[str]:
+    lines = [title, f"{'kind':14} {'first sight':>16} {'with baseline':>16}"]
+    first, base = result["first"], result["baseline"]
+    for kind in ("ok", *iq_synth.FAULTS):
+        cells = []
+        for table in (first, base):
+            hits, total = table.get(kind, [0, 0])
+            cells.append(f"{hits / total:6.3f} ({hits:3d}/{total:3d})" if total else f"{'n/a':>16}")
+        label = "healthy flagged" if kind == "ok" else kind
+        lines.append(f"{label:16} {cells[0]:>16} {cells[1]:>16}")
+    print("\n".join(lines))
+    return lines
+
+
+def cpu_per_check(repeat: int = 20) -> float:
+    cv2.setNumThreads(1)
+    s = iq_synth.scene("astronaut", 5)
+    frame = cv2.resize(s.healthy[0], (1280, 720))
+    learn = [cv2.resize(f, (1280, 720)) for f in s.learn]
+    memory = judge(learn[1], judge(learn[0], PictureMemory()).memory).memory
+    assert memory.learned("day"), "the bench scene did not learn a baseline"
+    started = time.process_time()
+    for _ in range(repeat):
+        judge(frame, memory)
+    return (time.process_time() - started) / repeat * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-source", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    scenes = generated(args.per_source, args.seed)
+    print(f"generated set: {len(scenes)} scenes from {len(iq_synth.SOURCES)} photographs, "
+          f"{sum(len(s.healthy) for s in scenes)} healthy frames judged, one frame per fault kind per scene")
+    print_table("recall per fault kind; healthy frames flagged", iq_synth.evaluate(scenes))
+    found = sample()
+    if found is not None:
+        print(f"labelled sample {SAMPLE} (first sight): " + ", ".join(
+            f"{'ok flagged' if k == 'ok' else k} {h}/{n}" for k, (h, n) in sorted(found.items())))
+    print(f"CPU per picture check at 1280x720 (judge with memory, one core): {cpu_per_check():.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

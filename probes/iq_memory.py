@@ -1,0 +1,194 @@
+"""A camera's picture memory (画面基准): day and night baselines learned from its first good grabs,
+and the previous grab's compact signature, so each picture is judged against what is normal for it.
+
+    memory = PictureMemory()                        # or PictureMemory.from_bytes(stored)
+    judged = judge(image, memory)
+    judged.diagnosis.verdict                        # frozen vs the previous grab, scene change vs the baseline
+    store(judged.memory.to_bytes())                 # bounded: ~20 KB whatever the history
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+import cv2
+import numpy as np
+
+from probes.iq import diagnose
+from probes.iq_baseline import Baseline, record_baseline
+from probes.iq_checks import Views, resize_to_width, views
+from probes.iq_compare import FROZEN_WIDTH, check_scene_change
+from probes.iq_decode import decode_image
+from probes.iq_types import DEFAULT, Diagnosis, Thresholds
+
+VERSION = 1
+MODES = ("day", "night")
+LEARN_GRABS = 2
+"""Consistent grabs of one mode (the same view, no absolute fault) that make its baseline."""
+# Faults no scene explains: a grab showing one is never learned as normal.
+ABSOLUTE = frozenset({"no_signal", "frozen", "dark", "overexposed"})
+# Baseline statistics that get worse with the fault: the worst of the learned grabs is kept.
+_LOWER_IS_WORSE = ("mean_luma", "contrast_spread")
+_CHECK_OF = {"mean_luma": "dark", "contrast_spread": "low_contrast", "color_cast_ab": "color_cast",
+             "blur_permille": "blur", "noise_sigma": "noise", "occlusion_share": "occlusion",
+             "stripes_amplitude": "stripes"}  # Baseline.stats key -> the check that measures it
+NIGHT_CHROMA = 4.0
+"""A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
+MAX_BYTES = 256 * 1024
+
+
+def mode_of(v: Views) -> str:
+    """"night" for an infrared (greyscale) picture, else "day": decided by the picture, not the clock."""
+    small = v.small.astype(np.int16)
+    chroma = float((small.max(axis=2) - small.min(axis=2)).mean())
+    return "night" if chroma < NIGHT_CHROMA else "day"
+
+
+def signature(v: Views) -> np.ndarray:
+    """The compact copy of a grab kept for the next frozen check: 160-px-wide luma."""
+    return resize_to_width(v.small_grey, FROZEN_WIDTH).copy()
+
+
+def merge(grabs: tuple[Baseline, ...]) -> Baseline:
+    """One baseline from consistent grabs: the newest view, the worst of each statistic."""
+    stats: dict[str, float | None] = {}
+    for key in grabs[-1].stats:
+        values = [g.stats.get(key) for g in grabs if g.stats.get(key) is not None]
+        stats[key] = None if not values else (min(values) if key in _LOWER_IS_WORSE else max(values))
+    last = grabs[-1]
+    return Baseline(last.reference_grey, last.width, last.height, stats)
+
+
+@dataclass(frozen=True)
+class PictureMemory:
+    """What monitoring remembers of one camera's picture (bounded: two baselines, the grabs being
+    learned for at most LEARN_GRABS - 1 per mode, one signature)."""
+
+    baselines: Mapping[str, Baseline] = field(default_factory=dict)
+    learning: Mapping[str, tuple[Baseline, ...]] = field(default_factory=dict)
+    previous: np.ndarray | None = None
+    flagged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per mode: faults the learned (or learning) grabs showed at first sight, for the office to
+    review: a camera covered from its first grab is learned as it is, but not silently."""
+
+    def learned(self, mode: str) -> bool:
+        return mode in self.baselines
+
+    def to_json(self) -> dict[str, Any]:
+        def grab(b: Baseline) -> dict[str, Any]:
+            return b.to_json(jpeg=True)
+
+        return {"version": VERSION,
+                "baselines": {m: grab(b) for m, b in self.baselines.items()},
+                "learning": {m: [grab(b) for b in gs] for m, gs in self.learning.items()},
+                "previous": None if self.previous is None else _png_b64(self.previous),
+                "flagged": {m: list(f) for m, f in self.flagged.items()}}
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str) -> PictureMemory:
+        """Rebuild from to_bytes(); anything malformed is a ValueError (it comes from storage)."""
+        if len(data) > MAX_BYTES:
+            raise ValueError("picture memory is too large")
+        try:
+            doc = json.loads(data)
+            if not isinstance(doc, dict) or doc.get("version") != VERSION:
+                raise ValueError(f"not a picture memory of version {VERSION}")
+            baselines = {m: Baseline.from_json(b) for m, b in dict(doc["baselines"]).items() if m in MODES}
+            learning = {m: tuple(Baseline.from_json(b) for b in gs)[-LEARN_GRABS:]
+                        for m, gs in dict(doc["learning"]).items() if m in MODES}
+            flagged = {m: tuple(str(f) for f in fs)[:16] for m, fs in dict(doc.get("flagged") or {}).items()
+                       if m in MODES}
+            previous = None
+            if doc.get("previous") is not None:
+                previous = cv2.cvtColor(decode_image(base64.b64decode(doc["previous"], validate=True)),
+                                        cv2.COLOR_BGR2GRAY)
+        except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"malformed picture memory ({exc})") from None
+        return cls(baselines, learning, previous, flagged)
+
+
+def _png_b64(grey: np.ndarray) -> str:
+    # Lossless: JPEG's error on a 160-px copy (up to ~4 grey levels per block) would hide a freeze.
+    ok, data = cv2.imencode(".png", grey)
+    if not ok:  # pragma: no cover - encoding a small uint8 array does not fail
+        raise ValueError("could not encode the signature")
+    return base64.b64encode(data.tobytes()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A grab's diagnosis, its mode, whether a baseline was used, and the camera's updated memory."""
+
+    diagnosis: Diagnosis
+    mode: str
+    baseline_used: bool
+    memory: PictureMemory
+
+
+def _alike(a: float | None, b: float | None, ratio: float, slack: float) -> bool:
+    if a is None or b is None:
+        return True
+    low, high = sorted((abs(a), abs(b)))
+    return high - low <= slack or high <= ratio * low
+
+
+def consistent(a: Baseline, b: Baseline) -> bool:
+    """Two grabs of one view measure alike, so a fault that shows in only one of them (a truck
+    parked in front, a burst of noise) is not learned as this camera's normal picture."""
+    s, o = a.stats, b.stats
+    return all(_alike(s.get(key), o.get(key), ratio, slack) for key, ratio, slack in (
+        ("mean_luma", 1.6, 12), ("contrast_spread", 1.6, 15), ("color_cast_ab", 1.0, 10),
+        ("blur_permille", 1.5, 0.5), ("noise_sigma", 1.6, 1.5), ("stripes_amplitude", 1.5, 4),
+        ("occlusion_share", 1.0, 0.15)))
+
+
+def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
+          thresholds: Thresholds = DEFAULT, learn_grabs: int = LEARN_GRABS) -> Judged:
+    """Diagnose a grab with the camera's memory, and learn from it.
+
+    - frozen against the previous grab's signature; scene change, occlusion and relaxed
+      single-frame thresholds against the baseline of the picture's own mode (day colour / night
+      IR), or the other mode's while its own is not learned yet (the same view in other light);
+    - no baseline for the mode yet: the grab is kept for learning when it shows no absolute fault
+      (ABSOLUTE), or no fault at all when the other mode's baseline judged it; `learn_grabs`
+      consistent grabs of the same view make the baseline, and the grab that completes it is
+      judged against it (an unusual but constant scene is then not flagged). A grab of another
+      view, or one that measures unlike the others (consistent), restarts the learning.
+    """
+    memory = memory or PictureMemory()
+    v = views(image, thresholds)
+    mode = mode_of(v)
+    own = memory.baselines.get(mode)
+    baseline = own or next((memory.baselines[m] for m in MODES if m in memory.baselines), None)
+    diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds)
+    updated = replace(memory, previous=signature(v))
+    refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults
+    if own is not None or refused:
+        return Judged(diagnosis, mode, baseline is not None, updated)
+    if baseline is None:  # the grab's statistics are what its checks just measured at first sight
+        grab = Baseline(v.small_grey.copy(), v.width, v.height,
+                        {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()})
+    else:
+        grab = record_baseline(v, thresholds)
+    earlier = memory.learning.get(mode, ())
+    if earlier and (check_scene_change(v, earlier[-1].reference_grey, thresholds).verdict == "fault"
+                    or not all(consistent(g, grab) for g in earlier)):
+        earlier = ()  # another view, or unlike the others: not yet this camera's normal picture
+    grabs = (*earlier, grab)
+    learning = dict(memory.learning)
+    seen = tuple(sorted(set(memory.flagged.get(mode, ()) if earlier else ()) | set(diagnosis.faults)))
+    flagged = {**memory.flagged, mode: seen} if seen else {m: f for m, f in memory.flagged.items() if m != mode}
+    if len(grabs) < max(1, learn_grabs):
+        learning[mode] = grabs
+        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning, flagged=flagged))
+    learning.pop(mode, None)
+    learned = merge(grabs)
+    diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds)
+    return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
+                                                 learning=learning, flagged=flagged))

@@ -1,0 +1,233 @@
+"""A labelled image-quality set generated from the natural photographs scikit-image ships offline.
+
+Each scene is a crop of one photograph at some scale and lighting, by day (colour) or by night
+(infrared: greyscale, more gain noise), sometimes with a large sky or shadow put in; every frame
+carries an OSD clock in the top band. A scene gives consecutive healthy frames (sub-pixel jitter,
+sensor noise, small light changes, the clock ticking, JPEG), and each fault kind is synthesised on
+a later frame. Used by bench/bench_iq_accuracy.py (the full set) and tests/probes (a small one).
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from probes import iq
+from probes.iq_checks import views
+from probes.iq_memory import PictureMemory, judge, signature
+
+# Photographs that load offline (skimage.data's others download on first use). Grey ones are
+# used as they are; text, brick, grass and gravel are the regular textures, page and text the print.
+SOURCES = ("astronaut", "brick", "camera", "chelsea", "coffee", "coins", "grass", "gravel", "rocket",
+           "text", "page", "clock", "moon", "cat")
+FAULTS = ("blur", "dark", "overexposed", "low_contrast", "color_cast", "occlusion", "no_signal", "noise",
+          "stripes", "frozen", "scene_change")
+LEARN = 2  # earlier frames a baseline is learned from
+HEALTHY = 4  # healthy frames judged per scene
+
+
+def _photo(name: str) -> np.ndarray:
+    import skimage.data
+
+    image = getattr(skimage.data, name)()
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2BGR)
+
+
+@dataclass
+class Scene:
+    """One camera's view: the frames it shows when healthy, and one frame per synthesised fault."""
+
+    name: str
+    night: bool
+    learn: list[np.ndarray] = field(default_factory=list)  # earlier healthy frames (baseline)
+    healthy: list[np.ndarray] = field(default_factory=list)  # later healthy frames, each after the previous
+    faults: dict[str, np.ndarray] = field(default_factory=dict)  # kind -> faulty frame (after learn[-1])
+    frozen_previous: np.ndarray | None = None  # the grab before faults["frozen"] (same frame, clock ticked)
+    other_view: np.ndarray | None = None
+
+
+def _osd(image: np.ndarray, tick: int) -> np.ndarray:
+    out = image.copy()
+    scale = out.shape[1] / 1100
+    cv2.putText(out, f"2026-12-06 18:{tick // 60 % 60:02d}:{tick % 60:02d}", (8, int(28 * scale) + 4),
+                cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), max(1, round(2 * scale)), cv2.LINE_AA)
+    return out
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+
+
+class _Maker:
+    def __init__(self, rng: np.random.Generator, photo: np.ndarray, night: bool, variant: str) -> None:
+        self.rng, self.night, self.variant = rng, night, variant
+        h, w = photo.shape[:2]
+        # A D1-class frame (640 or 704 wide, 16:9); the photograph is enlarged as little as the
+        # frame needs (bicubic), since every enlargement softens it.
+        width = int(rng.choice([640, 704]))
+        height = width * 9 // 16
+        scale = max(width / w, height / h) * float(rng.uniform(1.0, 1.25))
+        cw, ch = int(width / scale), int(height / scale)
+        self.x0, self.y0 = int(rng.integers(0, max(1, w - cw))), int(rng.integers(0, max(1, h - ch)))
+        self.photo, self.crop, self.size = photo.astype(np.float32), (cw, ch), (width, height)
+        self.gain = float(rng.uniform(0.75, 1.2)) if not night else float(rng.uniform(0.8, 1.1))
+        self.tick = int(rng.integers(0, 3000))
+
+    def base(self, dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
+        """The view (float BGR, out size), shifted by (dx, dy) source pixels."""
+        cw, ch = self.crop
+        m = np.float32([[self.size[0] / cw, 0, -(self.x0 + dx) * self.size[0] / cw],
+                        [0, self.size[1] / ch, -(self.y0 + dy) * self.size[1] / ch]])
+        view = cv2.warpAffine(self.photo, m, self.size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        if self.variant == "sky":  # the top 55 % a smooth sky, as a camera aimed high sees it
+            h = view.shape[0]
+            top = int(0.55 * h)
+            sky = np.linspace(205, 165, top, dtype=np.float32)[:, None, None] * np.float32([1.0, 0.93, 0.85])
+            view[:top] = sky
+        elif self.variant == "shadow":  # a deep shadow over the left half
+            view[:, : view.shape[1] // 2] *= 0.3
+        if self.night:
+            view = np.repeat(cv2.cvtColor(view, cv2.COLOR_BGR2GRAY)[..., None], 3, axis=2)
+        return view
+
+    def frame(self, view: np.ndarray | None = None, light: float = 1.0, noise: float | None = None,
+              quality: int | None = None, tick: int = 0) -> np.ndarray:
+        """A grab: lighting, sensor noise, the OSD clock, JPEG."""
+        rng = self.rng
+        view = self.base(*rng.uniform(-0.6, 0.6, 2)) if view is None else view
+        sigma = (rng.uniform(2.0, 4.0) if self.night else rng.uniform(0.8, 2.0)) if noise is None else noise
+        out = view * (self.gain * light) + rng.normal(0, sigma, (*view.shape[:2], 1 if self.night else 3))
+        out = np.clip(out, 0, 255).astype(np.uint8)
+        return _jpeg(_osd(out, self.tick + tick), int(rng.integers(70, 92)) if quality is None else quality)
+
+
+def _fault(kind: str, m: _Maker, rng: np.random.Generator) -> np.ndarray:
+    view = m.base(*rng.uniform(-0.6, 0.6, 2))
+    h, w = view.shape[:2]
+    if kind == "blur":
+        return m.frame(cv2.GaussianBlur(view, (0, 0), float(rng.uniform(0.006, 0.012)) * w))
+    if kind == "dark":
+        target = float(rng.uniform(10, 24))  # mean luma: a night without IR, a failed iris
+        return m.frame(view, light=target / max(20.0, float(view.mean())) / m.gain,
+                       noise=float(rng.uniform(1.0, 2.5)))
+    if kind == "overexposed":  # the iris stuck open: mean luma 225-245, highlights blown
+        target = float(rng.uniform(225, 245))
+        lifted = 255 - (255 - view) * (255 - target) / max(1.0, 255 - float(view.mean()))
+        return m.frame(np.clip(lifted, 0, 255) / m.gain)
+    if kind == "low_contrast":  # fog / a dirty dome: everything pulled towards one grey
+        k = float(rng.uniform(0.06, 0.12))
+        return m.frame((view * k + rng.uniform(100, 160) * (1 - k)) / m.gain, noise=0.8)
+    if kind == "color_cast":  # white balance off: the whole frame shifted 35-55 Lab units towards one hue
+        lab = cv2.cvtColor(np.clip(view, 0, 255) / 255, cv2.COLOR_BGR2Lab)
+        angle, size = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(35, 55))
+        lab[..., 1] += size * np.cos(angle)
+        lab[..., 2] += size * np.sin(angle)
+        return m.frame(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255, 0, 255) / m.gain)
+    if kind == "occlusion":  # a flat, out-of-focus object in front of the lens
+        mask = np.zeros((h, w), np.float32)
+        cx, cy = int(rng.uniform(0.3, 0.7) * w), int(rng.uniform(0.3, 0.7) * h)
+        cv2.ellipse(mask, (cx, cy), (int(rng.uniform(0.38, 0.5) * w), int(rng.uniform(0.5, 0.7) * h)),
+                    float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), 0.01 * w)[..., None]
+        cover = np.float32(rng.uniform(20, 120, 3)) if not m.night else np.float32([rng.uniform(20, 120)] * 3)
+        return m.frame(view * (1 - mask) + cover * mask)
+    if kind == "no_signal":
+        colour = (0, 0, 0) if rng.random() < 0.5 else (200, 40, 0)
+        screen = np.zeros((h, w, 3), np.uint8)
+        screen[:] = colour
+        cv2.putText(screen, "NO SIGNAL", (int(0.36 * w), h // 2), cv2.FONT_HERSHEY_SIMPLEX, w / 900,
+                    (255, 255, 255), 2)
+        return _jpeg(screen, 85)
+    if kind == "noise":
+        return m.frame(view, noise=float(rng.uniform(14, 28)))
+    if kind == "stripes":
+        period = float(rng.uniform(4, 30))
+        amplitude = float(rng.uniform(18, 35))
+        tilt = float(rng.uniform(-0.02, 0.02))
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        coord = (yy + tilt * xx) if rng.random() < 0.7 else (xx + tilt * yy)
+        return m.frame(view + (amplitude * np.sin(2 * np.pi * coord / period))[..., None])
+    raise ValueError(kind)
+
+
+def scene(source: str, seed: int, night: bool = False, variant: str = "") -> Scene:
+    """One scene with its healthy and faulty frames; deterministic for (source, seed, night, variant)."""
+    rng = np.random.default_rng(seed)
+    m = _Maker(rng, _photo(source), night, variant)
+    s = Scene(f"{source}{'-night' if night else ''}{'-' + variant if variant else ''}-{seed}", night)
+    t = 0
+    for _ in range(LEARN):
+        t += int(rng.integers(60, 600))
+        s.learn.append(m.frame(light=float(rng.uniform(0.97, 1.03)), tick=t))
+    for _ in range(HEALTHY):
+        t += int(rng.integers(60, 600))
+        s.healthy.append(m.frame(light=float(rng.uniform(0.95, 1.05)), tick=t))
+    for kind in FAULTS:
+        if kind in ("frozen", "scene_change"):
+            continue
+        s.faults[kind] = _fault(kind, m, rng)
+    # Frozen: the encoder repeats one frame; only the OSD clock ticks (and JPEG re-encodes it).
+    still = np.clip(m.base() * m.gain + rng.normal(0, 1.0, (*m.size[::-1], 1 if night else 3)), 0, 255)
+    still = still.astype(np.uint8)
+    s.frozen_previous = _jpeg(_osd(still, t + 1), 85)
+    s.faults["frozen"] = _jpeg(_osd(still, t + 301), 80)
+    # Scene change: the camera turned (a view a quarter of the frame or more away) or zoomed.
+    if rng.random() < 0.5:
+        turned = m.base(float(rng.choice([-1, 1]) * rng.uniform(0.25, 0.45) * m.crop[0]),
+                        float(rng.uniform(-0.1, 0.1) * m.crop[1]))
+        s.faults["scene_change"] = m.frame(turned)
+    else:
+        zoom = float(rng.uniform(1.25, 1.6))
+        view = m.base()
+        h, w = view.shape[:2]
+        crop = view[int(h * (1 - 1 / zoom) / 2):, int(w * (1 - 1 / zoom) / 2):][:int(h / zoom), :int(w / zoom)]
+        s.faults["scene_change"] = m.frame(cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR))
+    return s
+
+
+def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCES) -> list[Scene]:
+    """The set: per source, day and night scenes, some with a large sky or shadow."""
+    out = []
+    variants = ("", "sky", "", "shadow")
+    for i, source in enumerate(sources):
+        for k in range(per_source):
+            out.append(scene(source, seed * 1000 + i * 50 + k, night=k % 2 == 1, variant=variants[k % 4]))
+    return out
+
+
+def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
+    """{case: {kind: [hits, total]}}; kind "ok" counts healthy frames flagged."""
+    out = {"first": collections.defaultdict(lambda: [0, 0]), "baseline": collections.defaultdict(lambda: [0, 0])}
+    for s in scenes:
+        # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
+        for frame in s.healthy:
+            _count(out["first"], "ok", iq.diagnose(frame).verdict != "ok")
+        for kind, frame in s.faults.items():
+            if kind == "scene_change":
+                continue
+            previous = s.frozen_previous if kind == "frozen" else None
+            _count(out["first"], kind, kind in iq.diagnose(frame, previous=previous).faults)
+        # With a baseline learned from the earlier frames.
+        memory = PictureMemory()
+        for frame in s.learn:
+            memory = judge(frame, memory).memory
+        learned = memory
+        for frame in s.healthy:
+            judged = judge(frame, memory)
+            _count(out["baseline"], "ok", judged.diagnosis.verdict != "ok")
+            memory = judged.memory
+        for kind, frame in s.faults.items():
+            before = PictureMemory(learned.baselines, learned.learning,
+                                   signature(views(s.frozen_previous)) if kind == "frozen" else learned.previous)
+            _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
+    return out
+
+
+def _count(table, kind: str, hit: bool) -> None:
+    table[kind][0] += int(hit)
+    table[kind][1] += 1

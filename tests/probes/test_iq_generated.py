@@ -1,0 +1,44 @@
+"""The image-quality thresholds on a small generated set (tests/probes/iq_synth.py): a baseline
+learned from a scene's earlier frames stops its healthy frames being flagged, and every fault
+kind is still found. Counts on a fixed, seeded set; bench/bench_iq_accuracy.py runs the full one."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("skimage")
+
+from tests.probes import iq_synth  # noqa: E402
+
+SOURCES = ("brick", "text", "astronaut", "coffee")  # regular texture, print, a portrait, a still life
+
+
+@pytest.fixture(scope="module")
+def counts() -> dict[str, dict[str, list[int]]]:
+    return iq_synth.evaluate(iq_synth.scenes(per_source=2, seed=3, sources=SOURCES))
+
+
+def test_healthy_frames_are_not_flagged_once_the_scene_has_a_baseline(counts):
+    flagged, total = counts["baseline"]["ok"]
+    assert total == 32 and flagged == 0
+
+
+def test_the_baseline_flags_fewer_healthy_frames_than_first_sight(counts):
+    assert counts["baseline"]["ok"][0] < counts["first"]["ok"][0]
+
+
+# Occlusion is the known shortfall (docs/performance.md): a cover's soft outline still reads as
+# blur on some scenes, and on brick a cover's texture-free area is partly the brick's own.
+AT_LEAST = {kind: 6 if kind == "occlusion" else 7 for kind in iq_synth.FAULTS}
+
+
+@pytest.mark.parametrize("kind", iq_synth.FAULTS)
+def test_every_fault_kind_is_found_with_a_baseline(counts, kind):
+    found, total = counts["baseline"][kind]
+    assert total == 8 and found >= AT_LEAST[kind], (kind, found)
+
+
+@pytest.mark.parametrize("kind", ["dark", "overexposed", "low_contrast", "no_signal", "noise", "frozen"])
+def test_faults_no_scene_explains_are_found_at_first_sight(counts, kind):
+    found, total = counts["first"][kind]
+    assert found == total == 8
