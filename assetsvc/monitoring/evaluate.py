@@ -11,6 +11,8 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   too, and a device that gives no usable answer is not serving the platform either).
   RTSP results stand in for reach only on devices without a light check (see `fallback`).
 - `stream`: rtsp and rtsp_frame. Any error but auth is a stream fault; auth is no observation.
+  `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
+  shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -43,7 +45,10 @@ ASPECTS = ("reach", "stream", "picture", "clock")  # fault kinds tracked per cam
 STATES = ("up", "degraded", "down", "unknown")
 DEGRADING = ("stream", "picture", "clock")  # in cause priority order
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
-ANSWERED = frozenset({"auth", "unsupported", "clock"})  # errors that are a reply from the device
+ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that are a reply from the device
+# Causes that are a fault of the registry record, not of the device: the stream path the record
+# (or the class default) names is not there (404/454). Shown as the state's cause; never ticketed.
+CONFIG_CAUSES = frozenset({"stream:config"})
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from assetsvc.monitoring.evaluate import load_aspects
+from assetsvc.monitoring.drift import CONFIG_KINDS
+from assetsvc.monitoring.evaluate import CONFIG_CAUSES, load_aspects
 from assetsvc.tickets.config import TicketsConfig
 
 DEGRADING = ("stream", "picture", "clock")
@@ -48,6 +49,8 @@ def assess(subject_type: str, state: Mapping[str, Any] | None, drift: Iterable[M
         out["down"] = Cleared("down", since)
         for name in DEGRADING:
             aspect = aspects[name]
+            if aspect["ok"] is False and aspect["cause"] in CONFIG_CAUSES:
+                continue  # the record names a stream that is not there: the office's to fix, not a fault
             if aspect["ok"] is False:
                 out[name] = Fault(name, aspect["cause"] or name, float(aspect["since"] or since))
             else:
@@ -69,7 +72,8 @@ def _reboot_loop(aspects: Mapping[str, Any], config: TicketsConfig, now: float) 
 
 
 def _drift(flags: Iterable[Mapping[str, Any]], now: float, out: dict) -> None:
-    flags = list(flags)
+    # Configuration problems of the record (a stream path that is not there) are the office's.
+    flags = [f for f in flags if f["kind"] not in CONFIG_KINDS]
     open_ = [f for f in flags if f["cleared_at"] is None]
     if open_:
         kinds = ",".join(sorted({f["kind"] for f in open_}))

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring.config import current as monitoring_config
+from assetsvc.monitoring.drift import CONFIG_KINDS
 from assetsvc.monitoring.tables import ResultHistory
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.lifecycle import SYSTEM, event, load, notify, system_close, system_reopen, update
@@ -84,8 +85,10 @@ async def _one(ticket: Mapping[str, Any], config, rules: ev.Rules, now: float, o
                                [ticket["subject_type"], ticket["subject_id"], ticket["resolved_at"]])
     drift_open = False
     if ticket["fault"] == "drift":
-        drift_open = bool(await bulk.fetch(ResultHistory, "SELECT 1 AS one FROM drift_flag WHERE camera_id = ? AND "
-                                                          "cleared_at IS NULL", [ticket["subject_id"]]))
+        # Configuration flags of the record (CONFIG_KINDS) are not the contractor's drift.
+        flags = await bulk.fetch(ResultHistory, "SELECT kind FROM drift_flag WHERE camera_id = ? AND "
+                                                "cleared_at IS NULL", [ticket["subject_id"]])
+        drift_open = any(f["kind"] not in CONFIG_KINDS for f in flags)
     verdict = decide(ticket["fault"], results, drift_open, rules)
     async with db.write_transaction():
         locked = await load(ticket["id"], lock=True)

@@ -57,6 +57,13 @@ def test_degraded_aspects_are_faults_and_healthy_ones_cleared():
     assert isinstance(found["clock"], Cleared)
 
 
+def test_a_stream_path_that_is_not_there_is_no_fault_of_the_device_and_its_flag_no_drift():
+    found = assess("camera", state("degraded", "stream:config", stream=aspect(False, "stream:config", NOW - 100)),
+                   [{"kind": "stream_path", "first_seen": NOW - 100, "cleared_at": None}], CONFIG, NOW)
+    assert "stream" not in found  # cannot be told: an open stream ticket is left alone, none opens
+    assert found["drift"] == Cleared("drift", NOW)
+
+
 def test_a_reboot_loop_needs_enough_reboots_inside_the_window():
     row = state("up")
     row["aspects"]["uptime"] = {"s": 10, "at": NOW, "reboots": [NOW - 4000, NOW - 3000, NOW - 1000]}
