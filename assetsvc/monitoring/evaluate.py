@@ -13,6 +13,8 @@ streak of results that disagree with it (stored as DeviceState.aspects):
 - `stream`: rtsp and rtsp_frame. Any error but auth is a stream fault; auth is no observation.
   `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
   shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
+  rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
+  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream.
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -49,6 +51,7 @@ ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that 
 # Causes that are a fault of the registry record, not of the device: the stream path the record
 # (or the class default) names is not there (404/454). Shown as the state's cause; never ticketed.
 CONFIG_CAUSES = frozenset({"stream:config"})
+CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
@@ -85,6 +88,9 @@ class Observation:
     # does not leave a stream fault behind that lasts until the next deep check.
     no_answer: bool = False
     uptime_s: float | None = None  # SNMP sysUpTime carried by a reach observation (reboot detection)
+    # A stream that is only *offered* (RTSP DESCRIBE answered): says nothing against a stall or a low
+    # frame rate, which only reading the stream shows, so it never clears or interrupts those.
+    offer_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def observations(kind: str, ok: bool, error: Any, facts: Any, at: float, rules: 
         return _light(kind, err, facts, when, rules)
     if kind == "onvif_deep":
         return _deep(err, facts, when, rules)
-    if kind in ("rtsp", "rtsp_frame"):
+    if kind in ("rtsp", "rtsp_frame", "rtsp_continuity"):
         return _stream(kind, err, facts, when)
     return []  # wsdiscovery and unknown kinds say nothing about a device's state
 
@@ -166,7 +172,21 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
         return reach  # wrong credentials: a configuration problem, not a stream fault
     if err:
         return [*reach, Observation("stream", False, _cause("stream", err), at, no_answer=err in NO_ANSWER)]
+    if kind == "rtsp":
+        return [*reach, Observation("stream", True, "", at, offer_only=True)]
+    if kind == "rtsp_continuity":
+        return [*reach, *_continuity(facts, at)]
     return [*reach, Observation("stream", True, "", at), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
+
+
+def _continuity(facts: Mapping, at: float) -> list[Observation]:
+    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault."""
+    verdict = facts.get("verdict")
+    if verdict in CONTINUITY_STREAM_FAULTS:
+        return [Observation("stream", False, _cause("stream", verdict), at)]
+    if verdict == "frozen":
+        return [Observation("stream", True, "", at), Observation("picture", False, "picture:frozen", at)]
+    return [Observation("stream", True, "", at)] if verdict == "ok" else []
 
 
 def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:
@@ -336,6 +356,8 @@ class _Step:
             return
         if obs.no_answer and obs.aspect != "reach" and _failing(self.aspects["reach"]):
             return
+        if obs.offer_only and _continuity_fault(aspect):
+            return
         aspect["at"] = obs.at
         before = (aspect["ok"], aspect["cause"])
         confirmed_at = _debounce(obs.aspect, aspect, obs, rules)
@@ -369,6 +391,14 @@ class _Step:
             reboots = [*reboots, max(previous["at"], obs.at - obs.uptime_s)][-REBOOTS_KEPT:]
         if previous is None or obs.at > previous["at"]:
             self.aspects["uptime"] = {"s": obs.uptime_s, "at": obs.at, **({"reboots": reboots} if reboots else {})}
+
+
+def _continuity_fault(aspect: dict) -> bool:
+    """Confirmed, or on a streak of, a fault only reading the stream can see (stalled, low_fps)."""
+    causes = {_cause("stream", v) for v in CONTINUITY_STREAM_FAULTS}
+    pending = aspect["pending"]
+    return (aspect["ok"] is False and aspect["cause"] in causes) or (
+        pending is not None and pending["ok"] is False and pending["cause"] in causes)
 
 
 def _failing(aspect: dict) -> bool:
@@ -413,7 +443,7 @@ def _usable(obs: Any) -> Observation | None:
     cause = "" if obs.ok else (_text(obs.cause) or obs.aspect)
     uptime = _number(obs.uptime_s)
     return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
-                   fallback=obs.fallback is True, no_answer=obs.no_answer is True)
+                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, offer_only=obs.offer_only is True)
 
 
 # --- the public steps ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from assetsvc.monitoring.config import Limits, Plan
 from assetsvc.monitoring.queue import Claimed
-from assetsvc.monitoring.targets import Subject, target
+from assetsvc.monitoring.targets import Subject, options_for, target
 from probes.registry import probe_fn
 from probes.runner import run_probe
 from probes.types import ProbeResult
@@ -102,7 +102,9 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
         limiter.enter(key)
         try:
             for kind in plan.probes:
-                result = await run_probe(kind, probe_fn(kind), probe_target, plan.timeout_s)
+                kind_target = probe_target if kind != "rtsp_continuity" else target(
+                    subject, options_for(kind, dict(plan.options)))
+                result = await run_probe(kind, probe_fn(kind), kind_target, plan.timeout_s)
                 results.append(await picture(result))
         finally:
             limiter.leave(key)

@@ -105,6 +105,14 @@ def _port(ports: dict[str, Any], name: str, default: int) -> int:
     return value if isinstance(value, int) and 0 < value < 65536 else default
 
 
+def options_for(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A plan's options as one probe kind sees them: the continuity check reads the sub stream
+    (options.continuity_stream, default "sub"; "main" for the main stream)."""
+    if kind == "rtsp_continuity":
+        return {**options, "stream": options.get("continuity_stream", "sub")}
+    return options
+
+
 def stream_choice(subject: Subject, options: dict[str, Any]) -> streams.StreamChoice:
     """The stream this subject's checks use with these plan options (monitoring/streams.py)."""
     return streams.choose(subject.stream_uri, subject.reported, options, subject.vendor)

@@ -50,7 +50,7 @@ def stream_paths(outcomes: list[Outcome]) -> list[tuple[int, str, bool, float]]:
             continue
         for r in o.results:
             if r.kind in STREAM_KINDS and (r.ok or r.error is ErrorKind.CONFIG):
-                choice = targets.stream_choice(o.subject, dict(o.plan.options))
+                choice = targets.stream_choice(o.subject, targets.options_for(r.kind, dict(o.plan.options)))
                 out.append((o.task.subject_id, f"{choice.path} ({choice.source})", r.ok, o.at))
     return out
 
