@@ -326,6 +326,8 @@ def export(fmt: str, output: Path, q: str | None, pairs: tuple[str, ...]) -> Non
 @click.option("--snmp", "kinds", flag_value="snmp", multiple=True, help="SNMP system group (and interfaces with --interfaces).")
 @click.option("--rtsp", "kinds", flag_value="rtsp", multiple=True, help="RTSP OPTIONS + DESCRIBE, SDP parsed.")
 @click.option("--frame", "kinds", flag_value="rtsp_frame", multiple=True, help="Decode one RTSP video frame.")
+@click.option("--continuity", "kinds", flag_value="rtsp_continuity", multiple=True,
+              help="Read the RTSP stream for 10 s: stalled, frozen or low frame rate (its own time limit, ~22 s).")
 @click.option("--user", default=None, help="Device user name (the password is prompted or read with --password-stdin).")
 @click.option("--password-stdin", is_flag=True, help="Read the device password from standard input.")
 @click.option("--community", default="public", show_default=True, help="SNMP v2c community.")

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from probes.registry import probe_fn
 from probes.runner import run_probe
+from probes.rtsp_continuity import Rules as ContinuityRules
 from probes.stream_uri import StreamLocation, stream_location
 from probes.types import ErrorKind, ProbeResult, ProbeTarget
 
@@ -61,7 +62,10 @@ async def probe_device(target: ProbeTarget, plan: Plan) -> list[ProbeResult]:
     kinds = sorted(plan.kinds, key=lambda k: k in STREAM_KINDS) if plan.follow_onvif else plan.kinds
     results = []
     for kind in kinds:
-        result = await run_probe(kind, probe_fn(kind), target, plan.timeout_s)
+        limit = plan.timeout_s
+        if kind == "rtsp_continuity":  # reads for a window: its own bound, whatever --timeout says
+            limit = max(limit, ContinuityRules.of(target.options).budget_s)
+        result = await run_probe(kind, probe_fn(kind), target, limit)
         results.append(result)
         location = reported_stream(result) if kind == "onvif_deep" and plan.follow_onvif else None
         if location is not None:

@@ -147,3 +147,15 @@ async def test_probe_command_checks_the_stream_onvif_reports_unless_a_path_is_gi
     assert given.exit_code == 1
     assert results["rtsp"]["error"] == "config"
     assert results["rtsp"]["facts"]["url"] == f"rtsp://127.0.0.1:{gst.port}/nothing-here"
+
+
+@needs_gst
+async def test_probe_command_reads_the_stream_for_continuity_past_its_short_timeout(gst):
+    runner = CliRunner()
+    done = await asyncio.to_thread(runner.invoke, cli, ["probe", "127.0.0.1", "--continuity", "--rtsp-port",
+                                                        str(gst.port), "--rtsp-path", "/live", "--json"])
+    import json
+
+    [result] = json.loads(done.output)
+    assert done.exit_code == 0, done.output
+    assert result["facts"]["verdict"] == "ok" and result["facts"]["frame_count"] > 100
