@@ -26,7 +26,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 # Children before parents, so deletes never trip a foreign key.
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
-          monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.Node,
+          monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 

@@ -26,12 +26,12 @@ stale_after_s = 9000
 name = "declares-more-than-it-sends"
 when = { subject = "camera", protocol = "rtsp", point_class = 1 }
 light = { every = 1800, probes = ["rtsp"], timeout = 5 }
-deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 3, declared_fps = 100 } }
+deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 4.5, declared_fps = 100 } }
 [[class]]
 name = "rtsp"
 when = { subject = "camera", protocol = "rtsp" }
 light = { every = 1800, probes = ["rtsp"], timeout = 5 }
-deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 3 } }
+deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 4.5 } }
 """
 
 

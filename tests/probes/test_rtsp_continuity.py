@@ -15,7 +15,7 @@ from probes.types import ErrorKind, ProbeTarget
 from tests.fakes.rtsp_gst_server import GstRtspCamera
 
 needs_gst = pytest.mark.needs("gst-rtsp")
-WINDOW = {"continuity_window_s": 2.5}
+WINDOW = {"continuity_window_s": 4.5}  # two GOPs of the fake: at least two key frames to compare
 
 
 @pytest.fixture(scope="module")
