@@ -14,7 +14,8 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
   shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
   rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
-  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream.
+  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream. A DESCRIBE or a
+  single decoded frame neither clears nor interrupts a stalled/low_fps streak (Observation.brief).
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -52,6 +53,7 @@ ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that 
 # (or the class default) names is not there (404/454). Shown as the state's cause; never ticketed.
 CONFIG_CAUSES = frozenset({"stream:config"})
 CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
+CONTINUITY_CAUSES = frozenset(f"stream:{v}" for v in CONTINUITY_STREAM_FAULTS)
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
@@ -88,9 +90,10 @@ class Observation:
     # does not leave a stream fault behind that lasts until the next deep check.
     no_answer: bool = False
     uptime_s: float | None = None  # SNMP sysUpTime carried by a reach observation (reboot detection)
-    # A stream that is only *offered* (RTSP DESCRIBE answered): says nothing against a stall or a low
-    # frame rate, which only reading the stream shows, so it never clears or interrupts those.
-    offer_only: bool = False
+    # A stream seen only briefly (RTSP DESCRIBE answered, or one frame decoded): says nothing against
+    # a stall or a low frame rate, which only reading the stream for a while shows, so it never
+    # clears or interrupts those.
+    brief: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,11 +175,9 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
         return reach  # wrong credentials: a configuration problem, not a stream fault
     if err:
         return [*reach, Observation("stream", False, _cause("stream", err), at, no_answer=err in NO_ANSWER)]
-    if kind == "rtsp":
-        return [*reach, Observation("stream", True, "", at, offer_only=True)]
     if kind == "rtsp_continuity":
         return [*reach, *_continuity(facts, at)]
-    return [*reach, Observation("stream", True, "", at), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
+    return [*reach, Observation("stream", True, "", at, brief=True), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
 
 
 def _continuity(facts: Mapping, at: float) -> list[Observation]:
@@ -356,7 +357,7 @@ class _Step:
             return
         if obs.no_answer and obs.aspect != "reach" and _failing(self.aspects["reach"]):
             return
-        if obs.offer_only and _continuity_fault(aspect):
+        if obs.brief and _continuity_fault(aspect):
             return
         aspect["at"] = obs.at
         before = (aspect["ok"], aspect["cause"])
@@ -395,7 +396,7 @@ class _Step:
 
 def _continuity_fault(aspect: dict) -> bool:
     """Confirmed, or on a streak of, a fault only reading the stream can see (stalled, low_fps)."""
-    causes = {_cause("stream", v) for v in CONTINUITY_STREAM_FAULTS}
+    causes = CONTINUITY_CAUSES
     pending = aspect["pending"]
     return (aspect["ok"] is False and aspect["cause"] in causes) or (
         pending is not None and pending["ok"] is False and pending["cause"] in causes)
@@ -443,7 +444,7 @@ def _usable(obs: Any) -> Observation | None:
     cause = "" if obs.ok else (_text(obs.cause) or obs.aspect)
     uptime = _number(obs.uptime_s)
     return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
-                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, offer_only=obs.offer_only is True)
+                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, brief=obs.brief is True)
 
 
 # --- the public steps ---------------------------------------------------------------------------

@@ -48,8 +48,13 @@ class Verdict:
     cause: str
 
 
-def decide(fault: str, results: list[Mapping[str, Any]], drift_open: bool, rules: ev.Rules) -> Verdict | None:
-    """The first result after the resolve that speaks to `fault` (results in time order), or None."""
+def decide(fault: str, results: list[Mapping[str, Any]], drift_open: bool, rules: ev.Rules,
+           cause: str = "") -> Verdict | None:
+    """The first result after the resolve that speaks to `fault` (results in time order), or None.
+
+    A ticket for a stalled or slow stream (`cause`) is decided only by reading the stream for a
+    while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it fixed.
+    """
     for result in results:
         if fault == "drift":
             if result["probe_kind"] in INVENTORY_KINDS and result["ok"]:
@@ -59,7 +64,7 @@ def decide(fault: str, results: list[Mapping[str, Any]], drift_open: bool, rules
         facts = bulk.json_column(result["facts"], {})
         for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
                                    float(result["at"]), rules):
-            if obs.aspect == ASPECT.get(fault, "reach"):
+            if obs.aspect == ASPECT.get(fault, "reach") and not (obs.brief and cause in ev.CONTINUITY_CAUSES):
                 return Verdict(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None
 
@@ -69,8 +74,8 @@ async def run(now: float | None = None) -> Outcome:
     config = ticket_config.current()
     rules = monitoring_config().state_rules()
     outcome = Outcome()
-    waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, resolved_at, verify_overdue_at "
-                                       "FROM ticket WHERE state = 'resolved' ORDER BY id")
+    waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, cause, resolved_at, "
+                                       "verify_overdue_at FROM ticket WHERE state = 'resolved' ORDER BY id")
     for ticket in waiting:
         try:
             await _one(ticket, config, rules, now, outcome)
@@ -89,7 +94,7 @@ async def _one(ticket: Mapping[str, Any], config, rules: ev.Rules, now: float, o
         flags = await bulk.fetch(ResultHistory, "SELECT kind FROM drift_flag WHERE camera_id = ? AND "
                                                 "cleared_at IS NULL", [ticket["subject_id"]])
         drift_open = any(f["kind"] not in CONFIG_KINDS for f in flags)
-    verdict = decide(ticket["fault"], results, drift_open, rules)
+    verdict = decide(ticket["fault"], results, drift_open, rules, ticket["cause"] or "")
     async with db.write_transaction():
         locked = await load(ticket["id"], lock=True)
         if locked is None or locked["state"] != "resolved" or locked["resolved_at"] != ticket["resolved_at"]:

@@ -497,3 +497,25 @@ def test_hand_made_observations_that_are_malformed_are_dropped():
            Observation("reach", False, "x", float("nan")), "not an observation"]
     result = evaluate("unknown", "no data", None, T0, {}, None, bad, T0, RULES)  # type: ignore[arg-type]
     assert (result.state, result.transitions, result.last_seen) == ("unknown", [], None)
+
+
+def test_a_stream_seen_only_briefly_neither_clears_nor_interrupts_a_stall():
+    cam = up_camera()
+    for at in (T0 + 100, T0 + 200):  # light DESCRIBE ok and continuity stalled, at the same instants
+        cam.probe("rtsp", True, at, facts={"has_video": True})
+        cam.probe("rtsp_continuity", True, at, facts={"verdict": "stalled"})
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp", True, T0 + 300, facts={"has_video": True})
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp_frame", True, T0 + 400, facts={})  # one frame: video flowed for a moment
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp_continuity", True, T0 + 500, facts={"verdict": "ok"})  # the window read without a gap
+    assert cam.now == ("up", "")
+
+
+def test_a_brief_stream_still_clears_a_lost_stream():
+    cam = up_camera(rules=Rules(fault_after_failures=1))
+    cam.probe("rtsp", False, T0 + 100, error="refused")
+    assert cam.now == ("degraded", "stream:refused")
+    cam.probe("rtsp", True, T0 + 200, facts={"has_video": True})
+    assert cam.now == ("up", "")

@@ -200,6 +200,14 @@ def test_the_first_result_that_speaks_to_the_fault_decides():
     assert decide("stream", results[:1], False, RULES) is None  # a light check says nothing about the stream
 
 
+def test_a_stalled_stream_ticket_is_decided_by_reading_the_stream_not_by_a_describe():
+    results = [result("rtsp", True, at=NOW + 1, facts={"has_video": True}),
+               result("rtsp_continuity", True, at=NOW + 2, facts={"verdict": "stalled"})]
+    verdict = decide("stream", results, False, RULES, "stream:stalled")
+    assert (verdict.passed, verdict.probe, verdict.cause) == (False, "rtsp_continuity", "stream:stalled")
+    assert decide("stream", results, False, RULES, "stream:refused").passed  # a lost stream: any answer
+
+
 def test_drift_needs_an_inventory_result_and_no_open_flag():
     inventory = [result("onvif_deep", True, at=NOW + 5)]
     assert decide("drift", inventory, False, RULES).passed
