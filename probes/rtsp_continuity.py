@@ -95,16 +95,17 @@ async def probe_rtsp_continuity(target: ProbeTarget) -> dict[str, Any]:
     """Read the stream for the window; facts: verdict, frame_count, fps, declared_fps, longest_gap_s, samples...
 
     Keep the runner's timeout for this kind at or above Rules.budget_s (window + 2 x open + stall
-    gap + 1.5 s; 20.5 s by default).
+    gap + 0.5 s + 1 s for TEARDOWN; 21.5 s by default).
     """
     rules = Rules.of(target.options)
     cancelled = threading.Event()
     loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(_EXECUTOR, _read, rtsp_url(target, with_login=True), rules, cancelled)
+        facts = await loop.run_in_executor(_EXECUTOR, _read, rtsp_url(target, with_login=True), rules, cancelled)
     except asyncio.CancelledError:
         cancelled.set()  # the thread stops at its next packet (or FFmpeg's read bound)
         raise
+    return {"url": rtsp_url(target), **facts}  # never with the login in it
 
 
 def _options(rules: Rules) -> dict[str, str]:

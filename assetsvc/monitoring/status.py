@@ -76,7 +76,8 @@ async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict
         "stream": {"registry_uri": camera["stream_uri"] or None,
                    "reported": None if reported is None else {
                        "main_uri": reported.main or None, "sub_uri": reported.sub or None,
-                       "snapshot_uri": reported.snapshot or None, "read_at": iso(reported.read_at)},
+                       "snapshot_uri": reported.snapshot or None, "main_fps": reported.main_fps,
+                       "sub_fps": reported.sub_fps, "read_at": iso(reported.read_at)},
                    "config_fault": bool(current and current["cause"] in CONFIG_CAUSES)},
     }
 

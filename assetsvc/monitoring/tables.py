@@ -130,4 +130,6 @@ class StreamSource(Table, tablename="stream_source"):
     main_uri = Varchar(length=1024, default="")  # the first profile's stream (main stream, 主码流)
     sub_uri = Varchar(length=1024, default="")  # the second profile's (sub stream, 子码流), if any
     snapshot_uri = Varchar(length=1024, default="")
+    main_fps = DoublePrecision(null=True, default=None)  # the profiles' FrameRateLimit: the declared rate
+    sub_fps = DoublePrecision(null=True, default=None)
     read_at = DoublePrecision(default=0.0)

@@ -133,6 +133,32 @@ async def test_a_camera_on_a_vendor_path_that_only_onvif_reveals_is_checked_ther
 
 
 @needs_gst
+async def test_the_continuity_check_reads_the_sub_stream_against_the_rate_onvif_declares(gst):
+    drift_store.forget()
+    credential = await login()
+    # The sub stream's profile says 60 fps; the encoder sends 25: a slow stream.
+    profiles = (Profile("101", "mainStream"), Profile("102", "subStream", "H264", 640, 360, fps=60))
+    async with FakeOnvifDevice(profiles=profiles, stream_uri=LAN_URI.format(rtsp=gst.port)) as device:
+        cam = await add_camera(3, ports={"onvif": device.port}, probe_protocols=["onvif"], credential=credential)
+        # Deep checks closer than stale_after_s (1800 s), so two of them make one streak.
+        deep = ('deep = { every = 600, probes = ["rtsp_continuity"], timeout = 20, '
+                'options = { continuity_window_s = 4.5 } }')
+        clock = Clock(T0)
+        worker = await setup(config('"rtsp"', deep, inventory=True), clock)
+        for at in (T0 + 86400, T0 + 86400 + 1200, T0 + 86400 + 2400):
+            await cycle(worker, clock, at)
+        [row] = await bulk.fetch(LatestResult, "SELECT ok, facts FROM latest_result WHERE subject_id = ? AND "
+                                 "probe_kind = 'rtsp_continuity'", [cam])
+        facts = bulk.json_column(row["facts"], {})
+        assert row["ok"] and (facts["verdict"], facts["declared_fps"]) == ("low_fps", 60)
+        assert facts["url"] == f"rtsp://127.0.0.1:{gst.port}/Streaming/Channels/102"
+        state = await state_of(cam)
+        assert (state["state"], state["cause"]) == ("degraded", "stream:low_fps")
+        shown = await status.camera_status(cam, ADMIN)
+        assert (shown["stream"]["reported"]["main_fps"], shown["stream"]["reported"]["sub_fps"]) == (25, 60)
+
+
+@needs_gst
 async def test_probe_command_checks_the_stream_onvif_reports_unless_a_path_is_given(gst):
     async with FakeOnvifDevice(profiles=VENDOR_PROFILES, stream_uri=LAN_URI.format(rtsp=gst.port)) as device:
         base = ["probe", "127.0.0.1", "--onvif", "--rtsp", "--onvif-port", str(device.port), "--user", "admin",

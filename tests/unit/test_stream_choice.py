@@ -8,7 +8,7 @@ from assetsvc.monitoring.streams import Reported, StreamChoice, choose, reported
 from probes.stream_uri import StreamLocation, stream_location
 
 ONVIF = Reported("rtsp://192.168.1.64:10554/Streaming/Channels/101?transportmode=unicast",
-                 "rtsp://192.168.1.64/Streaming/Channels/102", "http://192.168.1.64/snap.jpg", 5.0)
+                 "rtsp://192.168.1.64/Streaming/Channels/102", "http://192.168.1.64/snap.jpg", 5.0, 25.0, 15.0)
 VENDORS = {"vendor_paths": {"hikvision": "/Streaming/Channels/101", "大华": "/cam/realmonitor?channel=1&subtype=0"}}
 
 
@@ -31,11 +31,11 @@ def test_the_registry_path_wins_over_what_onvif_reported():
 
 def test_the_onvif_main_stream_comes_next_with_its_port_and_query_but_never_its_host():
     assert choose("", ONVIF, VENDORS, "Hikvision") == StreamChoice(
-        10554, "/Streaming/Channels/101?transportmode=unicast", "onvif")
+        10554, "/Streaming/Channels/101?transportmode=unicast", "onvif", 25.0)
 
 
 def test_a_check_that_asks_for_the_sub_stream_gets_it_where_onvif_reported_one():
-    assert choose("", ONVIF, {"stream": "sub"}, "") == StreamChoice(None, "/Streaming/Channels/102", "onvif")
+    assert choose("", ONVIF, {"stream": "sub"}, "") == StreamChoice(None, "/Streaming/Channels/102", "onvif", 15.0)
     main_only = Reported(ONVIF.main, "", "", 5.0)
     assert choose("", main_only, {"stream": "sub"}, "").path.startswith("/Streaming/Channels/101")
 
@@ -48,7 +48,7 @@ def test_without_registry_or_onvif_the_vendor_default_then_the_class_default():
 
 
 def test_reported_uris_come_from_the_profiles_in_order_and_hostile_entries_are_skipped():
-    profiles = [{"stream_uri": None}, {"stream_uri": "rtsp://h/main", "snapshot_uri": "http://h/s.jpg"},
-                "junk", {"stream_uri": "not a uri"}, {"stream_uri": "rtsp://h/sub"}]
-    assert reported_from(profiles, 7.0) == Reported("rtsp://h/main", "rtsp://h/sub", "http://h/s.jpg", 7.0)
+    profiles = [{"stream_uri": None}, {"stream_uri": "rtsp://h/main", "snapshot_uri": "http://h/s.jpg", "fps": 25},
+                "junk", {"stream_uri": "not a uri"}, {"stream_uri": "rtsp://h/sub", "fps": True}]
+    assert reported_from(profiles, 7.0) == Reported("rtsp://h/main", "rtsp://h/sub", "http://h/s.jpg", 7.0, 25.0, None)
     assert reported_from(None, 7.0) is None and reported_from([{"token": "x"}], 7.0) is None

@@ -6,7 +6,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-06T18:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Monitoring: stream_source, the main, sub and snapshot URIs a camera reported and when"
+DESCRIPTION = "Monitoring: stream_source, the main, sub and snapshot URIs (and declared rates) a camera reported, and when"
 
 
 def _params(**extra) -> dict:
@@ -24,6 +24,10 @@ async def forwards():
         manager.add_column(table_class_name="StreamSource", tablename="stream_source", column_name=name,
                            db_column_name=name, column_class_name="Varchar", column_class=Varchar,
                            params=_params(length=1024, default=""), schema=None)
+    for name in ("main_fps", "sub_fps"):
+        manager.add_column(table_class_name="StreamSource", tablename="stream_source", column_name=name,
+                           db_column_name=name, column_class_name="DoublePrecision", column_class=DoublePrecision,
+                           params=_params(default=None, null=True), schema=None)
     manager.add_column(table_class_name="StreamSource", tablename="stream_source", column_name="read_at",
                        db_column_name="read_at", column_class_name="DoublePrecision",
                        column_class=DoublePrecision, params=_params(default=0.0), schema=None)
