@@ -73,6 +73,10 @@ class Rules:
     clock_tolerance_s: float = 30.0  # inclusive: |offset| <= tolerance is ok
     stale_after_s: float = 1800.0  # no result for this long -> unknown ("stale"); above every x max back-off
     reboot_tolerance_s: float = 10.0  # boot time may wobble this much (probe duration) without a reboot
+    # Stream, picture and clock: failing checks this far apart still make one streak. Deep checks
+    # run every few hours, far beyond stale_after_s, which would restart their streak at every check
+    # so that a deep-only fault (a stall, a frozen picture) could never be confirmed.
+    fault_streak_s: float = 172800.0
 
 
 @dataclass(frozen=True)
@@ -414,7 +418,8 @@ def _debounce(name: str, aspect: dict, obs: Observation, rules: Rules) -> float 
         aspect["pending"] = None  # agrees with what is confirmed
         return None
     pending = aspect["pending"]
-    if pending is not None and pending["ok"] == obs.ok and obs.at - pending["last"] < rules.stale_after_s:
+    window = rules.stale_after_s if name == "reach" else max(rules.stale_after_s, rules.fault_streak_s)
+    if pending is not None and pending["ok"] == obs.ok and obs.at - pending["last"] < window:
         pending.update(count=pending["count"] + 1, last=obs.at, cause=obs.cause)
     else:
         pending = aspect["pending"] = {"ok": obs.ok, "count": 1, "first": obs.at, "last": obs.at, "cause": obs.cause}

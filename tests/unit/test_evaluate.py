@@ -519,3 +519,12 @@ def test_a_brief_stream_still_clears_a_lost_stream():
     assert cam.now == ("degraded", "stream:refused")
     cam.probe("rtsp", True, T0 + 200, facts={"has_video": True})
     assert cam.now == ("up", "")
+
+
+def test_deep_checks_hours_apart_confirm_a_stall_although_far_beyond_stale_after_s():
+    cam = up_camera()
+    for n in range(1, 60):  # the light check keeps the camera fresh every 5 minutes
+        cam.probe("onvif_light", True, T0 + n * 300, facts={"clock_offset_s": 0.4})
+        if n in (2, 50):  # two deep checks 4 hours apart (stale_after_s is 30 minutes)
+            cam.probe("rtsp_continuity", True, T0 + n * 300, facts={"verdict": "stalled"})
+    assert cam.now == ("degraded", "stream:stalled")
