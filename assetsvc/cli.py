@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import click
 
+from assetsvc.cli_shell import cli_actor, run
+from assetsvc.monitoring.uptime_cli import maintenance, uptime
 from assetsvc.settings import SettingsError, settings_table
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]], *, schema: bool = True) -> Any:
-    """Run one async service call with the database open; service errors become clean exits.
-
-    With `schema` (every command but those that migrate), a database with pending migrations
-    stops the command with one line saying to run `assetsvc migrate`.
-    """
-    from assetsvc import db
-    from assetsvc.accounts.service import AccountError
-    from assetsvc.errors import ServiceError
-    from assetsvc.runtime import SchemaNotReady, require_schema
-    from assetsvc.secrets import KeyError_
-
-    async def main() -> Any:
-        await db.start()
-        try:
-            if schema:
-                await require_schema()
-            return await coro_fn()
-        finally:
-            await db.stop()
-
-    try:
-        return asyncio.run(main())
-    except ServiceError as exc:
-        lines = [exc.message] + [f"  {e['field']}: {e['message']}" for e in exc.errors
-                                 if e["message"] != exc.message]
-        raise click.ClickException("\n".join(lines)) from None
-    except (AccountError, KeyError_, SchemaNotReady) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def cli_actor():
-    """The shell user acts as the video office; the change log names them as cli:<login>."""
-    from assetsvc.accounts.service import Actor
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = str(os.getuid())
-    return Actor(user_id=0, username=f"cli:{login}", role="admin", contractor_id=None)
+from assetsvc.tickets.cli import contracts, tickets
+from assetsvc.webhooks.cli import webhooks
 
 
 class Main(click.Group):
@@ -109,14 +69,6 @@ def keygen() -> None:
     click.echo(f"wrote {path} (mode 600); back it up: without it stored device passwords are lost")
 
 
-async def prepare(*, create_key: bool) -> None:
-    """Start-up shared by serve and demo: migrations, then the credential key check."""
-    from assetsvc.runtime import check_key, migrate as apply
-
-    await apply()
-    await check_key(create_if_unused=create_key)
-
-
 @main.command()
 @click.option("--host", default=None, help="Listen address (default ASSETSVC_HOST).")
 @click.option("--port", default=None, type=int, help="Listen port (default ASSETSVC_PORT).")
@@ -127,43 +79,12 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_scheduler: boo
 
     Pending migrations are applied first.
     """
+    from assetsvc.app import process, startup
     from assetsvc.runtime import settings
 
-    run(lambda: prepare(create_key=True), schema=False)
-    _serve(host or settings().host, port or settings().port, worker=not no_worker, scheduler=not no_scheduler)
-
-
-def check_ticket_rules() -> None:
-    """A wrong tickets file or holiday-notice folder stops start-up, with its message."""
-    from assetsvc.tickets import config as ticket_config
-    from assetsvc.tickets.calendar import DataError
-
-    try:
-        ticket_config.current()
-        ticket_config.working_days()
-    except DataError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, extra: Any = None,
-           config: Any = None) -> None:
-    import uvicorn
-
-    from assetsvc.api.app import configure_logging, create_app
-    from assetsvc.monitoring.config import current
-    from assetsvc.monitoring.runner import Background
-
-    configure_logging()
-    config = config or current()  # a wrong monitoring file stops start-up here, with its message
-    check_ticket_rules()
-    background = Background(worker=worker, scheduler=scheduler, config=config)
-    starts, stops = [background.start], [background.stop]
-    if extra is not None:  # e.g. the demo's simulated fleet: up before probing, down after it
-        starts.insert(0, extra.start)
-        stops.append(extra.stop)
-    click.echo(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema); "
-               f"worker {'on' if worker else 'off'}, scheduler {'on' if scheduler else 'off'}")
-    uvicorn.run(create_app(on_startup=starts, on_shutdown=stops), host=host, port=port, log_level="warning")
+    run(lambda: startup.prepare(create_key=True), schema=False)
+    process.serve(host or settings().host, port or settings().port, worker=not no_worker,
+                  scheduler=not no_scheduler)
 
 
 @main.command()
@@ -171,33 +92,10 @@ def _serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True,
 @click.option("--once", is_flag=True, help="Probe what is due now, write it, and exit.")
 def worker(scheduler: bool, once: bool) -> None:
     """Run a probe worker: claim due probe tasks (leases), probe, record states; stop with Ctrl-C."""
-    import signal
-    import time as _time
+    from assetsvc.app import process, startup
 
-    from assetsvc.api.app import configure_logging
-    from assetsvc.monitoring import runner, tasks
-    from assetsvc.monitoring.config import current
-    from assetsvc.monitoring.worker import Worker
-
-    configure_logging()
-    config = current()
-    if scheduler:
-        check_ticket_rules()
-
-    async def go() -> Any:
-        await prepare(create_key=False)
-        if once:
-            await tasks.sync(config, _time.time())
-            stats = await Worker(config).run_until_idle()
-            return f"probed {stats.probed}, wrote {stats.written}, {stats.transitions} state change(s)"
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await runner.run(stop, worker=True, scheduler=scheduler, config=config)
-        return "worker stopped"
-
-    click.echo(run(go, schema=False))
+    config = startup.begin(ticket_rules=scheduler)
+    click.echo(run(lambda: process.work(config, scheduler=scheduler, once=once), schema=False))
 
 
 @main.group()
@@ -215,35 +113,140 @@ def _password(prompt: bool) -> str:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "auditor", "contractor", "platform"]), required=True)
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
-def user_add(username: str, role: str, contractor: str | None) -> None:
+@click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
+              help="Platform accounts: cameras it may report on (owner=NAME, owner_class=social, region=4502).")
+def user_add(username: str, role: str, contractor: str | None, scope: tuple[str, ...]) -> None:
     """Add a user; the password is read from the terminal or standard input."""
     from assetsvc.accounts.service import add_user
+    from assetsvc.monitoring.passive_scope import parse_rule, set_scope
 
+    if scope and role != "platform":
+        raise click.UsageError("--scope is for platform accounts")
     password = _password(True)
-    run(lambda: add_user(username, password, role, contractor))
+
+    async def go() -> None:
+        rules = [parse_rule(s) for s in scope]  # checked before the user is created
+        await add_user(username, password, role, contractor, by=cli_actor().username)
+        if role == "platform":
+            await set_scope(username, rules)
+
+    run(go)
     click.echo(f"added {role} {username}")
+
+
+@user.command("scope")
+@click.argument("username")
+@click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
+              help="A rule (repeatable): owner=NAME, owner_class=police|government|social, region=CODE.")
+@click.option("--clear", is_flag=True, help="Remove every rule: the account may report on nothing.")
+def user_scope(username: str, scope: tuple[str, ...], clear: bool) -> None:
+    """Show or replace the cameras a platform account may report passive status on."""
+    from assetsvc.monitoring.passive_scope import get_scope, parse_rule, set_scope
+
+    if scope or clear:
+        rules = run(lambda: set_scope(username, [parse_rule(s) for s in scope]))
+    else:
+        rules = run(lambda: get_scope(username))
+    click.echo(" ".join(f"{r['kind']}={r['value']}" for r in rules) or "(no scope: reports on nothing)")
 
 
 @user.command("passwd")
 @click.argument("username")
 def user_passwd(username: str) -> None:
-    """Set a user's password (ends their sessions)."""
+    """Set a user's password; every session and API token of the user ends."""
     from assetsvc.accounts.service import set_password
 
     password = _password(True)
-    run(lambda: set_password(username, password))
-    click.echo(f"password of {username} changed")
+    ended = run(lambda: set_password(username, password, by=cli_actor().username))
+    click.echo(f"password of {username} changed; {ended} session(s) and token(s) ended")
+
+
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "auditor", "contractor", "platform"]))
+@click.option("--contractor", default=None, help="Contractor name (role contractor only).")
+def user_role(username: str, role: str, contractor: str | None) -> None:
+    """Give a user another role; it holds from the user's next request."""
+    from assetsvc.accounts.service import set_role
+
+    run(lambda: set_role(username, role, contractor, by=cli_actor().username))
+    click.echo(f"{username} is now {role}")
 
 
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="", help="What the token is for (shown in listings).")
-@click.option("--hours", default=None, type=int, help="Expire after this many hours (default never).")
-def user_token(username: str, name: str, hours: int | None) -> None:
+@click.option("--hours", default=None, type=click.IntRange(1), help="Expire after this many hours.")
+@click.option("--days", default=None, type=click.IntRange(1),
+              help="Expire after this many days (default ASSETSVC_API_TOKEN_DAYS; at most 365 in all).")
+def user_token(username: str, name: str, hours: int | None, days: int | None) -> None:
     """Issue an API token for a machine client; it is printed once and stored only as a hash."""
     from assetsvc.accounts.service import issue_token
 
-    click.echo(run(lambda: issue_token(username, "api", name=name, hours=hours)))
+    click.echo(run(lambda: issue_token(username, "api", name=name, hours=hours, days=days,
+                                       by=cli_actor().username)))
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user with role and whether enabled."""
+    from assetsvc.accounts.tokens import list_users
+
+    for u in run(lambda: list_users(cli_actor())):
+        click.echo(f"{u['id']:>5}  {u['username']:<24} {u['role']:<10} "
+                   f"{'enabled' if u['active'] else 'DISABLED'}")
+
+
+def _set_active(username: str, active: bool) -> int:
+    from assetsvc.accounts.service import set_active
+
+    return run(lambda: set_active(username, active, by=cli_actor().username))
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable a user: every session and API token of the user ends at once."""
+    click.echo(f"disabled {username}; {_set_active(username, False)} session(s) and token(s) ended")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled user again (ended tokens stay ended)."""
+    _set_active(username, True)
+    click.echo(f"enabled {username}")
+
+
+@user.command("tokens")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def user_tokens(username: str, as_json: bool) -> None:
+    """A user's sessions and API tokens: id, kind, name, created, expires, last used."""
+    from assetsvc.accounts.tokens import list_tokens, user_id_of
+
+    async def go() -> list:
+        return await list_tokens(cli_actor(), await user_id_of(username))
+
+    found = run(go)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        click.echo(f"{t['id']:>6}  {t['kind']:<7} {t['name'] or '-':<20} created {t['created_at']}  "
+                   f"expires {t['expires_at'] or 'never'}  last used {t['last_used_at'] or 'never'}")
+    if not found:
+        click.echo(f"{username} has no sessions or tokens")
+
+
+@user.command("revoke")
+@click.argument("token_id", type=int)
+def user_revoke(token_id: int) -> None:
+    """Revoke one token or session by its id (from `assetsvc user tokens NAME`)."""
+    from assetsvc.accounts.tokens import revoke_token
+
+    run(lambda: revoke_token(cli_actor(), token_id, source="cli"))
+    click.echo(f"token {token_id} revoked")
 
 
 @main.command("import")
@@ -251,23 +254,38 @@ def user_token(username: str, name: str, hours: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows even when some are invalid.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_(file: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Count rows on stderr as they are read, validated and written (default: on a terminal).")
+def import_(file: Path, dry_run: bool, skip_invalid: bool, as_json: bool, progress: bool | None) -> None:
     """Import an office sheet (.xlsx or .csv) into the registry, upserting by 设备编码."""
-    from assetsvc.registry.importer import import_sheet
+    from assetsvc.registry.importer import Progress, import_sheet
     from assetsvc.runtime import settings
+
+    counter = Progress(listener=_show_progress)
+    if not (sys.stderr.isatty() if progress is None else progress):
+        counter = Progress()
 
     limit = settings().import_max_mb * 2**20
     if file.stat().st_size > limit:
         raise click.ClickException(f"{file} is larger than ASSETSVC_IMPORT_MAX_MB ({settings().import_max_mb} MB)")
     data = file.read_bytes()
     report = run(lambda: import_sheet(data, file.name, cli_actor(), dry_run=dry_run,
-                                      skip_invalid=skip_invalid, max_bytes=limit, source="cli"))
+                                      skip_invalid=skip_invalid, max_bytes=limit, source="cli",
+                                      progress=counter))
+    if counter.listener is not None:
+        click.echo(err=True)  # end the counter's line
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         _print_report(report)
     if report.rejected and not skip_invalid:
         sys.exit(1)
+
+
+def _show_progress(progress) -> None:
+    """One stderr line rewritten in place: the stage and the rows through it."""
+    of = f" of {progress.total}" if progress.total else ""
+    click.echo(f"\r{progress.stage} {progress.done}{of} rows\x1b[K", err=True, nl=False)
 
 
 def _print_report(report) -> None:
@@ -569,23 +587,16 @@ def demo(cameras: int, seed_: int, host: str | None, port: int | None) -> None:
     The fleet answers ONVIF, RTSP and SNMP on 127.15.x.y / 127.16.x.y with a scripted mix of
     faults; probing runs every 15 s (assetsvc/demo_monitoring.toml), so states change within a minute.
     """
-    from assetsvc import demo as demo_
+    from assetsvc.app import demo as demo_
     from assetsvc.runtime import settings
 
     if not 1 <= cameras <= 200_000:
         raise click.BadParameter("between 1 and 200000", param_hint="--cameras")
     devices = demo_.fleet(cameras, seed_)
 
-    async def go() -> dict[str, Any]:
-        await prepare(create_key=True)
-        return await demo_.seed(devices, cli_actor())
-
-    from assetsvc.tickets import config as ticket_config
-
-    info = run(go, schema=False)
+    info = run(lambda: demo_.prepare(devices, cli_actor()), schema=False)
     click.echo(info["message"])
-    ticket_config.install(demo_.tickets_config())
-    _serve(host or settings().host, port or settings().port, extra=devices, config=demo_.monitoring_config())
+    demo_.serve(devices, host or settings().host, port or settings().port)
 
 
 @main.group("status")
@@ -625,31 +636,47 @@ def status_nodes() -> None:
     from assetsvc.monitoring import status
 
     for node in run(lambda: status.nodes(cli_actor())):
-        click.echo(f"{node['name']:<48} {node['role']:<9} {'LEADER' if node['leader'] else '':<6} "
+        mark = "LEADER" if node["leader"] else ("" if node["alive"] else "GONE")
+        click.echo(f"{node['name']:<48} {node['role']:<9} {mark:<6} "
                    f"seen {node['seen_at']} probes {node['probes_done']}")
 
 
-def _register_monitoring_groups() -> None:
-    from assetsvc.monitoring.uptime_cli import maintenance, uptime
+@status_.command("held")
+@click.option("--status", "wanted", type=click.Choice(["held", "confirmed", "discarded"]), default="held")
+def status_held(wanted: str) -> None:
+    """Passive report batches held for the office (a platform taking down much of its fleet)."""
+    from assetsvc.monitoring import passive_held
 
-    main.add_command(uptime)
-    main.add_command(maintenance)
-
-
-_register_monitoring_groups()
-
-
-def _register_ticket_groups() -> None:
-    from assetsvc.tickets.cli import contracts, tickets
-
-    from assetsvc.webhooks.cli import webhooks
-
-    main.add_command(tickets)
-    main.add_command(contracts)
-    main.add_command(webhooks)
+    for row in run(lambda: passive_held.list_batches(cli_actor(), wanted)):
+        click.echo(f"{row['id']:>6} {row['username']:<24} {row['received_at']} {row['reports']} reports, "
+                   f"{row['offline']} of {row['cameras']} cameras offline {row['decided_by']}")
 
 
-_register_ticket_groups()
+@status_.command("confirm")
+@click.argument("batch_id", type=int)
+def status_confirm(batch_id: int) -> None:
+    """Apply a held batch of passive reports."""
+    import time
+
+    from assetsvc.monitoring import passive_held
+    from assetsvc.monitoring.config import current
+
+    click.echo(json.dumps(run(lambda: passive_held.confirm(cli_actor(), batch_id, current(), time.time()))))
+
+
+@status_.command("discard")
+@click.argument("batch_id", type=int)
+def status_discard(batch_id: int) -> None:
+    """Drop a held batch of passive reports; nothing of it is applied."""
+    import time
+
+    from assetsvc.monitoring import passive_held
+
+    click.echo(json.dumps(run(lambda: passive_held.discard(cli_actor(), batch_id, time.time()))))
+
+
+for group in (uptime, maintenance, tickets, contracts, webhooks):  # the slices' own command groups
+    main.add_command(group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

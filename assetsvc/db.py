@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -28,6 +29,9 @@ def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The file holds password hashes and sealed device credentials: created readable by its
+        # owner only (SQLite gives its -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         # WAL lets readers run beside one writer; the mode is stored in the file, so setting it
         # once here covers every connection piccolo opens later (it opens one per query).
         with sqlite3.connect(path) as conn:

@@ -1,10 +1,13 @@
-"""Process start-up shared by serve, CLI and tests: settings, migrations, credential key."""
+"""This process's settings and credential vault, and the database migrations (core: imports no slice).
+
+The credential key check at start-up needs the slices' tables, so it lives above them (app/startup.py).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from assetsvc.secrets import KeyError_, Vault, load_key, write_key_file
+from assetsvc.secrets import Vault, load_key
 from assetsvc.settings import Settings, load_settings
 
 
@@ -18,11 +21,18 @@ _vault: Vault | None = None
 
 
 def vault() -> Vault:
-    """The credential vault (loaded by `prepare`, or lazily on first use)."""
+    """The credential vault (installed at start-up, or loaded lazily on first use)."""
     global _vault
     if _vault is None:
         _vault = Vault(load_key(settings()))
     return _vault
+
+
+def install_vault(new: Vault) -> Vault:
+    """Use `new` from now on (start-up installs the vault whose key it has checked)."""
+    global _vault
+    _vault = new
+    return new
 
 
 async def pending_migrations() -> int:
@@ -69,31 +79,3 @@ async def migrate() -> None:
         result = await run_forwards("all")
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}\n{printed.getvalue()}")
-
-
-async def check_key(*, create_if_unused: bool) -> None:
-    """Fail clearly when credentials exist but the key is missing or wrong.
-
-    With `create_if_unused`, a deployment that has no stored credentials and no key gets a key
-    file made for it (the embedded default must start with no set-up).
-    """
-    from assetsvc.registry.tables import Credential
-    from assetsvc.webhooks.tables import WebhookEndpoint
-
-    global _vault
-    key = load_key(settings())
-    # Webhook secrets are sealed with the same key: a deployment with endpoints but no device
-    # credentials must not get a fresh key and silently fail every delivery.
-    sample = (await Credential.select(Credential.secret).first().run()
-              or await WebhookEndpoint.select(WebhookEndpoint.secret).first().run())
-    if key is None:
-        if sample is not None:
-            raise KeyError_(
-                "device credentials or webhook secrets are stored but no key is configured: set ASSETSVC_SECRET_KEY "
-                f"or restore the key file {settings().secret_key_file}"
-            )
-        if create_if_unused:
-            key = write_key_file(settings().secret_key_file)
-    _vault = Vault(key)
-    if sample is not None:
-        _vault.decrypt(sample["secret"])  # raises KeyError_ when the key is the wrong one

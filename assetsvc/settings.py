@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the office's time zone unless ASSETSVC_TIMEZONE says otherwise
 
 
 class SettingsError(ValueError):
@@ -30,6 +34,30 @@ def _number(name: str, default: float, low: float, high: float, cast: type = int
     if not low <= value <= high:
         raise SettingsError(f"ASSETSVC_{name}={value} is outside {low}..{high}")
     return value
+
+
+def _timezone() -> str:
+    name = _env("TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"ASSETSVC_TIMEZONE={name!r} is not a known time zone (an IANA name such as "
+                            f"{DEFAULT_TIMEZONE})") from None
+    return name
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR blocks from ASSETSVC_<name>, each checked."""
+    out = []
+    for item in (_env(name) or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            out.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(f"ASSETSVC_{name}: {item.strip()!r} is not an address or CIDR block "
+                                "(10.0.0.0/8, fd00::/8)") from None
+    return tuple(out)
 
 
 def _database_url(data_dir: Path) -> str:
@@ -64,10 +92,18 @@ class Settings:
     host: str = field(metadata={"doc": "Address `assetsvc serve` listens on."})
     port: int = field(metadata={"doc": "Port `assetsvc serve` listens on."})
     session_hours: int = field(metadata={"doc": "Lifetime of a login session token, hours."})
+    api_token_days: int = field(
+        metadata={"doc": "Lifetime of an API token made without --hours/--days, days (at most 365)."}
+    )
     login_max_failures: int = field(
-        metadata={"doc": "Failed logins per user name or client address within the window before 429."}
+        metadata={"doc": "Failed logins per client address within the window before 429; an account "
+                         "with this many failures is slowed (growing delay), never locked."}
     )
     login_window_seconds: int = field(metadata={"doc": "Window of the login rate limit, seconds."})
+    trusted_proxies: tuple = field(
+        metadata={"doc": "Comma-separated addresses or CIDR blocks of reverse proxies whose "
+                         "X-Forwarded-For is believed (default none: the peer address counts)."}
+    )
     import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB."})
     region_max_km: float = field(
         metadata={"doc": "How far (km) a camera may lie from its district's centre before it is rejected."}
@@ -89,6 +125,29 @@ class Settings:
                          "chinesecalendar package does not cover yet (docs/sla.md)."}
     )
     upload_max_mb: int = field(metadata={"doc": "Largest accepted ticket attachment (photo, PDF), MB."})
+    timezone: str = field(
+        metadata={"doc": "The office's time zone (IANA name, default Asia/Shanghai): local dates and months, "
+                         "times the CLI prints, the default of contract calendars and of uptime offsets."}
+    )
+    body_max_kb: int = field(
+        metadata={"doc": "Largest request body on every endpoint but the uploads (import, attachments), KB."}
+    )
+    passive_hold_share: float = field(
+        metadata={"doc": "Share (0-1) of a platform account's cameras its reports may take down within the "
+                         "window before they are held for the office to confirm."}
+    )
+    passive_hold_window_s: int = field(metadata={"doc": "Window of the passive hold share, seconds."})
+    webhook_allow_cidrs: tuple = field(
+        metadata={"doc": "Comma list of CIDRs webhooks may reach although they are loopback, link-local or a "
+                         "cloud metadata service (refused by default), e.g. 127.0.0.0/8 for a receiver on this host."}
+    )
+    webhook_deny_cidrs: tuple = field(
+        metadata={"doc": "Comma list of further CIDRs webhooks may never reach (private ranges are allowed "
+                         "unless listed here); it wins over the allow list."}
+    )
+    passive_hold_min: int = field(
+        metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +156,11 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The office's time zone."""
+        return ZoneInfo(self.timezone)
 
 
 def load_settings() -> Settings:
@@ -113,8 +177,10 @@ def load_settings() -> Settings:
         host=_env("HOST") or "127.0.0.1",
         port=_number("PORT", 8750, 1, 65535),
         session_hours=_number("SESSION_HOURS", 12, 1, 24 * 30),
+        api_token_days=_number("API_TOKEN_DAYS", 90, 1, 365),
         login_max_failures=_number("LOGIN_MAX_FAILURES", 5, 1, 1000),
         login_window_seconds=_number("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        trusted_proxies=_networks("TRUSTED_PROXIES"),
         import_max_mb=_number("IMPORT_MAX_MB", 50, 1, 2048),
         region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
@@ -123,6 +189,13 @@ def load_settings() -> Settings:
         tickets_config=_env("TICKETS_CONFIG"),
         calendar_dir=_env("CALENDAR_DIR"),
         upload_max_mb=_number("UPLOAD_MAX_MB", 10, 1, 100),
+        timezone=_timezone(),
+        body_max_kb=_number("BODY_MAX_KB", 1024, 16, 65536),
+        passive_hold_share=_number("PASSIVE_HOLD_SHARE", 0.2, 0.0, 1.0, float),
+        passive_hold_window_s=_number("PASSIVE_HOLD_WINDOW_S", 600, 1, 7 * 86400),
+        passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
+        webhook_allow_cidrs=_networks("WEBHOOK_ALLOW_CIDRS"),
+        webhook_deny_cidrs=_networks("WEBHOOK_DENY_CIDRS"),
     )
 
 

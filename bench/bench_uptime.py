@@ -212,12 +212,16 @@ async def maintenance_windows(cameras: list[int], sites: list[int], edges: list[
 async def measure(args: argparse.Namespace, start: float, end: float, made: dict[str, Any]) -> None:
     from assetsvc import bulk, db
     from assetsvc.accounts.service import Actor
+    from assetsvc.monitoring import service
     from assetsvc.monitoring.tables import MaintenanceWindow
     from assetsvc.monitoring.uptime import uptime
     from assetsvc.monitoring.uptime_cameras import camera_rows
 
     admin = common.admin_actor()
     contractor = Actor(user_id=0, username="bench-contractor", role="contractor", contractor_id=made["contractor"])
+    theirs = [r["id"] for r in await bulk.fetch(MaintenanceWindow, "SELECT id FROM camera WHERE contractor = ?",
+                                                [made["contractor"]])]
+    degraded = service.DowntimeRule(degraded=True)
     cases = [
         ("region 330106, 30 days (/uptime)", lambda: uptime(admin, "region", REGION, start, end, now=end)),
         ("same, with causes (?causes=true)",
@@ -225,6 +229,8 @@ async def measure(args: argparse.Namespace, start: float, end: float, made: dict
         ("region, worst cameras page (/uptime/cameras)",
          lambda: camera_rows(admin, "region", REGION, start, end, now=end)),
         ("one contractor's cameras (1/8)", lambda: uptime(contractor, "all", None, start, end, now=end)),
+        ("one contractor's fault seconds, down + degraded (score)",
+         lambda: service.fault_seconds(theirs, start, end, degraded, now=end)),
         ("one camera", lambda: uptime(admin, "camera", str(made["cameras"][7]), start, end, now=end)),
         ("region, the 30 days before (older history)",
          lambda: uptime(admin, "region", REGION, start - 30 * DAY, start, now=end)),
@@ -246,7 +252,9 @@ async def _time(name: str, fn: Any, rounds: int) -> tuple:
         began = time.perf_counter()
         result = await fn()
         seconds.append(time.perf_counter() - began)
-    if hasattr(result, "figures"):
+    if hasattr(result, "by_camera"):
+        shown = f"{len(result.by_camera):,} cameras with fault time"
+    elif hasattr(result, "figures"):
         figures = result.figures()
         shown = (f"{result.cameras:,} cameras, online {_pct(figures['online_rate'])}, "
                  f"sampled {_pct(result.sampled['online_rate'])}")

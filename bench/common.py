@@ -183,7 +183,7 @@ def generate_rows(count: int, seed: int = SEED) -> list[dict[str, Any]]:
     codes, weights = list(DISTRICTS), list(DISTRICTS.values())
     serial: dict[str, int] = dict.fromkeys(codes, 0)
     rows: list[dict[str, Any]] = []
-    for n in range(count):
+    for _ in range(count):
         code = rnd.choices(codes, weights)[0]
         serial[code] += 1
         lon0, lat0 = _centre(code)

@@ -9,6 +9,7 @@ import ssl
 import time
 from typing import Any, Awaitable, Callable, Mapping
 
+from probes.facts import typed
 from probes.types import ErrorKind, ProbeError, ProbeResult, ProbeTarget
 
 ProbeFn = Callable[[ProbeTarget], Awaitable[Mapping[str, Any]]]
@@ -37,7 +38,11 @@ def classify(exc: BaseException) -> tuple[ErrorKind, str]:
 
 
 async def run_probe(kind: str, fn: ProbeFn, target: ProbeTarget, timeout_s: float) -> ProbeResult:
-    """Run one probe function under a hard time limit; never raises (but for cancellation)."""
+    """Run one probe function under a hard time limit and type its facts (probes.facts).
+
+    Never raises, but for cancellation and for UnknownFact: a probe reporting a key its record
+    does not declare is a programming error, not a device's failure.
+    """
     start = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_s):
@@ -46,8 +51,9 @@ async def run_probe(kind: str, fn: ProbeFn, target: ProbeTarget, timeout_s: floa
         raise
     except Exception as exc:  # every failure becomes a classified result
         error, message = classify(exc)
-        facts = exc.facts if isinstance(exc, ProbeError) else {}
+        facts = typed(kind, exc.facts if isinstance(exc, ProbeError) else {})
         if error is ErrorKind.PROTOCOL and not isinstance(exc, ProbeError):
             log.debug("probe %s on %s failed: %r", kind, target.host, exc)
         return ProbeResult(kind, target.host, False, time.perf_counter() - start, error, message, facts)
-    return ProbeResult(kind, target.host, True, time.perf_counter() - start, None, "", dict(facts))
+    elapsed = time.perf_counter() - start
+    return ProbeResult(kind, target.host, True, elapsed, None, "", typed(kind, facts))

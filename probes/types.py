@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from probes.facts import Facts, NoFacts
+
 
 class ErrorKind(str, enum.Enum):
     """Why a probe failed; everything downstream reads this, never exception text."""
@@ -65,32 +67,12 @@ class ProbeResult:
     duration_s: float
     error: ErrorKind | None = None
     message: str = ""
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: Facts = field(default_factory=NoFacts)  # the kind's record (probes.facts), typed by the runner
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "target": self.target, "ok": self.ok,
             "duration_s": round(self.duration_s, 4),
             "error": self.error.value if self.error else None,
-            "message": self.message, "facts": _jsonable(self.facts),
+            "message": self.message, "facts": self.facts.to_json(),
         }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a decoded frame (numpy array)
-        return f"<image {'x'.join(map(str, value.shape))}>"
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    return repr(value)

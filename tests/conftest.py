@@ -27,6 +27,8 @@ for key in list(os.environ):
         del os.environ[key]
 os.environ["ASSETSVC_DATA_DIR"] = str(DATA_DIR)
 os.environ["ASSETSVC_SECRET_KEY"] = Fernet.generate_key().decode()
+# The tests' webhook receivers listen on loopback, which webhooks may not reach by default.
+os.environ["ASSETSVC_WEBHOOK_ALLOW_CIDRS"] = "127.0.0.0/8,::1/128"
 if ENGINE == "postgres":
     os.environ["ASSETSVC_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME
 elif ENGINE == "sqlite":

@@ -9,6 +9,6 @@ from assetsvc.accounts import tables
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
-    table_classes=[tables.User, tables.Token, tables.LoginAttempt],
+    table_classes=[tables.User, tables.Token, tables.LoginAttempt, tables.LoginThrottle],
     migration_dependencies=["assetsvc.registry.piccolo_app"],
 )

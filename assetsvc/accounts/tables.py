@@ -1,6 +1,8 @@
-"""Account tables: users, tokens and login attempts."""
+"""Account tables: users, tokens, login attempts and throttles, and the credential key check."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean, DoublePrecision, ForeignKey, Integer, OnDelete, Timestamptz, Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -37,3 +39,15 @@ class LoginAttempt(Table, tablename="account_login_attempt"):
     client = Varchar(length=64, index=True)
     success = Boolean()
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class LoginThrottle(Table, tablename="account_login_throttle"):
+    """Failed-login counter of one client address (`addr:...`) or one account (`user:...`).
+
+    Rows are locked while an attempt is admitted, so parallel attempts are counted one by one;
+    instants are Unix seconds."""
+
+    key = Varchar(length=100, unique=True)
+    failures = Integer(default=0)
+    window_start = DoublePrecision(default=0.0)
+    last_failure_at = DoublePrecision(default=0.0)

@@ -6,19 +6,18 @@ import logging
 
 from litestar import Litestar, Router, get
 from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from assetsvc import db
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
-from assetsvc.api import tickets, webhooks
+from assetsvc.api import guard, openapi, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
+from assetsvc.registry import import_jobs
 from assetsvc.registry.entities import ENTITIES
 from assetsvc.runtime import settings
 
 
-@get("/healthz", tags=["health"], summary="Liveness (no data, no authentication)")
+@get("/healthz", tags=["health"], summary="Liveness (no data, no authentication)", security=[{}])
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -29,11 +28,15 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
 
     `manage_db=False` leaves the connection pool to the caller (tests share one per session).
     """
+    # Uploads get the large limit (the import's own check gives the precise message; the body may
+    # carry multipart headers too); every other body, login included, the small one.
+    uploads = Router(path="/", route_handlers=[registry.import_file],
+                     request_max_body_size=(settings().import_max_mb + 1) * 2**20)
     api = Router(
         path="/api/v1",
         route_handlers=[
-            account.login, account.logout, account.me,
-            registry.registry_summary, registry.import_file, registry.export_file,
+            *account.HANDLERS,
+            registry.registry_summary, uploads, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,
@@ -41,23 +44,36 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *webhooks.HANDLERS,
         ],
     )
-    return Litestar(
-        route_handlers=[api, healthz],
-        middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS])],
+    openapi.document_errors([api, healthz], OPEN_PATHS)
+    app = Litestar(
+        route_handlers=[api, healthz, openapi.assets_router()],
+        middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
+                                     + [f"^{openapi.ASSETS_PATH}/"])],  # the docs page's static files
         exception_handlers=errors.HANDLERS,
-        on_startup=[*([db.start] if manage_db else []), *(on_startup or [])],
-        on_shutdown=[*(on_shutdown or []), *([db.stop] if manage_db else [])],
-        # The import's own limit gives the precise message; the body may carry multipart headers too.
-        request_max_body_size=(settings().import_max_mb + 1) * 2**20,
-        openapi_config=OpenAPIConfig(
-            title="assetsvc", version="1", path="/api/v1/schema",
-            components=Components(security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer")}),
-            security=[{"bearer": []}],
-        ),
+        before_request=guard.refuse_nul,
+        before_send=[guard.security_headers],
+        on_startup=[*([db.start] if manage_db else []), import_jobs.sweep, *(on_startup or [])],
+        on_shutdown=[import_jobs.stop_running, *(on_shutdown or []), *([db.stop] if manage_db else [])],
+        request_max_body_size=settings().body_max_kb * 1024,
+        openapi_config=openapi.config(),
         logging_config=None,
         debug=False,
     )
+    openapi.finish(app)
+    _allow_every_method(app)
+    return app
+
+
+def _allow_every_method(app: Litestar) -> None:
+    """Litestar quirk (2.x): a path whose handlers come from a nested router keeps the OPTIONS
+    handler of the first route built for it, so `Allow` lists only that route's methods (GET, not
+    POST). Give those stale routes the methods of the route the app really dispatches."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if "OPTIONS" in handler.http_methods and handler.fn.__closure__:
+                stale = handler.fn.__closure__[0].cell_contents
+                if stale is not route and hasattr(stale, "methods"):
+                    stale.methods |= set(route.methods)
 
 
 def configure_logging() -> None:

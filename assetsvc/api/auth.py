@@ -6,11 +6,12 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from assetsvc.accounts.service import Actor, authenticate
+from assetsvc.accounts.service import authenticate
+from assetsvc.actor import Actor
 
 OPEN_PATHS = {"/api/v1/auth/login", "/healthz"}
 # A platform account (role "platform") pushes passive status and nothing else.
-PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout"}
+PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/tokens"}
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):

@@ -5,9 +5,10 @@
 from typing import Annotated, Any
 
 from litestar import Request, Router, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from assetsvc.api.auth import actor_of
+from assetsvc.api.query import Id, Page, PerPage
 from assetsvc.registry import crud
 from assetsvc.registry.crud import Entity
 from assetsvc.registry.schemas import CREATE_SCHEMAS, present, update_of
@@ -20,19 +21,20 @@ def entity_router(entity: Entity) -> Router:
     create_schema = CREATE_SCHEMAS[entity.name]
     update_schema = update_of(create_schema)
     tag = [entity.name]
+    sorts = ["", *entity.sortable, *[f"-{s}" for s in entity.sortable]]  # empty: by id
 
     @get("/", tags=tag, summary=f"List {entity.name}")
     async def list_(
-        request: Request, q: FromQuery[str | None] = None, sort: FromQuery[str | None] = None,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=crud.MAX_PAGE)] = 50,
+        request: Request, q: FromQuery[str | None] = None,
+        sort: Annotated[str | None, QueryParameter(schema_extra={"enum": sorts})] = None,
+        page: Page = 1, per_page: PerPage = 50,
     ) -> dict[str, Any]:
         filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
         return await crud.list_records(entity, actor_of(request), filters, q=q, sort=sort,
                                        page=page, per_page=per_page)
 
     @get("/{record_id:int}", tags=tag, summary=f"Read one of {entity.name}")
-    async def read(request: Request, record_id: FromPath[int]) -> dict[str, Any]:
+    async def read(request: Request, record_id: Id) -> dict[str, Any]:
         return await crud.get_record(entity, actor_of(request), record_id)
 
     @post("/", tags=tag, summary=f"Create one of {entity.name}")
@@ -40,15 +42,15 @@ def entity_router(entity: Entity) -> Router:
         return await crud.create_record(entity, actor_of(request), present(data))
 
     @patch("/{record_id:int}", tags=tag, summary=f"Change fields of one of {entity.name}")
-    async def update(request: Request, record_id: FromPath[int], data: JSONBody[update_schema]) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def update(request: Request, record_id: Id, data: JSONBody[update_schema]) -> dict[str, Any]:  # type: ignore[valid-type]
         return await crud.update_record(entity, actor_of(request), record_id, present(data))
 
     @delete("/{record_id:int}", tags=tag, summary=f"Delete one of {entity.name}")
-    async def remove(request: Request, record_id: FromPath[int]) -> None:
+    async def remove(request: Request, record_id: Id) -> None:
         await crud.delete_record(entity, actor_of(request), record_id)
 
     @get("/{record_id:int}/history", tags=tag, summary=f"Change history of one of {entity.name}")
-    async def history(request: Request, record_id: FromPath[int]) -> list[dict[str, Any]]:
+    async def history(request: Request, record_id: Id) -> list[dict[str, Any]]:
         return await crud.record_history(entity, actor_of(request), record_id)
 
     handlers = [list_, read, create, history, remove]

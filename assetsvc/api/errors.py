@@ -9,26 +9,31 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from assetsvc.accounts.service import AccountError, RateLimited
+from assetsvc.accounts.service import RateLimited
 from assetsvc.errors import ServiceError, field_error
+from assetsvc.secrets import KeyError_
 
 log = logging.getLogger("assetsvc.api")
 
 
-def _body(detail: str, errors: list[dict], status: int) -> Response:
-    return Response({"detail": detail, "errors": errors}, status_code=status)
+def _body(detail: str, errors: list[dict], status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response({"detail": detail, "errors": errors}, status_code=status, headers=headers)
 
 
 def service_error(_: Request, exc: ServiceError) -> Response:
     return _body(exc.message, exc.errors, exc.status)
 
 
-def account_error(_: Request, exc: AccountError) -> Response:
-    return _body(str(exc), [field_error(exc.field, "invalid", str(exc))], 400)
-
-
 def rate_limited(_: Request, exc: RateLimited) -> Response:
-    return _body(str(exc), [], 429)
+    response = _body(str(exc), [], 429)
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+def key_error(_: Request, exc: KeyError_) -> Response:
+    """The server's credential key is missing or wrong: nothing was sealed or opened."""
+    log.error("credential key: %s", exc)
+    return _body(str(exc), [], 503)
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -41,7 +46,7 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
-    return _body(exc.detail, [], exc.status_code)
+    return _body(exc.detail, [], exc.status_code, exc.headers)  # 405 keeps its Allow header
 
 
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
@@ -58,6 +63,15 @@ def out_of_range(request: Request, exc: Exception) -> Response:
     return _body(message, [field_error("body", "out_of_range", message)], 400)
 
 
+def too_deep(request: Request, exc: RecursionError) -> Response:
+    """JSON nested deeper than the decoder goes (msgspec raises RecursionError); any other
+    recursion is our fault."""
+    if "deserializ" not in str(exc):
+        return internal_error(request, exc)
+    message = "the JSON is nested too deeply"
+    return _body(message, [field_error("body", "invalid", message)], 400)
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     # Log the type and where, never the request body (it may hold passwords).
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -66,11 +80,12 @@ def internal_error(request: Request, exc: Exception) -> Response:
 
 HANDLERS = {
     ServiceError: service_error,
-    AccountError: account_error,
     RateLimited: rate_limited,
+    KeyError_: key_error,
     ValidationException: validation_error,
     HTTPException: http_error,
     OverflowError: out_of_range,  # sqlite3: "Python int too large to convert to SQLite INTEGER"
     asyncpg.exceptions.DataError: out_of_range,  # out of int32 range, NUL in text (SQLSTATE class 22)
+    RecursionError: too_deep,
     Exception: internal_error,
 }

@@ -2,19 +2,25 @@
 
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from dataclasses import dataclass
+
+from litestar import Request, Response, get, post, put
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from assetsvc.api.auth import actor_of
+from assetsvc.api.query import Id, choice
 from assetsvc.errors import Forbidden
-from assetsvc.monitoring import passive, status
+from assetsvc.monitoring import passive, passive_held, passive_scope, status
 from assetsvc.monitoring.config import current
+from assetsvc.monitoring.passive_hold import Hold
+from assetsvc.runtime import settings
 
 
 @get("/status/cameras/{camera_id:int}", tags=["monitoring"], summary="A camera's measured state and evidence")
-async def camera_status(request: Request, camera_id: FromPath[int]) -> dict[str, Any]:
+async def camera_status(request: Request, camera_id: Id) -> dict[str, Any]:
     return await status.camera_status(camera_id, actor_of(request))
 
 
@@ -34,8 +40,10 @@ async def nodes(request: Request) -> list[dict[str, Any]]:
 
 
 @post("/status/passive", tags=["monitoring"], status_code=200,
-      summary="A video platform pushes online/offline for cameras we cannot probe")
-async def passive_status(request: Request) -> dict[str, int]:
+      summary="A video platform pushes online/offline for cameras we cannot probe",
+      responses={202: ResponseSpec(data_container=dict[str, Any], generate_examples=False,
+                                   description="Held for the office to confirm: {held, reports, offline, cameras, detail}")})
+async def passive_status(request: Request) -> Response[dict[str, Any]]:
     actor = actor_of(request)
     if actor.role not in ("admin", "platform"):
         raise Forbidden("only a platform account or the video office may push passive status")
@@ -43,7 +51,61 @@ async def passive_status(request: Request) -> dict[str, int]:
         body = await request.json()
     except Exception:  # noqa: BLE001 - any undecodable body is the same client error
         body = None
-    return await passive.ingest(body, current(), time.time())
+    conf = settings()
+    hold = Hold(conf.passive_hold_share, conf.passive_hold_window_s, conf.passive_hold_min)
+    result = await passive.ingest(body, current(), time.time(), actor, hold)
+    return Response(result, status_code=202 if "held" in result else 200)
 
 
-HANDLERS = [camera_status, state_summary, drift, nodes, passive_status]
+@get("/status/passive/held", tags=["monitoring"], summary="Passive report batches held for the office")
+async def held_batches(request: Request,
+                       wanted: Annotated[str, choice("status", list(passive_held.STATUSES))] = "held") -> list[dict[str, Any]]:
+    return await passive_held.list_batches(actor_of(request), wanted)
+
+
+@post("/status/passive/held/{batch_id:int}/confirm", tags=["monitoring"], status_code=200,
+      summary="Apply a held batch of passive reports")
+async def confirm_batch(request: Request, batch_id: Id) -> dict[str, Any]:
+    return await passive_held.confirm(actor_of(request), batch_id, current(), time.time())
+
+
+@post("/status/passive/held/{batch_id:int}/discard", tags=["monitoring"], status_code=200,
+      summary="Drop a held batch of passive reports")
+async def discard_batch(request: Request, batch_id: Id) -> dict[str, Any]:
+    return await passive_held.discard(actor_of(request), batch_id, time.time())
+
+
+@dataclass
+class ScopeRule:
+    kind: str
+    value: str
+
+
+@dataclass
+class Scope:
+    scope: list[ScopeRule]
+
+
+def _office(request: Request) -> None:
+    if actor_of(request).role not in ("admin", "auditor"):
+        raise Forbidden("only the video office manages platform scopes")
+
+
+@get("/status/passive/scopes/{username:str}", tags=["monitoring"],
+     summary="The cameras a platform account may report on")
+async def get_scope(request: Request, username: FromPath[str]) -> Scope:
+    _office(request)
+    return Scope([ScopeRule(**r) for r in await passive_scope.get_scope(username)])
+
+
+@put("/status/passive/scopes/{username:str}", tags=["monitoring"],
+     summary="Replace the cameras a platform account may report on")
+async def put_scope(request: Request, username: FromPath[str], data: JSONBody[Scope]) -> Scope:
+    if actor_of(request).role != "admin":
+        raise Forbidden("only the video office sets platform scopes")
+    rules = await passive_scope.set_scope(username, [(r.kind, r.value) for r in data.scope])
+    return Scope([ScopeRule(**r) for r in rules])
+
+
+HANDLERS = [camera_status, state_summary, drift, nodes, passive_status, held_batches, confirm_batch,
+            discard_batch, get_scope, put_scope]

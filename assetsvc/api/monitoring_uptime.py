@@ -4,18 +4,17 @@
 from typing import Annotated, Any
 
 from litestar import Request, delete, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery
 
 from assetsvc.api.auth import actor_of
-from assetsvc.api.query import only
+from assetsvc.api.query import Id, Limit, Page, PerPage, choice, only
 from assetsvc.monitoring import maintenance, uptime_views
 
 TAGS = ["uptime"]
 # Litestar reserves the handler argument name `scope` (the ASGI scope), so the query
 # parameter `scope` arrives as `scope_`.
-Scope = Annotated[str, QueryParameter(
-    name="scope", description="all, camera, site, station, region, owner_class or contractor")]
-WindowScope = Annotated[str | None, QueryParameter(name="scope", description="camera, site, region or upstream")]
+Scope = Annotated[str, choice("scope", ["all", "camera", "site", "station", "region", "owner_class", "contractor"])]
+WindowScope = Annotated[str | None, choice("scope", ["", "camera", "site", "region", "upstream"])]  # empty: any
 
 
 @get("/uptime", tags=TAGS, summary="Uptime of a scope over a period: 在线率, 完好率, time per state")
@@ -33,7 +32,7 @@ async def uptime_summary(
 async def uptime_cameras(
     request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
     scope_: Scope = "all", ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None,
-    sort: FromQuery[str] = "online_rate", page: FromQuery[int] = 1, per_page: FromQuery[int] = 50,
+    sort: FromQuery[str] = "online_rate", page: Page = 1, per_page: PerPage = 50,
 ) -> dict[str, Any]:
     only(request, "start", "end", "scope", "ref", "tz", "sort", "page", "per_page")
     return await uptime_views.cameras(actor_of(request), scope=scope_, ref=ref, start=start, end=end, tz=tz,
@@ -43,7 +42,7 @@ async def uptime_cameras(
 @get("/maintenance", tags=TAGS, summary="Maintenance windows (newest first)")
 async def list_maintenance(
     request: Request, active_at: FromQuery[str | None] = None, scope_: WindowScope = None,
-    ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None, limit: FromQuery[int] = 200,
+    ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None, limit: Limit = 200,
 ) -> list[dict[str, Any]]:
     return await maintenance.list_windows(actor_of(request), active_at=active_at, scope=scope_, ref=ref,
                                           tz=tz, limit=limit)
@@ -60,7 +59,7 @@ async def create_maintenance(request: Request, tz: FromQuery[str | None] = None)
 
 @delete("/maintenance/{window_id:int}", tags=TAGS, status_code=200,
         summary="End a window now (admin): deleted if not started, cut short if running")
-async def end_maintenance(request: Request, window_id: FromPath[int],
+async def end_maintenance(request: Request, window_id: Id,
                           tz: FromQuery[str | None] = None) -> dict[str, Any]:
     return await maintenance.end(actor_of(request), window_id, tz=tz)
 

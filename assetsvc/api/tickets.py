@@ -1,15 +1,15 @@
 """Ticket endpoints (工单): lists, queue, detail, actions, notes, pauses, attachments; contract SLA terms and score."""
 
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery, PathParameter
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from assetsvc.api.auth import actor_of
-from assetsvc.api.query import only
+from assetsvc.api.query import Id, Page, PerPage, only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
 from assetsvc.runtime import settings
 from assetsvc.tickets import contracts, lifecycle, views
@@ -57,14 +57,14 @@ async def list_tickets(request: Request) -> dict[str, Any]:
 
 
 @get("/tickets/queue", tags=TAGS, summary="Active tickets, soonest restore deadline first (contractors: their own)")
-async def queue(request: Request, page: FromQuery[int] = 1, per_page: FromQuery[int] = 50) -> dict[str, Any]:
+async def queue(request: Request, page: Page = 1, per_page: PerPage = 50) -> dict[str, Any]:
     only(request, "page", "per_page")
     return await views.list_tickets(actor_of(request), {"state": "active", "sort": "restore_due", "page": page,
                                                         "per_page": per_page})
 
 
 @get("/tickets/{ticket_id:int}", tags=TAGS, summary="A ticket with timeline, SLA figures, pauses, cameras, files")
-async def ticket_detail(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
+async def ticket_detail(request: Request, ticket_id: Id) -> dict[str, Any]:
     only(request)
     return await views.detail(actor_of(request), ticket_id)
 
@@ -79,28 +79,30 @@ async def open_ticket(request: Request) -> dict[str, Any]:
 
 @post("/tickets/{ticket_id:int}/{action:str}", tags=TAGS, status_code=200,
       summary="acknowledge, arrive, resolve (contractor or office); cancel, close, reopen (office)")
-async def act(request: Request, ticket_id: FromPath[int], action: FromPath[str]) -> dict[str, Any]:
+async def act(request: Request, ticket_id: Id,
+              action: Annotated[str, PathParameter(schema_extra={"enum": list(lifecycle.ACTIONS)})]) -> dict[str, Any]:
     only(request)
     return await lifecycle.act(actor_of(request), ticket_id, action, await _body(request))
 
 
 @post("/tickets/{ticket_id:int}/notes", tags=TAGS, status_code=201, summary="Add a note to the timeline")
-async def add_note(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
+async def add_note(request: Request, ticket_id: Id) -> dict[str, Any]:
     only(request)
     return await lifecycle.add_note(actor_of(request), ticket_id, await _body(request))
 
 
 @post("/tickets/{ticket_id:int}/suspensions", tags=TAGS, status_code=201,
       summary="The contractor asks to pause the clocks for a reason its contract allows")
-async def request_suspension(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
+async def request_suspension(request: Request, ticket_id: Id) -> dict[str, Any]:
     only(request)
     return await lifecycle.request_suspension(actor_of(request), ticket_id, await _body(request))
 
 
 @post("/tickets/{ticket_id:int}/suspensions/{suspension_id:int}/{decision:str}", tags=TAGS, status_code=200,
       summary="approve or reject a pause (office); end a running pause (contractor or office)")
-async def decide_suspension(request: Request, ticket_id: FromPath[int], suspension_id: FromPath[int],
-                            decision: FromPath[str]) -> dict[str, Any]:
+async def decide_suspension(request: Request, ticket_id: Id, suspension_id: Id,
+                            decision: Annotated[str, PathParameter(schema_extra={"enum": list(lifecycle.DECISIONS)})],
+                            ) -> dict[str, Any]:
     only(request)
     return await lifecycle.decide_suspension(actor_of(request), ticket_id, suspension_id, decision,
                                              await _body(request))
@@ -164,7 +166,7 @@ async def read_upload(request: Request) -> tuple[str | None, bytes]:
 # The reader above enforces ASSETSVC_UPLOAD_MAX_MB itself, read at request time.
 @post("/tickets/{ticket_id:int}/attachments", tags=TAGS, status_code=201, request_max_body_size=None,
       summary="Attach a photo (JPEG, PNG) or PDF: multipart/form-data with a part named file")
-async def attach(request: Request, ticket_id: FromPath[int]) -> dict[str, Any]:
+async def attach(request: Request, ticket_id: Id) -> dict[str, Any]:
     only(request)
     await views.may_attach(actor_of(request), ticket_id)  # before reading a byte of someone else's upload
     filename, data = await read_upload(request)
@@ -179,7 +181,7 @@ def content_disposition(filename: str) -> str:
 
 @get("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", tags=TAGS,
      summary="Download an attachment (its stored, sniffed content type)")
-async def download(request: Request, ticket_id: FromPath[int], attachment_id: FromPath[int]) -> Response[bytes]:
+async def download(request: Request, ticket_id: Id, attachment_id: Id) -> Response[bytes]:
     only(request)
     filename, content_type, data = await views.attachment(actor_of(request), ticket_id, attachment_id)
     return Response(data, media_type=content_type, headers={
@@ -190,14 +192,14 @@ async def download(request: Request, ticket_id: FromPath[int], attachment_id: Fr
 # ---- contract SLA terms and score -----------------------------------------------------------------
 
 @get("/contracts/{contract_id:int}/sla", tags=TAGS, summary="A contract's SLA terms document and version")
-async def get_terms(request: Request, contract_id: FromPath[int]) -> dict[str, Any]:
+async def get_terms(request: Request, contract_id: Id) -> dict[str, Any]:
     only(request)
     return await contracts.get_terms(actor_of(request), contract_id)
 
 
 @put("/contracts/{contract_id:int}/sla", tags=TAGS, status_code=200,
      summary="Replace a contract's SLA terms: a JSON object, or TOML (Content-Type application/toml or text/plain)")
-async def put_terms(request: Request, contract_id: FromPath[int]) -> dict[str, Any]:
+async def put_terms(request: Request, contract_id: Id) -> dict[str, Any]:
     only(request)
     if request.content_type[0] in TEXT_TYPES:
         raw: Any = await request.body()
@@ -223,7 +225,7 @@ def parse_counts(values: list[str]) -> dict[str, str]:
 
 @get("/contracts/{contract_id:int}/score", tags=TAGS,
      summary="A contract's monthly assessment (考核): ?month=2026-11&count=missed_inspection:2")
-async def score(request: Request, contract_id: FromPath[int], month: FromQuery[str]) -> dict[str, Any]:
+async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dict[str, Any]:
     only(request, "month", "count")
     counts = parse_counts(request.query_params.getall("count", []))
     return await contracts.score(actor_of(request), contract_id, month, counts)

@@ -4,16 +4,17 @@
 from typing import Annotated, Any
 
 from litestar import Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
 from assetsvc.api.auth import actor_of
-from assetsvc.api.query import only
+from assetsvc.api.openapi import error_response
+from assetsvc.api.query import MAX_ID, Id, Limit, choice, only
 from assetsvc.webhooks import service
 
 TAGS = ["webhooks"]
 # Litestar reserves the handler argument name `state` (the app state), so the query parameter
 # `state` arrives as `state_`.
-State = Annotated[str | None, QueryParameter(name="state", description="pending, delivered or dead")]
+State = Annotated[str | None, choice("state", ["pending", "delivered", "dead"])]
 
 
 async def _body(request: Request) -> Any:
@@ -34,39 +35,41 @@ async def create_endpoint(request: Request) -> dict[str, Any]:
     return await service.create_endpoint(actor_of(request), await _body(request))
 
 
-@get("/webhooks/deliveries", tags=TAGS, summary="Deliveries, newest first (state: pending, delivered, dead)")
+@get("/webhooks/deliveries", tags=TAGS, summary="Deliveries, newest first (state: pending, delivered, dead)",
+     responses={404: error_response(404)})  # an unknown endpoint filter
 async def list_deliveries(request: Request, state_: State = None,
-                          endpoint: FromQuery[int | None] = None, limit: FromQuery[int] = 100) -> list[dict[str, Any]]:
+                          endpoint: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+                          limit: Limit = 100) -> list[dict[str, Any]]:
     only(request, "state", "endpoint", "limit")
     return await service.list_deliveries(actor_of(request), state=state_, endpoint=endpoint, limit=limit)
 
 
 @post("/webhooks/deliveries/{delivery_id:int}/retry", tags=TAGS, status_code=200,
       summary="A dead delivery is sent again (pending, due now, fresh attempts)")
-async def retry_delivery(request: Request, delivery_id: FromPath[int]) -> dict[str, Any]:
+async def retry_delivery(request: Request, delivery_id: Id) -> dict[str, Any]:
     return await service.retry_delivery(actor_of(request), delivery_id)
 
 
 @get("/webhooks/{endpoint_id:int}", tags=TAGS, summary="One webhook endpoint (never its secret)")
-async def get_endpoint(request: Request, endpoint_id: FromPath[int]) -> dict[str, Any]:
+async def get_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
     return await service.get_endpoint(actor_of(request), endpoint_id)
 
 
 @patch("/webhooks/{endpoint_id:int}", tags=TAGS,
        summary="Change an endpoint; secret or rotate_secret: true shows the new secret once")
-async def update_endpoint(request: Request, endpoint_id: FromPath[int]) -> dict[str, Any]:
+async def update_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
     return await service.update_endpoint(actor_of(request), endpoint_id, await _body(request))
 
 
 @delete("/webhooks/{endpoint_id:int}", tags=TAGS, status_code=200,
         summary="Remove an endpoint and its deliveries (the answer counts dropped pending ones)")
-async def delete_endpoint(request: Request, endpoint_id: FromPath[int]) -> dict[str, Any]:
+async def delete_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
     return await service.delete_endpoint(actor_of(request), endpoint_id)
 
 
 @post("/webhooks/{endpoint_id:int}/ping", tags=TAGS, status_code=202,
       summary="Queue a ping event for this endpoint alone")
-async def ping_endpoint(request: Request, endpoint_id: FromPath[int]) -> dict[str, Any]:
+async def ping_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
     return await service.ping(actor_of(request), endpoint_id)
 
 

@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from assetsvc.monitoring.evaluate import Rules
+from assetsvc.runtime import settings
 from assetsvc.settings import SettingsError
 
 PLAN_NAMES = ("light", "deep", "inventory")
@@ -87,8 +89,6 @@ class MonitoringConfig:
 
     def state_rules(self):
         """The confirmation rules as the evaluator's Rules."""
-        from assetsvc.monitoring.evaluate import Rules
-
         return Rules(**self.rules)
 
     def light_every_s(self) -> float:
@@ -173,8 +173,6 @@ def parse(text: str, source: str) -> MonitoringConfig:
         rules = dict(doc.get("rules", {}))
         recheck = _number(rules, "recheck_after_s", "rules", 60, 1, 86400)
         rules.pop("recheck_after_s", None)
-        from assetsvc.monitoring.evaluate import Rules
-
         try:
             Rules(**rules)
         except TypeError as exc:
@@ -203,8 +201,6 @@ def parse(text: str, source: str) -> MonitoringConfig:
 
 def _check_staleness(rules: Mapping[str, Any], backoff: Backoff, classes: tuple[DeviceClass, ...]) -> None:
     """A device on full back-off must still be heard from before it counts as stale (unknown)."""
-    from assetsvc.monitoring.evaluate import Rules
-
     stale_after = rules.get("stale_after_s", Rules.stale_after_s)
     for device_class in classes:
         light = device_class.plans.get("light")
@@ -238,6 +234,4 @@ def load(path: str | None) -> MonitoringConfig:
 
 def current() -> MonitoringConfig:
     """This process's configuration (ASSETSVC_MONITORING_CONFIG or the built-in file)."""
-    from assetsvc.runtime import settings
-
     return load(settings().monitoring_config)

@@ -30,23 +30,26 @@ device as root); reach not confirmed -> unknown; else the first failing of strea
 clock -> degraded; else up. A confirmed change is dated back to the first result of its
 streak, never before the current state began, so intervals never overlap.
 
-Stored aspects: {aspect: {ok: true|false|null, cause, since, at (newest applied result),
-pending: null | {ok, count, first, last, cause}}, reach also primary_at; "uptime": {s, at, reboots}}
-(reboots: the last REBOOTS_KEPT reboot instants, for reboot-loop tickets).
+The state and aspects are frozen records (monitoring/records.py: StateRecord, Aspects, Aspect,
+Pending, Uptime); the functions here take a StateRecord and return an Evaluated holding the new
+one. Reboots: the last REBOOTS_KEPT reboot instants, for reboot-loop tickets.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from assetsvc.monitoring.records import (ASPECTS, CAUSE_MAX, DEGRADING, REBOOTS_KEPT, STATES, Aspect, Aspects,
+                                         Pending, StateRecord, Uptime)
+from assetsvc.monitoring.records import number as _number
+from assetsvc.monitoring.records import text as _text
 from probes.snmp import detect_reboot
 
-ASPECTS = ("reach", "stream", "picture", "clock")  # fault kinds tracked per camera
-STATES = ("up", "degraded", "down", "unknown")
-DEGRADING = ("stream", "picture", "clock")  # in cause priority order
+__all__ = ["ASPECTS", "STATES", "DEGRADING", "CAUSE_MAX", "REBOOTS_KEPT", "Rules", "Observation", "Transition",
+           "FaultChange", "Evaluated", "observations", "evaluate", "stale", "relabel_for_upstream", "needs_recheck",
+           "load_aspects"]
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
 ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that are a reply from the device
 # Causes that are a fault of the registry record, not of the device: the stream path the record
@@ -55,9 +58,7 @@ CONFIG_CAUSES = frozenset({"stream:config"})
 CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
 CONTINUITY_CAUSES = frozenset(f"stream:{v}" for v in CONTINUITY_STREAM_FAULTS)
 NO_ANSWER = frozenset({"timeout", "refused"})
-REBOOTS_KEPT = 20  # reboot instants kept in aspects["uptime"] (reboot loops)
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
-CAUSE_MAX = 64  # width of DeviceState.cause and StateInterval.cause
 _LABEL = re.compile(r"[^a-z0-9_]+")
 
 
@@ -121,19 +122,38 @@ class FaultChange:
     at: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluated:
-    """The new state row values and what changed."""
+    """The new state (a StateRecord, its parts readable here too) and what changed."""
 
-    state: str
-    cause: str
-    root_upstream: int | None
-    since: float
-    aspects: dict  # JSON-able, stored as DeviceState.aspects
-    last_seen: float | None
+    record: StateRecord
     transitions: list[Transition] = field(default_factory=list)  # strictly increasing `at`
     confirmed_faults: list[FaultChange] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # "reboot": not a state change
+
+    @property
+    def state(self) -> str:
+        return self.record.state
+
+    @property
+    def cause(self) -> str:
+        return self.record.cause
+
+    @property
+    def root_upstream(self) -> int | None:
+        return self.record.root_upstream
+
+    @property
+    def since(self) -> float:
+        return self.record.since  # type: ignore[return-value]  # always set once evaluated
+
+    @property
+    def aspects(self) -> Aspects:
+        return self.record.aspects
+
+    @property
+    def last_seen(self) -> float | None:
+        return self.record.last_seen
 
 
 # --- probe results -> observations --------------------------------------------------------------
@@ -228,79 +248,32 @@ def _cause(prefix: str, detail: str) -> str:
     return f"{prefix}:{detail}"[:CAUSE_MAX]
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None for anything else (bool, text, NaN, infinity, huge integers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-# --- stored aspects (hostile-proof reading) ------------------------------------------------------
-def _text(value: Any) -> str:
-    return value[:CAUSE_MAX] if isinstance(value, str) else ""
-
-
-def _pending(raw: Any) -> dict | None:
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("ok"), bool):
-        return None
-    first, last, count = _number(raw.get("first")), _number(raw.get("last")), raw.get("count")
-    if first is None or last is None or not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        return None
-    return {"ok": raw["ok"], "count": count, "first": first, "last": max(first, last), "cause": _text(raw.get("cause"))}
-
-
-def _aspect(raw: Any) -> dict:
-    raw = raw if isinstance(raw, Mapping) else {}
-    ok = raw.get("ok")
-    out = {"ok": ok if isinstance(ok, bool) else None, "cause": _text(raw.get("cause")),
-           "since": _number(raw.get("since")), "at": _number(raw.get("at")), "pending": _pending(raw.get("pending"))}
-    primary = _number(raw.get("primary_at"))
-    if primary is not None:
-        out["primary_at"] = primary
-    return out
-
-
-def load_aspects(raw: Any) -> dict:
-    """The aspects JSON as evaluate keeps it, from whatever is stored (unknown keys are dropped)."""
-    raw = raw if isinstance(raw, Mapping) else {}
-    out: dict[str, Any] = {name: _aspect(raw.get(name)) for name in ASPECTS}
-    uptime = raw.get("uptime")
-    if isinstance(uptime, Mapping) and _number(uptime.get("s")) is not None and _number(uptime.get("at")) is not None:
-        out["uptime"] = {"s": float(uptime["s"]), "at": float(uptime["at"])}
-        reboots = uptime.get("reboots")
-        if isinstance(reboots, list):
-            kept = [float(t) for t in reboots if _number(t) is not None]
-            if kept:
-                out["uptime"]["reboots"] = kept[-REBOOTS_KEPT:]
-    return out
+# --- stored aspects ------------------------------------------------------------------------------
+def load_aspects(raw: Any) -> Aspects:
+    """The aspects record from whatever is stored (unknown keys are dropped); see records.Aspects."""
+    return raw if isinstance(raw, Aspects) else Aspects.from_json(raw)
 
 
 # --- one evaluation step ------------------------------------------------------------------------
 @dataclass
 class _Step:
-    """Working copy of a subject's state while observations are applied."""
+    """Working copy of a subject's state while observations are applied (records are swapped, not changed)."""
 
     state: str
     cause: str
     root: int | None
     since: float
-    aspects: dict
+    aspects: Aspects
     last_seen: float | None
-    result: Evaluated = field(init=False)
+    transitions: list[Transition] = field(default_factory=list)
+    faults: list[FaultChange] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     _undo: list[tuple[str, str, int | None, float]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, state: Any, cause: Any, root: Any, since: Any, aspects: Any, last_seen: Any, now: float) -> _Step:
-        since_ = _number(since)
-        step = cls(state if state in STATES else "unknown", _text(cause),
-                   root if isinstance(root, int) and not isinstance(root, bool) else None,
-                   since_ if since_ is not None else (_number(now) or 0.0), load_aspects(aspects), _number(last_seen))
-        step.result = Evaluated(step.state, step.cause, step.root, step.since, step.aspects, step.last_seen)
-        return step
+    def of(cls, current: StateRecord, now: float) -> _Step:
+        since = current.since if current.since is not None else (_number(now) or 0.0)
+        return cls(current.state, current.cause, current.root_upstream, since, current.aspects, current.last_seen)
 
     def label(self) -> tuple[str, str, int | None]:
         return self.state, self.cause, self.root
@@ -311,7 +284,7 @@ class _Step:
         if (state, cause, root) == self.label():
             return
         at = max(at, self.since)
-        moves = self.result.transitions
+        moves = self.transitions
         if moves and moves[-1].at == at:  # two changes at one instant: only the last one lasts
             moves.pop()
             self.state, self.cause, self.root, self.since = self._undo.pop()
@@ -323,30 +296,27 @@ class _Step:
 
     def derived(self, upstream_down: int | None) -> tuple[str, str, int | None]:
         """The state the aspects call for (unknown keeps its current cause, e.g. "stale")."""
-        reach = self.aspects["reach"]
-        if reach["ok"] is False:
+        reach = self.aspects.reach
+        if reach.ok is False:
             if upstream_down is not None:
                 return "down", "upstream", upstream_down
-            return "down", reach["cause"] or "reach", None
-        if reach["ok"] is None:
+            return "down", reach.cause or "reach", None
+        if reach.ok is None:
             return "unknown", self.cause if self.state == "unknown" else "no data", None
         for name in DEGRADING:
-            if self.aspects[name]["ok"] is False:
-                return "degraded", self.aspects[name]["cause"] or name, None
+            if self.aspects[name].ok is False:
+                return "degraded", self.aspects[name].cause or name, None
         return "up", "", None
 
     def go_stale(self, at: float) -> None:
         """No data since `at`: reach is no longer known, and the subject is unknown from then."""
-        self.aspects["reach"] = {"ok": None, "cause": "", "since": None, "at": self.aspects["reach"]["at"],
-                                 "pending": None}
+        self.aspects = replace(self.aspects, reach=Aspect(at=self.aspects.reach.at))
         if self.state != "unknown":
             self.move(at, "unknown", "stale", None)
 
     def done(self) -> Evaluated:
-        r = self.result
-        r.state, r.cause, r.root_upstream, r.since = self.state, self.cause, self.root, self.since
-        r.aspects, r.last_seen = self.aspects, self.last_seen
-        return r
+        record = StateRecord(self.state, self.cause, self.root, self.since, self.aspects, self.last_seen)
+        return Evaluated(record, self.transitions, self.faults, self.events)
 
     # --- applying one observation ---------------------------------------------------------------
     def observe(self, obs: Observation, rules: Rules, upstream_down: int | None) -> None:
@@ -355,88 +325,74 @@ class _Step:
             self.go_stale(self.last_seen + rules.stale_after_s)
         self.last_seen = obs.at if self.last_seen is None else max(self.last_seen, obs.at)
         aspect = self.aspects[obs.aspect]
-        if aspect["at"] is not None and obs.at < aspect["at"]:
+        if aspect.at is not None and obs.at < aspect.at:
             return  # older than what this aspect already reflects (a late result)
-        if obs.aspect == "reach" and not self._reach_applies(aspect, obs, rules):
-            return
-        if obs.no_answer and obs.aspect != "reach" and _failing(self.aspects["reach"]):
+        if obs.aspect == "reach":
+            if obs.fallback and aspect.primary_at is not None and obs.at - aspect.primary_at < rules.stale_after_s:
+                return  # the device has a light check: RTSP results say nothing about its reach
+            if not obs.fallback:
+                aspect = replace(aspect, primary_at=obs.at if aspect.primary_at is None
+                                 else max(aspect.primary_at, obs.at))
+            if obs.uptime_s is not None:
+                self._uptime(obs, rules)
+        if obs.no_answer and obs.aspect != "reach" and self.aspects.reach.failing:
             return
         if obs.brief and _continuity_fault(aspect):
             return
-        aspect["at"] = obs.at
-        before = (aspect["ok"], aspect["cause"])
-        confirmed_at = _debounce(obs.aspect, aspect, obs, rules)
+        before = aspect
+        aspect, confirmed_at = _debounce(obs.aspect, replace(aspect, at=obs.at), obs, rules)
+        self.aspects = self.aspects.with_aspect(obs.aspect, aspect)
         if confirmed_at is None:
             return
-        if aspect["ok"] is False or before[0] is False:
-            cause = aspect["cause"] if aspect["ok"] is False else before[1]
-            self.result.confirmed_faults.append(FaultChange(obs.aspect, aspect["ok"] is False, cause,
-                                                            max(confirmed_at, self.since)))
+        if aspect.ok is False or before.ok is False:
+            cause = aspect.cause if aspect.ok is False else before.cause
+            self.faults.append(FaultChange(obs.aspect, aspect.ok is False, cause, max(confirmed_at, self.since)))
         self.move(confirmed_at, *self.derived(upstream_down))
 
-    def _reach_applies(self, aspect: dict, obs: Observation, rules: Rules) -> bool:
-        primary = aspect.get("primary_at")
-        if obs.fallback and primary is not None and obs.at - primary < rules.stale_after_s:
-            return False  # the device has a light check: RTSP results say nothing about its reach
-        if not obs.fallback:
-            aspect["primary_at"] = obs.at if primary is None else max(primary, obs.at)
-        if obs.uptime_s is not None:
-            self._uptime(obs, rules)
-        return True
-
     def _uptime(self, obs: Observation, rules: Rules) -> None:
-        previous = self.aspects.get("uptime")
+        previous = self.aspects.uptime
         # Only the last day's reboots are kept: enough for any reboot-loop window (at most a day,
         # tickets.toml), and a device that rebooted once long ago carries no history forever.
-        reboots = [t for t in (previous.get("reboots", ()) if previous else ()) if obs.at - t <= REBOOTS_MEMORY_S]
-        if previous is not None and obs.at > previous["at"] and detect_reboot(
-                previous["s"], previous["at"], obs.uptime_s, obs.at, rules.reboot_tolerance_s):
-            self.result.events.append("reboot")
+        reboots = [t for t in (previous.reboots if previous else ()) if obs.at - t <= REBOOTS_MEMORY_S]
+        if previous is not None and obs.at > previous.at and detect_reboot(
+                previous.s, previous.at, obs.uptime_s, obs.at, rules.reboot_tolerance_s):
+            self.events.append("reboot")
             # When it rebooted (sysUpTime counts from the boot), kept for reboot-loop tickets.
-            reboots = [*reboots, max(previous["at"], obs.at - obs.uptime_s)][-REBOOTS_KEPT:]
-        if previous is None or obs.at > previous["at"]:
-            self.aspects["uptime"] = {"s": obs.uptime_s, "at": obs.at, **({"reboots": reboots} if reboots else {})}
+            reboots = [*reboots, max(previous.at, obs.at - obs.uptime_s)][-REBOOTS_KEPT:]
+        if previous is None or obs.at > previous.at:
+            self.aspects = replace(self.aspects, uptime=Uptime(obs.uptime_s, obs.at, tuple(reboots)))
 
 
-def _continuity_fault(aspect: dict) -> bool:
+def _continuity_fault(aspect: Aspect) -> bool:
     """Confirmed, or on a streak of, a fault only reading the stream can see (stalled, low_fps)."""
     causes = CONTINUITY_CAUSES
-    pending = aspect["pending"]
-    return (aspect["ok"] is False and aspect["cause"] in causes) or (
-        pending is not None and pending["ok"] is False and pending["cause"] in causes)
+    pending = aspect.pending
+    return (aspect.ok is False and aspect.cause in causes) or (
+        pending is not None and pending.ok is False and pending.cause in causes)
 
 
-def _failing(aspect: dict) -> bool:
-    """Confirmed failing, or on a streak of failures."""
-    pending = aspect["pending"]
-    return aspect["ok"] is False or (pending is not None and pending["ok"] is False)
-
-
-def _debounce(name: str, aspect: dict, obs: Observation, rules: Rules) -> float | None:
-    """Grow or reset the pending streak; on confirmation update the aspect and return the streak's start."""
-    if obs.ok == aspect["ok"] and (obs.ok or obs.cause == aspect["cause"]):
-        aspect["pending"] = None  # agrees with what is confirmed
-        return None
-    pending = aspect["pending"]
+def _debounce(name: str, aspect: Aspect, obs: Observation, rules: Rules) -> tuple[Aspect, float | None]:
+    """Grow or reset the pending streak; on confirmation the confirmed aspect and the streak's start."""
+    if obs.ok == aspect.ok and (obs.ok or obs.cause == aspect.cause):
+        return replace(aspect, pending=None), None  # agrees with what is confirmed
+    pending = aspect.pending
     window = rules.stale_after_s if name == "reach" else max(rules.stale_after_s, rules.fault_streak_s)
-    if pending is not None and pending["ok"] == obs.ok and obs.at - pending["last"] < window:
-        pending.update(count=pending["count"] + 1, last=obs.at, cause=obs.cause)
+    if pending is not None and pending.ok == obs.ok and obs.at - pending.last < window:
+        pending = replace(pending, count=pending.count + 1, last=obs.at, cause=obs.cause)
     else:
-        pending = aspect["pending"] = {"ok": obs.ok, "count": 1, "first": obs.at, "last": obs.at, "cause": obs.cause}
+        pending = Pending(obs.ok, 1, obs.at, obs.at, obs.cause)
     if not _met(name, pending, rules):
-        return None
-    aspect.update(ok=pending["ok"], cause=pending["cause"], since=pending["first"], pending=None)
-    return pending["first"]
+        return replace(aspect, pending=pending), None
+    return replace(aspect, ok=pending.ok, cause=pending.cause, since=pending.first, pending=None), pending.first
 
 
-def _met(name: str, pending: dict, rules: Rules) -> bool:
-    if name == "reach" and pending["ok"]:
-        return pending["count"] >= max(1, rules.up_after_successes)
+def _met(name: str, pending: Pending, rules: Rules) -> bool:
+    if name == "reach" and pending.ok:
+        return pending.count >= max(1, rules.up_after_successes)
     if name == "reach":
-        return (pending["count"] >= max(1, rules.down_after_failures)
-                and pending["last"] - pending["first"] >= rules.down_after_s)
-    needed = rules.fault_clear_after if pending["ok"] else rules.fault_after_failures
-    return pending["count"] >= max(1, needed)
+        return pending.count >= max(1, rules.down_after_failures) and pending.last - pending.first >= rules.down_after_s
+    needed = rules.fault_clear_after if pending.ok else rules.fault_after_failures
+    return pending.count >= max(1, needed)
 
 
 def _usable(obs: Any) -> Observation | None:
@@ -453,18 +409,17 @@ def _usable(obs: Any) -> Observation | None:
 
 
 # --- the public steps ---------------------------------------------------------------------------
-def evaluate(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
-             last_seen: float | None, obs: Iterable[Observation], now: float, rules: Rules,
+def evaluate(current: StateRecord, obs: Iterable[Observation], now: float, rules: Rules,
              upstream_down: int | None = None, upstream_since: float | None = None,
              seen: float | None = None) -> Evaluated:
-    """Apply a subject's new observations (any order) and derive its state.
+    """Apply a subject's new observations (any order) to its current state and derive the new one.
 
     upstream_down: the topmost dead upstream device above the subject, if any: a down subject is
     then down for cause "upstream". upstream_since: when that upstream outage began, the moment an
     already-down subject is relabelled (default `now`). seen: the newest result time, including
     results that yielded no observation (default: the newest observation).
     """
-    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, now)
+    step = _Step.of(current, now)
     usable = sorted(filter(None, map(_usable, obs)), key=lambda o: o.at)
     for one in usable:
         step.observe(one, rules, upstream_down)
@@ -478,14 +433,13 @@ def evaluate(state: str, cause: str, root_upstream: int | None, since: float, as
     return step.done()
 
 
-def stale(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
-          last_seen: float | None, now: float, rules: Rules) -> Evaluated | None:
+def stale(current: StateRecord, now: float, rules: Rules) -> Evaluated | None:
     """Unknown ("stale") when no result came for stale_after_s, from the moment the data ran out.
 
     None when nothing changes (already unknown, or recent data). The transition is at
     last_seen + stale_after_s (not now), never before the current state began.
     """
-    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, now)
+    step = _Step.of(current, now)
     reference = step.last_seen if step.last_seen is not None else step.since
     now_ = _number(now)
     if step.state == "unknown" or now_ is None or now_ - reference < rules.stale_after_s:
@@ -494,26 +448,25 @@ def stale(state: str, cause: str, root_upstream: int | None, since: float, aspec
     return step.done()
 
 
-def relabel_for_upstream(state: str, cause: str, root_upstream: int | None, since: float, aspects: dict,
-                         last_seen: float | None, upstream_down: int | None, at: float) -> Evaluated | None:
+def relabel_for_upstream(current: StateRecord, upstream_down: int | None, at: float) -> Evaluated | None:
     """A down subject's cause follows its upstream device: "upstream" while one above it is confirmed
     down, its own reach cause again once none is. `at`: when the upstream outage began (or ended);
     the transition is never before the subject's own `since`. None when the label is already right."""
-    step = _Step.of(state, cause, root_upstream, since, aspects, last_seen, at)
+    step = _Step.of(current, at)
     if step.state != "down":
         return None
     if upstream_down is not None:
         label = ("down", "upstream", upstream_down)
     else:
-        own = step.aspects["reach"]["cause"] if step.aspects["reach"]["ok"] is False else ""
+        own = step.aspects.reach.cause if step.aspects.reach.ok is False else ""
         label = ("down", own or (step.cause if step.cause != "upstream" else "reach"), None)
     step.move(_number(at) if _number(at) is not None else step.since, *label)
-    return step.done() if step.result.transitions else None
+    return step.done() if step.transitions else None
 
 
-def needs_recheck(aspects: Any) -> bool:
+def needs_recheck(aspects: Aspects | Any) -> bool:
     """True while reach has a pending streak that could change its confirmed status (a failure streak
-    on a device not confirmed down, or a recovery streak on one that is): re-probe sooner."""
-    reach = load_aspects(aspects)["reach"]
-    pending = reach["pending"]
-    return pending is not None and pending["ok"] != reach["ok"]
+    on a device not confirmed down, or a recovery streak on one that is): re-probe sooner.
+    `aspects`: the record, or a stored form (read as `load_aspects` does)."""
+    reach = load_aspects(aspects).reach
+    return reach.pending is not None and reach.pending.ok != reach.ok

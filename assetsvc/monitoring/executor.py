@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any, Callable, Mapping
 from assetsvc.monitoring.config import Limits, Plan
 from assetsvc.monitoring.queue import Claimed
 from assetsvc.monitoring.targets import Subject, options_for, target
+from probes.facts import typed
 from probes.registry import probe_fn
 from probes.runner import run_probe
 from probes.types import ProbeResult
@@ -82,8 +84,7 @@ async def picture(result: ProbeResult) -> ProbeResult:
 
 
 def _with(result: ProbeResult, facts: Mapping[str, Any]) -> ProbeResult:
-    return ProbeResult(result.kind, result.target, result.ok, result.duration_s, result.error,
-                       result.message, facts)
+    return dataclasses.replace(result, facts=typed(result.kind, facts))
 
 
 async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, limiter: Limiter,

@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc import bulk, db
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.monitoring import passive_hold
 from assetsvc.monitoring.config import MonitoringConfig
-from assetsvc.monitoring.subjects import IN_SERVICE, camera_match
+from assetsvc.monitoring.passive_hold import Hold
+from assetsvc.monitoring.passive_scope import covers, rules_of
+from assetsvc.monitoring.subjects import camera_match
 from assetsvc.monitoring.writer import Reading, apply, states
+from assetsvc.registry.lifecycle import in_service
 from assetsvc.registry.tables import Camera
 
 MAX_REPORTS = 10_000
@@ -102,42 +107,65 @@ def _probed(camera: dict[str, Any], config: MonitoringConfig) -> bool:
     return device_class is not None and "light" in device_class.plans
 
 
-async def ingest(body: Any, config: MonitoringConfig, now: float) -> dict[str, int]:
-    """Record valid reports as passive readings; unknown cameras refuse the request."""
-    reports = parse(body, now)
-    ids = sorted({r.gb_id for r in reports})
+async def cameras(gb_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = await bulk.fetch_in(Camera, "SELECT c.id, c.gb_id, c.status, c.probe_protocols, c.point_class, "
-                               "o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner "
-                               "WHERE c.gb_id IN ({in})", ids)
-    found: dict[str, dict[str, Any]] = {r["gb_id"]: r for r in rows}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise ValidationFailed(f"{len(missing)} unknown camera(s); nothing was recorded",
-                               [field_error("gb_id", "unknown", f"no camera {i}") for i in missing[:MAX_ERRORS]])
+                               "c.owner, c.region_code, o.owner_class FROM camera c "
+                               "LEFT JOIN owner o ON o.id = c.owner WHERE c.gb_id IN ({in})", gb_ids)
+    return {r["gb_id"]: r for r in rows}
+
+
+async def plan(reports: list[Report], found: dict[str, dict[str, Any]], config: MonitoringConfig,
+               ) -> tuple[dict[tuple[str, int], list[Reading]], dict[str, int]]:
+    """The readings to write and the counts; inside the write transaction (reads current states)."""
     counts = {"accepted": 0, "older_ignored": 0, "not_in_service": 0, "probed_ignored": 0}
+    current = await states(("camera", r["id"]) for r in found.values())
+    batch: dict[tuple[str, int], list[Reading]] = {}
+    for report in sorted(reports, key=lambda r: r.at):
+        camera = found.get(report.gb_id)
+        row = current.get(("camera", camera["id"])) if camera else None
+        if camera is None or not in_service(camera["status"]) or row is None:
+            counts["not_in_service"] += 1
+            continue
+        key = ("camera", camera["id"])
+        if _probed(camera, config):
+            # Our own light checks decide for cameras we can reach: a platform's view (perhaps
+            # through a stale cache) must not keep a dead camera "online" or the reverse.
+            counts["probed_ignored"] += 1
+            continue
+        last = max([row["record"].last_seen or 0.0, *[r.at for r in batch.get(key, [])]])
+        if report.at < last:  # out of order: the state already reflects something newer
+            counts["older_ignored"] += 1
+            continue
+        batch.setdefault(key, []).append(Reading(
+            "passive", report.online, None if report.online else "offline",
+            "" if report.online else "reported offline by the platform", 0.0,
+            {"online": report.online}, report.at))
+        counts["accepted"] += 1
+    return batch, counts
+
+
+async def ingest(body: Any, config: MonitoringConfig, now: float, actor: Actor | None = None,
+                 hold: Hold | None = None) -> dict[str, int]:
+    """Record valid reports as passive readings, or hold them (passive_hold.py).
+
+    A platform account reports only on cameras inside its scope; an unknown camera and one outside
+    the scope refuse the request with the same message and no list of IDs, so the endpoint does not
+    tell which national IDs exist. The office (admin, or `actor` None) reports on any camera.
+    """
+    reports = parse(body, now)
+    found = await cameras(sorted({r.gb_id for r in reports}))
+    platform = actor is not None and actor.role != "admin"
+    rules = await rules_of(actor.user_id) if platform else []
+    refused = {r.gb_id for r in reports if r.gb_id not in found or (platform and not covers(rules, found[r.gb_id]))}
+    if refused:
+        message = (f"{len(refused)} report(s) name cameras this account may not report on (unknown, or "
+                   "outside its scope); nothing was recorded")
+        raise ValidationFailed(message, [field_error("reports", "not_allowed", message)])
     async with db.write_transaction():
-        current = await states(("camera", r["id"]) for r in found.values())
-        batch: dict[tuple[str, int], list[Reading]] = {}
-        for report in sorted(reports, key=lambda r: r.at):
-            camera = found[report.gb_id]
-            key = ("camera", camera["id"])
-            row = current.get(key)
-            if camera["status"] not in IN_SERVICE or row is None:
-                counts["not_in_service"] += 1
-                continue
-            if _probed(camera, config):
-                # Our own light checks decide for cameras we can reach: a platform's view (perhaps
-                # through a stale cache) must not keep a dead camera "online" or the reverse.
-                counts["probed_ignored"] += 1
-                continue
-            last = max([row["last_seen"] or 0.0, *[r.at for r in batch.get(key, [])]])
-            if report.at < last:  # out of order: the state already reflects something newer
-                counts["older_ignored"] += 1
-                continue
-            batch.setdefault(key, []).append(Reading(
-                "passive", report.online, None if report.online else "offline",
-                "" if report.online else "reported offline by the platform", 0.0,
-                {"online": report.online}, report.at))
-            counts["accepted"] += 1
+        batch, counts = await plan(reports, found, config)
+        if platform and hold is not None:
+            held = await passive_hold.check(actor, rules, reports, batch, hold, now)
+            if held is not None:
+                return held
         await apply(batch, config.state_rules(), config.history_per_subject, now)
     return counts

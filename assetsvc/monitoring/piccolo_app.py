@@ -19,5 +19,7 @@ APP_CONFIG = AppConfig(
         tables.DriftFlag,
         tables.StreamSource,
         tables.Node,
+        tables.PlatformScope,
+        tables.PassiveBatch,
     ],
 )

@@ -17,8 +17,7 @@ async def sweep(rules: ev.Rules, now: float) -> int:
         current = await states((r["subject_type"], r["subject_id"]) for r in rows)
         updates = {}
         for key, row in current.items():
-            result = ev.stale(row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"],
-                              row["last_seen"], now, rules)
+            result = ev.stale(row["record"], now, rules)
             if result is not None:
                 updates[key] = (row, result)
         await write_states(updates, Applied())

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from assetsvc import bulk
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import streams
 from assetsvc.monitoring.evaluate import CONFIG_CAUSES
@@ -16,6 +16,9 @@ from assetsvc.registry.entities import region_prefix
 from assetsvc.registry.tables import Camera
 
 STATES = ("up", "degraded", "down", "unknown")
+# Nodes beat every 5 s (workers and scheduler contenders alike); one silent for six beats has
+# lost its lease: a process killed with -9 shows as gone, and never as leader, from then on.
+NODE_LEASE_S = 30.0
 
 
 def iso(at: float | None) -> str | None:
@@ -119,10 +122,12 @@ async def drift_flags(actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
 
 
 async def nodes(actor: Actor) -> list[dict[str, Any]]:
-    """Workers and schedulers with their last heartbeat (office only)."""
+    """Workers and schedulers with their last heartbeat (office only); `alive` is false, and
+    `leader` too, once a node has missed its lease (NODE_LEASE_S)."""
     if actor.role not in ("admin", "auditor"):
         raise Forbidden("only the video office may see the monitoring nodes")
     rows = await bulk.fetch(DeviceState, "SELECT name, host, pid, role, leader, started_at, seen_at, probes_done "
                             "FROM monitor_node ORDER BY name")
-    return [{**r, "leader": bool(r["leader"]), "started_at": iso(r["started_at"]), "seen_at": iso(r["seen_at"])}
-            for r in rows]
+    horizon = time.time() - NODE_LEASE_S
+    return [{**r, "alive": r["seen_at"] >= horizon, "leader": bool(r["leader"]) and r["seen_at"] >= horizon,
+             "started_at": iso(r["started_at"]), "seen_at": iso(r["seen_at"])} for r in rows]

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from assetsvc import bulk
+from assetsvc.registry.lifecycle import IN_SERVICE  # planned and decommissioned: never probed nor counted
 from assetsvc.registry.tables import Camera
-
-# Declared lifecycle statuses whose devices are in service and probed; planned and
-# decommissioned devices are not (their time is not counted anywhere).
-IN_SERVICE = ("active", "under_repair")
 
 
 async def monitored() -> list[dict[str, Any]]:

@@ -133,3 +133,33 @@ class StreamSource(Table, tablename="stream_source"):
     main_fps = DoublePrecision(null=True, default=None)  # the profiles' FrameRateLimit: the declared rate
     sub_fps = DoublePrecision(null=True, default=None)
     read_at = DoublePrecision(default=0.0)
+
+
+class PlatformScope(Table, tablename="platform_scope"):
+    """One rule of the cameras a platform account may report on (kind owner, owner_class or region).
+
+    Rules of one kind are alternatives, kinds together narrow: owner_class=social and region=4502
+    is 社会面 cameras in that city. An account without rules reports on nothing.
+    """
+
+    user_id = Integer(index=True)  # account_user.id (the accounts slice owns that table)
+    kind = Varchar(length=12)
+    value = Varchar(length=64)
+
+
+class PassiveBatch(Table, tablename="passive_batch"):
+    """A platform account's request that reported cameras offline: applied, or held for the office.
+
+    Applied batches within the hold window count towards the account's share of cameras taken
+    down; a held batch keeps its reports until an admin confirms (applies) or discards it.
+    """
+
+    user_id = Integer(index=True)
+    username = Varchar(length=64)
+    received_at = DoublePrecision(index=True)
+    status = Varchar(length=10)  # applied | held | confirmed | discarded
+    offline = JSON(default=[])  # ids of the cameras it reported offline
+    reports = JSON(default=[])  # held only: [gb_id, online, at] to apply on confirmation
+    cameras = Integer(default=0)  # cameras in the account's scope when it arrived
+    decided_by = Varchar(length=64, default="")
+    decided_at = DoublePrecision(null=True, default=None)

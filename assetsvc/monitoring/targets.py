@@ -11,7 +11,8 @@ from assetsvc import bulk
 from assetsvc.monitoring import streams
 from assetsvc.monitoring.subjects import camera_match, upstream_match
 from assetsvc.registry.tables import Camera
-from assetsvc.runtime import vault
+from assetsvc.registry.keycheck import verified_vault
+from assetsvc.secrets import KeyError_
 from probes.types import Credentials, ProbeTarget
 
 log = logging.getLogger("assetsvc.monitoring")
@@ -48,10 +49,17 @@ def subnet_of(host: str | None) -> str | None:
 
 async def _secrets(ids: set[int]) -> dict[int, Credentials]:
     rows = await bulk.fetch_in(Camera, "SELECT id, username, secret FROM credential WHERE id IN ({in})", ids)
-    found = {}
+    found: dict[int, Credentials] = {}
+    if not rows:
+        return found
+    try:
+        vault = await verified_vault()
+    except KeyError_ as exc:  # a wrong key: probe without credentials rather than not at all
+        log.error("device credentials cannot be opened: %s", exc)
+        return found
     for row in rows:
         try:
-            found[row["id"]] = Credentials(row["username"], vault().decrypt(row["secret"]))
+            found[row["id"]] = Credentials(row["username"], vault.decrypt(row["secret"]))
         except Exception as exc:  # noqa: BLE001 - a bad token must not stop the other probes
             log.warning("credential %s cannot be decrypted (%s); probing without it", row["id"],
                         type(exc).__name__)

@@ -77,15 +77,13 @@ class Topology:
         """The given devices and every device whose chain passes through one of them."""
         return {u for u in self.parent if set(self.chain(u)) & upstream_ids} | upstream_ids
 
-    async def relabel_candidates(self, skip: Mapping[tuple[str, int], Any]) -> dict[tuple[str, int], dict[str, Any]]:
-        """Down cameras behind an upstream device whose state changed (not already in `skip`)."""
+    async def relabel_candidates(self, skip: Mapping[tuple[str, int], Any]) -> list[tuple[str, int]]:
+        """Down cameras behind an upstream device whose state changed (not already in `skip`);
+        the writer reads (and locks) their state rows."""
         if not self.changed:
-            return {}
-        from assetsvc.monitoring.writer import states
-
+            return []
         rows = await bulk.fetch_in(DeviceState, "SELECT ds.subject_id, c.upstream FROM device_state ds "
                                    "JOIN camera c ON c.id = ds.subject_id WHERE ds.subject_type = 'camera' "
                                    "AND ds.state = 'down' AND c.upstream IN ({in})", self.below(self.changed))
         self.camera_upstream.update({r["subject_id"]: r["upstream"] for r in rows})
-        keys = [("camera", r["subject_id"]) for r in rows if ("camera", r["subject_id"]) not in skip]
-        return await states(keys)
+        return [("camera", r["subject_id"]) for r in rows if ("camera", r["subject_id"]) not in skip]

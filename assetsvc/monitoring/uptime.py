@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_queries as queries
 from assetsvc.monitoring import uptime_sql as q

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assetsvc import bulk
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_queries as queries

@@ -1,8 +1,7 @@
 """`assetsvc uptime` and `assetsvc maintenance`: the uptime figures and maintenance windows from the shell.
 
 Registered in assetsvc/cli.py with main.add_command(uptime) and main.add_command(maintenance).
-`run` and `cli_actor` are imported from assetsvc.cli inside each command: assetsvc.cli imports
-this module, so a top-level import would be circular.
+`run` and `cli_actor` come from assetsvc.cli_shell (core), never from the root CLI.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ import json
 from typing import Any, Callable
 
 import click
+
+from assetsvc.cli_shell import cli_actor, run
 
 SCOPE_OPTIONS = (("camera", "a camera id"), ("site", "a site id"), ("station", "a police station id"),
                  ("region", "a region code or prefix (330106, 3301)"),
@@ -25,7 +26,7 @@ def _scope_options(fn: Callable) -> Callable:
 
 
 def _period_options(fn: Callable) -> Callable:
-    fn = click.option("--tz", default=None, help="UTC offset for dates and output (default +08:00).")(fn)
+    fn = click.option("--tz", default=None, help="UTC offset for dates and output (default: the office's, ASSETSVC_TIMEZONE).")(fn)
     fn = click.option("--to", "end", default=None, help="Period end, exclusive (date or ISO 8601 time).")(fn)
     return click.option("--from", "start", default=None, help="Period start (date or ISO 8601 time).")(fn)
 
@@ -38,8 +39,6 @@ def _scope(options: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _call(make: Callable[[Any], Any]) -> Any:
-    from assetsvc.cli import cli_actor, run
-
     actor = cli_actor()
     return run(lambda: make(actor))
 
@@ -160,7 +159,7 @@ def _line(window: dict[str, Any]) -> str:
 @click.option("--active-at", default=None, help="Only windows running at this time (date or ISO 8601).")
 @click.option("--scope", default=None, type=click.Choice(["camera", "site", "region", "upstream"]))
 @click.option("--ref", default=None, help="With --scope: the id or region code.")
-@click.option("--tz", default=None, help="UTC offset for input and output (default +08:00).")
+@click.option("--tz", default=None, help="UTC offset for input and output (default: the office's, ASSETSVC_TIMEZONE).")
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def maintenance_list(active_at: str | None, scope: str | None, ref: str | None, tz: str | None, limit: int,
@@ -181,7 +180,7 @@ def maintenance_list(active_at: str | None, scope: str | None, ref: str | None, 
 
 @maintenance.command("end")
 @click.argument("window_id", type=int)
-@click.option("--tz", default=None, help="UTC offset for output (default +08:00).")
+@click.option("--tz", default=None, help="UTC offset for output (default: the office's, ASSETSVC_TIMEZONE).")
 def maintenance_end(window_id: int, tz: str | None) -> None:
     """End a window now: one not yet started is deleted, a running one ends now."""
     from assetsvc.monitoring import maintenance as service

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 
 from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.runtime import settings
 
-# China keeps one offset all year (no daylight saving), so a fixed offset is exact there; a
-# site elsewhere passes its own. Not a zone name: the tz database is not always installed.
-DEFAULT_OFFSET = "+08:00"
+# Periods are read and shown at a fixed UTC offset: by default the office time zone's offset now
+# (ASSETSVC_TIMEZONE). China keeps one offset all year (no daylight saving), so that is exact there.
 DEFAULT_STEP_S = 3600.0
 MIN_STEP_S = 60.0
 MAX_INSTANTS = 100_000  # a year at 5-minute steps; bounds the memory of the sampled rate
@@ -31,9 +31,16 @@ def bad(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {message}", [field_error(field, "invalid", message)])
 
 
+def office_offset() -> dt.timezone:
+    """The UTC offset of the office's time zone (ASSETSVC_TIMEZONE) now."""
+    return dt.timezone(dt.datetime.now(settings().zone).utcoffset())
+
+
 def parse_offset(text: str | None, field: str = "tz") -> dt.timezone:
-    """A UTC offset such as +08:00, -05:00 or Z."""
-    text = (text or DEFAULT_OFFSET).strip()
+    """A UTC offset such as +08:00, -05:00 or Z; none given: the office's offset."""
+    if text is None or not text.strip():
+        return office_offset()
+    text = text.strip()
     if text in ("Z", "z", "UTC", "+00:00"):
         return dt.timezone.utc
     match = _OFFSET.match(text)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.monitoring import uptime, uptime_cameras
 from assetsvc.monitoring.uptime_input import check_step, iso, parse_period
 
 
 async def summary(actor: Actor, *, scope: str | None, ref: str | None, start: str | None, end: str | None,
                   step: float | None = None, tz: str | None = None, causes: bool = False) -> dict[str, Any]:
-    """The figures of a scope over [start, end), instants rendered at the offset `tz` (default +08:00)."""
+    """The figures of a scope over [start, end), instants rendered at the offset `tz` (default: the office's)."""
     period = parse_period(start, end, tz)
     result = await uptime.uptime(actor, scope, ref, period.start, period.end,
                                  step=check_step(step, period), causes=causes)

@@ -35,8 +35,8 @@ def node_name(role: str) -> str:
 
 
 def readings_of(outcome: Outcome) -> list[Reading]:
-    return [Reading(r.kind, r.ok, r.error.value if r.error else None, r.message, r.duration_s * 1000,
-                    r.to_json()["facts"], outcome.at) for r in outcome.results]
+    return [Reading(r.kind, r.ok, r.error, r.message, r.duration_s * 1000, r.facts, outcome.at)
+            for r in outcome.results]
 
 
 STREAM_KINDS = ("rtsp", "rtsp_frame", "rtsp_continuity")
@@ -253,3 +253,9 @@ async def beat(name: str, probes_done: int, leader: bool | None = None) -> None:
         else:
             await bulk.execute_many(Node, "UPDATE monitor_node SET seen_at = ?, leader = ? WHERE name = ?",
                                     [[time.time(), leader, name]])
+
+
+async def forget_nodes(before: float) -> None:
+    """Drop nodes not seen since `before` from the node list."""
+    async with db.write_transaction():
+        await bulk.execute_many(Node, "DELETE FROM monitor_node WHERE seen_at < ?", [[before]])

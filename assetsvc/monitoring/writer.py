@@ -14,23 +14,33 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
+from assetsvc.monitoring.records import StateRecord
 from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
 from assetsvc.monitoring.topology import Topology
+from probes.facts import Facts
+from probes.types import ErrorKind
 
 log = logging.getLogger("assetsvc.monitoring")
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One result to apply, from a probe or a passive status report."""
+    """One result to apply, from a probe or a passive status report (stored as they are here)."""
 
     kind: str
     ok: bool
-    error: str | None
+    error: ErrorKind | str | None  # a probe's ErrorKind; "offline" for a passive report
     message: str
     duration_ms: float
-    facts: Mapping[str, Any]
+    facts: Facts | Mapping[str, Any]  # a probe's facts record; {"online": ...} for a passive report
     at: float
+
+    def stored_error(self) -> str | None:
+        return self.error.value if isinstance(self.error, ErrorKind) else self.error
+
+    def stored_facts(self) -> str:
+        facts = self.facts.to_json() if isinstance(self.facts, Facts) else dict(self.facts)
+        return json.dumps(facts, default=str)
 
 
 @dataclass
@@ -44,7 +54,8 @@ class Applied:
 
 
 async def states(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Current DeviceState rows by (subject_type, subject_id), locked for this write transaction.
+    """Current states by (subject_type, subject_id), locked for this write transaction: per device
+    {"record": StateRecord (decoded here, once), "samples": its result count}.
 
     PostgreSQL: `FOR UPDATE`, in (type, id) order, because two transactions may write the same
     device at once (its light and deep tasks flushed by two workers, a passive push, the stale
@@ -61,9 +72,8 @@ async def states(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[
         rows = await bulk.fetch_in(DeviceState, "SELECT * FROM device_state WHERE subject_type = ? AND "
                                    "subject_id IN ({in})", by_type[subject_type], [subject_type], lock)
         for row in rows:
-            aspects = bulk.json_column(row["aspects"], {})
-            row["aspects"] = aspects if isinstance(aspects, dict) else {}
-            found[(subject_type, row["subject_id"])] = row
+            found[(subject_type, row["subject_id"])] = {"record": StateRecord.from_row(row),
+                                                        "samples": row["samples"]}
     return found
 
 
@@ -73,8 +83,7 @@ def _evaluate(row: dict[str, Any], readings: Sequence[Reading], rules: ev.Rules,
     for reading in readings:
         observed.extend(ev.observations(reading.kind, reading.ok, reading.error, reading.facts,
                                         reading.at, rules))
-    return ev.evaluate(row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"],
-                       row["last_seen"], observed, now, rules,
+    return ev.evaluate(row["record"], observed, now, rules,
                        upstream_down=upstream[0] if upstream else None,
                        upstream_since=upstream[1] if upstream else None,
                        seen=max(r.at for r in readings))
@@ -103,12 +112,11 @@ async def apply(batch: Mapping[tuple[str, int], Sequence[Reading]], rules: ev.Ru
         applied.results += len(readings)
         applied.events.extend((key[0], key[1], name) for name in getattr(result, "events", ()))
     # An upstream device that went down (or came back) relabels the outages of the cameras behind it.
-    for camera_key, row in (await topology.relabel_candidates(updates)).items():
+    for camera_key, row in (await states(await topology.relabel_candidates(updates))).items():
         upstream = topology.root_down(*camera_key)
         relabeled = ev.relabel_for_upstream(
-            row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"],
-            row["last_seen"], upstream[0] if upstream else None,
-            upstream[1] if upstream else topology.recovered_at(row["root_upstream"], now))
+            row["record"], upstream[0] if upstream else None,
+            upstream[1] if upstream else topology.recovered_at(row["record"].root_upstream, now))
         if relabeled is not None:
             updates[camera_key] = (row, relabeled)
     applied.evaluated = {key: result for key, (_, result) in updates.items()}
@@ -122,8 +130,8 @@ def _collect(key: tuple[str, int], row: dict[str, Any], readings: Sequence[Readi
     """Rows for the latest-result table and the history ring; advances the subject's sample count."""
     samples = row["samples"]
     for reading in readings:
-        values = [key[0], key[1], reading.kind, reading.at, reading.ok, reading.error,
-                  reading.message[:500], round(reading.duration_ms, 3), json.dumps(reading.facts, default=str)]
+        values = [key[0], key[1], reading.kind, reading.at, reading.ok, reading.stored_error(),
+                  reading.message[:500], round(reading.duration_ms, 3), reading.stored_facts()]
         latest.append(values)
         ring.append([*values[:2], samples % history, *values[2:]])
         samples += 1
@@ -144,11 +152,11 @@ async def _write_latest(latest: list[list[Any]], ring: list[list[Any]]) -> None:
 
 async def write_states(updates: Mapping[tuple[str, int], tuple[dict[str, Any], ev.Evaluated]],
                        applied: Applied) -> None:
-    """Store new states; turn each subject's transitions into closed and opened intervals."""
+    """Store new states (the records encoded here); turn each subject's transitions into intervals."""
     rows, closes, opens = [], [], []
     for (subject_type, subject_id), (row, result) in updates.items():
         rows.append([result.state, result.cause, result.root_upstream, result.since,
-                     json.dumps(result.aspects), result.last_seen, row["samples"], subject_type, subject_id])
+                     json.dumps(result.aspects.to_json()), result.last_seen, row["samples"], subject_type, subject_id])
         moves = sorted(result.transitions, key=lambda t: t.at)
         if not moves:
             continue

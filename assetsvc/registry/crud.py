@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 
-from piccolo.columns import Column, ForeignKey
+from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from assetsvc import db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.registry.regions_sync import ensure_regions

@@ -8,14 +8,15 @@ from typing import Any
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.registry.crud import Entity
+from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
     Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.registry.validate import validate_camera
+from assetsvc.registry.keycheck import verified_vault
 
 OWNER_CLASSES = ("police", "government", "social")
-LIFECYCLE = ("planned", "active", "under_repair", "decommissioned")
 PROTOCOLS = ("onvif", "snmp", "rtsp")
 DEVICE_KINDS = ("nvr", "switch", "encoder", "link")
 
@@ -200,6 +201,7 @@ CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credentia
 async def check_camera(values: dict, stored: dict | None) -> dict:
     errors: list = []
     raw = {k: values[k] for k in CAMERA_FIELDS if values.get(k) not in (None, "")}
+    raw["custom"] = values.get("custom") or {}
     check = validate_camera(raw, rules=camera_rules())
     errors += [field_error(e.field, e.kind, e.reason) for e in check.errors]
     for name in ("firmware", "serial"):
@@ -214,14 +216,11 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
         for p, n in ports.items()
     ):
         errors.append(field_error("ports", "invalid", "ports maps onvif/http/rtsp/snmp to 1..65535"))
-    custom = values.get("custom") or {}
-    if not isinstance(custom, dict) or any(not isinstance(k, str) for k in custom):
-        errors.append(field_error("custom", "invalid", "custom maps header text to a value"))
     _fail(errors)
     out: dict[str, Any] = {k: check.values.get(k) for k in CAMERA_FIELDS}
     out.update({k: values.get(k) for k in CAMERA_LINKS})
     out.update(firmware=values.get("firmware") or "", serial=values.get("serial") or "",
-               probe_protocols=protocols, ports=ports, custom=custom,
+               probe_protocols=protocols, ports=ports, custom=check.values.get("custom", {}),
                updated_at=dt.datetime.now(dt.timezone.utc))
     for key in ("vendor", "model", "site_alias", "address", "contact", "stream_uri"):
         out[key] = out[key] or ""
@@ -233,8 +232,6 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
 
 
 async def check_credential(values: dict, stored: dict | None) -> dict:
-    from assetsvc.runtime import vault  # the key is loaded once at start-up
-
     errors: list = []
     _text(values, "name", errors, limit=100)
     _text(values, "username", errors, limit=100)
@@ -243,8 +240,8 @@ async def check_credential(values: dict, stored: dict | None) -> dict:
         errors.append(field_error("password", "required", "password is required"))
     _fail(errors)
     out = {k: values[k] for k in ("name", "username")}
-    if secret:
-        out["secret"] = vault().encrypt(secret)
+    if secret:  # a wrong key stops here, before anything is written
+        out["secret"] = (await verified_vault()).encrypt(secret)
     return out
 
 

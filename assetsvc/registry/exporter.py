@@ -10,13 +10,15 @@ from typing import Any, Iterable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import crud
 from assetsvc.registry.entities import CAMERA
 from assetsvc.registry.fields import CODE_TABLES, FIELDS, words
+from assetsvc.registry.sheet import FORMULA_START
 
 FORMATS = ("xlsx", "csv", "geojson")
 MEDIA_TYPES = {
@@ -65,13 +67,35 @@ def custom_headers(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
+def _stored_custom(value: Any) -> Any:
+    """A custom value stored before the validator refused nested values and control characters,
+    made writable, so that one old record cannot fail the export for everyone."""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
 def table(rows: list[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Header and body of the office layout: standard columns, then custom ones."""
     extra = custom_headers(rows)
-    header = [f.header for f in FIELDS] + extra
-    body = [[sheet_value(f.key, r) for f in FIELDS] + [(r.get("custom") or {}).get(h) for h in extra]
-            for r in rows]
+    header = [f.header for f in FIELDS] + [_stored_custom(h) for h in extra]
+    body = [[sheet_value(f.key, r) for f in FIELDS]
+            + [_stored_custom((r.get("custom") or {}).get(h)) for h in extra] for r in rows]
     return header, body
+
+
+def _cell(sheet, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.number_format = "@"  # text cells, so Excel never turns a 20-digit ID into 4.5E+19
+        # openpyxl quirk: assigning a str longer than one character that starts with "=" makes
+        # a formula cell (data_type "f"), and one spelling an error code ("#N/A") an error cell
+        # (Cell._bind_value). Sheet text is untrusted (formula injection: =HYPERLINK(...)), so
+        # every text value, headers included, is written as a string cell.
+        cell.data_type = "s"
+    return cell
 
 
 def to_xlsx(rows: list[Mapping[str, Any]], title: str) -> bytes:
@@ -79,22 +103,27 @@ def to_xlsx(rows: list[Mapping[str, Any]], title: str) -> bytes:
     header, body = table(rows)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("一机一档")
-    sheet.append([title])
+    sheet.append([_cell(sheet, title)])
     sheet.append([])
-    sheet.append(header)
+    sheet.append([_cell(sheet, h) for h in header])
     sheet.merged_cells.add(f"A1:{get_column_letter(len(header))}1")
     for values in body:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.number_format = "@"  # text cells, so Excel never turns a 20-digit ID into 4.5E+19
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_cell(sheet, value) for value in values])
     sheet.append(["合计", f"共{len(body)}路"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell that Excel would read as a formula (=, +, -, @, tab, CR first), behind a `'`.
+
+    Text already behind apostrophes gets one more, so that the import, which removes exactly one
+    apostrophe before those characters (sheet.unquote), gives back the value as stored.
+    """
+    if isinstance(value, str) and FORMULA_START.match(value):
+        return "'" + value
+    return value
 
 
 def to_csv(rows: list[Mapping[str, Any]]) -> bytes:
@@ -102,8 +131,8 @@ def to_csv(rows: list[Mapping[str, Any]]) -> bytes:
     header, body = table(rows)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in values] for values in body)
+    writer.writerow([csv_text(h) for h in header])
+    writer.writerows(["" if v is None else csv_text(v) for v in values] for values in body)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

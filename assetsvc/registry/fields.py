@@ -155,9 +155,9 @@ def _meaningful(name: str) -> bool:
 
 
 def header_for(key: str) -> str:
-    """The Chinese header of a field key; a custom field is already named by its header."""
+    """The Chinese header of a field key; a custom field (`custom.<header>`) is named by its header."""
     field = FIELDS_BY_KEY.get(key)
-    return field.header if field else key
+    return field.header if field else key.removeprefix("custom.")
 
 
 def words(code_word: str) -> tuple[str, ...]:

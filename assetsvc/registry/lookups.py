@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.registry.tables import Contractor, Owner, Station
 

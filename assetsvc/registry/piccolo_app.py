@@ -19,5 +19,7 @@ APP_CONFIG = AppConfig(
         tables.Credential,
         tables.UpstreamDevice,
         tables.Camera,
+        tables.ImportJob,
+        tables.KeyCheck,
     ],
 )

@@ -7,7 +7,7 @@ import posixpath
 import re
 import zipfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, NamedTuple
@@ -26,8 +26,15 @@ TOTAL_WORDS = ("合计", "总计", "小计", "total")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_UNZIPPED = 200 * 1024 * 1024
 
-# (row number as Excel shows it, the row's cell values)
-GridRow = tuple[int, Sequence[Any]]
+# Text that Excel reads as a formula when it opens a CSV (formula injection): it starts with one
+# of = + - @ tab CR, possibly behind apostrophes. The CSV export puts one more `'` in front.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+# A row's cells that exist in the file, by 0-based column index. Sparse, never padded: one cell
+# in column XFD is one entry, not a list of 16,384.
+Cells = dict[int, Any]
+# (row number as Excel shows it, the row's cells)
+GridRow = tuple[int, Cells]
 
 
 class SheetError(Exception):
@@ -57,13 +64,25 @@ class SheetRow:
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
-    """What was read: where the header was, the columns, the data rows and the rows passed over."""
+    """What was read: where the header was, the columns, the data rows and the rows passed over.
+
+    `ignored` names each non-blank row passed over; blank rows are `blank` ranges (first, last),
+    since one stray cell at row 1,048,576 puts a million blank rows in front of it.
+    """
 
     sheet_name: str
     header_row: int
     columns: list[Column]
     rows: list[SheetRow]
     ignored: dict[int, str]
+    blank: list[tuple[int, int]]
+
+
+def ignored_rows(ignored: dict[int, str], blank: list[tuple[int, int]]) -> dict[str, str]:
+    """Rows passed over in sheet order, by row number; a run of blank rows as one "first-last"."""
+    entries = [(n, str(n), why) for n, why in ignored.items()]
+    entries += [(a, str(a) if a == b else f"{a}-{b}", "blank") for a, b in blank]
+    return {key: why for _, key, why in sorted(entries)}
 
 
 def is_blank_cell(value: Any) -> bool:
@@ -71,14 +90,27 @@ def is_blank_cell(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_columns(cells: Sequence[Any]) -> list[Column] | None:
+def unquote(value: Any) -> Any:
+    """A CSV cell without the `'` the CSV export puts before formula-like text; other apostrophes
+    stay. (An .xlsx needs no such rule: the export writes string cells, and Excel keeps a typed
+    apostrophe as the cell's quote-prefix style, not in its value.)"""
+    if isinstance(value, str) and value.startswith("'") and FORMULA_START.match(value, 1):
+        return value[1:]
+    return value
+
+
+def _is_blank_row(cells: Cells) -> bool:
+    return all(map(is_blank_cell, cells.values()))
+
+
+def _header_columns(cells: Cells) -> list[Column] | None:
     """The columns when this row is the header row, else None."""
-    keys = {f.key for f in map(field_for_header, cells) if f is not None}
+    keys = {f.key for f in map(field_for_header, cells.values()) if f is not None}
     if len(keys) < MIN_HEADER_MATCHES or "gb_id" not in keys:
         return None
     columns: list[Column] = []
     seen: dict[str, str] = {}
-    for index, cell in enumerate(cells):
+    for index, cell in sorted(cells.items()):
         if is_blank_cell(cell):
             continue
         letter, header = get_column_letter(index + 1), str(cell).strip()
@@ -91,36 +123,54 @@ def _header_columns(cells: Sequence[Any]) -> list[Column] | None:
     return columns
 
 
-def _is_total(cells: Sequence[Any]) -> bool:
-    first = next((c for c in cells if not is_blank_cell(c)), None)
+def _is_total(cells: Cells) -> bool:
+    first = next((c for _, c in sorted(cells.items()) if not is_blank_cell(c)), None)
     return isinstance(first, str) and header_text_key(first).startswith(TOTAL_WORDS)
 
 
-def _find_header(rows: Iterator[GridRow], ignored: dict[int, str]) -> tuple[int, list[Column]]:
+class _Blanks:
+    """Blank rows as ranges (first, last): a run of blank rows costs one entry, however long."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+    def add(self, first: int, last: int) -> None:
+        if first > last:
+            return
+        if self.ranges and self.ranges[-1][1] + 1 >= first:
+            self.ranges[-1] = (self.ranges[-1][0], max(last, self.ranges[-1][1]))
+        else:
+            self.ranges.append((first, last))
+
+
+def _find_header(rows: Iterator[GridRow], ignored: dict[int, str],
+                 blanks: _Blanks) -> tuple[int, list[Column]]:
     last = 0
     for number, cells in rows:
         if number > HEADER_SCAN_ROWS:
             break
         # Rows absent from the file are blank rows in Excel's eyes.
-        ignored.update(dict.fromkeys(range(last + 1, number), "blank"))
+        blanks.add(last + 1, number - 1)
         last = number
         columns = _header_columns(cells)
         if columns is not None:
             ignored[number] = "header"
             return number, columns
-        ignored[number] = "blank" if all(map(is_blank_cell, cells)) else "above the header"
+        if _is_blank_row(cells):
+            blanks.add(number, number)
+        else:
+            ignored[number] = "above the header"
     raise SheetError(
         f"no header row in the first {HEADER_SCAN_ROWS} rows: expected 设备编码 and at least "
         f"{MIN_HEADER_MATCHES} known column headers (设备名称, 行政区域, 经度 …)"
     )
 
 
-def _sheet_row(number: int, cells: Sequence[Any], columns: list[Column], slots: list[int]) -> SheetRow:
+def _sheet_row(number: int, cells: Cells, columns: list[Column], slots: list[int]) -> SheetRow:
     raw: dict[str, Any] = {}
     custom: dict[str, Any] = {}
-    width = len(cells)
     for column, index in zip(columns, slots):
-        value = cells[index] if index < width else None
+        value = cells.get(index)
         if value == "":
             value = None
         if column.key:
@@ -130,32 +180,35 @@ def _sheet_row(number: int, cells: Sequence[Any], columns: list[Column], slots: 
     return SheetRow(number, raw, custom)
 
 
-def _collect(sheet_name: str, rows: Iterable[GridRow]) -> Sheet:
+PROGRESS_ROWS = 1000  # rows between two progress calls
+
+
+def _collect(sheet_name: str, rows: Iterable[GridRow],
+             on_rows: Callable[[int], None] | None = None) -> Sheet:
     """Header, data rows and ignored rows from a stream of numbered rows."""
     stream = iter(rows)
     ignored: dict[int, str] = {}
-    header_row, columns = _find_header(stream, ignored)
+    blanks = _Blanks()
+    header_row, columns = _find_header(stream, ignored, blanks)
     slots = [column_index_from_string(c.letter) - 1 for c in columns]
     data: list[SheetRow] = []
     # Blank rows are reported only when data follows them: sheets often end in thousands of
     # formatted but empty rows.
-    pending: list[int] = []
-    last = header_row
+    pending_from = header_row + 1
     for number, cells in stream:
-        pending.extend(range(last + 1, number))
-        last = number
-        if all(map(is_blank_cell, cells)):
-            pending.append(number)
+        if _is_blank_row(cells):
             continue
-        ignored.update(dict.fromkeys(pending, "blank"))
-        pending.clear()
+        blanks.add(pending_from, number - 1)
+        pending_from = number + 1
         if _is_total(cells):
             ignored[number] = "total row"
             # What follows a total row is notes and signatures (填表人, 审核人), not cameras.
-            ignored.update((n, "below the total row") for n, c in stream if not all(map(is_blank_cell, c)))
+            ignored.update((n, "below the total row") for n, c in stream if not _is_blank_row(c))
             break
         data.append(_sheet_row(number, cells, columns, slots))
-    return Sheet(sheet_name, header_row, columns, data, ignored)
+        if on_rows is not None and len(data) % PROGRESS_ROWS == 0:
+            on_rows(len(data))
+    return Sheet(sheet_name, header_row, columns, data, ignored, blanks.ranges)
 
 
 # First bytes of files that get renamed to .xlsx by mistake.
@@ -369,14 +422,15 @@ def _xlsx_rows(archive: zipfile.ZipFile, part: str, book: _Book) -> Iterator[Gri
             number = int(element.get("r") or number + 1)
             if not 0 < number <= _MAX_ROW:
                 raise SheetError(f"row number {number} is outside a worksheet")
-            cells: list[Any] = []
+            cells: Cells = {}
+            index = -1
             for cell in element.iter(_CELL):
                 ref = cell.get("r")
                 letters = ref.rstrip("0123456789") if ref else None
                 if letters and letters not in column_of:
                     column_of[letters] = column_index_from_string(letters) - 1
-                index = column_of[letters] if letters else len(cells)
-                cells.extend([None] * (index + 1 - len(cells)))
+                # A cell without a reference follows the one before it.
+                index = column_of[letters] if letters else index + 1
                 cells[index] = _cell_value(cell, book)
             element.clear()
             yield number, cells
@@ -394,15 +448,14 @@ def _fill_merged(rows: Iterable[GridRow], merges: list[_Merge]) -> Iterator[Grid
     for number, cells in rows:
         active = [(m, v) for m, v in active if m.max_row >= number]
         for merge in starting.get(number, ()):
-            top_left = cells[merge.min_col - 1] if merge.min_col <= len(cells) else None
-            active.append((merge, top_left))
+            active.append((merge, cells.get(merge.min_col - 1)))
         if active:
-            cells = list(cells)
+            cells = dict(cells)
             for merge, value in active:
-                if len(cells) < merge.max_col:
-                    cells.extend([None] * (merge.max_col - len(cells)))
+                if value is None:
+                    continue
                 for index in range(merge.min_col - 1, merge.max_col):
-                    if cells[index] is None:
+                    if cells.get(index) is None:
                         cells[index] = value
         yield number, cells
 
@@ -415,7 +468,7 @@ def _pick_sheet(sheets: list[tuple[str, str, bool]]) -> tuple[str, str]:
     return name, part
 
 
-def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
+def _read_xlsx(data: bytes, filename: str, max_unzipped: int, on_rows: Callable[[int], None] | None) -> Sheet:
     """Stream the sheet XML with the standard library's expat-based parser.
 
     openpyxl's read-only mode took 20-27 s for 100,000 rows (measured) and hides merged
@@ -430,7 +483,7 @@ def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
             raise SheetError(f"{filename} has no worksheet")
         name, part = _pick_sheet(book.sheets)
         merges = _merged_ranges(_xml_bytes(archive, part))
-        return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges))
+        return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges), on_rows)
     except SheetError:
         raise
     except Exception as exc:  # a damaged part fails in many ways: KeyError, ParseError, ValueError…
@@ -440,14 +493,45 @@ def _read_xlsx(data: bytes, filename: str, max_unzipped: int) -> Sheet:
 _DELIMITERS = (",", ";", "\t")
 
 
+def _utf8_lines(data: bytes) -> tuple[list[int], list[int]]:
+    """Line numbers of the non-ASCII lines that are UTF-8 and of those that are not."""
+    utf8, other = [], []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    return utf8, other
+
+
+def _show_rows(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
 def _decode(data: bytes, filename: str) -> str:
-    """CSV text: UTF-16 when it has that BOM (Excel's 'Unicode text'), UTF-8, else GB18030."""
+    """CSV text: UTF-16 when it has that BOM (Excel's 'Unicode text'), UTF-8, else GB18030.
+
+    A file whose rows were pasted together from a UTF-8 and a GBK file decodes as GB18030
+    without an error, the UTF-8 rows turned into mojibake; such a file is refused, naming its
+    rows of each encoding (rows counted as lines, which they are unless a cell holds a line break).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
+        encodings: tuple[str, ...] = ("utf-16",)
     else:
         # Chinese Excel saves CSV in the system code page (GBK, which GB18030 contains).
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
+        if encoding == "gb18030":
+            utf8, other = _utf8_lines(data)
+            if utf8 and other:
+                raise SheetError(
+                    f"{filename} mixes two text encodings: rows {_show_rows(utf8)} are UTF-8, rows "
+                    f"{_show_rows(other)} are not (GBK/GB18030); save the whole file in one encoding")
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
@@ -467,22 +551,26 @@ def _header_score(lines: list[str], delimiter: str) -> int:
 def _csv_rows(text: str, delimiter: str) -> Iterator[GridRow]:
     # Excel shows one CSV record per row, so the record count is the row number.
     for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-        yield number, [None if cell == "" else cell for cell in cells]
+        yield number, {index: unquote(cell) for index, cell in enumerate(cells) if cell != ""}
 
 
-def _read_csv(data: bytes, filename: str) -> Sheet:
+def _read_csv(data: bytes, filename: str, on_rows: Callable[[int], None] | None) -> Sheet:
     text = _decode(data, filename)
     head = text.splitlines()[:HEADER_SCAN_ROWS]
     try:
         delimiter = max(_DELIMITERS, key=lambda d: _header_score(head, d))
-        return _collect(PurePath(filename).stem, _csv_rows(text, delimiter))
+        return _collect(PurePath(filename).stem, _csv_rows(text, delimiter), on_rows)
     except csv.Error as exc:
         raise SheetError(f"{filename} is a damaged CSV file ({exc})") from exc
 
 
 def read_sheet(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_unzipped: int = DEFAULT_MAX_UNZIPPED) -> Sheet:
-    """Read the camera sheet of an .xlsx or .csv upload; any unreadable file is a SheetError."""
+               max_unzipped: int = DEFAULT_MAX_UNZIPPED,
+               on_rows: Callable[[int], None] | None = None) -> Sheet:
+    """Read the camera sheet of an .xlsx or .csv upload; any unreadable file is a SheetError.
+
+    `on_rows(n)` hears every PROGRESS_ROWS data rows read.
+    """
     name = PurePath(filename).name or "the file"
     if not data:
         raise SheetError(f"{name} is empty")
@@ -490,9 +578,9 @@ def read_sheet(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
         raise SheetError(f"{name} is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit")
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, name, max_unzipped)
+        return _read_xlsx(data, name, max_unzipped, on_rows)
     if suffix == ".csv":
-        return _read_csv(data, name)
+        return _read_csv(data, name, on_rows)
     if suffix in (".xls", ".et", ".wps"):
         raise SheetError(f"{name} is an old or WPS-format workbook; save it as .xlsx")
     raise SheetError(f"{name}: only .xlsx and .csv files can be imported")

@@ -6,7 +6,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.registry import regions
 from assetsvc.registry.crud import scope
 from assetsvc.registry.entities import CAMERA

@@ -150,3 +150,35 @@ class Camera(Table):
     custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # a list sort key
+
+
+class ImportJob(Table):
+    """A sheet import sent through the API (导入任务): its progress, then its report or error.
+
+    Kept in the database so that every process (API nodes, the CLI) sees it, and so that a
+    restart can mark the jobs it interrupted as failed.
+    """
+
+    state = Varchar(length=16, default="queued", index=True)  # queued running done rejected failed
+    stage = Varchar(length=16, default="")  # reading, validating, writing
+    done = Integer(default=0)  # rows through the current stage
+    total = Integer(default=0)  # rows the stage has to go through (0: not known yet)
+    filename = Varchar(length=255, default="")
+    dry_run = Boolean(default=False)
+    skip_invalid = Boolean(default=False)
+    created_by = Varchar(length=150, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    heartbeat_at = Timestamptz(default=TimestamptzNow())  # moved on while the job runs
+    finished_at = Timestamptz(null=True, default=None)
+    report = JSON(null=True, default=None)  # the import report (docs/api.md), when done or rejected
+    error = JSON(null=True, default=None)  # {"detail", "errors"} when failed
+
+
+class KeyCheck(Table, tablename="secret_key_check"):
+    """One row: a known constant sealed with the credential key when the key was established.
+
+    Every path that seals or opens a secret first opens this, so a wrong key is refused before
+    anything is written (docs/architecture.md, Secrets)."""
+
+    token = Text()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,25 +231,48 @@ def _json_scalar(value: Any) -> Any:
     return str(value)
 
 
+# Control characters a custom value may not hold. Tab and line breaks (Alt+Enter in a cell) are
+# folded into a space like in every text field; the rest have no place in a sheet cell (Excel
+# and openpyxl refuse them) and are refused, so that one record cannot break every export.
+_CUSTOM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CUSTOM_SCALARS = (type(None), bool, int, float, str, dt.date, dt.time)
+
+
+def _custom_value(name: str, value: Any, rules: ValidationRules) -> Any:
+    """One custom value as stored: a trimmed JSON scalar; nested values and controls are refused."""
+    if not isinstance(value, _CUSTOM_SCALARS):
+        raise nz.FieldProblem("custom_not_scalar",
+                              f"{name}: a custom field holds text, a number, a date or nothing, "
+                              f"not {type(value).__name__}")
+    if isinstance(value, str) and _CUSTOM_CONTROL.search(value):
+        raise nz.FieldProblem("custom_control_char",
+                              f"{name} {nz.show(value)} holds a control character")
+    if isinstance(value, str) and not nz.is_blank(value):
+        value = nz.parse_text(value, label=name, prefix="custom", max_length=rules.max_text_length).value
+    return None if nz.is_blank(value) else _json_scalar(value)
+
+
 def _read_custom(custom: Any, check: CameraCheck, rules: ValidationRules) -> None:
-    """Columns the office added (custom fields), kept by header text as trimmed JSON scalars."""
+    """Columns the office added (custom fields), kept by header text as trimmed JSON scalars.
+
+    The one rule for custom fields on every path (sheet import, API create and update); errors
+    are keyed `custom.<header>`.
+    """
     if not isinstance(custom, Mapping):
         check.fail(["custom"], "custom_invalid", "custom fields must be a mapping of header to value")
         return
     kept: dict[str, Any] = {}
     for header, value in custom.items():
         name = str(header).strip()
-        if not name:
-            check.fail(["custom"], "custom_invalid", "a custom field needs a header")
+        if not name or _CUSTOM_CONTROL.search(name) or len(name) > rules.max_text_length:
+            check.fail(["custom"], "custom_header_invalid",
+                       f"custom field header {nz.show(header)} must be non-empty text without "
+                       f"control characters, at most {rules.max_text_length} characters")
             continue
-        if isinstance(value, str) and not nz.is_blank(value):
-            try:
-                value = nz.parse_text(value, label=name, prefix="custom",
-                                      max_length=rules.max_text_length).value
-            except nz.FieldProblem as problem:
-                check.fail([name], problem.kind, problem.reason)
-                continue
-        kept[name] = None if nz.is_blank(value) else _json_scalar(value)
+        try:
+            kept[name] = _custom_value(name, value, rules)
+        except nz.FieldProblem as problem:
+            check.fail([f"custom.{name}"], problem.kind, problem.reason)
     check.values["custom"] = kept
 
 
@@ -292,11 +316,17 @@ class RowVerdict:
         return doc
 
 
-def validate_rows(rows: Iterable[SheetRow], *, rules: ValidationRules = DEFAULT_RULES) -> list[RowVerdict]:
-    """Validate every row, then apply the in-sheet rule: a 设备编码 seen on an earlier row is a duplicate."""
+def validate_rows(rows: Iterable[SheetRow], *, rules: ValidationRules = DEFAULT_RULES,
+                  on_rows: Callable[[int], None] | None = None) -> list[RowVerdict]:
+    """Validate every row, then apply the in-sheet rule: a 设备编码 seen on an earlier row is a duplicate.
+
+    `on_rows(n)` hears every 1,000 rows validated.
+    """
     first_row: dict[str, int] = {}
     verdicts: list[RowVerdict] = []
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if on_rows is not None and count % 1000 == 0:
+            on_rows(count)
         check = validate_camera({**row.raw, "custom": row.custom}, rules=rules)
         gb_id = check.values.get("gb_id")
         duplicate_of = first_row.get(gb_id) if gb_id else None

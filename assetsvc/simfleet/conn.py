@@ -12,12 +12,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from assetsvc.simfleet.fleet import Fleet
-
-REFUSE, SILENT, UP = "refuse", "silent", "up"
+from assetsvc.simfleet.view import REFUSE, SILENT, FleetView
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST, not FIN
 
 
@@ -38,7 +34,7 @@ class DeviceConnection(asyncio.Protocol):
     protocol = "tcp"  # stats key
     max_buffer = 65536  # a request head and body never need more
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: FleetView) -> None:
         self.fleet = fleet
         self.transport: asyncio.Transport | None = None
         self.address = ""

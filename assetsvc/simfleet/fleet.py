@@ -16,25 +16,18 @@ import collections
 import math
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from assetsvc.simfleet.conn import REFUSE, SILENT, UP
 from assetsvc.simfleet.layout import Drift, Layout, mix_hash
 from assetsvc.simfleet.listen import BACKLOG, raise_nofile_limit, tcp_listener, udp_socket
+from assetsvc.simfleet.onvif import OnvifConnection
 from assetsvc.simfleet.pictures import Pictures
+from assetsvc.simfleet.rtsp import RtspConnection
 from assetsvc.simfleet.scenarios import HEALTHY, Condition, Episode, Fault, Mix, Script, active, plan
+from assetsvc.simfleet.snmp import SnmpAgents
+from assetsvc.simfleet.view import REFUSE, SILENT, UP, Ports
 
 UNREACHABLE = Condition(Fault.UNREACHABLE)
-
-
-@dataclass(frozen=True)
-class Ports:
-    """One port per protocol, the same on every device address (0: let the kernel choose)."""
-
-    onvif: int = 8000
-    rtsp: int = 8554
-    snmp: int = 16100
 
 
 class _Addresses(Sequence[str]):
@@ -85,10 +78,6 @@ class Fleet:
 
     # --- life cycle -----------------------------------------------------------------------------
     async def start(self) -> Fleet:
-        from assetsvc.simfleet.onvif import OnvifConnection
-        from assetsvc.simfleet.rtsp import RtspConnection
-        from assetsvc.simfleet.snmp import SnmpAgents
-
         soft, _ = raise_nofile_limit()
         # Keep descriptors in hand for the listeners and the process itself: past the limit,
         # accept() fails with EMFILE and asyncio stops accepting for a while.

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, Iterator
 
 from assetsvc import db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.registry import crud, regions
 from assetsvc.registry.entities import CAMERA, CONTRACTOR, CREDENTIAL, UPSTREAM
 from assetsvc.registry.exporter import to_csv

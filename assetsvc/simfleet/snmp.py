@@ -11,13 +11,10 @@ from __future__ import annotations
 import asyncio
 import bisect
 import socket
-from typing import TYPE_CHECKING
 
 from assetsvc.simfleet import ber
 from assetsvc.simfleet.listen import ANCILLARY_SIZE, destination, source_option
-
-if TYPE_CHECKING:
-    from assetsvc.simfleet.fleet import Fleet
+from assetsvc.simfleet.view import FleetView
 
 SYSTEM = (1, 3, 6, 1, 2, 1, 1)
 IF_NUMBER = (1, 3, 6, 1, 2, 1, 2, 1, 0)
@@ -30,7 +27,7 @@ BURST = 64  # datagrams read per readiness callback, so one busy socket cannot s
 class SnmpAgents:
     """Reads requests for every upstream address from one socket and answers from that address."""
 
-    def __init__(self, fleet: Fleet, sock: socket.socket) -> None:
+    def __init__(self, fleet: FleetView, sock: socket.socket) -> None:
         self.fleet, self.sock = fleet, sock
 
     def start(self) -> None:
@@ -89,7 +86,7 @@ class SnmpAgents:
 class Mib:
     """The objects of upstream device k at this moment; the interface table is built only when asked."""
 
-    def __init__(self, fleet: Fleet, k: int) -> None:
+    def __init__(self, fleet: FleetView, k: int) -> None:
         self.fleet, self.k = fleet, k
         self._sorted: list[tuple[tuple[int, ...], bytes]] | None = None
 

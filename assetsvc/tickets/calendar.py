@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
+from assetsvc.settings import DEFAULT_TIMEZONE
+
 Instant = float | int | datetime  # Unix seconds or an aware datetime
 US = 1_000_000  # microseconds per second: every instant and span is an int of these inside
-DEFAULT_TZ = "Asia/Shanghai"
 KINDS = ("24x7", "working_hours")
 # The longest official holiday was 8-9 days; a range over a month is a typo (2027-12-07 for 2027-10-07).
 MAX_HOLIDAY_SPAN_DAYS = 31
@@ -251,6 +252,7 @@ class WorkingDays:
     """
 
     notices: tuple[YearNotice, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE  # the office's (ASSETSVC_TIMEZONE): a calendar's default zone
     _days: dict[date, tuple[bool, str]] = field(init=False, repr=False)
     _years: frozenset[int] = field(init=False, repr=False)
 
@@ -297,7 +299,7 @@ class ServiceCalendar:
     kind: str
     windows: tuple[tuple[int, int], ...] = ()  # [start, end) in seconds after local midnight
     days: WorkingDays | None = None
-    timezone: str = DEFAULT_TZ
+    timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", tuple((int(a), int(b)) for a, b in self.windows))  # hashable
@@ -346,7 +348,7 @@ def calendar_from_data(raw: Any, days: WorkingDays, where: str = "calendar") -> 
                     for n, w in enumerate(data_list(table.get("windows", []), f"{where}.windows"), 1))
     try:
         return ServiceCalendar(table["kind"], windows, days if table["kind"] == "working_hours" else None,
-                               table.get("timezone", DEFAULT_TZ))
+                               table.get("timezone", days.timezone))
     except DataError as exc:
         raise DataError(f"{where}: {exc}") from None
 

@@ -1,9 +1,8 @@
 """`assetsvc tickets` and `assetsvc contracts`: fault tickets (工单) and contract SLA terms from the shell.
 
 Registered in assetsvc/cli.py with main.add_command(tickets) and main.add_command(contracts). The
-shell user acts as the video office (cli_actor). `run` and `cli_actor` are imported from
-assetsvc.cli inside each command: assetsvc.cli imports this module, so a top-level import would
-be circular. Times are shown in local time (Asia/Shanghai); --json prints Unix seconds as stored.
+shell user acts as the video office (cli_actor). `run` and `cli_actor` come from
+assetsvc.cli_shell (core), never from the root CLI. Times are shown in the office's time zone (ASSETSVC_TIMEZONE); --json prints Unix seconds as stored.
 """
 
 from __future__ import annotations
@@ -19,7 +18,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-LOCAL_TZ = "Asia/Shanghai"
+from assetsvc.cli_shell import cli_actor, run
+from assetsvc.runtime import settings
+
 STAGES = ("respond", "arrive", "restore")
 # CLI verb -> (service action, help). One command is made per entry by _action_command.
 ACTIONS = {
@@ -34,7 +35,6 @@ ACTIONS = {
 
 def _call(make: Callable[[Any], Any]) -> Any:
     """Run one service call as the office; a rules-file error becomes a one-line exit too."""
-    from assetsvc.cli import cli_actor, run
     from assetsvc.tickets.calendar import DataError
 
     actor = cli_actor()
@@ -49,11 +49,9 @@ def _json(value: Any) -> None:
 
 
 def _when(at: float | None) -> str:
-    from zoneinfo import ZoneInfo
-
     if at is None:
         return "-"
-    return dt.datetime.fromtimestamp(at, ZoneInfo(LOCAL_TZ)).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromtimestamp(at, settings().zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _span(seconds: float | None) -> str:
@@ -121,7 +119,7 @@ def list_(state: str | None, severity: str | None, fault: str | None, contractor
              t["contractor_name"] or "-", _when(t["opened_at"]), _when(t["restore_due"]), _flags(t), t["title"])
             for t in found["items"]]
     click.echo(f"{found['total']} ticket(s); page {found['page']}, {found['per_page']} per page; "
-               f"times in {LOCAL_TZ}")
+               f"times in {settings().timezone}")
     if rows:
         headers = ("id", "state", "severity", "fault", "device", "contractor", "opened", "restore due",
                    "breached", "title")
@@ -169,7 +167,11 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
     if flags != "-":
         lines.append(f"flags       {flags}")
     lines += _sla_lines(t["sla"])
-    lines.append(f"timeline ({LOCAL_TZ})")
+    if t.get("downtime"):
+        d = t["downtime"]
+        lines.append(f"downtime    {d['seconds'] / 3600:.2f} h ({', '.join(d['counts'])}; maintenance excluded) "
+                     f"from {_when(d['from'])} to {_when(d['until'])}")
+    lines.append(f"timeline ({settings().timezone})")
     for e in t["timeline"]:
         move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
         lines.append(f"  {_when(e['at'])}  {e['actor']}  {e['kind']}{move}" + (f": {e['note']}" if e["note"] else ""))
@@ -201,6 +203,9 @@ def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
         + (f", paused for {_span(sla['suspended_s'])} of service time" if sla["suspended_s"] else "")
     rows = []
     for name, s in sla["stages"].items():
+        if s["status"] == "not_applicable":  # the fault cleared by itself before anyone had to act
+            rows.append((name, _span(s["limit_s"]), "-", "-", s["status"]))
+            continue
         deadline = _when(s["deadline"]) if s["deadline"] is not None else f"unknown (no {s['missing_year']} calendar)"
         rows.append((name, _span(s["limit_s"]), deadline, _span(s["elapsed_s"]),
                      s["status"] + (f", late {_span(s['late_s'])}" if s["late_s"] else "")))
@@ -380,6 +385,9 @@ def _terms_summary(found: Mapping[str, Any]) -> list[str]:
                                             for k, v in areas.items()))
     reasons = document.get("suspension_reasons") or {}
     lines.append("pause reasons: " + ("; ".join(f"{k} ({v})" for k, v in reasons.items()) or "none (no pauses)"))
+    rules = document.get("suspension_rules") or {}  # absent: the defaults (docs/sla.md, "Contract data")
+    lines.append(f"pauses: the clock stops at the {rules.get('from', 'approval')}; stages stopped: "
+                 f"{', '.join(map(str, rules.get('stops', ['restore'])))}")
     for rule in document.get("penalties", []):
         lines.append(f"penalty: {rule.get('name')} ({rule.get('kind')})")
     return lines
@@ -492,10 +500,19 @@ def score(contract_id: int, month: str, counts: tuple[str, ...], as_json: bool) 
     for d in found["deductions"]:
         shown = ", ".join(map(str, d["items"][:20])) + (" ..." if len(d["items"]) > 20 else "")
         items = f" [{shown}]" if d["items"] else ""
-        click.echo(f"  {d['rule']}: {d['units']} unit(s), -{d['points']} point(s), amount {d['amount']}"
+        counted = f" (counts {', '.join(d['counts'])})" if d.get("counts") else ""
+        click.echo(f"  {d['rule']}{counted}: {d['units']} unit(s), -{d['points']} point(s), amount {d['amount']}"
                    + (" (capped)" if d["capped"] else "") + items)
     if not found["deductions"]:
         click.echo("  no deductions")
+    click.echo("on time (met of met + breached; not applicable left out): "
+               + (", ".join(_on_time(stage, r) for stage, r in found["on_time"].items()) or "no stages"))
+
+
+def _on_time(stage: str, rate: Mapping[str, Any]) -> str:
+    """'respond 4/5 (1 n/a)': met of decided, and the stages no one had to meet."""
+    shown = f"{stage} {rate['met']}/{rate['met'] + rate['breached']}"
+    return shown + (f" ({rate['not_applicable']} n/a)" if rate["not_applicable"] else "")
 
 
 if __name__ == "__main__":  # for tests before registration: python -m assetsvc.tickets.cli

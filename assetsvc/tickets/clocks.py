@@ -3,7 +3,8 @@
 `settle` is the one place breaches are decided: actions call it after every change, the sweep
 calls it for tickets whose stored deadline has passed. It stores each stage's deadline (so the
 sweep is a column comparison, not calendar arithmetic over every open ticket), marks a stage
-breached at its deadline, withdraws the mark when an approved pause moves the deadline, and
+breached at its deadline, withdraws the mark when later facts show it met (a pause the contract
+backdates to its request, a check dated before the deadline), and
 escalates to the office once a breach has lasted `escalate_after_s`.
 """
 
@@ -14,16 +15,28 @@ from typing import Any, Mapping, Sequence
 
 from assetsvc import bulk
 from assetsvc.tickets.calendar import DataError
-from assetsvc.tickets.sla import STAGES, ContractSla, Suspension, TicketFigures, Timeline, ticket_figures
+from assetsvc.tickets.sla import (STAGES, ContractSla, PauseRule, Suspension, TicketFigures, Timeline,
+                                  ticket_figures)
 from assetsvc.tickets.tables import TicketSuspension
 
 PAUSING = ("approved", "ended")  # a suspension that paused the clocks (rejected and requested did not)
 
 
-def timeline(ticket: Mapping[str, Any], suspensions: Sequence[Mapping[str, Any]]) -> Timeline:
-    pauses = tuple(Suspension(s["requested_at"], s["ended_at"]) for s in suspensions if s["status"] in PAUSING)
+def pause_rule(sla: ContractSla | DataError | None) -> PauseRule:
+    """The contract's pause rule; the defaults where the terms are missing or no longer load."""
+    return sla.terms.pauses if isinstance(sla, ContractSla) else PauseRule()
+
+
+def pause_start(rule: PauseRule, suspension: Mapping[str, Any]) -> float:
+    """When an approved pause stops the clock: at the office's approval, or at the request if the contract says."""
+    return suspension["requested_at"] if rule.clock_from == "request" else suspension["decided_at"]
+
+
+def timeline(ticket: Mapping[str, Any], suspensions: Sequence[Mapping[str, Any]],
+             rule: PauseRule = PauseRule()) -> Timeline:
+    pauses = tuple(Suspension(pause_start(rule, s), s["ended_at"]) for s in suspensions if s["status"] in PAUSING)
     return Timeline(ticket["opened_at"], ticket["acknowledged_at"], ticket["on_site_at"], ticket["restored_at"],
-                    pauses)
+                    pauses, self_recovered=ticket.get("close_reason") == "self_recovered")
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,8 @@ def clock(ticket: Mapping[str, Any], suspensions: Sequence[Mapping[str, Any]],
         return Clock(None, f"the contract's SLA terms no longer load: {sla}")
     at = max(now if ticket["closed_at"] is None else min(now, ticket["closed_at"]), ticket["opened_at"])
     try:
-        figures = ticket_figures(sla.terms, ticket["severity"], ticket["area"], timeline(ticket, suspensions), at,
-                                 ticket=ticket["id"])
+        line = timeline(ticket, suspensions, sla.terms.pauses)
+        figures = ticket_figures(sla.terms, ticket["severity"], ticket["area"], line, at, ticket=ticket["id"])
     except (LookupError, ValueError) as exc:  # no cell for the severity/area; inconsistent stored times
         return Clock(None, str(exc)[:200])
     return Clock(figures, "")
@@ -71,7 +84,7 @@ class Settled:
 
     columns: dict[str, Any]
     breached: list[str]  # stages newly breached
-    withdrawn: list[str]  # stages no longer breached (an approved pause moved the deadline)
+    withdrawn: list[str]  # stages no longer breached (a backdated pause moved the deadline, an early check)
     escalate: bool
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from assetsvc.monitoring.evaluate import REBOOTS_MEMORY_S as REBOOT_MEMORY_S
+from assetsvc.monitoring.service import REBOOT_MEMORY_S
 from assetsvc.tickets.calendar import DataError, WorkingDays, data_list, data_table, data_text, load_notice, read_document
 from assetsvc.tickets.sla import parse_duration
 
@@ -150,17 +150,17 @@ def current() -> TicketsConfig:
 
 
 @lru_cache(maxsize=4)
-def _days(folder: str | None) -> WorkingDays:
+def _days(folder: str | None, timezone: str) -> WorkingDays:
     if not folder:
-        return WorkingDays()
+        return WorkingDays(timezone=timezone)
     directory = Path(folder)
     if not directory.is_dir():
         raise DataError(f"ASSETSVC_CALENDAR_DIR = {folder}: not a folder")
-    return WorkingDays(tuple(load_notice(p) for p in sorted(directory.glob("*.toml"))))
+    return WorkingDays(tuple(load_notice(p) for p in sorted(directory.glob("*.toml"))), timezone)
 
 
 def working_days() -> WorkingDays:
     """The package's years plus the office's loaded notices (ASSETSVC_CALENDAR_DIR)."""
     from assetsvc.runtime import settings
 
-    return _days(settings().calendar_dir)
+    return _days(settings().calendar_dir, settings().timezone)

@@ -14,16 +14,18 @@ import tomllib
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.tickets import clocks
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.config import working_days
-from assetsvc.tickets.sla import monthly_score, parse_contract_sla
+from assetsvc.monitoring import service as monitoring
+from assetsvc.tickets.sla import monthly_score, parse_contract_sla, stage_rates
 from assetsvc.monitoring.uptime_scope import region_condition
 from assetsvc.registry.entities import region_prefix
-from assetsvc.tickets.store import LOCAL, TERMS, Contracts, dumps
+from assetsvc.runtime import settings
+from assetsvc.tickets.store import TERMS, Contracts, dumps
 from assetsvc.tickets.tables import ContractTerms, Ticket
 
 MAX_DOCUMENT = 256 * 1024
@@ -129,10 +131,10 @@ async def _scheme_terms(contract_id: int, end: float) -> Any:
 
 
 def month_bounds(month: str) -> tuple[float, float]:
-    """[start, end) of a calendar month in local time (Asia/Shanghai) as Unix seconds."""
+    """[start, end) of a calendar month in the office's time zone (ASSETSVC_TIMEZONE) as Unix seconds."""
     try:
         year, mon = (int(p) for p in str(month).split("-"))
-        first = dt.datetime(year, mon, 1, tzinfo=LOCAL)
+        first = dt.datetime(year, mon, 1, tzinfo=settings().zone)
         after = first + dt.timedelta(days=_calendar.monthrange(year, mon)[1])
     except (ValueError, TypeError, OverflowError):  # OverflowError: December of year 9999
         raise ValidationFailed(f"month {month!r} must look like 2026-11",
@@ -175,21 +177,33 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
         clock = clocks.clock(ticket, pauses.get(ticket["id"], []), by_ticket, as_of)
         if clock.figures is not None:
             figures.append(clock.figures)
-    fault_s = await _fault_seconds(contract_id, start, min(end, now))
+    fault_s = await fault_seconds(contract_id, start, end, terms.scheme, now)
     try:
-        result = monthly_score(terms.scheme, figures, fault_s, _counts(counts))
+        result = monthly_score(terms.scheme, figures, lambda rule: fault_s[rule].by_camera, _counts(counts))
     except ValueError as exc:
         raise ValidationFailed(str(exc), [field_error("count", "missing", str(exc))]) from None
     return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
             "score": str(result.score), "grade": result.grade, "points": str(result.points),
-            "amount": str(result.amount), "amount_capped": result.amount_capped,
+            "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
             "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
-                            "capped": d.capped, "items": list(d.items)[:1000]} for d in result.deductions]}
+                            "capped": d.capped, "items": list(d.items)[:1000],
+                            **({"counts": list(d.counts)} if d.counts is not None else {})}
+                           for d in result.deductions]}
+
+
+def _on_time(figures: list) -> dict[str, dict[str, Any]]:
+    """Per stage: how many tickets met, breached, still running or not applicable, and the on-time
+    rate met / (met + breached); self-recovered respond and arrive stages are not_applicable."""
+    return {stage: {"met": r.met, "breached": r.breached, "running": r.running, "not_applicable": r.not_applicable,
+                    "rate": r.on_time_rate} for stage, r in stage_rates(figures).items()}
 
 
 async def contract_cameras(contract_id: int, at: float) -> list[int]:
-    """The in-service cameras this contract maintains at `at`: those the opener would assign to it
-    (store.Contracts.assign: the camera's own contractor, the most specific covering contract)."""
+    """The cameras this contract maintains at `at`: those the opener would assign to it
+    (store.Contracts.assign: the camera's own contractor, the most specific covering contract).
+
+    Whatever their status now: a camera decommissioned on the 20th still answers for the 1st to
+    the 20th; its in-service time comes from the monitoring's intervals, not from its status."""
     book = await Contracts.load(at)
     mine = next((row for row in book.rows if row["id"] == contract_id), None)
     if mine is None:
@@ -206,20 +220,17 @@ async def contract_cameras(contract_id: int, at: float) -> list[int]:
         return []
     rows = await bulk.fetch(Ticket, f"""SELECT 'camera' AS subject, c.id, c.region_code, c.contractor AS contractor_id,
         o.owner_class FROM camera c LEFT JOIN owner o ON o.id = c.owner
-        WHERE c.status IN ('active', 'under_repair') AND ({' OR '.join(conditions)})""", args)
+        WHERE {' OR '.join(conditions)}""", args)
     return [row["id"] for row in rows if book.assign(row).contract_id == contract_id]
 
 
-async def _fault_seconds(contract_id: int, start: float, end: float) -> dict[int, float]:
-    """Seconds each camera the contract maintains was down or degraded in [start, end)."""
-    if end <= start:
+async def fault_seconds(contract_id: int, start: float, end: float, scheme: Any,
+                        now: float) -> dict[monitoring.DowntimeRule, monitoring.FaultSeconds]:
+    """Each camera's fault seconds in [start, end) under each downtime rule the scheme's fault_hours
+    rules name, from the uptime service (maintenance removed, unknown never counted)."""
+    rules = {r.downtime for r in scheme.rules if r.kind == "fault_hours"}
+    if not rules:
         return {}
     cameras = await contract_cameras(contract_id, end - 1e-3)
-    rows = await bulk.fetch_in(Ticket, """SELECT i.subject_id AS camera, SUM(
-            (CASE WHEN i."end" IS NULL OR i."end" > ? THEN ? ELSE i."end" END) -
-            (CASE WHEN i.start < ? THEN ? ELSE i.start END)) AS seconds
-        FROM state_interval i
-        WHERE i.subject_type = 'camera' AND i.state IN ('down', 'degraded') AND i.start < ?
-          AND (i."end" IS NULL OR i."end" > ?) AND i.subject_id IN ({in})
-        GROUP BY i.subject_id""", cameras, [end, end, start, start, end, start])
-    return {row["camera"]: float(row["seconds"]) for row in rows if float(row["seconds"]) > 0}
+    return {rule: await monitoring.fault_seconds(cameras, start, end, rule, now=now)
+            for rule in sorted(rules, key=lambda r: r.counts)}

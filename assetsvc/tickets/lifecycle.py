@@ -17,10 +17,11 @@ import time
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets import clocks, config as ticket_config
-from assetsvc.tickets.faults import Fault
+from assetsvc.tickets.faults import Fault, aspect_of
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps, terms_version
 from assetsvc.tickets.tables import Ticket, TicketEvent, TicketSuspension
 
@@ -37,9 +38,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "reopen": (("closed",), "reopened", "office"),
 }
 STAMPS = {"acknowledged": "acknowledged_at", "on_site": "on_site_at", "resolved": "resolved_at"}
-# Plans re-run at once to verify a resolve, by fault kind (the light check proves reach).
-VERIFY_PLANS = {"stream": ("light", "deep"), "picture": ("light", "deep"), "drift": ("light", "inventory")}
-
 
 # ---- reading with access control --------------------------------------------------------------
 
@@ -138,10 +136,10 @@ def summary(ticket: Mapping[str, Any]) -> dict[str, Any]:
 async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_only: bool = False) -> dict[str, Any]:
     """Re-read the ticket (locked), store its clocks, and act on new breaches and escalation.
 
-    running_only: leave the ticket alone if it was finished or paused meanwhile (the sweep)."""
+    running_only: leave the ticket alone if it was finished meanwhile (the sweep)."""
     ticket = await load(ticket_id, lock=True)
     assert ticket is not None
-    if running_only and ticket["state"] in (*FINISHED, "suspended"):
+    if running_only and ticket["state"] in FINISHED:
         return ticket
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
     clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
@@ -306,11 +304,7 @@ async def _no_active_twin(ticket: Mapping[str, Any]) -> None:
 
 async def request_verification(ticket: Mapping[str, Any], now: float) -> None:
     """Make the device's checks due now, so the next worker round verifies the contractor's fix."""
-    plans = VERIFY_PLANS.get(ticket["fault"], ("light",))
-    marks = ",".join("?" * len(plans))
-    await bulk.execute_many(Ticket, f"UPDATE probe_task SET due_at = ? WHERE subject_type = ? AND subject_id = ? "
-                                    f"AND plan IN ({marks}) AND due_at > ?",
-                            [[now, ticket["subject_type"], ticket["subject_id"], *plans, now]])
+    await monitoring.make_due(ticket["subject_type"], ticket["subject_id"], aspect_of(ticket["fault"]), now)
 
 
 async def add_note(actor: Actor, ticket_id: int, body: Any, now: float | None = None) -> dict[str, Any]:
@@ -363,7 +357,8 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
 
 async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, decision: str, body: Any,
                             now: float | None = None) -> dict[str, Any]:
-    """approve | reject (office only; an approved pause runs from the request) | end (either side)."""
+    """approve | reject (office only; an approved pause stops the clock from the approval, or from the
+    request where the contract's suspension_rules say so) | end (either side)."""
     if decision not in DECISIONS:
         raise NotFound(f"no pause decision {decision!r} (decisions: {', '.join(DECISIONS)})")
     body = _fields(body, ("note",))
@@ -390,8 +385,11 @@ async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, de
                                     "decided_at = ?, decision_note = ? WHERE id = ?",
                                     [[actor.username, now, note, suspension_id]])
             await update(ticket_id, {"state": "suspended", "resume_state": ticket["state"]}, now)
+            rule = clocks.pause_rule(clocks.terms_of(ticket, await TERMS.for_tickets([ticket])))
+            start = clocks.pause_start(rule, {**pause, "decided_at": now})
             await event(ticket_id, now, actor.username, "suspended", ticket["state"], "suspended", note,
-                        {"suspension": suspension_id, "reason": pause["reason"], "from": pause["requested_at"]})
+                        {"suspension": suspension_id, "reason": pause["reason"], "from": start,
+                         "stops": sorted(rule.stops)})
         elif decision == "reject":
             await bulk.execute_many(TicketSuspension, "UPDATE ticket_suspension SET status = 'rejected', decided_by = ?, "
                                     "decided_at = ?, decision_note = ? WHERE id = ?",

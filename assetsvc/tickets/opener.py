@@ -1,7 +1,7 @@
 """Tickets follow the monitoring engine's confirmed faults (a scheduled job, level-triggered).
 
-Every run compares each device's faults now (faults.assess on its DeviceState and drift flags)
-with the active automatic tickets:
+Every run compares each device's faults now (faults.assess on what the monitoring service reports:
+its state, fault aspects and drift flags) with the active automatic tickets:
 - a fault that has lasted its grace period and has no active ticket opens one (one per device and
   fault kind; a new failure of the same kind appends to the open ticket instead), unless a
   maintenance window covers the device now (planned work; the ticket opens when the window ends
@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import maintenance
-from assetsvc.monitoring.tables import DeviceState
-from assetsvc.monitoring.topology import Topology
-from assetsvc.monitoring.uptime_scope import CameraSet
+from assetsvc.monitoring import service as monitoring
+from assetsvc.monitoring.service import DeviceNow
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.faults import Cleared, Fault, assess
 from assetsvc.tickets.lifecycle import SYSTEM, event, fault_note, load, open_ticket, system_close, update
 from assetsvc.tickets.store import ACTIVE, Contracts, JobOutcome, devices
 from assetsvc.tickets.tables import Ticket, TicketCamera
+from assetsvc.registry.lifecycle import in_service
 
 CHUNK = 200  # devices per write transaction
 
@@ -44,36 +43,6 @@ class Outcome(JobOutcome):
     returned: int = 0
     linked: int = 0
     in_maintenance: int = 0  # faulty devices inside a planned maintenance window: no ticket opened
-
-
-def _like_reboots() -> str:
-    return "aspects LIKE '%reboots%'" if db.is_sqlite() else "aspects::text LIKE '%reboots%'"
-
-
-async def _states(extra: Mapping[str, set[int]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """State rows of faulty devices, of devices with reboot history, and of `extra` (active tickets)."""
-    rows = await bulk.fetch(DeviceState, "SELECT subject_type, subject_id, state, cause, root_upstream, since, "
-                            f"aspects FROM device_state WHERE state IN ('down', 'degraded') OR {_like_reboots()}")
-    for subject_type, ids in extra.items():
-        rows += await bulk.fetch_in(DeviceState, "SELECT subject_type, subject_id, state, cause, root_upstream, "
-                                    "since, aspects FROM device_state WHERE subject_type = ? AND subject_id IN ({in})",
-                                    sorted(ids), [subject_type])
-    out = {}
-    for row in rows:
-        row["aspects"] = bulk.json_column(row["aspects"], {})
-        out[(row["subject_type"], row["subject_id"])] = row
-    return out
-
-
-async def _drift(extra: set[int]) -> dict[int, list[dict[str, Any]]]:
-    rows = await bulk.fetch(DeviceState, "SELECT camera_id, kind, first_seen, cleared_at FROM drift_flag "
-                                         "WHERE cleared_at IS NULL")
-    rows += await bulk.fetch_in(DeviceState, "SELECT camera_id, kind, first_seen, cleared_at FROM drift_flag "
-                                             "WHERE cleared_at IS NOT NULL AND camera_id IN ({in})", sorted(extra))
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        out[row["camera_id"]].append(row)
-    return out
 
 
 async def active_auto() -> list[dict[str, Any]]:
@@ -95,18 +64,19 @@ async def run(now: float | None = None) -> Outcome:
     extra: dict[str, set[int]] = defaultdict(set)
     for subject_type, subject_id in by_subject:
         extra[subject_type].add(subject_id)
-    states = await _states(extra)
-    drift = await _drift({i for (t, i), faults in by_subject.items() if t == "camera" and "drift" in faults})
-    subjects = sorted(set(states) | set(by_subject) | {("camera", c) for c in drift})
+    states = await monitoring.devices_now(
+        extra, drift_history=[i for (t, i), faults in by_subject.items() if t == "camera" and "drift" in faults])
     work = []
-    for key in subjects:
-        found = assess(key[0], states.get(key), drift.get(key[1], ()) if key[0] == "camera" else (), config, now)
+    for key in sorted(set(states) | set(by_subject)):
+        device = states.get(key) or monitoring.device_record(key[0], key[1], None)
+        found = assess(device, config, now)
         todo = [(kind, condition) for kind, condition in found.items() if _needs(condition, by_subject[key].get(kind),
                                                                                     config, now)]
         if todo:
             work.append((key, todo))
     contracts = await Contracts.load(now)
-    planned = await in_maintenance([k for k, todo in work if any(isinstance(c, Fault) for _, c in todo)], now)
+    planned = await monitoring.in_maintenance([k for k, todo in work if any(isinstance(c, Fault) for _, c in todo)],
+                                              now)
     work = [(key, [(kind, c) for kind, c in todo if not (isinstance(c, Fault) and key in planned)])
             for key, todo in work]
     outcome.in_maintenance = len(planned)
@@ -138,36 +108,6 @@ async def _apply_chunk(chunk: list, by_subject: Mapping, states: Mapping, contra
         setattr(outcome, name, getattr(outcome, name) + getattr(done, name))
 
 
-async def in_maintenance(keys: list[tuple[str, int]], now: float) -> set[tuple[str, int]]:
-    """The devices among `keys` that a maintenance window covers now (planned work opens no ticket).
-
-    Cameras: the windows' own rule (maintenance.ranges_for: the camera, its site, its upstream
-    chain, its region). Upstream devices: windows on the device or a device above it, or its region.
-    """
-    cameras = sorted(i for t, i in keys if t == "camera")
-    upstreams = sorted(i for t, i in keys if t == "upstream")
-    found: set[tuple[str, int]] = set()
-    if cameras:
-        for start in range(0, len(cameras), 500):
-            ids = cameras[start:start + 500]
-            chosen = CameraSet("camera", None, f"c.id IN ({','.join('?' * len(ids))})", tuple(ids))
-            found.update(("camera", c) for c in await maintenance.ranges_for(chosen, now, now + 1e-3))
-    if upstreams:
-        windows = await bulk.fetch(Ticket, "SELECT scope, scope_ref FROM maintenance_window WHERE starts_at <= ? "
-                                           "AND ends_at > ? AND scope IN ('upstream', 'region')", [now, now])
-        if windows:
-            parents = await bulk.fetch(Ticket, "SELECT id, parent, region_code FROM upstream_device")
-            topology = Topology({r["id"]: r["parent"] for r in parents}, {})
-            regions = {r["id"]: r["region_code"] or "" for r in parents}
-            refs = {w["scope_ref"] for w in windows if w["scope"] == "upstream"}
-            prefixes = [w["scope_ref"] for w in windows if w["scope"] == "region"]
-            for device in upstreams:
-                if any(str(a) in refs for a in topology.chain(device)) or \
-                        any(regions.get(device, "").startswith(p) for p in prefixes):
-                    found.add(("upstream", device))
-    return found
-
-
 def _needs(condition: Fault | Cleared, ticket: Mapping[str, Any] | None, config, now: float) -> bool:
     if isinstance(condition, Fault):
         if ticket is None:
@@ -179,15 +119,15 @@ def _needs(condition: Fault | Cleared, ticket: Mapping[str, Any] | None, config,
 
 
 async def _apply(key: tuple[str, int], kind: str, condition: Fault | Cleared, ticket: Mapping[str, Any] | None,
-                 device: Mapping[str, Any] | None, states: Mapping, contracts: Contracts, now: float,
-                 outcome: Outcome) -> None:
+                 device: Mapping[str, Any] | None, states: Mapping[tuple[str, int], DeviceNow], contracts: Contracts,
+                 now: float, outcome: Outcome) -> None:
     if isinstance(condition, Fault) and ticket is None:
-        if device is None or device.get("status") not in ("active", "under_repair"):
+        if device is None or not in_service(device.get("status")):
             return
         affected = 0
         if key[0] == "upstream" and kind == "down":
-            affected = sum(1 for (t, _), row in states.items() if t == "camera" and row["state"] == "down"
-                           and row["cause"] == "upstream" and row["root_upstream"] == key[1])
+            affected = sum(1 for d in states.values() if d.subject_type == "camera" and d.state == "down"
+                           and d.cause == "upstream" and d.root_upstream == key[1])
         await open_ticket(subject_type=key[0], subject_id=key[1], fault=kind, cause=condition.cause,
                           since=condition.since, source="auto", actor=SYSTEM, now=now, contracts=contracts,
                           device=device, note=f"confirmed {fault_note(condition)}", affected=affected)
@@ -220,11 +160,8 @@ async def _recovered_at(key: tuple[str, int], kind: str, condition: Cleared, tic
     device whose intervals say nothing newer, use the state's own time."""
     if kind != "down":
         return condition.at
-    rows = await bulk.fetch(DeviceState, 'SELECT MAX("end") AS back FROM state_interval WHERE subject_type = ? '
-                                         'AND subject_id = ? AND state = ? AND "end" >= ? AND "end" <= ?',
-                            [key[0], key[1], "down", ticket["fault_since"], condition.at])
-    back = rows[0]["back"] if rows else None
-    return float(back) if back is not None else condition.at
+    back = await monitoring.last_down_end(key[0], key[1], ticket["fault_since"], condition.at)
+    return back if back is not None else condition.at
 
 
 async def _link_cameras(now: float, outcome: Outcome) -> None:
@@ -232,12 +169,7 @@ async def _link_cameras(now: float, outcome: Outcome) -> None:
     tickets = {t["subject_id"]: t for t in await active_auto() if t["subject_type"] == "upstream" and t["fault"] == "down"}
     if not tickets:
         return
-    down = await bulk.fetch_in(DeviceState, "SELECT subject_id, root_upstream FROM device_state WHERE "
-                               "subject_type = 'camera' AND state = 'down' AND cause = 'upstream' AND "
-                               "root_upstream IN ({in})", sorted(tickets))
-    behind: dict[int, set[int]] = defaultdict(set)
-    for row in down:
-        behind[tickets[row["root_upstream"]]["id"]].add(row["subject_id"])
+    behind = {tickets[root]["id"]: cameras for root, cameras in (await monitoring.cameras_down_behind(tickets)).items()}
     ids = sorted(t["id"] for t in tickets.values())
     links = await bulk.fetch_in(TicketCamera, "SELECT ticket, camera_id, recovered_at FROM ticket_camera "
                                               "WHERE ticket IN ({in})", ids)

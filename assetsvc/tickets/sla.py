@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
+from assetsvc.monitoring.service import DOWN_ONLY, DowntimeRule
 from assetsvc.monitoring.uptime_math import union
 from assetsvc.tickets.calendar import (US, CalendarMissing, DataError, Instant, ServiceCalendar, WorkingDays,
                                        advance_us, calendar_from_data, data_list, data_table, data_text,
@@ -27,6 +28,8 @@ _STAGE_ENDS = {"respond": ("acknowledged_at", "on_site_at", "restored_at"),
                "arrive": ("on_site_at", "restored_at"),
                "restore": ("restored_at",)}
 _EVENTS = _STAGE_ENDS["respond"]
+PAUSE_FROM = ("approval", "request")
+NOT_APPLICABLE = "not_applicable"  # a stage nobody had to meet: the fault cleared by itself first
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,24 @@ class TicketTerms:
 
 
 @dataclass(frozen=True)
+class PauseRule:
+    """What an approved pause (挂起) does under the contract: when it stops the clock, and which stages.
+
+    By default the clock stops when the office approves (a contractor cannot ask just before a
+    deadline and have the breach withdrawn afterwards) and only the restore stage stops: responding
+    and arriving are owed even while, say, the owner denies access.
+    """
+
+    clock_from: str = "approval"  # approval | request (backdated to the contractor's request)
+    stops: frozenset[str] = frozenset({"restore"})
+
+
+@dataclass(frozen=True)
 class SlaTerms:
-    """A contract's deadlines per (severity, area class), e.g. ("P1", "urban")."""
+    """A contract's deadlines per (severity, area class), e.g. ("P1", "urban"), and its pause rule."""
 
     cells: Mapping[tuple[str, str], TicketTerms]
+    pauses: PauseRule = PauseRule()
 
     def for_ticket(self, severity: str, area: str) -> TicketTerms:
         try:
@@ -69,6 +86,7 @@ class Timeline:
     on_site_at: Instant | None = None
     restored_at: Instant | None = None
     suspensions: tuple[Suspension, ...] = ()
+    self_recovered: bool = False  # restored_at is the fault clearing by itself (自行恢复), before anyone acted
 
 
 @dataclass(frozen=True)
@@ -79,9 +97,9 @@ class StageFigure:
     limit_s: float
     deadline: float | None  # while the ticket is suspended this moves later as time passes
     done_at: float | None
-    elapsed_s: float  # service time from opening to done (or now), suspensions excluded
+    elapsed_s: float | None  # service time from opening to done (or now), pauses excluded; None if not_applicable
     late_s: float  # elapsed beyond the limit; 0 unless breached
-    status: str  # met | breached | running
+    status: str  # met | breached | running | not_applicable
     missing_year: int | None = None  # the deadline needs this year's working days (deadline None)
 
 
@@ -111,10 +129,31 @@ def ticket_figures(terms: SlaTerms, severity: str, area: str, timeline: Timeline
     for stage in STAGES:
         if stage in cell.limits_s:
             done = min((events[e] for e in _STAGE_ENDS[stage] if events[e] is not None), default=None)
-            stages[stage] = _stage(cell.calendar, stage, cell.limits_s[stage] * US, opened, done, at, pauses)
+            stopped = pauses if stage in terms.pauses.stops else []
+            figure = _stage(cell.calendar, stage, cell.limits_s[stage] * US, opened, done, at, stopped)
+            if _ended_by_self_recovery(stage, timeline, events, figure):
+                figure = _not_applicable(figure)
+            stages[stage] = figure
     paused = any(to_us(s.start) <= at and (s.end is None or to_us(s.end) > at) for s in timeline.suspensions)
     suspended = sum(span_us(cell.calendar, a, b) for a, b in pauses)
     return TicketFigures(ticket, severity, area, at / US, paused, suspended / US, stages)
+
+
+def _ended_by_self_recovery(stage: str, timeline: Timeline, events: Mapping[str, int | None],
+                            figure: StageFigure) -> bool:
+    """A respond or arrive stage that only the fault clearing by itself ended, before its deadline.
+
+    Counting it met would credit the contractor with an answer nobody gave; a stage whose deadline
+    had already passed when the fault cleared stays breached (the answer was owed and not given).
+    """
+    if not timeline.self_recovered or stage == "restore" or figure.status != "met":
+        return False
+    return all(events[e] is None for e in _STAGE_ENDS[stage] if e != "restored_at")
+
+
+def _not_applicable(figure: StageFigure) -> StageFigure:
+    """The stage without deadline, elapsed time or done instant: no rate or mean may count it."""
+    return StageFigure(figure.stage, figure.limit_s, None, None, None, 0.0, NOT_APPLICABLE)
 
 
 def _event(timeline: Timeline, name: str, opened: int, at: int) -> int | None:
@@ -188,6 +227,7 @@ class PenaltyRule:
     rounding: str = "up"  # late_hours: a started unit counts (up), or down, or nearest
     max_units_per_ticket: int | None = None  # late_hours
     over_s: int = 0  # fault_hours: a channel counts once its fault time in the month exceeds this
+    downtime: DowntimeRule = DOWN_ONLY  # fault_hours: which states count (`counts`; down only unless named)
     counter: str | None = None  # per_count: the name of the count supplied with the month
     cap_points: Decimal | None = None  # per month
     cap_amount: Decimal | None = None  # per month
@@ -217,6 +257,7 @@ class Deduction:
     amount: Decimal
     capped: bool  # the rule's monthly cap cut points or amount
     items: tuple  # the tickets or channels behind the units (empty for per_count)
+    counts: tuple[str, ...] | None = None  # fault_hours: the states it counted, e.g. ("down",)
 
 
 @dataclass(frozen=True)
@@ -241,7 +282,12 @@ def _applies(rule: PenaltyRule, ticket: TicketFigures) -> bool:
     return rule.stage in ticket.stages and (not rule.severities or ticket.severity in rule.severities)
 
 
-def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_fault_s: Mapping[Any, float] | None,
+# Each channel's fault seconds in the month: one mapping for every rule, or a function of the rule's
+# DowntimeRule (a contract may count degraded time in one rule and not in another).
+ChannelFaults = Mapping[Any, float] | Callable[[DowntimeRule], Mapping[Any, float]]
+
+
+def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_fault_s: ChannelFaults | None,
                counts: Mapping[str, int] | None) -> tuple[int, tuple]:
     """How many units a rule charges for the month, and the tickets or channels behind them."""
     if rule.kind == "late_ticket":
@@ -258,7 +304,8 @@ def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_faul
     if rule.kind == "fault_hours":
         if channel_fault_s is None:
             raise ValueError(f"rule {rule.name!r} needs each channel's fault seconds in the month")
-        over = sorted(ch for ch, seconds in channel_fault_s.items() if seconds > rule.over_s)
+        found = channel_fault_s(rule.downtime) if callable(channel_fault_s) else channel_fault_s
+        over = sorted(ch for ch, seconds in found.items() if seconds > rule.over_s)
         return len(over), tuple(over)
     if rule.kind != "per_count":
         raise ValueError(f"rule {rule.name!r} has an unknown kind {rule.kind!r}")
@@ -270,13 +317,42 @@ def rule_units(rule: PenaltyRule, tickets: Iterable[TicketFigures], channel_faul
     return count, ()
 
 
+@dataclass(frozen=True)
+class StageRate:
+    """How a set of tickets did on one stage (按时率): running and not_applicable stages are counted
+    apart and never enter the rate."""
+
+    stage: str
+    met: int = 0
+    breached: int = 0
+    running: int = 0
+    not_applicable: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """met / (met + breached); None when no stage was decided."""
+        decided = self.met + self.breached
+        return self.met / decided if decided else None
+
+
+def stage_rates(tickets: Iterable[TicketFigures]) -> dict[str, StageRate]:
+    """Each stage's counts by status over the tickets that have it, and so its on-time rate."""
+    counts: dict[str, dict[str, int]] = {}
+    for ticket in tickets:
+        for stage, figure in ticket.stages.items():
+            tally = counts.setdefault(stage, {})
+            tally[figure.status] = tally.get(figure.status, 0) + 1
+    return {stage: StageRate(stage, **counts[stage]) for stage in STAGES if stage in counts}
+
+
 def monthly_score(scheme: ScoringScheme, tickets: Iterable[TicketFigures],
-                  channel_fault_s: Mapping[Any, float] | None = None,
+                  channel_fault_s: ChannelFaults | None = None,
                   counts: Mapping[str, int] | None = None) -> MonthlyScore:
     """Score = base - deducted points (floor 0), graded; money deducted alongside, each rule capped.
 
     `tickets` are the month's ticket figures (as of the month's end), `channel_fault_s` each
-    channel's fault seconds in the month, `counts` named counts such as missed inspections.
+    channel's fault seconds in the month (per DowntimeRule when given a function), `counts` named counts
+    such as missed inspections.
     """
     tickets = list(tickets)
     deductions = []
@@ -288,7 +364,8 @@ def monthly_score(scheme: ScoringScheme, tickets: Iterable[TicketFigures],
             points, capped = rule.cap_points, True
         if rule.cap_amount is not None and amount > rule.cap_amount:
             amount, capped = rule.cap_amount, True
-        deductions.append(Deduction(rule.name, units, points, amount, capped, items))
+        counted = rule.downtime.counts if rule.kind == "fault_hours" else None
+        deductions.append(Deduction(rule.name, units, points, amount, capped, items, counted))
     points = sum((d.points for d in deductions), Decimal(0))
     amount = sum((d.amount for d in deductions), Decimal(0))
     amount_capped = scheme.max_amount is not None and amount > scheme.max_amount
@@ -319,13 +396,14 @@ def parse_contract_sla(raw: Any, source: str, days: WorkingDays) -> ContractSla:
     """Validate a contract's SLA document; DataError names the source and the key at fault."""
     try:
         doc = data_table(raw, "contract", {"calendars", "terms", "scoring", "penalties"},
-                         {"areas", "suspension_reasons"})
+                         {"areas", "suspension_reasons", "suspension_rules"})
         terms = _terms(doc["terms"], _calendars(doc["calendars"], days))
         rules = tuple(_rule(item, f"penalties #{n}")
                       for n, item in enumerate(data_list(doc["penalties"], "penalties"), 1))
         scheme = ScoringScheme(rules, *_scoring(doc["scoring"]))
         areas, default_area = _areas(doc.get("areas", {}), {a for _, a in terms.cells})
         reasons = _reasons(doc.get("suspension_reasons", {}))
+        terms = SlaTerms(terms.cells, _pause_rule(doc.get("suspension_rules", {})))
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
     return ContractSla(terms, scheme, areas, default_area, reasons)
@@ -364,6 +442,28 @@ def _reasons(raw: Any) -> dict[str, str]:
             raise DataError(f"suspension_reasons.{code}: a code is lower-case letters, digits and _ (max 40)")
         out[code] = data_text(text, f"suspension_reasons.{code}")
     return out
+
+
+def _pause_rule(raw: Any) -> PauseRule:
+    """[suspension_rules] from = "approval", stops = ["restore"]: when and what an approved pause stops.
+
+    Both keys are optional and a document without the table (every version stored before it
+    existed) gets the defaults: the clock stops at the office's approval, and only restore stops.
+    """
+    table = data_table(raw, "suspension_rules", set(), {"from", "stops"})
+    clock_from = table.get("from", PauseRule.clock_from)
+    if clock_from not in PAUSE_FROM:
+        raise DataError(f"suspension_rules.from = {clock_from!r} must be one of {', '.join(PAUSE_FROM)}")
+    stops = data_list(table.get("stops", sorted(PauseRule.stops)), "suspension_rules.stops")
+    for n, stage in enumerate(stops):
+        if stage not in STAGES:
+            raise DataError(f"suspension_rules.stops: {stage!r} is not a stage ({', '.join(STAGES)})")
+        if stage in stops[:n]:
+            raise DataError(f"suspension_rules.stops: {stage!r} is named twice")
+    if not stops:
+        raise DataError("suspension_rules.stops: name at least one stage (a contract without pauses leaves out "
+                        "suspension_reasons)")
+    return PauseRule(clock_from, frozenset(stops))
 
 
 def load_contract_sla(path: str | Path, days: WorkingDays) -> ContractSla:
@@ -447,7 +547,7 @@ def _scoring(raw: Any) -> tuple[tuple[Grade, ...], Decimal, Decimal | None]:
 _RULE_KEYS = {  # kind -> (required, optional) keys beyond name, kind and the amounts
     "late_ticket": ({"stage"}, {"severities"}),
     "late_hours": ({"stage", "per", "rounding"}, {"severities", "max_units_per_ticket"}),
-    "fault_hours": ({"over"}, set()),
+    "fault_hours": ({"over"}, {"counts"}),
     "per_count": ({"counter"}, set()),
 }
 _AMOUNTS = ("points", "amount", "cap_points", "cap_amount")
@@ -489,6 +589,11 @@ def _rule(raw: Any, where: str) -> PenaltyRule:
         fields["max_units_per_ticket"] = most
     if "over" in item:
         fields["over_s"] = parse_duration(item["over"], f"{where}.over")
+    if "counts" in item:  # older terms have no `counts`: they count down only, as a missing key says
+        try:
+            fields["downtime"] = DowntimeRule.parse(data_list(item["counts"], f"{where}.counts"))
+        except ValueError as exc:
+            raise DataError(f"{where}.counts = {item['counts']!r} {exc}") from None
     if "counter" in item:
         fields["counter"] = data_text(item["counter"], f"{where}.counter")
     return PenaltyRule(**fields)

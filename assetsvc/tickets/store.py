@@ -10,10 +10,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 from assetsvc import bulk, db
 from assetsvc.registry.entities import region_prefix
+from assetsvc.runtime import settings
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.config import working_days
 from assetsvc.tickets.sla import ContractSla, parse_contract_sla
@@ -21,7 +21,6 @@ from assetsvc.tickets.tables import ContractTerms, Ticket
 
 ACTIVE = ("open", "acknowledged", "on_site", "resolved", "reopened", "suspended")
 FINISHED = ("closed", "cancelled")
-LOCAL = ZoneInfo("Asia/Shanghai")  # contract validity dates are local dates
 
 _CAMERA = """SELECT 'camera' AS subject, c.id, c.name, c.gb_id, c.ipv4, c.region_code, c.point_class, c.contractor AS contractor_id,
     c.status, o.owner_class, s.key_category FROM camera c LEFT JOIN owner o ON o.id = c.owner
@@ -70,7 +69,7 @@ class Contracts:
 
     @classmethod
     async def load(cls, at: float) -> Contracts:
-        day: Any = dt.datetime.fromtimestamp(at, LOCAL).date()
+        day: Any = dt.datetime.fromtimestamp(at, settings().zone).date()  # validity dates are local dates
         day = day.isoformat() if db.is_sqlite() else day  # SQLite keeps dates as ISO text
         rows = await bulk.fetch(Ticket, "SELECT id, code, contractor AS contractor_id, region_codes, owner_classes "
                                         "FROM contract WHERE starts_on <= ? AND ends_on >= ? ORDER BY code",

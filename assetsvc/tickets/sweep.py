@@ -4,8 +4,9 @@ A stage is breached once it is strictly late (a stage done exactly at its limit 
 query asks for deadlines before now, not at it. Deadlines are stored on each ticket whenever it changes (lifecycle.refresh), so finding the
 tickets whose clock ran out is one indexed query comparing columns with now; only those tickets
 get the calendar arithmetic again (clocks.settle), which confirms the breach, stores it at the
-deadline, writes the timeline event and queues the notices. Suspended tickets are skipped: their
-clocks are paused. Tickets whose deadline is unknown (terms missing, a year's working days not
+deadline, writes the timeline event and queues the notices. Suspended tickets are swept too: a
+pause stops only the stages the contract names (restore by default), so respond and arrive may
+run out during one. Tickets whose deadline is unknown (terms missing, a year's working days not
 loaded yet) are re-tried hourly.
 """
 
@@ -22,7 +23,7 @@ from assetsvc.tickets.tables import Ticket
 
 CHUNK = 100  # tickets per write transaction
 RETRY_UNKNOWN_S = 3600
-RUNNING = ("open", "acknowledged", "on_site", "resolved", "reopened")
+RUNNING = ("open", "acknowledged", "on_site", "resolved", "reopened", "suspended")
 
 DUE = f"""SELECT id FROM ticket WHERE state IN ({",".join("?" * len(RUNNING))}) AND (
     (respond_due < ? AND respond_breached_at IS NULL AND acknowledged_at IS NULL AND on_site_at IS NULL

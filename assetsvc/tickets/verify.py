@@ -5,9 +5,10 @@ them like any other probe. This job reads the results that came after the resolv
 and the first one that speaks to the ticket's fault decides:
 - it passes: the ticket closes as verified, restored at the check's time;
 - it fails: the ticket reopens and the restore clock, which never stopped, keeps running.
-Which results speak to which fault is the monitoring engine's own mapping (evaluate.observations):
-reach for down, reboot loops and manual tickets; stream; picture (the image-quality verdict of a
-snapshot or frame); clock; registry drift needs an inventory result and no open drift flag.
+Which results speak to which fault is the monitoring engine's own mapping, asked through the
+monitoring service (first_check_after): reach for down, reboot loops and manual tickets; stream;
+picture (the image-quality verdict of a snapshot or frame); clock; registry drift needs an
+inventory result and no open drift flag.
 A ticket with no deciding result by the verify timeout is flagged to the office once; it waits.
 """
 
@@ -18,18 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import evaluate as ev
-from assetsvc.monitoring.config import current as monitoring_config
-from assetsvc.monitoring.drift import CONFIG_KINDS
-from assetsvc.monitoring.tables import ResultHistory
+from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets import config as ticket_config
+from assetsvc.tickets.faults import aspect_of
 from assetsvc.tickets.lifecycle import SYSTEM, event, load, notify, system_close, system_reopen, update
 from assetsvc.tickets.store import JobOutcome
 from assetsvc.tickets.tables import Ticket
-
-ASPECT = {"down": "reach", "reboot_loop": "reach", "manual": "reach", "stream": "stream", "picture": "picture",
-          "clock": "clock"}
-INVENTORY_KINDS = ("onvif_deep", "snmp")  # the probes the inventory plans run
 
 
 @dataclass
@@ -40,61 +35,24 @@ class Outcome(JobOutcome):
     waiting: int = 0
 
 
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    at: float
-    probe: str
-    cause: str
-
-
-def decide(fault: str, results: list[Mapping[str, Any]], drift_open: bool, rules: ev.Rules,
-           cause: str = "") -> Verdict | None:
-    """The first result after the resolve that speaks to `fault` (results in time order), or None.
-
-    A ticket for a stalled or slow stream (`cause`) is decided only by reading the stream for a
-    while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it fixed.
-    """
-    for result in results:
-        if fault == "drift":
-            if result["probe_kind"] in INVENTORY_KINDS and result["ok"]:
-                return Verdict(not drift_open, result["at"], result["probe_kind"],
-                               "registry drift still reported" if drift_open else "")
-            continue
-        facts = bulk.json_column(result["facts"], {})
-        for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
-                                   float(result["at"]), rules):
-            if obs.aspect == ASPECT.get(fault, "reach") and not (obs.brief and cause in ev.CONTINUITY_CAUSES):
-                return Verdict(obs.ok, obs.at, result["probe_kind"], obs.cause)
-    return None
-
-
 async def run(now: float | None = None) -> Outcome:
     now = time.time() if now is None else now
     config = ticket_config.current()
-    rules = monitoring_config().state_rules()
     outcome = Outcome()
     waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, cause, resolved_at, "
                                        "verify_overdue_at FROM ticket WHERE state = 'resolved' ORDER BY id")
     for ticket in waiting:
         try:
-            await _one(ticket, config, rules, now, outcome)
+            await _one(ticket, config, now, outcome)
         except Exception as exc:  # noqa: BLE001 - one bad ticket must not stop the others
             outcome.errors.append(f"ticket {ticket['id']}: {type(exc).__name__}: {exc}"[:300])
     return outcome
 
 
-async def _one(ticket: Mapping[str, Any], config, rules: ev.Rules, now: float, outcome: Outcome) -> None:
-    results = await bulk.fetch(ResultHistory, "SELECT probe_kind, at, ok, error, facts FROM result_history "
-                               "WHERE subject_type = ? AND subject_id = ? AND at > ? ORDER BY at",
-                               [ticket["subject_type"], ticket["subject_id"], ticket["resolved_at"]])
-    drift_open = False
-    if ticket["fault"] == "drift":
-        # Configuration flags of the record (CONFIG_KINDS) are not the contractor's drift.
-        flags = await bulk.fetch(ResultHistory, "SELECT kind FROM drift_flag WHERE camera_id = ? AND "
-                                                "cleared_at IS NULL", [ticket["subject_id"]])
-        drift_open = any(f["kind"] not in CONFIG_KINDS for f in flags)
-    verdict = decide(ticket["fault"], results, drift_open, rules, ticket["cause"] or "")
+async def _one(ticket: Mapping[str, Any], config, now: float, outcome: Outcome) -> None:
+    # A stalled or slow stream (the ticket's cause) is decided only by reading the stream for a while.
+    verdict = await monitoring.first_check_after(ticket["subject_type"], ticket["subject_id"], ticket["resolved_at"],
+                                                 aspect_of(ticket["fault"]), ticket["cause"] or "")
     async with db.write_transaction():
         locked = await load(ticket["id"], lock=True)
         if locked is None or locked["state"] != "resolved" or locked["resolved_at"] != ticket["resolved_at"]:

@@ -10,8 +10,9 @@ import unicodedata
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.monitoring import service as monitoring
 from assetsvc.monitoring.uptime_scope import region_condition, region_ref
 from assetsvc.runtime import settings
 from assetsvc.tickets import clocks
@@ -162,7 +163,23 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     names = await bulk.fetch(Ticket, "SELECT name FROM contractor WHERE id = ?", [ticket["contractor_id"]])
     ticket = {**ticket, "contractor_name": names[0]["name"] if names else None}  # as the list shows it
     return {**_row(ticket, now), "device": device[0] if device else None, "sla": clocks.figures_json(clock),
-            "timeline": events, "suspensions": pauses, "cameras": cameras, "attachments": files}
+            "timeline": events, "suspensions": pauses, "cameras": cameras, "attachments": files,
+            "downtime": await _downtime(ticket, now)}
+
+
+async def _downtime(ticket: Mapping[str, Any], now: float) -> dict[str, Any] | None:
+    """The camera's fault time from the fault's start to its restore (or now), from the uptime service:
+    down time, plus time degraded for the ticket's own fault kind (stream, picture, clock); maintenance
+    never counts. The same figure the uptime API and the monthly score give for that span."""
+    if ticket["subject_type"] != "camera":
+        return None  # the uptime service measures cameras; an upstream device's outage shows on its cameras
+    fault = ticket["fault"]
+    rule = monitoring.DowntimeRule(causes=(fault,)) if fault in monitoring.DEGRADING else monitoring.DOWN_ONLY
+    start = ticket["fault_since"] if ticket["fault_since"] is not None else ticket["opened_at"]
+    until = ticket["restored_at"] if ticket["restored_at"] is not None else now
+    found = await monitoring.fault_seconds([ticket["subject_id"]], start, max(start, until), rule, now=now)
+    return {"from": start, "until": found.counted_until, "counts": list(rule.counts),
+            "seconds": found.by_camera.get(ticket["subject_id"], 0.0)}
 
 
 # ---- attachments ------------------------------------------------------------------------------

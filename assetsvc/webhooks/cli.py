@@ -1,8 +1,7 @@
 """`assetsvc webhooks`: endpoints, deliveries, retry and an immediate delivery round from the shell.
 
-Registered in assetsvc/cli.py with main.add_command(webhooks). `run` and `cli_actor` are
-imported from assetsvc.cli inside each command: assetsvc.cli imports this module, so a top-level
-import would be circular.
+Registered in assetsvc/cli.py with main.add_command(webhooks). `run` and `cli_actor` come from
+assetsvc.cli_shell (core), never from the root CLI.
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from typing import Any, Callable
 
 import click
 
+from assetsvc.cli_shell import cli_actor, run
+
 
 def _call(make: Callable[[Any], Any]) -> Any:
-    from assetsvc.cli import cli_actor, run
-
     actor = cli_actor()
     return run(lambda: make(actor))
 
@@ -131,7 +130,6 @@ def retry(delivery_id: int) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 def deliver_now(limit: int) -> None:
     """Send what is due now, once (the scheduler does this every few seconds anyway)."""
-    from assetsvc.cli import run
     from assetsvc.webhooks.delivery import deliver_due
 
     counts = run(lambda: deliver_due(time.time(), limit=limit))

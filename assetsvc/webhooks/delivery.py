@@ -25,6 +25,7 @@ import httpx
 
 from assetsvc import bulk, db
 from assetsvc.secrets import KeyError_
+from assetsvc.webhooks.service import verified_vault
 from assetsvc.webhooks.sending import Outcome, post, signature
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -119,16 +120,19 @@ def _share(queues: list[Queue], limit: int) -> None:
 
 async def claim(owner: str, now: float, limit: int) -> list[Queue]:
     """Lease up to `limit` due deliveries, per endpoint a prefix of its queue in creation order."""
-    from assetsvc.runtime import vault
-
     queues = []
     async with db.write_transaction():
+        try:
+            vault = await verified_vault()
+        except KeyError_ as exc:  # everything stays pending until the key is fixed
+            log.error("webhook secrets cannot be opened: %s", exc)
+            return []
         for endpoint in await _due_endpoints(now):
             items = await _head(endpoint["id"], now, limit)
             if not items:
                 continue
             try:
-                secret = vault().decrypt(endpoint["secret"])
+                secret = vault.decrypt(endpoint["secret"])
             except KeyError_ as exc:  # everything stays pending until the key is fixed
                 log.error("webhook endpoint %s: cannot decrypt its secret: %s", endpoint["id"], exc)
                 continue
@@ -220,7 +224,7 @@ async def deliver_due(now: float, *, client: httpx.AsyncClient | None = None, li
     return counts
 
 
-async def job(config: object) -> object:
-    """The scheduled job: one round of due deliveries (the monitoring config is not used)."""
+async def job() -> object:
+    """The scheduled job: one round of due deliveries."""
     counts = await deliver_due(time.time())
     return {k: v for k, v in counts.items() if v}

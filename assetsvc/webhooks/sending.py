@@ -14,8 +14,11 @@ import socket
 import ssl
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+
+from assetsvc.webhooks.targets import resolved_problem
 
 TOTAL_S = 30.0  # the whole exchange, whatever the client's per-phase timeouts
 BODY_CAP = 512  # bytes of a non-2xx answer kept for the error text
@@ -119,6 +122,10 @@ async def post(client: httpx.AsyncClient, url: str, secret: str, item: dict[str,
     sent = headers(item["event"], item["delivery"], secret, timestamp, content)
     try:
         async with asyncio.timeout(TOTAL_S):
+            parts = urlsplit(url)
+            refused = await resolved_problem(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+            if refused:
+                return Outcome(False, None, _short(f"refused: {refused}"))
             return await _exchange(client, url, content, sent)
     except (httpx.HTTPError, httpx.InvalidURL, OSError, TimeoutError) as exc:
         return Outcome(False, None, _short(describe(exc, client)))

@@ -12,9 +12,10 @@ import time
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
-from assetsvc.accounts.service import Actor
+from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.registry.keycheck import verified_vault as registry_vault
 from assetsvc.webhooks import outbox
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from assetsvc.webhooks.validate import FIELDS, clean_endpoint, new_secret
@@ -107,18 +108,26 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
+async def sealed_secrets() -> list[str]:
+    """The webhook secrets stored sealed (the key check must open them too)."""
+    return [row["secret"] for row in await WebhookEndpoint.select(WebhookEndpoint.secret).run()]
+
+
+async def verified_vault():
+    """The credential vault once the key opened the stored key check (registry/keycheck.py)."""
+    return await registry_vault(sealed_secrets)
+
+
 async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None,
                           source: str = "api") -> dict[str, Any]:
     """Add an endpoint; the answer holds its secret (generated unless given), shown this once."""
-    from assetsvc.runtime import vault
-
     _require_admin(actor)
     async with db.write_transaction():
         cleaned, secret = await clean_endpoint(values, None)
         await _check_unique(cleaned["name"], None)
         secret = secret or new_secret()
         at = time.time() if now is None else now
-        row = WebhookEndpoint(**cleaned, secret=vault().encrypt(secret), created_at=at)
+        row = WebhookEndpoint(**cleaned, secret=(await verified_vault()).encrypt(secret), created_at=at)
         await row.save().run()
         await audit.record(actor.username, "create", AUDIT_NAME, row.id, cleaned["name"],
                            audit.diff({}, _audited({**cleaned, "secret": secret})), source)
@@ -129,8 +138,6 @@ async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None
 async def update_endpoint(actor: Actor, endpoint_id: int, patch: Any, *, source: str = "api") -> dict[str, Any]:
     """Change some fields; `secret` sets a new one, `rotate_secret: true` makes one. A new secret
     is in this answer only."""
-    from assetsvc.runtime import vault
-
     _require_admin(actor)
     async with db.write_transaction():
         before = await _stored(endpoint_id)
@@ -140,7 +147,7 @@ async def update_endpoint(actor: Actor, endpoint_id: int, patch: Any, *, source:
         changes = audit.diff(_audited({k: _current(before, k) for k in cleaned}), _audited(cleaned))
         columns: dict[Any, Any] = {getattr(WebhookEndpoint, k): v for k, v in cleaned.items()}
         if secret is not None:
-            columns[WebhookEndpoint.secret] = vault().encrypt(secret)
+            columns[WebhookEndpoint.secret] = (await verified_vault()).encrypt(secret)
             changes["secret"] = ["***", "*** (new)"]
         if columns:
             await WebhookEndpoint.update(columns).where(WebhookEndpoint.id == endpoint_id).run()

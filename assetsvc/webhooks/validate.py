@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from assetsvc import bulk
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.webhooks.outbox import EVENT_NAME, MAX_EVENT
+from assetsvc.webhooks.targets import host_problem
 from assetsvc.webhooks.tables import WebhookEndpoint
 
 FIELDS = ("name", "url", "contractor", "events", "active")
@@ -58,7 +59,7 @@ def url_problem(url: str) -> str | None:
         return "url port 0 is not a port"
     if parts.fragment:
         return "url has a #fragment, which is never sent"
-    return None
+    return host_problem(parts.hostname)
 
 
 def _url(value: Any, errors: list[dict]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -11,11 +12,12 @@ from assetsvc import db
 from argon2 import PasswordHasher
 
 from assetsvc.accounts.service import Actor, issue_token
-from assetsvc.accounts.tables import LoginAttempt, Token, User
+from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
-    Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
+    KeyCheck,
+    Camera, Contract, Contractor, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
 from assetsvc.monitoring import topology
@@ -27,7 +29,8 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 # Children before parents, so deletes never trip a foreign key.
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
-          Token, LoginAttempt, User, Change, Camera, UpstreamDevice, Credential, Contract, Site,
+          monitoring.PlatformScope, monitoring.PassiveBatch,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"
@@ -96,3 +99,20 @@ async def client(app):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def api_import(client, token: str, files: dict, query: str = "") -> dict:
+    """POST /import (202, the job), then poll the job until it has finished; the finished job."""
+    started = await client.post(f"/api/v1/import{query}", files=files, headers=bearer(token))
+    assert started.status_code == 202, started.text
+    return await finished_job(client, token, started.json())
+
+
+async def finished_job(client, token: str, job: dict) -> dict:
+    """Poll GET /import/jobs/{id} until the job has finished."""
+    while job["state"] in ("queued", "running"):
+        await asyncio.sleep(0.02)
+        response = await client.get(f"/api/v1/import/jobs/{job['id']}", headers=bearer(token))
+        assert response.status_code == 200, response.text
+        job = response.json()
+    return job

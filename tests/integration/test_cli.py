@@ -132,3 +132,15 @@ def test_import_dry_run_names_custom_columns_and_what_they_may_mean(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "column F '安装经度1' kept as a custom column; did you mean 经度?" in result.stdout.splitlines()
     assert "column G '备注' kept as a custom column" in result.stdout.splitlines()
+
+
+def test_import_counts_rows_on_stderr_as_it_goes(tmp_path):
+    sheet = tmp_path / "cams.csv"
+    sheet.write_text("设备编码,设备名称,行政区域,经度,纬度\n" + "".join(
+        f"450204000413260{n:05d},点位{n},450204,109.388946,24.293187\n" for n in range(2500)), encoding="utf-8")
+    result = assetsvc("import", str(sheet), "--dry-run", "--progress")
+    assert result.returncode == 0, result.stderr
+    assert "validating 2000 of 2500 rows" in result.stderr
+    assert "finished 2500 of 2500 rows" in result.stderr
+    quiet = assetsvc("import", str(sheet), "--dry-run")  # not a terminal: no counter
+    assert "rows" not in quiet.stderr

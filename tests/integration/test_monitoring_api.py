@@ -11,6 +11,7 @@ from assetsvc.accounts.tables import User
 from assetsvc.accounts.service import issue_token
 from assetsvc.monitoring import tasks
 from assetsvc.monitoring.config import parse
+from assetsvc.monitoring.passive_scope import set_scope
 from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
 from assetsvc.registry.tables import Camera
 from tests.integration.conftest import PASSWORD_HASH, bearer
@@ -47,6 +48,7 @@ async def cameras(people):
 @pytest.fixture
 async def platform():
     await User(username="platform", password_hash=PASSWORD_HASH, role="platform").save().run()
+    await set_scope("platform", [("region", "3301")])
     return await issue_token("platform", "api")
 
 
@@ -88,7 +90,7 @@ BAD = [
     ("garbage time", {"reports": [{"gb_id": "33010600801320000000", "online": True, "at": "yesterday"}]},
      "reports[0].at"),
     ("unknown key", {"reports": [{"gb_id": "33010600801320000000", "online": True, "state": 1}]}, "reports[0]"),
-    ("unknown camera", {"reports": [{"gb_id": "33010600801320099999", "online": True}]}, "gb_id"),
+    ("unknown camera", {"reports": [{"gb_id": "33010600801320099999", "online": True}]}, "reports"),
     ("one bad among good", {"reports": [{"gb_id": "33010600801320000000", "online": True},
                                         {"gb_id": 5, "online": True}]}, "reports[1].gb_id"),
 ]
@@ -166,3 +168,16 @@ async def test_an_uptime_query_with_a_parameter_it_does_not_take_is_a_400_not_th
                               headers=bearer(people.admin))
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "region"
+
+
+async def test_a_node_past_its_lease_shows_as_gone_and_not_leader(client, people):
+    import time
+
+    from assetsvc.monitoring.tables import Node
+
+    now = time.time()
+    await Node(name="killed-9", role="both", leader=True, started_at=now - 600, seen_at=now - 120).save().run()
+    await Node(name="alive", role="both", leader=True, started_at=now - 600, seen_at=now - 2).save().run()
+    nodes = (await client.get("/api/v1/status/nodes", headers=bearer(people.admin))).json()
+    shown = {n["name"]: (n["alive"], n["leader"]) for n in nodes}
+    assert shown == {"killed-9": (False, False), "alive": (True, True)}

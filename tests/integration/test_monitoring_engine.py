@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
 
 from assetsvc import bulk
 from assetsvc.monitoring import stale, tasks

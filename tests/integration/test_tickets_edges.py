@@ -205,10 +205,10 @@ async def test_huge_ids_are_client_errors(people, client, method, path, body):
     assert 400 <= answer.status_code < 500, (answer.status_code, answer.text)
 
 
-async def test_ids_just_past_a_postgresql_integer_are_not_found(people, client):
-    """2**31 fits SQLite but not a PostgreSQL integer column: `no ticket`, not a 500."""
+async def test_ids_just_past_a_postgresql_integer_are_a_400_on_both_engines(people, client):
+    """2**31 fits SQLite but not a PostgreSQL integer column: every path id is bounded (api/query.py)."""
     answer = await client.get(f"{API}/tickets/{2**31}", headers=bearer(people.admin))
-    assert answer.status_code == 404, answer.text
+    assert answer.status_code == 400, answer.text
 
 
 async def test_a_note_with_a_nul_character_is_refused_or_stored(people, client):

@@ -114,13 +114,17 @@ async def test_the_november_score_matches_the_hand_worked_figures(people):
                                                 "duration_ms": 14.0, "facts": {}}])
     assert (await verify.run(at(11, 12, 11, 12))).verified == 1
 
-    # T4, suspended. P2 opened Mon 16 Nov 09:00, acknowledged 09:10. At 10:00 the contractor asks to
-    # pause (the owner denies access), the office approves at 10:30 (a pause runs from its request)
-    # and it ends Tue 17 Nov 10:00: Mon 10:00-12:00 2 h + 14:00-18:00 4 h + Tue 08:30-10:00 1.5 h =
-    # 7.5 h of office time paused. On site Tue 11:00: Mon 09:00-10:00 1 h + Tue 10:00-11:00 1 h = 2 h,
-    # exactly the limit: met (counting the pause it would be 9.5 h, late). Restored Thu 19 Nov 14:30:
-    # 1 h (Mon) + 6 h (Tue 10:00-18:00) + 7.5 h (Wed) + 3.5 h + 0.5 h (Thu) = 18.5 h, met; counting
-    # the pause 26 h, which would cost 200 yuan.
+    # T4, suspended, and late on site all the same. P2 opened Mon 16 Nov 09:00, acknowledged 09:10.
+    # At 10:00 the contractor asks to pause (the owner denies access), the office approves at 10:30
+    # and the pause ends Tue 17 Nov 10:00. The example contract keeps the default pause rules: the
+    # clock stops at the approval, and only the restore clock stops.
+    # Arrive (2 h) runs through the pause: on site Tue 11:00 is Mon 7 h + Tue 08:30-11:00 2.5 h =
+    # 9.5 h, breached at Mon 11:00: 1 point. (This ticket used to show a pause turning the late
+    # arrival into met: paused from the request and stopping every clock, arrive counted Mon
+    # 09:00-10:00 + Tue 10:00-11:00 = exactly 2 h. The office's rule no longer allows that.)
+    # Restore (24 h) is paused from Mon 10:30: 10:30-12:00 1.5 h + 14:00-18:00 4 h + Tue 08:30-10:00
+    # 1.5 h = 7 h of office time. Restored Thu 19 Nov 14:30: Mon 7 + Tue 7.5 + Wed 7.5 + Thu 3.5 + 0.5
+    # = 26 h, less 7 h paused = 19 h, met; not paused it would be 26 h, 200 yuan.
     t4 = await opened(cams[3], "P2", at(11, 16, 9))
     await lifecycle.act(a, t4, "acknowledge", {}, now=at(11, 16, 9, 10))
     pause = await lifecycle.request_suspension(a, t4, {"reason": "no_access", "note": "业主不在"},
@@ -132,7 +136,8 @@ async def test_the_november_score_matches_the_hand_worked_figures(people):
 
     # T5, self-recovered. The monitoring confirms cam 5 down at Tue 24 Nov 09:00; the opener opens
     # the ticket at 09:15 (grace 10 min: P2, a camera down); the camera is back at 09:40, before
-    # anyone acted, so the next run closes it restored at 09:40: 25 min, within every limit.
+    # anyone acted, so the next run closes it restored at 09:40: restore 25 min, met. Nobody had to
+    # respond (due 09:45) or arrive (due 11:15): both stages are not applicable, in no rate.
     async with db.write_transaction():
         await bulk.insert_rows(DeviceState, [{"subject_type": "camera", "subject_id": cams[4], "state": "down",
                                               "cause": "onvif_light:timeout", "since": at(11, 24, 9)}])
@@ -185,14 +190,19 @@ async def test_the_november_score_matches_the_hand_worked_figures(people):
     result = await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 1}, now=at(12, 3, 9))
 
     # Counted: T1, T2, T3, T4, T5, T7 (T6 cancelled, T0 October, TB contractor B's).
-    # Points: late arrival 1 (T2) + fault hours 2 (F1, F2) + missed inspection 5 = 8; score 100 - 8 = 92,
-    # grade good (>= 90). Money: late restore 3 units (T3) + 1 unit (T7) = 4 x 100 = 400 yuan.
+    # Points: late arrival 2 (T2, T4) + fault hours 2 (F1, F2) + missed inspection 5 = 9; score
+    # 100 - 9 = 91, grade good (>= 90). Money: late restore 3 units (T3) + 1 unit (T7) = 4 x 100 = 400 yuan.
     assert result["tickets"] == 6
-    assert (result["points"], result["score"], result["grade"], result["amount"]) == ("8", "92", "good", "400")
+    assert (result["points"], result["score"], result["grade"], result["amount"]) == ("9", "91", "good", "400")
     assert result["amount_capped"] is False
     by_rule = {d["rule"]: d for d in result["deductions"]}
-    assert (by_rule["late arrival"]["units"], by_rule["late arrival"]["points"]) == (1, "1")
-    assert by_rule["late arrival"]["items"] == [t2]
+    assert (by_rule["late arrival"]["units"], by_rule["late arrival"]["points"]) == (2, "2")
+    assert by_rule["late arrival"]["items"] == [t2, t4]
+    # On time, met of met + breached, T5's respond and arrive left out: respond T1 T2 T3 T4 T7 all
+    # met; arrive T1 T3 T7 met, T2 T4 breached; restore T1 T2 T4 T5 met, T3 T7 breached.
+    assert {stage: (r["met"], r["breached"], r["not_applicable"]) for stage, r in result["on_time"].items()} == {
+        "respond": (5, 0, 1), "arrive": (3, 2, 1), "restore": (4, 2, 0)}
+    assert (result["on_time"]["arrive"]["rate"], result["on_time"]["restore"]["rate"]) == (0.6, 4 / 6)
     assert (by_rule["late restore, per started hour"]["units"], by_rule["late restore, per started hour"]["amount"]) \
         == (4, "400")
     assert by_rule["late restore, per started hour"]["items"] == [t3, t7]
@@ -204,8 +214,9 @@ async def test_the_november_score_matches_the_hand_worked_figures(people):
     assert rows[t2]["arrive_breached_at"] == at(11, 3, 11)
     assert (rows[t3]["restore_due"], rows[t3]["restored_at"], rows[t3]["close_reason"]) == (
         at(11, 12, 9), at(11, 12, 11, 10), "verified")
-    # T4's pause covered 7.5 h, one working day: restore due Fri 20 Nov 10:30 instead of Thu 10:30.
-    assert (rows[t4]["arrive_breached_at"], rows[t4]["restore_due"]) == (None, at(11, 20, 10, 30))
+    # T4's pause covered 7 h of the restore clock: due Thu 10:30 + 7 h = Thu 10:30-12:00 1.5 h,
+    # 14:00-18:00 4 h, Fri 08:30-10:00 1.5 h: Fri 20 Nov 10:00. Arrive was breached at its Mon 11:00 deadline.
+    assert (rows[t4]["arrive_breached_at"], rows[t4]["restore_due"]) == (at(11, 16, 11), at(11, 20, 10))
     [t5] = [r for r in rows.values() if r["subject_id"] == cams[4]]
     assert (t5["close_reason"], t5["opened_at"], t5["restored_at"]) == ("self_recovered", at(11, 24, 9, 15),
                                                                         at(11, 24, 9, 40))

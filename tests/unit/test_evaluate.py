@@ -9,6 +9,7 @@ import pytest
 
 from assetsvc.monitoring.evaluate import (FaultChange, Observation, Rules, evaluate, needs_recheck, observations,
                                           relabel_for_upstream, stale)
+from assetsvc.monitoring.records import StateRecord
 
 T0 = 1_800_000_000.0
 RULES = Rules(stale_after_s=900.0)  # the worked examples below use a 900 s staleness
@@ -27,7 +28,8 @@ class Subject:
 
     def args(self) -> list[Any]:
         r = self.row
-        return [r["state"], r["cause"], r["root_upstream"], r["since"], r["aspects"], r["last_seen"]]
+        return [StateRecord.decode(r["state"], r["cause"], r["root_upstream"], r["since"], r["aspects"],
+                                   r["last_seen"])]
 
     def probe(self, kind: str, ok: bool, at: float, error: str | None = None, facts: Any = None,
               upstream: int | None = None, upstream_since: float | None = None):
@@ -48,7 +50,7 @@ class Subject:
     def apply(self, result):
         if result is None:
             return None
-        json.dumps(result.aspects, allow_nan=False)  # storable as JSON
+        json.dumps(result.aspects.to_json(), allow_nan=False)  # storable as JSON
         for move in result.transitions:  # as the writer does: close the open interval, open the next
             assert move.at >= self.intervals[-1][3], "a transition before the current interval began"
             assert move.previous == self.intervals[-1][0]
@@ -106,7 +108,7 @@ def test_one_lost_answer_never_flaps_the_camera():
     cam.probe("onvif_light", False, T0 + 670, "timeout")
     cam.probe("onvif_light", True, T0 + 970)
     assert cam.states() == ["unknown", "up"]
-    assert cam.row["aspects"]["reach"]["pending"] is None
+    assert cam.row["aspects"]["reach"].pending is None
 
 
 def test_two_failures_closer_than_down_after_s_do_not_confirm_an_outage():
@@ -189,7 +191,7 @@ def test_a_result_older_than_the_aspect_already_reflects_is_ignored():
     cam = up_camera()
     cam.probe("onvif_light", True, T0 + 600)
     cam.probe("onvif_light", False, T0 + 300, "timeout")  # late
-    assert cam.row["aspects"]["reach"]["pending"] is None
+    assert cam.row["aspects"]["reach"].pending is None
     assert cam.row["last_seen"] == T0 + 600
 
 
@@ -272,7 +274,7 @@ def test_an_outage_leaves_no_stream_fault_behind():
     cam.probe("rtsp", False, T0 + 630, "refused")  # and during the confirmed outage
     cam.probe("onvif_light", True, T0 + 900)
     assert cam.now == ("up", "")
-    assert cam.row["aspects"]["stream"]["ok"] is None
+    assert cam.row["aspects"]["stream"].ok is None
 
 
 def test_a_stream_refused_while_the_camera_answers_is_a_stream_fault():
@@ -290,7 +292,7 @@ def test_a_camera_probed_only_over_rtsp_goes_down_on_rtsp_failures():
     cam.probe("rtsp", False, T0 + 310, "timeout")
     cam.probe("rtsp", False, T0 + 610, "timeout")
     assert cam.now == ("down", "rtsp:timeout")
-    assert cam.row["aspects"]["stream"]["ok"] is True  # the outage is not also a stream fault
+    assert cam.row["aspects"]["stream"].ok is True  # the outage is not also a stream fault
     cam.probe("rtsp", False, T0 + 910, "unsupported")  # answers 404: reachable, stream gone
     cam.probe("rtsp", False, T0 + 1210, "unsupported")
     assert cam.now == ("degraded", "stream:unsupported")
@@ -302,7 +304,7 @@ def test_rtsp_results_do_not_decide_reach_for_a_camera_with_a_light_check():
         cam.probe("rtsp", False, at, "timeout")
         cam.probe("onvif_light", True, at + 100)
     assert cam.now == ("degraded", "stream:timeout")
-    assert cam.row["aspects"]["reach"]["pending"] is None
+    assert cam.row["aspects"]["reach"].pending is None
 
 
 def test_faults_confirmed_and_cleared_are_reported_for_tickets():
@@ -459,13 +461,13 @@ def test_reboot_instants_are_kept_for_a_day_for_reboot_loop_tickets():
     cam = Subject()
     cam.probe("snmp_light", True, T0, facts={"sys_uptime_s": 86400.0})
     cam.probe("snmp_light", True, T0 + 300, facts={"sys_uptime_s": 100.0})  # booted at T0 + 200
-    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 200]
+    assert list(cam.row["aspects"].uptime.reboots) == [T0 + 200]
     cam.probe("snmp_light", True, T0 + 600, facts={"sys_uptime_s": 50.0})  # booted again at T0 + 550
-    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 200, T0 + 550]
+    assert list(cam.row["aspects"].uptime.reboots) == [T0 + 200, T0 + 550]
     cam.probe("snmp_light", True, T0 + 90000, facts={"sys_uptime_s": 30.0})  # a day later: the old ones go
-    assert cam.row["aspects"]["uptime"]["reboots"] == [T0 + 89970]
+    assert list(cam.row["aspects"].uptime.reboots) == [T0 + 89970]
     cam.probe("snmp_light", True, T0 + 200000, facts={"sys_uptime_s": 110030.0})  # no reboot, a day on
-    assert "reboots" not in cam.row["aspects"]["uptime"]
+    assert "reboots" not in cam.row["aspects"].uptime.to_json()
 
 
 def test_a_recheck_is_asked_for_while_a_reach_streak_could_change_the_state():
@@ -486,16 +488,16 @@ def test_a_recheck_is_asked_for_while_a_reach_streak_could_change_the_state():
                                      {"clock": {"ok": False, "cause": 42, "since": float("nan")}},
                                      {"uptime": {"s": "many", "at": None}}])
 def test_a_garbled_stored_row_is_read_as_unknown_parts_and_never_raises(aspects):
-    result = evaluate("bogus", None, "x", float("nan"), aspects, float("inf"),
+    result = evaluate(StateRecord.decode("bogus", None, "x", float("nan"), aspects, float("inf")),
                       observations("onvif_light", True, None, {}, T0, RULES), T0, RULES)
     assert result.state in ("up", "degraded")
-    json.dumps(result.aspects, allow_nan=False)
+    json.dumps(result.aspects.to_json(), allow_nan=False)
 
 
 def test_hand_made_observations_that_are_malformed_are_dropped():
     bad = [Observation("smell", False, "x", T0), Observation("reach", "no", "x", T0),  # type: ignore[arg-type]
            Observation("reach", False, "x", float("nan")), "not an observation"]
-    result = evaluate("unknown", "no data", None, T0, {}, None, bad, T0, RULES)  # type: ignore[arg-type]
+    result = evaluate(StateRecord("unknown", "no data", None, T0), bad, T0, RULES)  # type: ignore[arg-type]
     assert (result.state, result.transitions, result.last_seen) == ("unknown", [], None)
 
 

@@ -8,8 +8,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetsvc.monitoring.evaluate import (CAUSE_MAX, DEGRADING, STATES, Rules, evaluate, load_aspects,
-                                          observations, relabel_for_upstream, stale)
+from assetsvc.monitoring.evaluate import (CAUSE_MAX, DEGRADING, STATES, Rules, evaluate, observations,
+                                          relabel_for_upstream, stale)
+from assetsvc.monitoring.records import Aspects, StateRecord
 
 T0 = 1_800_000_000.0
 FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -44,10 +45,10 @@ def check(before: dict, result, all_moves: list) -> None:
     assert (result.state, result.cause, result.root_upstream, result.since) == (*label, start)
     assert result.state in STATES and len(result.cause) <= CAUSE_MAX
     assert result.root_upstream is None or (result.state, result.cause) == ("down", "upstream")
-    json.dumps(result.aspects, allow_nan=False)
-    assert load_aspects(result.aspects) == result.aspects  # the stored form reads back unchanged
-    reach = result.aspects["reach"]["ok"]
-    failing = [n for n in DEGRADING if result.aspects[n]["ok"] is False]
+    json.dumps(result.aspects.to_json(), allow_nan=False)
+    assert Aspects.from_json(result.aspects.to_json()) == result.aspects  # the stored form reads back unchanged
+    reach = result.aspects["reach"].ok
+    failing = [n for n in DEGRADING if result.aspects[n].ok is False]
     expected = {False: "down", None: "unknown"}.get(reach, "degraded" if failing else "up")
     assert result.state == expected, f"state {result.state} but aspects say {expected}"
     all_moves.extend(moves)
@@ -59,7 +60,8 @@ def test_any_history_keeps_the_state_machine_invariants(rule, actions):
     row = {"state": "unknown", "cause": "no data", "root_upstream": None, "since": T0, "aspects": {}, "last_seen": None}
     now, upstream, upstream_since, moves = T0, None, None, []
     for act in actions:
-        args = [row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"], row["last_seen"]]
+        args = [StateRecord.decode(row["state"], row["cause"], row["root_upstream"], row["since"], row["aspects"],
+                                   row["last_seen"])]
         if act[0] == "probe":
             _, kind, ok, error, fact, gap, late = act
             now += gap
@@ -93,8 +95,8 @@ def test_a_lone_failed_check_never_flaps_the_camera(results):
     now, states = T0, []
     for ok, gap in fixed:
         now += gap
-        result = evaluate(*row, observations("onvif_light", ok, None if ok else "timeout", {}, now, Rules()),
-                          now, Rules())
+        obs = observations("onvif_light", ok, None if ok else "timeout", {}, now, Rules())
+        result = evaluate(StateRecord.decode(*row), obs, now, Rules())
         row = [result.state, result.cause, result.root_upstream, result.since, result.aspects, result.last_seen]
         states += [t.state for t in result.transitions]
     assert states in ([], ["up"])

@@ -63,7 +63,7 @@ def test_every_other_parser_ends_in_a_value_or_a_problem(cell):
                   nz.parse_ipv6, nz.parse_mac, nz.parse_date, nz.parse_int):
         problem_or_value(parse, cell)
     for table in ("camera_type", "networked", "light", "status"):
-        problem_or_value(lambda c: nz.parse_enum(c, table), cell)
+        problem_or_value(lambda c, table=table: nz.parse_enum(c, table), cell)
 
 
 rows = st.fixed_dictionaries({}, optional={f.key: cells for f in FIELDS} | {

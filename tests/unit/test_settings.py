@@ -16,6 +16,7 @@ from tests.conftest import REPO
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
     ("REGION_MAX_KM", "far", "not a number"),
     ("SESSION_HOURS", "0", "outside"),
+    ("TIMEZONE", "Asia/Atlantis", "not a known time zone"),
 ])
 def test_bad_value_names_the_variable(monkeypatch, name, value, words):
     monkeypatch.setenv(f"ASSETSVC_{name}", value)
@@ -31,9 +32,35 @@ def test_defaults_are_the_embedded_sqlite(monkeypatch):
     settings = load_settings()
     assert settings.database_url == "sqlite:///var/assetsvc.sqlite"
     assert settings.is_sqlite and settings.port == 8750
+    assert settings.timezone == "Asia/Shanghai" and str(settings.zone) == "Asia/Shanghai"
 
 
 def test_readme_documents_every_variable():
     readme = (REPO / "README.md").read_text()
     missing = [var for var, _ in settings_table() if f"`{var}`" not in readme]
     assert missing == []
+
+
+def test_the_office_time_zone_sets_month_bounds_and_uptime_offsets():
+    import datetime as dt
+    import os
+    from zoneinfo import ZoneInfo
+
+    from assetsvc import runtime
+    from assetsvc.monitoring.uptime_input import parse_offset
+    from assetsvc.tickets.contracts import month_bounds
+
+    before = os.environ.get("ASSETSVC_TIMEZONE")
+    os.environ["ASSETSVC_TIMEZONE"] = "Asia/Kathmandu"  # +05:45 all year
+    runtime.settings.cache_clear()
+    try:
+        start, end = month_bounds("2026-11")
+        assert start == dt.datetime(2026, 11, 1, tzinfo=ZoneInfo("Asia/Kathmandu")).timestamp()
+        assert end - start == 30 * 86400
+        assert parse_offset(None) == dt.timezone(dt.timedelta(hours=5, minutes=45))
+    finally:
+        if before is None:
+            del os.environ["ASSETSVC_TIMEZONE"]
+        else:
+            os.environ["ASSETSVC_TIMEZONE"] = before
+        runtime.settings.cache_clear()

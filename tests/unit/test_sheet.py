@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from assetsvc.registry.sheet import SheetError, read_sheet
+from assetsvc.registry.sheet import SheetError, ignored_rows, read_sheet
 
 HEADERS = ["设备编码", "设备名称", "行政区域", "所属派出所", "经度", "纬度"]
 ROW_A = ["45020400041326001213", "柳南一号半球", "450204", "南站派出所", 109.388946, 24.293187]
@@ -34,7 +34,7 @@ def test_the_header_is_found_below_a_merged_title_and_a_blank_row():
     data = xlsx([["柳州市柳南区视频监控点位一机一档"], [], HEADERS, ROW_A], merges=["A1:F1"])
     sheet = read_sheet(data, "sample.xlsx")
     assert (sheet.sheet_name, sheet.header_row) == ("一机一档", 3)
-    assert sheet.ignored == {1: "above the header", 2: "blank", 3: "header"}
+    assert ignored_rows(sheet.ignored, sheet.blank) == {"1": "above the header", "2": "blank", "3": "header"}
     assert [r.row for r in sheet.rows] == [4]
 
 
@@ -106,7 +106,7 @@ def test_a_vertically_merged_cell_gives_every_row_its_value():
 def test_blank_rows_between_data_are_skipped_and_reported():
     sheet = read_sheet(xlsx([HEADERS, ROW_A, [], [None, "  "], ROW_B]), "a.xlsx")
     assert [r.row for r in sheet.rows] == [2, 5]
-    assert sheet.ignored[3] == sheet.ignored[4] == "blank"
+    assert sheet.blank == [(3, 4)]
 
 
 @pytest.mark.parametrize("word", ["合计", "总计", "小计", "Total", "合计："])
@@ -281,7 +281,7 @@ def test_excel_escaped_control_characters_are_restored():
 def test_rows_missing_from_the_file_count_as_blank_rows():
     sheet = read_sheet(excel_style_xlsx(EXCEL_ROWS.format(style=1), EXCEL_SHARED), "a.xlsx")
     assert sheet.header_row == 2 and sheet.rows[0].row == 4
-    assert sheet.ignored == {1: "blank", 2: "header", 3: "blank"}
+    assert ignored_rows(sheet.ignored, sheet.blank) == {"1": "blank", "2": "header", "3": "blank"}
 
 
 def _with_sheet_xml(sheet_xml: bytes) -> bytes:
@@ -326,3 +326,53 @@ def test_hostile_xml_inside_a_workbook_is_refused_without_expanding_it(payload):
     finally:
         tracemalloc.stop()
     assert peak < 50 * 2**20
+
+
+def _sheet_with_rows(rows_xml: str) -> bytes:
+    return _with_sheet_xml(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + rows_xml.encode() + b"</sheetData></worksheet>")
+
+
+_HEADER_XML = ('<row r="1">' + "".join(
+    f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
+    for col, text in zip("ABCDE", ["设备编码", "设备名称", "行政区域", "经度", "纬度"])) + "</row>")
+
+
+def test_a_row_with_one_cell_in_column_xfd_costs_one_cell_not_16384(monkeypatch):
+    from assetsvc.registry import sheet as module
+
+    looked_at = []
+    real = module.is_blank_cell
+    monkeypatch.setattr(module, "is_blank_cell", lambda v: looked_at.append(v) or real(v))
+    rows = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(2, 2002))
+    sheet = read_sheet(_sheet_with_rows(_HEADER_XML + rows), "a.xlsx")
+    assert len(sheet.rows) == 2000
+    # Read as lists padded to column XFD, every row had 16,384 cells to look at.
+    assert len(looked_at) < 2000 * 10
+    assert {len(r.raw) + len(r.custom) for r in sheet.rows} == {5}
+
+
+def test_blank_rows_before_a_row_at_the_bottom_of_the_sheet_are_one_range():
+    rows = ('<row r="2"><c r="A2" t="inlineStr"><is><t>45020400041326001213</t></is></c></row>'
+            '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>45020400041326001214</t></is></c></row>')
+    sheet = read_sheet(_sheet_with_rows(_HEADER_XML + rows), "a.xlsx")
+    assert [r.row for r in sheet.rows] == [2, 1048576]
+    assert ignored_rows(sheet.ignored, sheet.blank) == {"1": "header", "3-1048575": "blank"}
+
+
+def test_a_csv_mixing_utf8_and_gbk_rows_is_refused_naming_the_rows():
+    lines = [",".join(HEADERS), ",".join(map(str, ROW_A)), ",".join(map(str, ROW_B))]
+    data = (lines[0].encode("utf-8") + b"\n" + lines[1].encode("utf-8") + b"\n"
+            + lines[2].encode("gbk") + b"\n")
+    with pytest.raises(SheetError, match=r"rows 1, 2 are UTF-8, rows 3 are not"):
+        read_sheet(data, "mixed.csv")
+
+
+@pytest.mark.parametrize("cell,value", [
+    ("'=1+1", "=1+1"), ("'+86 771", "+86 771"), ("'-5", "-5"), ("'@x", "@x"), ("''=x", "'=x"),
+    ("'abc", "'abc"), ("'", "'"), ("it's", "it's"),
+])
+def test_the_import_removes_one_apostrophe_only_before_formula_like_text(cell, value):
+    data = csv_text(HEADERS + ["备注"], ROW_A + [cell]).encode()
+    assert read_sheet(data, "a.csv").rows[0].custom == {"备注": value}

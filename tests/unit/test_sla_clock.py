@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assetsvc.tickets.calendar import CalendarMissing, WorkingDays
-from assetsvc.tickets.sla import Suspension, Timeline, parse_contract_sla, ticket_figures
+from assetsvc.tickets.sla import (STAGES, PauseRule, SlaTerms, Suspension, Timeline, parse_contract_sla,
+                                  ticket_figures)
 
 SH = ZoneInfo("Asia/Shanghai")
 M, H = 60, 3600
@@ -187,6 +188,61 @@ def test_a_suspension_after_a_stage_ended_leaves_that_stage_alone():
     # Arrive ended Mon 10:00 (1 h of 2 h); the suspension from 14:00 must not move its deadline 11:00.
     arrive = figures("P2", "urban", SUSPENDED, at(3, 16, 9)).stages["arrive"]
     assert (arrive.deadline, arrive.elapsed_s, arrive.status) == (at(3, 9, 11), H, "met")
+
+
+# P1 urban (24x7) opened Tue 10:00 and paused 10:10-11:10; acknowledged 10:40, on site 11:40,
+# restored 12:30. Limits: respond 30 min, arrive 1 h, restore 2 h.
+PAUSED_P1 = Timeline(at(3, 10, 10), acknowledged_at=at(3, 10, 10, 40), on_site_at=at(3, 10, 11, 40),
+                     restored_at=at(3, 10, 12, 30), suspensions=(Suspension(at(3, 10, 10, 10), at(3, 10, 11, 10)),))
+
+
+def test_a_pause_stops_only_the_restore_clock_unless_the_contract_names_more():
+    # By default respond and arrive keep running through the pause: respond 40 min (10 late, due
+    # 10:30), arrive 100 min (40 late, due 11:00). Restore loses the hour paused: 150 - 60 = 90 min,
+    # met, due 12:00 + 1 h = 13:00.
+    got = figures("P1", "urban", PAUSED_P1, at(3, 10, 13)).stages
+    assert (got["respond"].status, got["respond"].late_s, got["respond"].deadline) == ("breached", 10 * M,
+                                                                                       at(3, 10, 10, 30))
+    assert (got["arrive"].status, got["arrive"].late_s, got["arrive"].deadline) == ("breached", 40 * M,
+                                                                                    at(3, 10, 11))
+    assert (got["restore"].status, got["restore"].elapsed_s, got["restore"].deadline) == ("met", 90 * M,
+                                                                                          at(3, 10, 13))
+
+
+def test_a_contract_that_names_respond_and_arrive_pauses_them_too():
+    # Acknowledged inside the pause: respond counts 10:00-10:10 only, 10 min, met. Arrive: 10 min
+    # before the pause and 11:10-11:40 after, 40 min, met, due 11:10 + 50 min = 12:00.
+    every = SlaTerms(TERMS.cells, PauseRule(stops=frozenset(STAGES)))
+    got = ticket_figures(every, "P1", "urban", PAUSED_P1, at(3, 10, 13)).stages
+    assert (got["respond"].status, got["respond"].elapsed_s) == ("met", 10 * M)
+    assert (got["arrive"].status, got["arrive"].elapsed_s, got["arrive"].deadline) == ("met", 40 * M, at(3, 10, 12))
+    assert (got["restore"].status, got["restore"].elapsed_s) == ("met", 90 * M)
+
+
+def test_a_fault_that_cleared_by_itself_leaves_respond_and_arrive_not_applicable():
+    # P1 opened 10:00, nobody acted, the camera came back at 10:20: nobody had to answer or go there,
+    # so neither stage is met (it would inflate on-time rates); restore is met at the recovery.
+    line = Timeline(at(3, 10, 10), restored_at=at(3, 10, 10, 20), self_recovered=True)
+    got = figures("P1", "urban", line, at(3, 10, 11)).stages
+    for stage in ("respond", "arrive"):
+        assert (got[stage].status, got[stage].deadline, got[stage].done_at, got[stage].elapsed_s,
+                got[stage].late_s) == ("not_applicable", None, None, None, 0)
+    assert (got["restore"].status, got["restore"].elapsed_s) == ("met", 20 * M)
+
+
+def test_a_self_recovery_after_the_respond_deadline_leaves_the_breach_standing():
+    # Back at 10:45, nobody acknowledged by 10:30: the answer was owed and not given (15 min late);
+    # arrive (due 11:00) was not yet owed, so it is not applicable.
+    line = Timeline(at(3, 10, 10), restored_at=at(3, 10, 10, 45), self_recovered=True)
+    got = figures("P1", "urban", line, at(3, 10, 11)).stages
+    assert (got["respond"].status, got["respond"].late_s) == ("breached", 15 * M)
+    assert got["arrive"].status == "not_applicable"
+
+
+def test_before_the_self_recovery_the_clocks_run_as_usual():
+    line = Timeline(at(3, 10, 10), restored_at=at(3, 10, 10, 20), self_recovered=True)
+    got = figures("P1", "urban", line, at(3, 10, 10, 15)).stages
+    assert [got[s].status for s in ("respond", "arrive", "restore")] == ["running"] * 3
 
 
 def test_a_deadline_in_a_year_without_data_is_unknown_while_the_clock_still_counts():

@@ -65,6 +65,20 @@ BAD = [
     ("key of another kind", changed("penalties", "over", "8h"), "unknown keys ['over']"),
     ("empty severities", changed("penalties", "severities", []), "leave it out to mean every severity"),
     ("unit cap zero", changed("penalties", "max_units_per_ticket", 0), "max_units_per_ticket = 0"),
+    ("pause rules not a table", {**GOOD, "suspension_rules": "approval"}, "suspension_rules must be a table"),
+    ("pause rules unknown key", {**GOOD, "suspension_rules": {"starts": "approval"}},
+     "suspension_rules: unknown keys ['starts']"),
+    ("pause from unknown", {**GOOD, "suspension_rules": {"from": "decision"}},
+     "suspension_rules.from = 'decision' must be one of approval, request"),
+    ("pause from not text", {**GOOD, "suspension_rules": {"from": True}}, "suspension_rules.from = True"),
+    ("pause stops not a list", {**GOOD, "suspension_rules": {"stops": "restore"}},
+     "suspension_rules.stops must be a list"),
+    ("pause stops unknown stage", {**GOOD, "suspension_rules": {"stops": ["restore", "close"]}},
+     "suspension_rules.stops: 'close' is not a stage (respond, arrive, restore)"),
+    ("pause stops a stage twice", {**GOOD, "suspension_rules": {"stops": ["restore", "restore"]}},
+     "suspension_rules.stops: 'restore' is named twice"),
+    ("pause stops nothing", {**GOOD, "suspension_rules": {"stops": []}},
+     "suspension_rules.stops: name at least one stage"),
 ]
 
 
@@ -80,6 +94,19 @@ def test_the_good_document_parses():
     terms = parse_contract_sla(GOOD, "contract 7", DAYS).terms.for_ticket("P2", "urban")
     assert terms.limits_s == {"respond": 1800, "arrive": 7200, "restore": 86400}
     assert terms.calendar.windows == ((30600, 43200), (50400, 64800))
+
+
+def test_a_document_without_pause_rules_gets_the_defaults():
+    # Every version stored before the rules existed loads with them: the clock stops at the
+    # office's approval, and only the restore stage stops.
+    rule = parse_contract_sla(GOOD, "contract 7", DAYS).terms.pauses
+    assert (rule.clock_from, rule.stops) == ("approval", frozenset({"restore"}))
+
+
+def test_a_contract_may_backdate_pauses_and_name_the_stages_they_stop():
+    doc = {**GOOD, "suspension_rules": {"from": "request", "stops": ["respond", "arrive", "restore"]}}
+    rule = parse_contract_sla(doc, "contract 7", DAYS).terms.pauses
+    assert (rule.clock_from, rule.stops) == ("request", frozenset({"respond", "arrive", "restore"}))
 
 
 def test_durations_combine_hours_minutes_and_seconds():
@@ -101,3 +128,4 @@ def test_the_shipped_example_contract_is_valid():
     assert example.terms.for_ticket("P1", "urban").limits_s == {"respond": 1800, "arrive": 3600, "restore": 7200}
     assert example.terms.for_ticket("P2", "rural").calendar.kind == "working_hours"
     assert [g.name for g in example.scheme.grades] == ["good", "pass", "fail"]
+    assert (example.terms.pauses.clock_from, example.terms.pauses.stops) == ("approval", frozenset({"restore"}))

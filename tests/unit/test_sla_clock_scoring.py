@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from assetsvc.tickets.calendar import WorkingDays
-from assetsvc.tickets.sla import Timeline, monthly_score, parse_contract_sla, ticket_figures
+from assetsvc.tickets.sla import Timeline, monthly_score, parse_contract_sla, stage_rates, ticket_figures
 
 M, H = 60, 3600
 T0 = 1_772_000_000.0  # any instant: these tickets are P1 on a 24x7 clock
@@ -144,3 +144,35 @@ def test_rules_needing_month_data_refuse_to_guess_it():
         monthly_score(SLA.scheme, MONTH, FAULTS, {})
     with pytest.raises(ValueError, match="whole number >= 0"):
         monthly_score(SLA.scheme, MONTH, FAULTS, {"missed_inspection": -1})
+
+
+def recovered(name: str, back_min: float):
+    """A P1 ticket opened at T0 whose fault cleared by itself `back_min` minutes later, nobody acting."""
+    line = Timeline(T0, restored_at=T0 + back_min * M, self_recovered=True)
+    return ticket_figures(SLA.terms, "P1", "urban", line, T0 + 24 * H, ticket=name)
+
+
+def test_on_time_rates_leave_self_recovered_stages_out():
+    # MONTH: respond met 5 of 5 (acknowledged after 5 min); arrive met 1 (T5) of 5; restore met 1
+    # (T3) of 5 (T5, still open, is already past its limit). R1 came back after 20 min: respond and
+    # arrive not applicable, restore met. R2 came back after 45 min: respond breached (due 30 min),
+    # arrive not applicable, restore met.
+    rates = stage_rates([*MONTH, recovered("R1", 20), recovered("R2", 45)])
+    assert (rates["respond"].met, rates["respond"].breached, rates["respond"].not_applicable) == (5, 1, 1)
+    assert rates["respond"].on_time_rate == 5 / 6  # counting R1 as met would give 6 / 7
+    assert (rates["arrive"].met, rates["arrive"].breached, rates["arrive"].not_applicable) == (1, 4, 2)
+    assert rates["arrive"].on_time_rate == 1 / 5  # not 3 / 7
+    assert (rates["restore"].met, rates["restore"].breached, rates["restore"].not_applicable) == (3, 4, 0)
+    assert rates["restore"].on_time_rate == 3 / 7
+
+
+def test_self_recovered_tickets_leave_the_monthly_score_as_it_was():
+    counts = {"missed_inspection": 0}
+    alone = monthly_score(SLA.scheme, MONTH, FAULTS, counts)
+    both = monthly_score(SLA.scheme, [*MONTH, recovered("R1", 20), recovered("R2", 45)], FAULTS, counts)
+    assert (both.score, both.points, both.amount) == (alone.score, alone.points, alone.amount)
+    assert [d.items for d in both.deductions] == [d.items for d in alone.deductions]
+
+
+def test_a_stage_nobody_decided_has_no_rate():
+    assert stage_rates([ticket("T", None, None, now_min=10)])["arrive"].on_time_rate is None

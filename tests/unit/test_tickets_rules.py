@@ -4,18 +4,20 @@ breach settling and the verification verdict."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from assetsvc.monitoring import evaluate as ev
+from assetsvc.monitoring.service import decide_check, device_record
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.calendar import DataError, WorkingDays
 from assetsvc.tickets.clocks import Clock, clock, settle
-from assetsvc.tickets.faults import Cleared, Fault, assess
-from assetsvc.tickets.sla import load_contract_sla
+from assetsvc.tickets.faults import Cleared, Fault, aspect_of
+from assetsvc.tickets.faults import assess as assess_device
+from assetsvc.tickets.sla import STAGES, PauseRule, load_contract_sla
 from assetsvc.tickets.store import Contracts, covers
-from assetsvc.tickets.verify import decide
 
 CONFIG = ticket_config.load(None)
 EXAMPLE = Path(ticket_config.__file__).with_name("data") / "contract-sla.example.toml"
@@ -30,6 +32,11 @@ def state(label, cause="", since=NOW - 600, **aspects):
     base = {name: aspect(True, since=since) for name in ev.ASPECTS}
     base.update(aspects)
     return {"state": label, "cause": cause, "since": since, "aspects": base}
+
+
+def assess(subject_type, row, drift, config, now):
+    """faults.assess on the record the monitoring service builds from a stored state row and drift flags."""
+    return assess_device(device_record(subject_type, 1, row, drift), config, now)
 
 
 # ---- faults ---------------------------------------------------------------------------------------
@@ -153,18 +160,28 @@ def ticket(**over):
     return row
 
 
-def test_a_breach_is_marked_at_the_deadline_and_withdrawn_when_an_approved_pause_moves_it():
-    terms = {7: load_contract_sla(EXAMPLE, WorkingDays())}
+def test_a_breach_is_marked_at_the_deadline_and_withdrawn_only_by_a_pause_backdated_over_it():
+    # P1 (24x7) opened NOW: respond due NOW + 30 min. A pause asked at +10 min, approved at +31 min 40 s.
+    sla = load_contract_sla(EXAMPLE, WorkingDays())
+    terms = {7: sla}
     row = ticket()
     late = settle(row, clock(row, [], terms, NOW + 2000), 3600, NOW + 2000)
     assert late.breached == ["respond"] and late.columns["respond_breached_at"] == NOW + 1800
     row.update(late.columns)
-    pause = [{"status": "approved", "requested_at": NOW + 600, "ended_at": None}]
-    moved = settle(row, clock(row, pause, terms, NOW + 2000), 3600, NOW + 2000)
+    pause = [{"status": "approved", "requested_at": NOW + 600, "decided_at": NOW + 1900, "ended_at": None}]
+    # The defaults: the clock stops at the approval and respond never stops: the breach stands.
+    kept = settle(row, clock(row, pause, terms, NOW + 2000), 3600, NOW + 2000)
+    assert kept.withdrawn == [] and kept.columns["respond_breached_at"] == NOW + 1800
+    # Stopping respond too changes nothing while the pause counts from its approval, after the deadline.
+    every = {7: replace(sla, terms=replace(sla.terms, pauses=PauseRule("approval", frozenset(STAGES))))}
+    assert settle(row, clock(row, pause, every, NOW + 2000), 3600, NOW + 2000).withdrawn == []
+    # Only a contract that backdates pauses to the request (and stops respond) moves the deadline.
+    backdated = {7: replace(sla, terms=replace(sla.terms, pauses=PauseRule("request", frozenset(STAGES))))}
+    moved = settle(row, clock(row, pause, backdated, NOW + 2000), 3600, NOW + 2000)
     assert moved.withdrawn == ["respond"] and moved.columns["respond_breached_at"] is None
-    rejected = [{"status": "rejected", "requested_at": NOW + 600, "ended_at": None}]
-    assert settle(row, clock(row, rejected, terms, NOW + 2000), 3600, NOW + 2000).columns["respond_breached_at"] \
-        == NOW + 1800
+    rejected = [{"status": "rejected", "requested_at": NOW + 600, "decided_at": NOW + 1900, "ended_at": None}]
+    assert settle(row, clock(row, rejected, backdated, NOW + 2000), 3600, NOW + 2000).columns[
+        "respond_breached_at"] == NOW + 1800
 
 
 def test_escalation_comes_once_the_first_breach_is_old_enough():
@@ -189,6 +206,11 @@ RULES = ev.Rules()
 
 def result(kind, ok, error=None, at=NOW, facts=None):
     return {"probe_kind": kind, "ok": ok, "error": error, "at": at, "facts": facts or {}}
+
+
+def decide(fault, results, drift_open, rules, cause=""):
+    """The verdict verify gets: the monitoring service's first check on the fault's aspect (and cause)."""
+    return decide_check(aspect_of(fault), results, drift_open, rules, cause)
 
 
 def test_the_first_result_that_speaks_to_the_fault_decides():

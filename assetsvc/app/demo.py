@@ -8,12 +8,21 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from assetsvc.accounts.service import Actor, add_user
+from assetsvc.accounts.service import add_user
 from assetsvc.accounts.tables import User
+from assetsvc.actor import Actor
+from assetsvc.app import process, startup
 from assetsvc.monitoring.config import MonitoringConfig, parse
+from assetsvc.registry import crud
+from assetsvc.registry.entities import CONTRACT
+from assetsvc.registry.tables import Contract, Contractor
 from assetsvc.runtime import settings
 from assetsvc.simfleet import Fleet, Mix
-from assetsvc.tickets.config import TicketsConfig, parse as parse_tickets
+from assetsvc.simfleet.registry import CONTRACTORS, register
+from assetsvc.tickets import config as ticket_config
+from assetsvc.tickets import contracts as terms
+from assetsvc.tickets.config import TicketsConfig
+from assetsvc.tickets.config import parse as parse_tickets
 
 # A livelier mix than the fleet's default, recurring every 5 minutes with short episodes, so that
 # outages, flapping, drifted clocks, bad pictures and dead switches are under way within minutes.
@@ -37,12 +46,6 @@ def tickets_config() -> TicketsConfig:
 async def contracts(actor: Actor, year: int) -> int:
     """One contract per simulated contractor over the fleet's city, with the example SLA terms
     (idempotent: an existing contract code is left as it is). Returns how many were created."""
-    from assetsvc.registry import crud
-    from assetsvc.registry.entities import CONTRACT
-    from assetsvc.registry.tables import Contract, Contractor
-    from assetsvc.simfleet.registry import CONTRACTORS
-    from assetsvc.tickets import contracts as terms
-
     document = resources.files("assetsvc.tickets").joinpath("data/contract-sla.example.toml").read_text("utf-8")
     # The example's rural districts are Hangzhou's; the demo city's outer district (柳江) is rural here.
     document = document.replace('rural = ["330127", "330122"]', 'rural = ["450206"]')
@@ -69,8 +72,6 @@ def monitoring_config() -> MonitoringConfig:
 
 async def seed(devices: Fleet, actor: Actor) -> dict[str, Any]:
     """Register the fleet (idempotent) and make sure an admin login exists."""
-    from assetsvc.simfleet.registry import register
-
     counts = await register(devices, actor)
     made = await contracts(actor, dt.date.today().year)
     lines = [f"demo fleet: {devices.layout.count} cameras ({counts['cameras_created']} new), "
@@ -88,3 +89,15 @@ async def seed(devices: Fleet, actor: Actor) -> dict[str, Any]:
     else:
         lines.append(f"user admin exists (a demo-made password is in {secret_file})")
     return {"message": "\n".join(lines), "counts": counts}
+
+
+async def prepare(devices: Fleet, actor: Actor) -> dict[str, Any]:
+    """Migrations and the key check, then the fleet registered (run with the database open)."""
+    await startup.prepare(create_key=True)
+    return await seed(devices, actor)
+
+
+def serve(devices: Fleet, host: str, port: int) -> None:
+    """Serve with the fleet up, the demo's sped-up plans and its short ticket grace periods."""
+    ticket_config.install(tickets_config())
+    process.serve(host, port, extra=devices, config=monitoring_config())

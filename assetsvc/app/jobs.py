@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -11,11 +12,11 @@ from typing import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from assetsvc import bulk, db
-from assetsvc.monitoring import stale, tasks
+from assetsvc.app.leader import Leadership
+from assetsvc.monitoring import stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
-from assetsvc.monitoring.leader import Leadership
-from assetsvc.monitoring.tables import Node
+from assetsvc.tickets import opener, sweep, verify
+from assetsvc.webhooks import delivery
 
 log = logging.getLogger("assetsvc.jobs")
 NODE_FORGET_S = 86400  # a node not seen for a day is dropped from the node list
@@ -40,34 +41,24 @@ async def _stale(config: MonitoringConfig) -> object:
 
 
 async def _nodes(config: MonitoringConfig) -> object:
-    async with db.write_transaction():
-        await bulk.execute_many(Node, "DELETE FROM monitor_node WHERE seen_at < ?",
-                                [[time.time() - NODE_FORGET_S]])
+    await worker.forget_nodes(time.time() - NODE_FORGET_S)
     return None
 
 
 async def _tickets(config: MonitoringConfig) -> object:
-    from assetsvc.tickets import opener
-
     return (await opener.run(time.time())).describe()
 
 
 async def _verify(config: MonitoringConfig) -> object:
-    from assetsvc.tickets import verify
-
     return (await verify.run(time.time())).describe()
 
 
 async def _sla(config: MonitoringConfig) -> object:
-    from assetsvc.tickets import sweep
-
     return (await sweep.run(time.time())).describe()
 
 
 async def _webhooks(config: MonitoringConfig) -> object:
-    from assetsvc.webhooks import delivery
-
-    return await delivery.job(config)
+    return await delivery.job()
 
 
 # The one place schedules are declared (later: monthly reports).
@@ -102,9 +93,7 @@ def build_scheduler(config: MonitoringConfig, jobs: tuple[Job, ...] = JOBS) -> A
     return scheduler
 
 
-def _now():
-    import datetime as dt
-
+def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from assetsvc.monitoring import jobs
+from assetsvc.app import jobs
 from assetsvc.monitoring.config import MonitoringConfig, current
 from assetsvc.monitoring.worker import Worker, beat, node_name, register_node
 

@@ -1,0 +1,55 @@
+"""JSON Schemas of the bodies that handlers read themselves (request.json()) so that their services
+can name every problem at once; the OpenAPI schema gets them from here (openapi.finish)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assetsvc.tickets.config import FAULTS
+from assetsvc.tickets.lifecycle import MAX_NOTE
+
+TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_NOTE}
+ISO_TIME = {"type": "string", "format": "date-time",
+            "description": "ISO 8601 with a zone (2026-11-24T10:00:00+08:00); the `tz` parameter reads zone-less ones"}
+
+
+def _object(properties: dict[str, Any], required: list[str], extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": extra}
+
+
+NOTE = _object({"note": TEXT, "reason": TEXT}, [])
+WEBHOOK = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
+    "contractor": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1},
+    "events": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": 50},
+    "active": {"type": "boolean"},
+    "secret": {"type": ["string", "null"], "minLength": 16, "maxLength": 200},
+}
+
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/api/v1/status/passive"): _object({"reports": {
+        "type": "array", "minItems": 1, "maxItems": 10_000,
+        "items": _object({"gb_id": {"type": "string", "pattern": "^[0-9]{20}$"}, "online": {"type": "boolean"},
+                          "at": ISO_TIME}, ["gb_id", "online"])}}, ["reports"]),
+    ("post", "/api/v1/maintenance"): _object({
+        "scope": {"type": "string", "enum": ["camera", "site", "region", "upstream"]},
+        "ref": {"type": "string", "minLength": 1}, "starts_at": ISO_TIME, "ends_at": ISO_TIME, "reason": TEXT},
+        ["scope", "ref", "starts_at", "ends_at", "reason"]),
+    ("post", "/api/v1/tickets"): _object({
+        "subject_type": {"type": "string", "enum": ["camera", "upstream"]},
+        "subject_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "note": TEXT,
+        "severity": {"type": "string"}, "fault": {"type": "string", "enum": ["manual", *FAULTS]}},
+        ["subject_id", "note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/{action}"): NOTE,
+    ("post", "/api/v1/tickets/{ticket_id}/notes"): _object({"note": TEXT}, ["note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/suspensions"): _object({"reason": TEXT, "note": TEXT}, ["reason", "note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}"): _object({"note": TEXT}, []),
+    ("post", "/api/v1/webhooks"): _object(WEBHOOK, ["name", "url"]),
+    ("patch", "/api/v1/webhooks/{endpoint_id}"): _object({**WEBHOOK, "rotate_secret": {"type": "boolean"}}, []),
+    ("post", "/api/v1/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"], extra=True),
+    ("put", "/api/v1/contracts/{contract_id}/sla"): {
+        "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
+}
+OPTIONAL = {("post", "/api/v1/tickets/{ticket_id}/{action}"),
+            ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}")}

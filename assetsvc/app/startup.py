@@ -1,0 +1,54 @@
+"""Process start-up shared by serve, worker and demo: migrations, the credential key, rule files.
+
+A wrong rules file or key stops start-up with a message that names it (SettingsError, KeyError_).
+"""
+
+from __future__ import annotations
+
+from assetsvc import runtime
+from assetsvc.api.app import configure_logging
+from assetsvc.monitoring.config import MonitoringConfig, current
+from assetsvc.registry import keycheck
+from assetsvc.secrets import load_key, write_key_file
+from assetsvc.settings import SettingsError
+from assetsvc.tickets import config as ticket_config
+from assetsvc.tickets.calendar import DataError
+from assetsvc.webhooks import service as webhooks
+
+
+async def check_key(*, create_if_unused: bool) -> None:
+    """Fail clearly when secrets are sealed but the key is missing or wrong.
+
+    With `create_if_unused`, a deployment that has sealed nothing and has no key gets a key file
+    made for it (the embedded default must start with no set-up). The key is checked against the
+    stored key check (registry/keycheck.py), written here when the key is first established.
+    """
+    settings = runtime.settings()
+    if load_key(settings) is None and create_if_unused and not await keycheck.established(webhooks.sealed_secrets):
+        write_key_file(settings.secret_key_file)
+    runtime.install_vault(await keycheck.verified_vault(webhooks.sealed_secrets))
+
+
+async def prepare(*, create_key: bool) -> None:
+    """Migrations, then the credential key check."""
+    await runtime.migrate()
+    await check_key(create_if_unused=create_key)
+
+
+def check_ticket_rules() -> None:
+    """A wrong tickets file or holiday-notice folder stops start-up, with its message."""
+    try:
+        ticket_config.current()
+        ticket_config.working_days()
+    except DataError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def begin(*, ticket_rules: bool, config: MonitoringConfig | None = None) -> MonitoringConfig:
+    """Logging on and the rule files read before anything starts: the monitoring configuration
+    always, the ticket rules when this process serves them or may run the scheduled jobs."""
+    configure_logging()
+    config = config or current()  # a wrong monitoring file stops start-up here, with its message
+    if ticket_rules:
+        check_ticket_rules()
+    return config

@@ -1,0 +1,82 @@
+"""The credential key check: a known constant sealed with the key, opened before any secret is.
+
+Every path that seals or opens a device password or webhook secret asks `verified_vault()`
+first (the registry owns it, beside the device credentials; a slice above that seals secrets of
+its own, the webhooks, passes them as `also_sealed`), so a wrong ASSETSVC_SECRET_KEY (or key file) stops it with a message naming the key,
+before anything is written. The check row is written when the first key is established; a
+deployment from before it gets the row once its key opens every stored secret.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from assetsvc.registry.tables import Credential, KeyCheck
+from assetsvc.runtime import settings as current_settings
+from assetsvc.secrets import KeyError_, Vault, load_key
+from assetsvc.settings import Settings
+
+Sealed = Callable[[], Awaitable[list[str]]]  # another slice's sealed secrets
+
+CONSTANT = "assetsvc credential key check v1"
+
+
+def key_source(settings: Settings) -> str:
+    """Where the configured key comes from, as a person would fix it."""
+    if settings.secret_key:
+        return "ASSETSVC_SECRET_KEY"
+    return f"the key file {settings.secret_key_file} (ASSETSVC_SECRET_KEY_FILE)"
+
+
+async def _stored_secrets(also_sealed: Sealed | None) -> list[str]:
+    """Every sealed secret the caller knows of: device credentials, and another slice's."""
+    rows = await Credential.select(Credential.secret).run()
+    return [r["secret"] for r in rows] + (await also_sealed() if also_sealed else [])
+
+
+async def established(also_sealed: Sealed | None = None) -> bool:
+    """Whether a key has sealed anything yet (the check row, or secrets from before it)."""
+    return await KeyCheck.exists().run() or bool(await _stored_secrets(also_sealed))
+
+
+def _opens(vault: Vault, token: str) -> bool:
+    try:
+        vault.decrypt(token)
+    except KeyError_:
+        return False
+    return True
+
+
+async def _establish(vault: Vault, source: str, also_sealed: Sealed | None) -> None:
+    """Write the check row with this key, once it opens every secret already stored."""
+    stored = await _stored_secrets(also_sealed)
+    failing = sum(1 for token in stored if not _opens(vault, token))
+    if failing:
+        raise KeyError_(f"{failing} of {len(stored)} stored secrets cannot be decrypted with the key in "
+                        f"{source}: set the key that sealed them (or restore the key file); nothing was written")
+    await KeyCheck.insert(KeyCheck(id=1, token=vault.encrypt(CONSTANT))).on_conflict(action="DO NOTHING").run()
+
+
+async def verified_vault(also_sealed: Sealed | None = None, settings: Settings | None = None) -> Vault:
+    """The vault of the configured key, after that key opened the stored key check.
+
+    With no key configured and nothing sealed yet, the vault is empty: sealing then fails with
+    the message saying how to make a key."""
+    settings = settings or current_settings()
+    key = load_key(settings)
+    vault = Vault(key)
+    source = key_source(settings)
+    if key is None:
+        if await established(also_sealed):
+            raise KeyError_("device credentials or webhook secrets are stored but no key is configured: set "
+                            f"ASSETSVC_SECRET_KEY or restore the key file {settings.secret_key_file}")
+        return vault
+    row = await KeyCheck.select(KeyCheck.token).order_by(KeyCheck.id).first().run()
+    if row is None:
+        await _establish(vault, source, also_sealed)
+        row = await KeyCheck.select(KeyCheck.token).order_by(KeyCheck.id).first().run()
+    if not _opens(vault, row["token"]):
+        raise KeyError_(f"stored secrets cannot be decrypted with the key in {source}: it is not the key "
+                        "that sealed them (the stored key check does not open); set the right key or "
+                        "restore the key file; nothing was written")
+    return vault
