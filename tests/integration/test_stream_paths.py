@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from assetsvc import bulk
 from assetsvc.cli import main as cli
-from assetsvc.monitoring import drift_store, status
-from assetsvc.monitoring.tables import DriftFlag, LatestResult, StreamSource
+from assetsvc.monitoring import drift_store, service, status
+from assetsvc.monitoring.tables import DriftFlag, LatestResult, ResultHistory, StreamSource
 from assetsvc.registry.tables import Camera, Credential
 from assetsvc.runtime import vault
 from assetsvc.tickets import opener
@@ -103,6 +103,29 @@ async def test_a_stream_path_that_is_not_there_is_the_records_fault_and_opens_no
     await cycle(worker, clock, T0 + 2100)  # three failed runs in a row: the back-off doubled the interval
     assert (await state_of(cam))["state"] == "up"
     assert (await flags(cam))[0]["cleared_at"] == T0 + 2100
+
+
+async def test_the_service_check_after_a_resolve_ignores_stream_path_flags_and_describes_for_a_stall():
+    """What ticket verification asks the monitoring service (first_check_after): a stream_path flag
+    (the record's fault) is no registry drift, and a DESCRIBE cannot show a stalled stream fixed."""
+    await world()
+    cam = await add_camera(7)
+    await DriftFlag(camera_id=cam, kind="stream_path", expected="/Streaming/Channels/999 (registry)",
+                    first_seen=T0, last_seen=T0).save().run()
+    for slot, (kind, at, facts) in enumerate([("onvif_deep", T0 + 10, {"serial": "S1"}),
+                                              ("rtsp", T0 + 20, {"has_video": True}),
+                                              ("rtsp_continuity", T0 + 30, {"verdict": "stalled"})]):
+        await ResultHistory(subject_type="camera", subject_id=cam, slot=slot, probe_kind=kind, at=at, ok=True,
+                            facts=facts).save().run()
+    drift = await service.first_check_after("camera", cam, T0, "inventory")
+    assert (drift.passed, drift.probe) == (True, "onvif_deep")
+    stall = await service.first_check_after("camera", cam, T0, "stream", "stream:stalled")
+    assert (stall.passed, stall.probe, stall.cause) == (False, "rtsp_continuity", "stream:stalled")
+    lost = await service.first_check_after("camera", cam, T0, "stream", "stream:refused")
+    assert (lost.passed, lost.probe) == (True, "rtsp")  # a lost stream: any answer shows it back
+    await DriftFlag(camera_id=cam, kind="serial", expected="S0", reported="S1", first_seen=T0,
+                    last_seen=T0).save().run()
+    assert (await service.first_check_after("camera", cam, T0, "inventory")).passed is False
 
 
 @needs_gst
