@@ -13,6 +13,7 @@ import click
 from assetsvc.cli_shell import cli_actor, run
 from assetsvc.monitoring.uptime_cli import maintenance, uptime
 from assetsvc.settings import SettingsError, settings_table
+from assetsvc.storage import StorageFailure
 from assetsvc.tickets.cli import contracts, tickets
 from assetsvc.webhooks.cli import webhooks
 
@@ -21,7 +22,7 @@ class Main(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SettingsError as exc:
+        except (SettingsError, StorageFailure) as exc:
             raise click.ClickException(str(exc)) from None
 
 

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 import click
 
-from assetsvc import db
+from assetsvc import db, storage
 from assetsvc.actor import Actor
 from assetsvc.errors import ServiceError
 from assetsvc.runtime import SchemaNotReady, require_schema
@@ -44,6 +44,10 @@ def run(coro_fn: Callable[[], Awaitable[Any]], *, schema: bool = True) -> Any:
         raise click.ClickException("\n".join(lines)) from None
     except (KeyError_, SchemaNotReady) as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # a full disk, a read-only folder, a damaged file: one sentence
+        if (failure := storage.classify(exc)) is None:
+            raise
+        raise click.ClickException(str(failure)) from None
 
 
 def cli_actor() -> Actor:

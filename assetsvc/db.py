@@ -11,7 +11,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from assetsvc import storage
 from assetsvc.settings import Settings
+from assetsvc.storage import StorageFailure
 
 
 class _Connection(sqlite3.Connection):
@@ -28,14 +30,18 @@ def make_engine(settings: Settings) -> Engine:
     """Build the engine named by ASSETSVC_DATABASE_URL."""
     if settings.is_sqlite:
         path = settings.sqlite_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # The file holds password hashes and sealed device credentials: created readable by its
-        # owner only (SQLite gives its -wal and -shm files the same mode).
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        # WAL lets readers run beside one writer; the mode is stored in the file, so setting it
-        # once here covers every connection piccolo opens later (it opens one per query).
-        with sqlite3.connect(path) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The file holds password hashes and sealed device credentials: created readable by its
+            # owner only (SQLite gives its -wal and -shm files the same mode).
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            # WAL lets readers run beside one writer; the mode is stored in the file, so setting it
+            # once here covers every connection piccolo opens later (it opens one per query).
+            with sqlite3.connect(path) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+        except (OSError, sqlite3.Error) as exc:  # no folder, a file in its place, no permission ...
+            failure = storage.classify(exc)
+            raise StorageFailure(failure.kind if failure else "unreadable", f"{path}: {exc}") from None
         # `timeout` is sqlite3's busy timeout: a writer waits for the lock instead of failing at
         # once with "database is locked".
         return SQLiteEngine(path=str(path), timeout=settings.db_busy_timeout_s, factory=_Connection)
@@ -87,3 +93,23 @@ async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+
+
+async def check_readable() -> None:
+    """Read a page of real data (not just SELECT 1): a damaged file or a lost server raises."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA schema_version")  # reads the header and the schema page
+        await db.run_ddl("SELECT name FROM sqlite_master LIMIT 1")
+    else:
+        await db.run_ddl("SELECT 1")
+
+
+async def integrity_problem() -> str | None:
+    """SQLite's quick integrity check at start-up: None when the file is sound, else what is wrong."""
+    db = engine()
+    if not isinstance(db, SQLiteEngine):
+        return None  # PostgreSQL checks its own pages; pg_amcheck is the operator's tool
+    rows = await db.run_ddl("PRAGMA quick_check")
+    found = [str(next(iter(row.values()))) for row in rows or []]
+    return None if found == ["ok"] else "; ".join(found[:5])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Response, Router, get
 from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import ResponseSpec
 
-from assetsvc import db
+from assetsvc import db, storage
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
 from assetsvc.api import guard, openapi, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
@@ -17,9 +18,18 @@ from assetsvc.registry.entities import ENTITIES
 from assetsvc.runtime import settings
 
 
-@get("/healthz", tags=["health"], summary="Liveness (no data, no authentication)", security=[{}])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@get("/healthz", tags=["health"], summary="Liveness: the database can be read (no authentication)", security=[{}],
+     responses={503: ResponseSpec(data_container=dict[str, str], generate_examples=False,
+                                  description="The database cannot be read: {status: error, database: why}")})
+async def healthz() -> Response[dict[str, str]]:
+    """200 while the database can be read; 503 with the reason when it cannot (damaged, gone)."""
+    try:
+        await db.check_readable()
+    except Exception as exc:  # whatever the driver raises, the probe's answer is the same
+        failure = storage.classify(exc)
+        reason = str(failure) if failure else f"the database cannot be read: {type(exc).__name__}"
+        return Response({"status": "error", "database": reason}, status_code=503)
+    return Response({"status": "ok"}, status_code=200)
 
 
 def create_app(*, on_startup: list | None = None, on_shutdown: list | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import asyncpg
 
@@ -11,7 +12,9 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from assetsvc.accounts.service import RateLimited
 from assetsvc.errors import ServiceError, field_error
+from assetsvc import storage
 from assetsvc.secrets import KeyError_
+from assetsvc.storage import StorageFailure
 
 log = logging.getLogger("assetsvc.api")
 
@@ -72,6 +75,16 @@ def too_deep(request: Request, exc: RecursionError) -> Response:
     return _body(message, [field_error("body", "invalid", message)], 400)
 
 
+def storage_error(request: Request, exc: Exception) -> Response:
+    """A full disk (507), or a database that cannot be written or read (503), said plainly;
+    anything else from the driver or the OS is an internal error."""
+    failure = storage.classify(exc)
+    if failure is None:
+        return internal_error(request, exc)
+    log.error("storage: %s", failure)
+    return _body(str(failure), [], 507 if failure.kind == "full" else 503)
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     # Log the type and where, never the request body (it may hold passwords).
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -87,5 +100,10 @@ HANDLERS = {
     OverflowError: out_of_range,  # sqlite3: "Python int too large to convert to SQLite INTEGER"
     asyncpg.exceptions.DataError: out_of_range,  # out of int32 range, NUL in text (SQLSTATE class 22)
     RecursionError: too_deep,
+    StorageFailure: storage_error,
+    sqlite3.Error: storage_error,
+    OSError: storage_error,
+    asyncpg.exceptions.DiskFullError: storage_error,
+    asyncpg.exceptions.ReadOnlySQLTransactionError: storage_error,
     Exception: internal_error,
 }

@@ -5,12 +5,13 @@ A wrong rules file or key stops start-up with a message that names it (SettingsE
 
 from __future__ import annotations
 
-from assetsvc import runtime
+from assetsvc import db, runtime, storage
 from assetsvc.api.app import configure_logging
 from assetsvc.monitoring.config import MonitoringConfig, current
 from assetsvc.registry import keycheck
 from assetsvc.secrets import load_key, write_key_file
 from assetsvc.settings import SettingsError
+from assetsvc.storage import StorageFailure
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.calendar import DataError
 from assetsvc.webhooks import service as webhooks
@@ -30,7 +31,15 @@ async def check_key(*, create_if_unused: bool) -> None:
 
 
 async def prepare(*, create_key: bool) -> None:
-    """Migrations, then the credential key check."""
+    """A quick integrity check of an SQLite file, migrations, then the credential key check."""
+    try:
+        problem = await db.integrity_problem()
+    except Exception as exc:  # "file is not a database" and the like, raised by the check itself
+        if (failure := storage.classify(exc)) is None:
+            raise
+        raise failure from None
+    if problem is not None:
+        raise StorageFailure("damaged", f"PRAGMA quick_check: {problem}")
     await runtime.migrate()
     await check_key(create_if_unused=create_key)
 
