@@ -346,6 +346,8 @@ def export(fmt: str, output: Path, q: str | None, pairs: tuple[str, ...]) -> Non
 @click.option("--snmp", "kinds", flag_value="snmp", multiple=True, help="SNMP system group (and interfaces with --interfaces).")
 @click.option("--rtsp", "kinds", flag_value="rtsp", multiple=True, help="RTSP OPTIONS + DESCRIBE, SDP parsed.")
 @click.option("--frame", "kinds", flag_value="rtsp_frame", multiple=True, help="Decode one RTSP video frame.")
+@click.option("--continuity", "kinds", flag_value="rtsp_continuity", multiple=True,
+              help="Read the RTSP stream for 10 s: stalled, frozen or low frame rate (its own time limit, ~22 s).")
 @click.option("--user", default=None, help="Device user name (the password is prompted or read with --password-stdin).")
 @click.option("--password-stdin", is_flag=True, help="Read the device password from standard input.")
 @click.option("--community", default="public", show_default=True, help="SNMP v2c community.")
@@ -356,8 +358,9 @@ def export(fmt: str, output: Path, q: str | None, pairs: tuple[str, ...]) -> Non
 @click.option("--snmp-priv-proto", default="aes", show_default=True)
 @click.option("--interfaces", is_flag=True, help="With --snmp: walk the interface table.")
 @click.option("--onvif-port", default=80, show_default=True, type=int)
-@click.option("--rtsp-port", default=554, show_default=True, type=int)
-@click.option("--rtsp-path", default="/", show_default=True)
+@click.option("--rtsp-port", default=None, type=int, help="RTSP port [default: 554, or the port ONVIF reports].")
+@click.option("--rtsp-path", default=None,
+              help="Stream path, e.g. /Streaming/Channels/101 [default: the stream ONVIF reports with --onvif, else /].")
 @click.option("--snmp-port", default=161, show_default=True, type=int)
 @click.option("--timeout", "timeout_s", default=5.0, show_default=True, type=float, help="Seconds per probe.")
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -365,8 +368,8 @@ def export(fmt: str, output: Path, q: str | None, pairs: tuple[str, ...]) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: bool, community: str,
           snmp_user: str | None, snmp_auth_key: str | None, snmp_priv_key: str | None,
-          snmp_auth_proto: str, snmp_priv_proto: str, interfaces: bool, onvif_port: int, rtsp_port: int,
-          rtsp_path: str, snmp_port: int, timeout_s: float, snapshot: Path | None, as_json: bool) -> None:
+          snmp_auth_proto: str, snmp_priv_proto: str, interfaces: bool, onvif_port: int, rtsp_port: int | None,
+          rtsp_path: str | None, snmp_port: int, timeout_s: float, snapshot: Path | None, as_json: bool) -> None:
     """Probe one device and explain the outcome (default: --tcp --onvif-light)."""
     from assetsvc.probing.oneoff import Plan, report_lines, run as run_probes
     from probes.types import Credentials, ProbeTarget
@@ -380,9 +383,9 @@ def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: b
     if snmp_user:
         v3 = {"user": snmp_user, "auth_key": snmp_auth_key or "", "priv_key": snmp_priv_key or "",
               "auth_proto": snmp_auth_proto, "priv_proto": snmp_priv_proto}
-    target = ProbeTarget(host, onvif_port=onvif_port, rtsp_port=rtsp_port, snmp_port=snmp_port,
+    target = ProbeTarget(host, onvif_port=onvif_port, rtsp_port=rtsp_port or 554, snmp_port=snmp_port,
                          http_port=onvif_port, credentials=credentials, snmp_community=community,
-                         snmp_v3=v3, rtsp_path=rtsp_path,
+                         snmp_v3=v3, rtsp_path=rtsp_path or "/",
                          # The probes' own limits sit inside the runner's, so they end first and
                          # report what they saw rather than being cut off.
                          options={"interfaces": interfaces, "frame_timeout_s": timeout_s * 0.9,
@@ -392,7 +395,9 @@ def probe(host: str, kinds: tuple[str, ...], user: str | None, password_stdin: b
                                   "snmp_timeout_s": max(0.2, (timeout_s - 0.5) / 2), "snmp_retries": 1})
     chosen = tuple(dict.fromkeys(kinds)) or ("tcp", "onvif_light")
     try:
-        results = run_probes(target, Plan(chosen, timeout_s))
+        # With --onvif the stream checks follow the URI the camera reports, unless a path is given.
+        results = run_probes(target, Plan(chosen, timeout_s, follow_onvif=rtsp_path is None and "onvif_deep" in chosen,
+                                          keep_port=rtsp_port is not None))
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     if snapshot is not None:

@@ -171,6 +171,29 @@ class RtspFrameFacts(Facts):
 
 
 @dataclass(frozen=True)
+class RtspContinuityFacts(Facts):
+    """rtsp_continuity: the stream read for a window (the URL read, without the login) and its verdict
+    (ok, stalled, frozen, low_fps); `fps` from packet timing against `declared_fps` (ONVIF's
+    FrameRateLimit for that stream, else the stream's own), `changed_share` between decoded samples."""
+
+    KIND: ClassVar[str] = "rtsp_continuity"
+    url: str | None = None
+    verdict: str | None = None
+    frame_count: int | None = None
+    read_s: float | None = None
+    fps: float | None = None
+    declared_fps: float | None = None
+    longest_gap_s: float | None = None
+    key_frames: int | None = None
+    samples: int | None = None
+    changed_share: float | None = None
+    codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    present: tuple[str, ...] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class SnmpFacts(Facts):
     """snmp and snmp_light: the system group (light: version, uptime, object id) and IF-MIB rows."""
 
@@ -204,7 +227,7 @@ class WsDiscoveryFacts(Facts):
 
 RECORDS: dict[str, type[Facts]] = {
     "tcp": TcpFacts, "onvif_light": OnvifLightFacts, "onvif_deep": OnvifDeepFacts,
-    "rtsp": RtspFacts, "rtsp_frame": RtspFrameFacts, "snmp": SnmpFacts, "snmp_light": SnmpFacts,
+    "rtsp": RtspFacts, "rtsp_frame": RtspFrameFacts, "rtsp_continuity": RtspContinuityFacts, "snmp": SnmpFacts, "snmp_light": SnmpFacts,
     "wsdiscovery": WsDiscoveryFacts,
 }
 

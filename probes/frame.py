@@ -179,7 +179,7 @@ def _classify(exc: BaseException, elapsed_s: float, phase_s: float, bound: _Boun
     if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
         return ProbeError(ErrorKind.AUTH, "login rejected or missing")
     if isinstance(exc, av.error.HTTPNotFoundError):
-        return ProbeError(ErrorKind.UNSUPPORTED, "stream path not found (404)")
+        return ProbeError(ErrorKind.CONFIG, "stream path not found (404)")
     if isinstance(exc, av.error.HTTPClientError):
         # 453 not enough bandwidth, 455 nothing to play (no video track), 461 no TCP transport...
         return ProbeError(ErrorKind.UNSUPPORTED, "the device refused to play the stream (4xx)")

@@ -176,9 +176,11 @@ async def _profiles(camera, target: ProbeTarget, errors: dict[str, str], limit: 
         encoder = getattr(profile, "VideoEncoderConfiguration", None)
         resolution = getattr(encoder, "Resolution", None)
         token = _text(getattr(profile, "token", None))
+        fps = _int(getattr(getattr(encoder, "RateControl", None), "FrameRateLimit", None))
         entry = {"token": token, "name": _text(getattr(profile, "Name", None)),
                  "encoding": _text(getattr(encoder, "Encoding", None)),
                  "width": _int(getattr(resolution, "Width", None)), "height": _int(getattr(resolution, "Height", None)),
+                 "fps": fps if fps is not None and 0 < fps <= 1000 else None,
                  "stream_uri": None, "snapshot_uri": None}
         if token:
             setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from probes.frame import probe_rtsp_frame
 from probes.onvif import probe_onvif_deep, probe_onvif_light
 from probes.rtsp import probe_rtsp
+from probes.rtsp_continuity import probe_rtsp_continuity
 from probes.snmp import probe_snmp, probe_snmp_light
 from probes.runner import ProbeFn
 from probes.tcp import probe_tcp
@@ -17,6 +18,7 @@ PROBES: dict[str, ProbeFn] = {
     "wsdiscovery": probe_wsdiscovery,
     "rtsp": probe_rtsp,
     "rtsp_frame": probe_rtsp_frame,
+    "rtsp_continuity": probe_rtsp_continuity,
     "snmp": probe_snmp,
     "snmp_light": probe_snmp_light,
 }

@@ -306,9 +306,12 @@ def _check_auth(reply: Reply, conn: RtspConnection, facts: dict[str, Any]) -> No
 
 
 def _check_status(reply: Reply, facts: dict[str, Any]) -> None:
-    if reply.status in (404, 405, 451, 455, 501):
-        what = "stream path not found" if reply.status == 404 else "DESCRIBE not supported"
-        raise ProbeError(ErrorKind.UNSUPPORTED, f"{what} ({reply.status})", facts)
+    if reply.status in (404, 454):
+        # The path is wrong, not the stream: a configuration fault of the record (454 Session Not
+        # Found is what some firmwares answer a DESCRIBE for a path they do not serve).
+        raise ProbeError(ErrorKind.CONFIG, f"stream path not found ({reply.status})", facts)
+    if reply.status in (405, 451, 455, 501):
+        raise ProbeError(ErrorKind.UNSUPPORTED, f"DESCRIBE not supported ({reply.status})", facts)
     if reply.status != 200:
         raise ProbeError(ErrorKind.PROTOCOL, f"DESCRIBE answered {reply.status} {reply.reason}".strip(), facts)
     if not reply.body.strip():

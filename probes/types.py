@@ -18,6 +18,9 @@ class ErrorKind(str, enum.Enum):
     PROTOCOL = "protocol"  # the peer answered, but with something malformed or unexpected
     UNSUPPORTED = "unsupported"  # the device does not offer the operation asked for
     CLOCK = "clock"  # clock skew large enough to break authentication (WS-Security)
+    # The device answered that what the record names is not there: an RTSP stream path answered
+    # 404 or 454. A fault of the registry record (the office's), never of the device or its contractor.
+    CONFIG = "config"
 
 
 class ProbeError(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -129,7 +129,19 @@ def _plan(name: str, raw: Any, where: str) -> Plan:
                 _number(raw, "timeout", where, 5, 0.1, 600), dict(options))
 
 
-def _classes(raw: Any) -> tuple[DeviceClass, ...]:
+def _vendor_paths(raw: Any) -> dict[str, str]:
+    """[vendor_paths]: registered vendor (a part of it, any case) -> default stream path of its cameras."""
+    from probes.stream_uri import stream_location
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError("[vendor_paths] must be a table of vendor = \"/path\"")
+    for name, path in raw.items():
+        if not isinstance(path, str) or not path.startswith("/") or stream_location(path) is None:
+            raise ConfigError(f"vendor_paths.{name} = {path!r} is not a stream path starting with /")
+    return dict(raw)
+
+
+def _classes(raw: Any, vendor_paths: Mapping[str, str] | None = None) -> tuple[DeviceClass, ...]:
     if not isinstance(raw, list):
         raise ConfigError("[[class]] must be an array of tables")
     classes = []
@@ -144,6 +156,9 @@ def _classes(raw: Any) -> tuple[DeviceClass, ...]:
         if unknown:
             raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
         plans = {p: _plan(p, item[p], f"{where}.{p}") for p in PLAN_NAMES if p in item}
+        if vendor_paths:  # a plan's own options.vendor_paths replaces the file's table
+            plans = {p: replace(plan, options={"vendor_paths": vendor_paths, **plan.options})
+                     for p, plan in plans.items()}
         classes.append(DeviceClass(item["name"], dict(when), plans))
     return tuple(classes)
 
@@ -177,7 +192,7 @@ def parse(text: str, source: str) -> MonitoringConfig:
                           _number(back, "factor", "backoff", 2, 1, 100),
                           _number(back, "max_factor", "backoff", 4, 1, 1000))
         history = _number(doc.get("history", {}), "per_subject", "history", 20, 1, 1000, int)
-        classes = _classes(doc.get("class", []))
+        classes = _classes(doc.get("class", []), _vendor_paths(doc.get("vendor_paths", {})))
         _check_staleness(rules, backoff, classes)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None

@@ -16,6 +16,9 @@ from typing import Any, Collection, Iterable, Mapping
 from assetsvc.registry.normalize import to_halfwidth
 
 SHOWN_MAX = 200  # width of DriftFlag.expected / reported
+# Flag kinds that are a configuration problem of the record rather than a different device: listed
+# for the office with the drift flags, never a ticket. stream_path: the stream answered 404/454.
+CONFIG_KINDS = frozenset({"stream_path"})
 _SPACE = re.compile(r"\s+")
 _MODEL_SEPARATORS = re.compile(r"[\s\-_/.]+")
 _MAC_SEPARATORS = re.compile(r"[\s:\-.]+")

@@ -68,3 +68,27 @@ async def record(items: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]
                             [[cleared_at, row_id] for key, row_id in existing.items()
                              if key in checked and key not in found])
     return len(found)
+
+
+async def record_stream_paths(items: Sequence[tuple[int, str, bool, float]]) -> None:
+    """(camera_id, the stream checked, whether it was there, at) per stream result that says so.
+
+    A path the device answers 404/454 for opens (or refreshes) a "stream_path" flag: a
+    configuration problem of the record, listed for the office with the drift flags and never a
+    ticket (drift.CONFIG_KINDS). A stream that answers clears it.
+    """
+    if not items:
+        return
+    newest = {camera_id: (shown, found, at) for camera_id, shown, found, at in sorted(items, key=lambda i: i[3])}
+    open_rows = await bulk.fetch_in(DriftFlag, "SELECT id, camera_id FROM drift_flag WHERE cleared_at IS NULL "
+                                    "AND kind = 'stream_path' AND camera_id IN ({in})", list(newest))
+    existing = {r["camera_id"]: r["id"] for r in open_rows}
+    await bulk.insert_rows(DriftFlag, [
+        {"camera_id": c, "kind": "stream_path", "expected": shown[:drift.SHOWN_MAX], "reported": "not found",
+         "other_camera_id": None, "first_seen": at, "last_seen": at}
+        for c, (shown, found, at) in newest.items() if not found and c not in existing])
+    await bulk.execute_many(DriftFlag, "UPDATE drift_flag SET last_seen = ?, expected = ? WHERE id = ?",
+                            [[at, shown[:drift.SHOWN_MAX], existing[c]] for c, (shown, found, at) in newest.items()
+                             if not found and c in existing])
+    await bulk.execute_many(DriftFlag, "UPDATE drift_flag SET cleared_at = ? WHERE id = ?",
+                            [[at, existing[c]] for c, (shown, found, at) in newest.items() if found and c in existing])

@@ -11,6 +11,11 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   too, and a device that gives no usable answer is not serving the platform either).
   RTSP results stand in for reach only on devices without a light check (see `fallback`).
 - `stream`: rtsp and rtsp_frame. Any error but auth is a stream fault; auth is no observation.
+  `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
+  shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
+  rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
+  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream. A DESCRIBE or a
+  single decoded frame neither clears nor interrupts a stalled/low_fps streak (Observation.brief).
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -46,7 +51,12 @@ __all__ = ["ASPECTS", "STATES", "DEGRADING", "CAUSE_MAX", "REBOOTS_KEPT", "Rules
            "FaultChange", "Evaluated", "observations", "evaluate", "stale", "relabel_for_upstream", "needs_recheck",
            "load_aspects"]
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
-ANSWERED = frozenset({"auth", "unsupported", "clock"})  # errors that are a reply from the device
+ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that are a reply from the device
+# Causes that are a fault of the registry record, not of the device: the stream path the record
+# (or the class default) names is not there (404/454). Shown as the state's cause; never ticketed.
+CONFIG_CAUSES = frozenset({"stream:config"})
+CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
+CONTINUITY_CAUSES = frozenset(f"stream:{v}" for v in CONTINUITY_STREAM_FAULTS)
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
 _LABEL = re.compile(r"[^a-z0-9_]+")
@@ -65,6 +75,10 @@ class Rules:
     clock_tolerance_s: float = 30.0  # inclusive: |offset| <= tolerance is ok
     stale_after_s: float = 1800.0  # no result for this long -> unknown ("stale"); above every x max back-off
     reboot_tolerance_s: float = 10.0  # boot time may wobble this much (probe duration) without a reboot
+    # Stream, picture and clock: failing checks this far apart still make one streak. Deep checks
+    # run every few hours, far beyond stale_after_s, which would restart their streak at every check
+    # so that a deep-only fault (a stall, a frozen picture) could never be confirmed.
+    fault_streak_s: float = 172800.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,10 @@ class Observation:
     # does not leave a stream fault behind that lasts until the next deep check.
     no_answer: bool = False
     uptime_s: float | None = None  # SNMP sysUpTime carried by a reach observation (reboot detection)
+    # A stream seen only briefly (RTSP DESCRIBE answered, or one frame decoded): says nothing against
+    # a stall or a low frame rate, which only reading the stream for a while shows, so it never
+    # clears or interrupts those.
+    brief: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,7 +173,7 @@ def observations(kind: str, ok: bool, error: Any, facts: Any, at: float, rules: 
         return _light(kind, err, facts, when, rules)
     if kind == "onvif_deep":
         return _deep(err, facts, when, rules)
-    if kind in ("rtsp", "rtsp_frame"):
+    if kind in ("rtsp", "rtsp_frame", "rtsp_continuity"):
         return _stream(kind, err, facts, when)
     return []  # wsdiscovery and unknown kinds say nothing about a device's state
 
@@ -182,7 +200,19 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
         return reach  # wrong credentials: a configuration problem, not a stream fault
     if err:
         return [*reach, Observation("stream", False, _cause("stream", err), at, no_answer=err in NO_ANSWER)]
-    return [*reach, Observation("stream", True, "", at), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
+    if kind == "rtsp_continuity":
+        return [*reach, *_continuity(facts, at)]
+    return [*reach, Observation("stream", True, "", at, brief=True), *(_picture(facts, at) if kind == "rtsp_frame" else [])]
+
+
+def _continuity(facts: Mapping, at: float) -> list[Observation]:
+    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault."""
+    verdict = facts.get("verdict")
+    if verdict in CONTINUITY_STREAM_FAULTS:
+        return [Observation("stream", False, _cause("stream", verdict), at)]
+    if verdict == "frozen":
+        return [Observation("stream", True, "", at), Observation("picture", False, "picture:frozen", at)]
+    return [Observation("stream", True, "", at)] if verdict == "ok" else []
 
 
 def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:
@@ -308,6 +338,8 @@ class _Step:
                 self._uptime(obs, rules)
         if obs.no_answer and obs.aspect != "reach" and self.aspects.reach.failing:
             return
+        if obs.brief and _continuity_fault(aspect):
+            return
         before = aspect
         aspect, confirmed_at = _debounce(obs.aspect, replace(aspect, at=obs.at), obs, rules)
         self.aspects = self.aspects.with_aspect(obs.aspect, aspect)
@@ -332,12 +364,21 @@ class _Step:
             self.aspects = replace(self.aspects, uptime=Uptime(obs.uptime_s, obs.at, tuple(reboots)))
 
 
+def _continuity_fault(aspect: Aspect) -> bool:
+    """Confirmed, or on a streak of, a fault only reading the stream can see (stalled, low_fps)."""
+    causes = CONTINUITY_CAUSES
+    pending = aspect.pending
+    return (aspect.ok is False and aspect.cause in causes) or (
+        pending is not None and pending.ok is False and pending.cause in causes)
+
+
 def _debounce(name: str, aspect: Aspect, obs: Observation, rules: Rules) -> tuple[Aspect, float | None]:
     """Grow or reset the pending streak; on confirmation the confirmed aspect and the streak's start."""
     if obs.ok == aspect.ok and (obs.ok or obs.cause == aspect.cause):
         return replace(aspect, pending=None), None  # agrees with what is confirmed
     pending = aspect.pending
-    if pending is not None and pending.ok == obs.ok and obs.at - pending.last < rules.stale_after_s:
+    window = rules.stale_after_s if name == "reach" else max(rules.stale_after_s, rules.fault_streak_s)
+    if pending is not None and pending.ok == obs.ok and obs.at - pending.last < window:
         pending = replace(pending, count=pending.count + 1, last=obs.at, cause=obs.cause)
     else:
         pending = Pending(obs.ok, 1, obs.at, obs.at, obs.cause)
@@ -368,7 +409,7 @@ def _usable(obs: Any) -> Observation | None:
     cause = "" if obs.ok else (_text(obs.cause) or obs.aspect)
     uptime = _number(obs.uptime_s)
     return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
-                   fallback=obs.fallback is True, no_answer=obs.no_answer is True)
+                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, brief=obs.brief is True)
 
 
 # --- the public steps ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from assetsvc.monitoring.config import Limits, Plan
 from assetsvc.monitoring.queue import Claimed
-from assetsvc.monitoring.targets import Subject, target
+from assetsvc.monitoring.targets import Subject, options_for, target
 from probes.facts import typed
 from probes.registry import probe_fn
 from probes.runner import run_probe
@@ -116,7 +116,9 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
         limiter.enter(key)
         try:
             for kind in plan.probes:
-                result = await run_probe(kind, probe_fn(kind), probe_target, plan.timeout_s)
+                kind_target = probe_target if kind != "rtsp_continuity" else target(
+                    subject, options_for(kind, dict(plan.options)))
+                result = await run_probe(kind, probe_fn(kind), kind_target, plan.timeout_s)
                 result, memory = await picture(result, memory)
                 results.append(result)
         finally:

@@ -17,6 +17,7 @@ APP_CONFIG = AppConfig(
         tables.ResultHistory,
         tables.MaintenanceWindow,
         tables.DriftFlag,
+        tables.StreamSource,
         tables.Node,
         tables.PlatformScope,
         tables.PassiveBatch,

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring import maintenance
+from assetsvc.monitoring.drift import CONFIG_KINDS
 from assetsvc.monitoring.config import current as monitoring_config
 from assetsvc.monitoring.records import DEGRADING, Aspect, Aspects, StateRecord
 from assetsvc.monitoring.tables import DeviceState, MaintenanceWindow, ProbeTask, ResultHistory, StateInterval
@@ -27,12 +28,16 @@ from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultSeco
 from assetsvc.monitoring.uptime_faults import fault_seconds as _fault_seconds
 from assetsvc.monitoring.uptime_scope import camera_ids
 
-__all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "Aspect", "Drift",
+__all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "CONFIG_CAUSES",
+           "CONFIG_KINDS", "Aspect", "Drift",
            "DeviceNow", "Check", "CHECKED", "device_record", "devices_now", "last_down_end", "cameras_down_behind",
            "in_maintenance", "fault_seconds", "decide_check", "first_check_after", "make_due"]
 
 Key = tuple[str, int]  # (subject type, subject id): ("camera", 12), ("upstream", 7)
 REBOOT_MEMORY_S = ev.REBOOTS_MEMORY_S  # how far back a device's reboot instants are kept
+# Causes and drift flag kinds that are the record's fault (a stream path that is not there: 404/454),
+# shown to the office but never a ticket.
+CONFIG_CAUSES = ev.CONFIG_CAUSES
 
 
 # ---- a device's faults now -----------------------------------------------------------------------
@@ -44,6 +49,11 @@ class Drift:
     kind: str
     first_seen: float
     cleared_at: float | None
+
+    @property
+    def config(self) -> bool:
+        """A configuration problem of the record (CONFIG_KINDS: stream_path), not a different device."""
+        return self.kind in CONFIG_KINDS
 
 
 @dataclass(frozen=True)
@@ -211,10 +221,14 @@ def _checked(aspect: str) -> str:
 
 
 def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: bool,
-                 rules: ev.Rules) -> Check | None:
+                 rules: ev.Rules, cause: str = "") -> Check | None:
     """The first of `results` (stored result rows in time order) that speaks to `aspect`, read with the
     engine's own mapping (evaluate.observations); "inventory" needs a successful inventory probe and
-    no open drift flag."""
+    no open drift flag.
+
+    A fault whose `cause` is a stalled or slow stream (stream:stalled, stream:low_fps) is decided only
+    by reading the stream for a while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it
+    fixed, nor confirm it."""
     _checked(aspect)
     for result in results:
         if aspect == "inventory":
@@ -225,22 +239,25 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
         facts = bulk.json_column(result["facts"], {})
         for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
                                    float(result["at"]), rules):
-            if obs.aspect == aspect:
+            if obs.aspect == aspect and not (obs.brief and cause in ev.CONTINUITY_CAUSES):
                 return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None
 
 
-async def first_check_after(subject_type: str, subject_id: int, after: float, aspect: str) -> Check | None:
-    """The first stored result after `after` that speaks to `aspect`, or None while there is none."""
+async def first_check_after(subject_type: str, subject_id: int, after: float, aspect: str,
+                            cause: str = "") -> Check | None:
+    """The first stored result after `after` that speaks to `aspect` (and to a fault with `cause`, see
+    decide_check), or None while there is none. Drift flags of CONFIG_KINDS are not drift here."""
     _checked(aspect)
     results = await bulk.fetch(ResultHistory, "SELECT probe_kind, at, ok, error, facts FROM result_history "
                                               "WHERE subject_type = ? AND subject_id = ? AND at > ? ORDER BY at",
                                [subject_type, subject_id, after])
     drift_open = False
     if aspect == "inventory":
-        drift_open = bool(await bulk.fetch(DriftTable, "SELECT 1 AS one FROM drift_flag WHERE camera_id = ? AND "
-                                                       "cleared_at IS NULL", [subject_id]))
-    return decide_check(aspect, results, drift_open, monitoring_config().state_rules())
+        flags = await bulk.fetch(DriftTable, "SELECT kind FROM drift_flag WHERE camera_id = ? AND cleared_at IS NULL",
+                                 [subject_id])
+        drift_open = any(f["kind"] not in CONFIG_KINDS for f in flags)
+    return decide_check(aspect, results, drift_open, monitoring_config().state_rules(), cause)
 
 
 # ---- a request to re-probe now -------------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any
 from assetsvc import bulk
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
+from assetsvc.monitoring import streams
+from assetsvc.monitoring.evaluate import CONFIG_CAUSES
 from assetsvc.monitoring.tables import DeviceState
 from assetsvc.registry.entities import region_prefix
 from assetsvc.registry.tables import Camera
@@ -38,8 +40,8 @@ def _scope(actor: Actor) -> tuple[str, list[Any]]:
 async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict[str, Any]:
     """State, cause and since; latest result per probe kind; recent results; recent intervals; drift."""
     where, args = _scope(actor)
-    found = await bulk.fetch(Camera, f"SELECT c.id, c.gb_id, c.name, c.status FROM camera c WHERE c.id = ?{where}",
-                             [camera_id, *args])
+    found = await bulk.fetch(Camera, f"SELECT c.id, c.gb_id, c.name, c.status, c.stream_uri FROM camera c "
+                             f"WHERE c.id = ?{where}", [camera_id, *args])
     if not found:
         raise NotFound(f"no camera {camera_id}")
     camera = found[0]
@@ -57,6 +59,7 @@ async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict
     drift = await bulk.fetch(DeviceState, "SELECT kind, expected, reported, other_camera_id, first_seen, "
                              "last_seen FROM drift_flag WHERE camera_id = ? AND cleared_at IS NULL", [camera_id])
     current = state[0] if state else None
+    reported = (await streams.load([camera_id])).get(camera_id)
     return {
         "camera": {"id": camera["id"], "gb_id": camera["gb_id"], "name": camera["name"],
                    "declared_status": camera["status"]},
@@ -70,6 +73,15 @@ async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict
         "recent": [{**r, "ok": bool(r["ok"]), "at": iso(r["at"])} for r in recent],
         "intervals": [{**r, "start": iso(r["start"]), "end": iso(r["end"])} for r in intervals],
         "drift": [{**r, "first_seen": iso(r["first_seen"]), "last_seen": iso(r["last_seen"])} for r in drift],
+        # Where the stream checks look: the registry's URI first, else what ONVIF reported (host
+        # always the registry's); a path that is not there shows as cause stream:config and a
+        # stream_path drift flag.
+        "stream": {"registry_uri": camera["stream_uri"] or None,
+                   "reported": None if reported is None else {
+                       "main_uri": reported.main or None, "sub_uri": reported.sub or None,
+                       "snapshot_uri": reported.snapshot or None, "main_fps": reported.main_fps,
+                       "sub_fps": reported.sub_fps, "read_at": iso(reported.read_at)},
+                   "config_fault": bool(current and current["cause"] in CONFIG_CAUSES)},
     }
 
 

@@ -119,6 +119,22 @@ class Node(Table, tablename="monitor_node"):
     probes_done = Integer(default=0)
 
 
+class StreamSource(Table, tablename="stream_source"):
+    """The stream URIs a camera last reported (ONVIF GetStreamUri / GetSnapshotUri) and when.
+
+    As the device gave them (login removed): the stream checks take only port, path and query
+    from them, and the host from the registry (the device may report a LAN or NATed address).
+    """
+
+    camera_id = Integer(unique=True)
+    main_uri = Varchar(length=1024, default="")  # the first profile's stream (main stream, 主码流)
+    sub_uri = Varchar(length=1024, default="")  # the second profile's (sub stream, 子码流), if any
+    snapshot_uri = Varchar(length=1024, default="")
+    main_fps = DoublePrecision(null=True, default=None)  # the profiles' FrameRateLimit: the declared rate
+    sub_fps = DoublePrecision(null=True, default=None)
+    read_at = DoublePrecision(default=0.0)
+
+
 class PlatformScope(Table, tablename="platform_scope"):
     """One rule of the cameras a platform account may report on (kind owner, owner_class or region).
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from assetsvc import bulk
+from assetsvc.monitoring import streams
 from assetsvc.monitoring.subjects import camera_match, upstream_match
 from assetsvc.registry.tables import Camera
 from assetsvc.registry.keycheck import verified_vault
@@ -31,6 +32,9 @@ class Subject:
     match: dict[str, Any]  # attributes device classes match on
     registry: dict[str, Any]  # identity as registered (drift checks)
     state: str = "unknown"  # measured state when claimed
+    stream_uri: str = ""  # the stream URI or path the registry gives (取流地址), "" when none
+    vendor: str = ""  # as registered: picks the class's vendor default stream path
+    reported: streams.Reported | None = None  # the URIs ONVIF last reported
 
 
 def subnet_of(host: str | None) -> str | None:
@@ -67,13 +71,14 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
     keys = set(keys)
     cams = await bulk.fetch_in(Camera, """
         SELECT c.id, c.ipv4, c.ipv6, c.ports, c.credential, c.upstream, c.probe_protocols, c.point_class,
-               c.serial, c.model, c.mac, o.owner_class
+               c.serial, c.model, c.mac, c.vendor, c.stream_uri, o.owner_class
         FROM camera c LEFT JOIN owner o ON o.id = c.owner WHERE c.id IN ({in})""",
                                [i for t, i in keys if t == "camera"])
     ups = await bulk.fetch_in(Camera, "SELECT id, kind, ipv4, parent, credential, model, mac FROM upstream_device "
                               "WHERE id IN ({in})", [i for t, i in keys if t == "upstream"])
     states = await _states(keys)
     creds = await _secrets({r["credential"] for r in [*cams, *ups] if r["credential"] is not None})
+    reported = await streams.load(r["id"] for r in cams)
     found: dict[tuple[str, int], Subject] = {}
     for row in cams:
         host = row["ipv4"] or row["ipv6"]
@@ -81,7 +86,8 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
             "camera", row["id"], host, bulk.json_column(row["ports"], {}), creds.get(row["credential"]),
             row["upstream"], subnet_of(host), camera_match(row),
             {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
-            states.get(("camera", row["id"]), "unknown"))
+            states.get(("camera", row["id"]), "unknown"), row["stream_uri"] or "", row["vendor"] or "",
+            reported.get(row["id"]))
     for row in ups:
         found[("upstream", row["id"])] = Subject(
             "upstream", row["id"], row["ipv4"], {}, creds.get(row["credential"]), row["parent"],
@@ -107,21 +113,41 @@ def _port(ports: dict[str, Any], name: str, default: int) -> int:
     return value if isinstance(value, int) and 0 < value < 65536 else default
 
 
+def options_for(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A plan's options as one probe kind sees them: the continuity check reads the sub stream
+    (options.continuity_stream, default "sub"; "main" for the main stream)."""
+    if kind == "rtsp_continuity":
+        return {**options, "stream": options.get("continuity_stream", "sub")}
+    return options
+
+
+def stream_choice(subject: Subject, options: dict[str, Any]) -> streams.StreamChoice:
+    """The stream this subject's checks use with these plan options (monitoring/streams.py)."""
+    return streams.choose(subject.stream_uri, subject.reported, options, subject.vendor)
+
+
 def target(subject: Subject, options: dict[str, Any]) -> ProbeTarget:
     """The probe target of a subject with a plan's options."""
     # A plan's `default_ports` fill in ports the record does not give (upstream devices have none;
     # a fleet on non-standard ports, like the simulator's, sets them once per class).
     defaults = options.get("default_ports") if isinstance(options.get("default_ports"), dict) else {}
-    ports = {**defaults, **(subject.ports if isinstance(subject.ports, dict) else {})}
+    registered = subject.ports if isinstance(subject.ports, dict) else {}
+    ports = {**defaults, **registered}
     onvif = _port(ports, "onvif", 80)
+    stream = stream_choice(subject, options)
+    if stream.declared_fps and "declared_fps" not in options:  # the rate ONVIF declares for this stream
+        options = {**options, "declared_fps": stream.declared_fps}
+    # The RTSP port the record gives wins (behind NAT the device reports its inside port); else
+    # the one in the stream's URI, else the class default, else 554.
+    rtsp = _port(registered, "rtsp", 0) or stream.port or _port(ports, "rtsp", 554)
     return ProbeTarget(
         host=subject.host or "",
         onvif_port=onvif,
-        rtsp_port=_port(ports, "rtsp", 554),
+        rtsp_port=rtsp,
         snmp_port=_port(ports, "snmp", 161),
         http_port=_port(ports, "http", onvif),
         credentials=subject.credentials,
         snmp_community=str(options.get("snmp_community", "public")),
-        rtsp_path=str(options.get("rtsp_path", "/")),
+        rtsp_path=stream.path,
         options=options,
     )

@@ -70,6 +70,9 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
         await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
                                 'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
         await picture_memory.forget(i for t, i in gone if t == "camera")
+        # The stream URIs it reported go with it (SQLite reuses a deleted camera's id).
+        await bulk.execute_many(DeviceState, "DELETE FROM stream_source WHERE camera_id = ?",
+                                [[i] for t, i in gone if t == "camera"])
     return SyncReport(len(added), len(stale_tasks), len(new), len(gone))
 
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import drift_store, picture_memory, queue, targets
+from assetsvc.monitoring import drift_store, picture_memory, queue, streams, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
 from assetsvc.monitoring.executor import Limiter, Outcome, run_task
 from assetsvc.monitoring.tables import Node
 from assetsvc.monitoring.writer import Applied, Reading, apply
+from probes.types import ErrorKind
 
 log = logging.getLogger("assetsvc.monitoring")
 
@@ -36,6 +37,22 @@ def node_name(role: str) -> str:
 def readings_of(outcome: Outcome) -> list[Reading]:
     return [Reading(r.kind, r.ok, r.error, r.message, r.duration_s * 1000, r.facts, outcome.at)
             for r in outcome.results]
+
+
+STREAM_KINDS = ("rtsp", "rtsp_frame", "rtsp_continuity")
+
+
+def stream_paths(outcomes: list[Outcome]) -> list[tuple[int, str, bool, float]]:
+    """(camera_id, stream checked, there or not, at) for stream results that tell: a reply, or 404/454."""
+    out = []
+    for o in outcomes:
+        if o.plan is None:
+            continue
+        for r in o.results:
+            if r.kind in STREAM_KINDS and (r.ok or r.error is ErrorKind.CONFIG):
+                choice = targets.stream_choice(o.subject, targets.options_for(r.kind, dict(o.plan.options)))
+                out.append((o.task.subject_id, f"{choice.path} ({choice.source})", r.ok, o.at))
+    return out
 
 
 @dataclass
@@ -150,10 +167,12 @@ class Worker:
             await picture_memory.save([(o.task.subject_id, o.memory, o.at) for o in kept
                                        if o.memory is not None and o.task.subject_type == "camera"
                                        and ("camera", o.task.subject_id) in applied.evaluated])
-            await drift_store.record([
-                (o.task.subject_id, o.subject.registry, r.facts, o.at) for o in kept
-                if o.subject is not None and o.task.subject_type == "camera"
-                for r in o.results if r.kind == "onvif_deep" and r.ok])
+            cameras = [o for o in kept if o.subject is not None and o.task.subject_type == "camera"]
+            await drift_store.record([(o.task.subject_id, o.subject.registry, r.facts, o.at) for o in cameras
+                                      for r in o.results if r.kind == "onvif_deep" and r.ok])
+            await streams.record([(o.task.subject_id, r.facts, o.at) for o in cameras
+                                  for r in o.results if r.kind == "onvif_deep" and r.ok])
+            await drift_store.record_stream_paths(stream_paths(cameras))
         return applied, kept
 
     # --- loops ------------------------------------------------------------------------------------

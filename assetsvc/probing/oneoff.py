@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from probes.registry import probe_fn
 from probes.runner import run_probe
+from probes.rtsp_continuity import Rules as ContinuityRules
+from probes.stream_uri import StreamLocation, stream_location
 from probes.types import ErrorKind, ProbeResult, ProbeTarget
 
 HINTS = {
@@ -20,22 +22,55 @@ HINTS = {
                      "time or NTP; the password may well be right",
     ErrorKind.PROTOCOL: "the device answered with something malformed or unexpected",
     ErrorKind.UNSUPPORTED: "the device does not offer this operation",
+    ErrorKind.CONFIG: "the device has no stream at this path: the record's stream URI or path is wrong "
+                      "(give --rtsp-path, or let --onvif report the stream)",
 }
+
+
+STREAM_KINDS = ("rtsp", "rtsp_frame", "rtsp_continuity")
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Which probe kinds to run, in order, with the time limit of each."""
+    """Which probe kinds to run, in order, with the time limit of each.
+
+    follow_onvif: the stream checks use the stream URI the ONVIF check reports (its first
+    profile's: the main stream), with the port from that URI unless `keep_port`.
+    """
 
     kinds: tuple[str, ...]
     timeout_s: float
+    follow_onvif: bool = False
+    keep_port: bool = False
+
+
+def reported_stream(result: ProbeResult) -> StreamLocation | None:
+    """The main stream's location an ONVIF deep result reports (the first profile with a stream URI)."""
+    profiles = result.facts.get("profiles") if result.ok else None
+    for profile in profiles or ():
+        found = stream_location(profile.get("stream_uri"))
+        if found is not None:
+            return found
+    return None
 
 
 async def probe_device(target: ProbeTarget, plan: Plan) -> list[ProbeResult]:
-    """Run the planned probes one after another (a person reads them in this order)."""
+    """Run the planned probes one after another (a person reads them in this order).
+
+    ONVIF runs before the stream checks when both are asked, so they can use what it reports.
+    """
+    kinds = sorted(plan.kinds, key=lambda k: k in STREAM_KINDS) if plan.follow_onvif else plan.kinds
     results = []
-    for kind in plan.kinds:
-        results.append(await run_probe(kind, probe_fn(kind), target, plan.timeout_s))
+    for kind in kinds:
+        limit = plan.timeout_s
+        if kind == "rtsp_continuity":  # reads for a window: its own bound, whatever --timeout says
+            limit = max(limit, ContinuityRules.of(target.options).budget_s)
+        result = await run_probe(kind, probe_fn(kind), target, limit)
+        results.append(result)
+        location = reported_stream(result) if kind == "onvif_deep" and plan.follow_onvif else None
+        if location is not None:
+            port = target.rtsp_port if plan.keep_port or location.port is None else location.port
+            target = replace(target, rtsp_path=location.path, rtsp_port=port)
     return results
 
 

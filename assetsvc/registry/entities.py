@@ -193,7 +193,7 @@ async def _creates_cycle(device_id: int, parent_id: int) -> bool:
 CAMERA_FIELDS = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
     "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
-    "retention_days", "light", "direction", "contact", "status",
+    "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credential")
 
@@ -222,7 +222,7 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
     out.update(firmware=values.get("firmware") or "", serial=values.get("serial") or "",
                probe_protocols=protocols, ports=ports, custom=check.values.get("custom", {}),
                updated_at=dt.datetime.now(dt.timezone.utc))
-    for key in ("vendor", "model", "site_alias", "address", "contact"):
+    for key in ("vendor", "model", "site_alias", "address", "contact", "stream_uri"):
         out[key] = out[key] or ""
     if out["status"] is None:
         out["status"] = "active"

@@ -14,7 +14,7 @@ class Field:
     key: str
     header: str
     aliases: tuple[str, ...]
-    kind: str  # which parser reads it: gb_id, text, region, coord, ipv4, ipv6, mac, enum, date, int
+    kind: str  # which parser reads it: gb_id, text, region, coord, ipv4, ipv6, mac, enum, date, int, stream
 
 
 # Export order is this order. The aliases are the other names offices' templates use for the same
@@ -63,6 +63,9 @@ FIELDS: tuple[Field, ...] = (
                                  "facing", "orientation"), "enum"),
     Field("contact", "联系方式", ("LXFS", "联系电话", "联系人电话", "负责人电话", "contact", "phone",
                                "contact phone"), "text"),
+    Field("stream_uri", "取流地址", ("视频流地址", "RTSP地址", "RTSP流地址", "码流地址", "视频流URL", "取流URL",
+                                 "流地址", "stream URI", "stream URL", "RTSP URL", "RTSP URI", "RTSP path",
+                                 "stream path"), "stream"),
     Field("status", "设备状态", ("SBZT", "使用状态", "设备使用状态", "状态", "status", "device status",
                               "lifecycle status"), "enum"),
 )

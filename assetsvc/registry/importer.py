@@ -30,9 +30,9 @@ from assetsvc.registry.validate import RowVerdict, ValidationRules, validate_row
 DIRECT = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
     "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
-    "retention_days", "light", "direction", "contact", "status",
+    "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
-TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": ""}
+TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": "", "stream_uri": ""}
 CHUNK = 500
 
 

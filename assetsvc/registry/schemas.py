@@ -107,6 +107,7 @@ class CameraCreate(msgspec.Struct, forbid_unknown_fields=True):
     upstream: int | None = None
     probe_protocols: list[str] = []
     credential: int | None = None
+    stream_uri: str = ""  # 取流地址: rtsp:// URI or path; the host is always ipv4/ipv6
     custom: dict[str, Any] = {}
 
 

@@ -144,6 +144,9 @@ class Camera(Table):
     upstream = ForeignKey(references=UpstreamDevice, null=True, on_delete=OnDelete.set_null)
     probe_protocols = JSON(default=[])  # subset of onvif, snmp, rtsp
     credential = ForeignKey(references=Credential, null=True, on_delete=OnDelete.set_null)
+    # 取流地址: an rtsp:// URI or a path ("/Streaming/Channels/101"); only its port, path and query
+    # are used (the host is always ipv4/ipv6). Empty: the stream ONVIF reports, else the class default.
+    stream_uri = Varchar(length=512, default="")
     custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # a list sort key

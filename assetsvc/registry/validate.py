@@ -12,6 +12,7 @@ from assetsvc.registry.fields import FIELDS_BY_KEY, Field, header_for
 from assetsvc.registry.gbid import parse_gb_id
 from assetsvc.registry.regions import centre, distance_km, is_district, region
 from assetsvc.registry.sheet import SheetRow
+from probes.stream_uri import MAX_PATH, stream_location
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,17 @@ def _text(value: Any, f: Field, rules: ValidationRules) -> nz.Parsed:
     return nz.parse_text(value, label=f.header, prefix=kind_prefix(f.key), max_length=rules.max_text_length)
 
 
+def _stream(value: Any, f: Field, rules: ValidationRules) -> nz.Parsed:
+    """An rtsp:// URI or a path starting with "/": only its port, path and query are ever used."""
+    parsed = nz.parse_text(value, label=f.header, prefix=kind_prefix(f.key), max_length=MAX_PATH)
+    if " " in parsed.value or stream_location(parsed.value) is None:
+        raise nz.FieldProblem(f"{kind_prefix(f.key)}_invalid", f"{f.header} {nz.show(value)} is neither an "
+                              "rtsp:// URI nor a path starting with / (e.g. /Streaming/Channels/101)")
+    return parsed
+
+
 _PARSERS: dict[str, Callable[[Any, Field, ValidationRules], nz.Parsed]] = {
+    "stream": _stream,
     "gb_id": _gb_id,
     "region": _region,
     "text": _text,

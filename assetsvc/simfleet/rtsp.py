@@ -2,7 +2,8 @@
 
 It offers a stream without sending media: SETUP and PLAY answer 501, so `rtsp` probes work and
 `rtsp_frame` (a decoded frame) does not; docs/simfleet.md says so. STREAM_LOST answers DESCRIBE
-with 404 while the ONVIF port keeps answering, as a camera whose encoder has died does.
+with 503 while the ONVIF port keeps answering, as a camera whose encoder has died does (not 404:
+a path that is not there is a fault of the record, ErrorKind.CONFIG, and never a ticket).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _AUTHORIZATION = re.compile(rb"\r\nauthorization:[ \t]*([^\r\n]{1,2048})", re.I)
 _REQUEST_LINE = re.compile(rb"([A-Z_]{1,20}) (rtsp://[^ ]{1,1024}) RTSP/1\.0")
 _PATH = re.compile(rb"rtsp://[^/ ]+(/[^? ]*)?")
 _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
-            501: b"Not Implemented", 505: b"RTSP Version Not Supported"}
+            501: b"Not Implemented", 503: b"Service Unavailable", 505: b"RTSP Version Not Supported"}
 PUBLIC = b"OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER"
 SIZES = {p[4].encode(): (p[2], p[3]) for p in soap.PROFILES}  # path -> (width, height)
 
@@ -76,7 +77,7 @@ class RtspConnection(DeviceConnection):
                 self.answer(401, seq, b"WWW-Authenticate: " + auth.challenge(fleet.nonce).encode() + b"\r\n")
                 return
         if condition.fault is Fault.STREAM_LOST:
-            self.answer(404, seq)
+            self.answer(503, seq)
             return
         path = (_PATH.match(url).group(1) or b"/").rstrip(b"/")
         width, height = SIZES.get(path, SIZES[soap.PROFILES[0][4].encode()])  # any other path: main stream

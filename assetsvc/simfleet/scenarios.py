@@ -28,7 +28,7 @@ class Fault(str, enum.Enum):
     DARK = "dark"  # snapshots too dark (IQ verdict "dark")
     COVERED = "covered"  # a flat cover over most of the lens (IQ verdict "occlusion")
     BLURRED = "blurred"  # defocused snapshots (IQ verdict "blur")
-    STREAM_LOST = "stream_lost"  # RTSP DESCRIBE answers 404 while ONVIF still answers
+    STREAM_LOST = "stream_lost"  # RTSP DESCRIBE answers 503 while ONVIF still answers
     PASSWORD_CHANGED = "password_changed"  # every login is refused (AUTH)
 
 

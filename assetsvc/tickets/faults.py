@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from assetsvc.monitoring.service import DEGRADING, DeviceNow, Drift
+from assetsvc.monitoring.service import CONFIG_CAUSES, DEGRADING, DeviceNow, Drift
 from assetsvc.tickets.config import TicketsConfig
 
 
@@ -52,6 +52,8 @@ def assess(device: DeviceNow, config: TicketsConfig, now: float) -> dict[str, Fa
         out["down"] = Cleared("down", since)
         for name in DEGRADING:
             aspect = device.aspects[name]
+            if aspect.ok is False and aspect.cause in CONFIG_CAUSES:
+                continue  # the record names a stream that is not there: the office's to fix, not a fault
             if aspect.ok is False:
                 out[name] = Fault(name, aspect.cause or name, float(aspect.since or since))
             else:
@@ -72,7 +74,8 @@ def _reboot_loop(reboots: tuple[float, ...] | None, config: TicketsConfig, now: 
 
 
 def _drift(flags: Iterable[Drift], now: float, out: dict) -> None:
-    flags = list(flags)
+    # Configuration problems of the record (a stream path that is not there) are the office's.
+    flags = [f for f in flags if not f.config]
     open_ = [f for f in flags if f.cleared_at is None]
     if open_:
         kinds = ",".join(sorted({f.kind for f in open_}))

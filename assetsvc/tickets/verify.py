@@ -39,8 +39,8 @@ async def run(now: float | None = None) -> Outcome:
     now = time.time() if now is None else now
     config = ticket_config.current()
     outcome = Outcome()
-    waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, resolved_at, verify_overdue_at "
-                                       "FROM ticket WHERE state = 'resolved' ORDER BY id")
+    waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, cause, resolved_at, "
+                                       "verify_overdue_at FROM ticket WHERE state = 'resolved' ORDER BY id")
     for ticket in waiting:
         try:
             await _one(ticket, config, now, outcome)
@@ -50,8 +50,9 @@ async def run(now: float | None = None) -> Outcome:
 
 
 async def _one(ticket: Mapping[str, Any], config, now: float, outcome: Outcome) -> None:
+    # A stalled or slow stream (the ticket's cause) is decided only by reading the stream for a while.
     verdict = await monitoring.first_check_after(ticket["subject_type"], ticket["subject_id"], ticket["resolved_at"],
-                                                 aspect_of(ticket["fault"]))
+                                                 aspect_of(ticket["fault"]), ticket["cause"] or "")
     async with db.write_transaction():
         locked = await load(ticket["id"], lock=True)
         if locked is None or locked["state"] != "resolved" or locked["resolved_at"] != ticket["resolved_at"]:

@@ -51,6 +51,7 @@ class Profile:
     encoding: str = "H264"
     width: int = 1920
     height: int = 1080
+    fps: int = 25  # RateControl/FrameRateLimit: the rate the encoder is set to send
 
 
 DEFAULT_PROFILES = (Profile("Profile_1", "mainStream"), Profile("Profile_2", "subStream", "H264", 640, 360))
@@ -423,7 +424,7 @@ def _profile(p: Profile, index: int) -> str:
             f'<tt:VideoEncoderConfiguration token="VideoEncoderToken_{index}"><tt:Name>VideoEncoder_{index}</tt:Name>'
             f"<tt:UseCount>1</tt:UseCount><tt:Encoding>{p.encoding}</tt:Encoding><tt:Resolution><tt:Width>{p.width}"
             f"</tt:Width><tt:Height>{p.height}</tt:Height></tt:Resolution><tt:Quality>3</tt:Quality><tt:RateControl>"
-            "<tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>"
+            f"<tt:FrameRateLimit>{p.fps}</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>"
             "4096</tt:BitrateLimit></tt:RateControl><tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>"
             "0.0.0.0</tt:IPv4Address></tt:Address><tt:Port>0</tt:Port><tt:TTL>5</tt:TTL><tt:AutoStart>false"
             "</tt:AutoStart></tt:Multicast><tt:SessionTimeout>PT5S</tt:SessionTimeout></tt:VideoEncoderConfiguration>"

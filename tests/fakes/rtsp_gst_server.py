@@ -12,6 +12,9 @@ Mount kinds (the picture a camera sends):
   frozen  still 75 % colour bars, frames keep coming but never change (a hung encoder)
   mjpeg   moving bars as Motion JPEG (older encoders and some PTZ sub-streams)
   audio   audio only (PCMU), no video offered
+  frozen_clock  the frozen picture with a ticking clock overlaid (a hung encoder whose OSD still runs)
+  stall   moving bars for --stall-after seconds, then nothing while the session stays open
+          (not shared: every session plays, then stalls)
 A mount spec ``/path=kind:auth`` needs the login given with --user (Basic or Digest, chosen
 with --auth).
 """
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import Sequence
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-KINDS = ("moving", "black", "blue", "frozen", "mjpeg", "audio")
+KINDS = ("moving", "black", "blue", "frozen", "mjpeg", "audio", "frozen_clock", "stall")
 DEFAULT_MOUNTS = ("/live=moving", "/black=black", "/blue=blue", "/frozen=frozen", "/mjpeg=mjpeg",
                   "/audio=audio", "/private=moving:auth")
 
@@ -46,10 +49,13 @@ def _launch_line(kind: str, width: int, height: int, fps: int, gop: int) -> str:
     if kind == "mjpeg":
         return (f"( videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! video/x-raw,format=I420,width={width},"
                 f"height={height},framerate={fps}/1 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26 )")
-    pattern = {"moving": "smpte horizontal-speed=4", "black": "black", "blue": "blue", "frozen": "smpte75"}[kind]
+    pattern = {"moving": "smpte horizontal-speed=4", "black": "black", "blue": "blue", "frozen": "smpte75",
+               "frozen_clock": "smpte75", "stall": "smpte horizontal-speed=4"}[kind]
+    overlay = " ! timeoverlay font-desc=\"Sans 20\"" if kind == "frozen_clock" else ""
+    valve = " ! valve name=stall drop=false" if kind == "stall" else ""
     # zerolatency: no B-frames and no lookahead, so the first packets decode at once (as a camera's).
     return (f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={width},height={height},"
-            f"framerate={fps}/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} "
+            f"framerate={fps}/1{overlay}{valve} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} "
             f"bitrate=1024 threads=1 ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
 
 
@@ -90,7 +96,9 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(_launch_line(kind, width, height, args.fps, args.gop))
         # Shared like a real camera: one encoder, every client joins the same stream.
-        factory.set_shared(True)
+        factory.set_shared(kind != "stall")
+        if kind == "stall":
+            factory.connect("media-configure", _stall_later, GLib, args.stall_after)
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         if args.user:
             permissions = GstRtspServer.RTSPPermissions()
@@ -112,6 +120,12 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
     GLib.io_add_watch(GLib.IOChannel.unix_new(0), GLib.PRIORITY_DEFAULT, GLib.IOCondition.HUP, lambda *a: loop.quit())
     loop.run()
     return 0
+
+
+def _stall_later(factory, media, GLib, after_s: float) -> None:  # pragma: no cover - child process
+    # Closing the valve drops every buffer: no RTP after this, while the session (and RTCP) stays up.
+    valve = media.get_element().get_by_name("stall")
+    GLib.timeout_add(int(after_s * 1000), lambda: valve.set_property("drop", True) and False)
 
 
 def _token(GstRtspServer, Gst, role: str):  # pragma: no cover - child process
@@ -147,6 +161,7 @@ class GstRtspCamera:
     user: str = "admin"
     password: str = "Hik12345"
     auth: str = "digest"  # basic | digest
+    stall_after_s: float = 2.0  # "stall" mounts stop sending this long after each session starts
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
@@ -156,7 +171,7 @@ class GstRtspCamera:
         tools.need("gst-rtsp")
         cmd = [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--port", str(self.port), "--size", self.size,
                "--fps", str(self.fps), "--gop", str(self.gop), "--user", f"{self.user}:{self.password}",
-               "--auth", self.auth]
+               "--auth", self.auth, "--stall-after", str(self.stall_after_s)]
         for mount in self.mounts:
             cmd += ["--mount", mount]
         # Only the child's own environment: a venv's PYTHONPATH/PYTHONHOME would break the system python.
@@ -223,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - child 
     parser.add_argument("--user", default="", help="user:password for mounts marked :auth")
     parser.add_argument("--auth", default="digest", choices=("basic", "digest"))
     parser.add_argument("--mount", action="append", default=[], help="/path=kind[:auth]")
+    parser.add_argument("--stall-after", type=float, default=2.0, help="seconds a stall mount plays first")
     args = parser.parse_args(argv)
     args.mount = args.mount or list(DEFAULT_MOUNTS)
     for spec in args.mount:

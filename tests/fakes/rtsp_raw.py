@@ -20,6 +20,7 @@ SCENARIOS = {
     "options_501": "OPTIONS not implemented, DESCRIBE fine",
     "describe_501": "DESCRIBE not implemented",
     "not_found": "404 for every request",
+    "session_not_found": "454 for every request (how some firmwares refuse a path they do not serve)",
     "basic": "Basic authentication required",
     "digest": "Digest authentication with qop=auth required (RFC 2617/7616)",
     "auth_loop": "401 with a fresh Digest challenge forever, whatever the client sends",
@@ -144,8 +145,8 @@ class RawRtspServer:
         if scenario == "huge_body":
             start = _status(200, cseq, content_type="application/sdp", length=2**31) + b"\r\n"
             return await self._stream(writer, start, lambda n: b"v=0\r\n" * 800)
-        if scenario == "not_found":
-            return await self._send(writer, _status(404, cseq) + b"\r\n")
+        if scenario in ("not_found", "session_not_found"):
+            return await self._send(writer, _status(404 if scenario == "not_found" else 454, cseq) + b"\r\n")
         if scenario in ("basic", "digest", "auth_loop", "no_challenge") and not self._authorized(method, head):
             return await self._send(writer, _status(401, cseq, challenge=self._challenge()) + b"\r\n")
         return await self._normal(method, url, cseq, writer)
@@ -257,7 +258,7 @@ def _header(head: str, name: str) -> str | None:
 def _status(code: int, cseq: str, *, content_type: str | None = None, length: int | None = None,
             challenge: str | None = None, extra: str = "") -> bytes:
     reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-              501: "Not Implemented"}[code]
+              454: "Session Not Found", 501: "Not Implemented"}[code]
     lines = [f"RTSP/1.0 {code} {reason}", f"CSeq: {cseq}", "Server: Rtsp Server/3.0"]
     if challenge:
         lines.append(f"WWW-Authenticate: {challenge}")

@@ -126,7 +126,7 @@ async def test_a_bad_picture_is_judged_by_the_image_checks(fleet, fault, verdict
 async def test_a_lost_stream_fails_rtsp_while_onvif_answers(fleet):
     fleet.set(fleet.addresses[1], Fault.STREAM_LOST)
     stream, light = await probe("rtsp", camera(fleet)), await probe("onvif_light", camera(fleet))
-    assert stream.error is ErrorKind.UNSUPPORTED and "404" in stream.message
+    assert stream.error is ErrorKind.PROTOCOL and "503" in stream.message
     assert light.ok
 
 
@@ -218,7 +218,7 @@ async def test_scripted_episodes_apply_over_real_sockets():
         before = await probe("rtsp", camera(fleet, 2))
         clock.t = 150
         during = await probe("rtsp", camera(fleet, 2))
-    assert before.ok and during.error is ErrorKind.UNSUPPORTED
+    assert before.ok and during.error is ErrorKind.PROTOCOL
 
 
 class FakeClock:

@@ -17,11 +17,17 @@ STORED = {
     "onvif_deep": {"device_utc": "2026-12-06T10:00:00+00:00", "clock_offset_s": 0.1, "ntp": False, "tz": "CST-8",
                    "dst": False, "date_time_needs_auth": False, "rtt_ms": 2.0, "manufacturer": "HIKVISION",
                    "model": "DS-2CD", "firmware": "V5.5", "serial": "S1", "hardware_id": "88",
-                   "macs": ["BC:AD:28:12:34:56"], "profiles": [{"token": "Profile_1", "stream_uri": None}],
+                   "macs": ["BC:AD:28:12:34:56"],
+                   "profiles": [{"token": "Profile_1", "name": "main", "encoding": "H264", "width": 1920,
+                                 "height": 1080, "fps": 25, "stream_uri": "rtsp://10.0.0.5:554/Streaming/Channels/101",
+                                 "snapshot_uri": None}],
                    "snapshot_content_type": "image/jpeg", "snapshot_size": 1234, "snapshot_profile": "Profile_1",
                    "errors": {}, "iq": {"verdict": "ok", "faults": []}},
     "rtsp": {"url": "rtsp://127.0.0.1:8554/ch1", "status": 200, "server": "GStreamer", "public_methods": ["OPTIONS"],
              "auth": "digest", "sdp": {"session_name": "s", "control": None, "media": []}, "has_video": True},
+    "rtsp_continuity": {"url": "rtsp://127.0.0.1:8554/sub", "verdict": "low_fps", "frame_count": 41, "read_s": 10.02,
+                        "fps": 4.1, "declared_fps": 25.0, "longest_gap_s": 0.41, "key_frames": 1, "samples": 4,
+                        "changed_share": 0.2, "codec": "h264", "width": 640, "height": 360},
     "rtsp_frame": {"width": 640, "height": 360, "codec": "H264", "grab_ms": 120.5, "iq_error": "bad"},
     "snmp": {"snmp_version": "2c", "sys_uptime_s": 12.5, "sys_object_id": "1.3.6.1.4.1.8072.3.2.10",
              "sys_descr": "Linux", "sys_name": "潭中路", "interfaces": {"1": {"descr": "光口1"}},
@@ -61,6 +67,15 @@ def test_an_unknown_fact_key_is_refused():
         from_json("tcp", {"connect_ms": {}, "rtt": 1})
     with pytest.raises(UnknownFact):
         typed("no_such_kind", {"anything": 1})
+
+
+def test_continuity_facts_of_a_check_that_read_nothing():
+    record = typed("rtsp_continuity", {"url": "rtsp://127.0.0.1:8554/stall", "verdict": "stalled", "frame_count": 0,
+                                       "fps": None, "declared_fps": None, "changed_share": None})
+    assert isinstance(record, RECORDS["rtsp_continuity"]) and record.verdict == "stalled" and record["fps"] is None
+    assert from_json("rtsp_continuity", record.to_json()) == record
+    with pytest.raises(UnknownFact, match="jitter"):
+        typed("rtsp_continuity", {"verdict": "ok", "jitter": 1})
 
 
 async def test_the_runner_refuses_a_probe_that_reports_an_undeclared_key():

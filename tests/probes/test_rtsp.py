@@ -76,9 +76,15 @@ async def test_audio_only_stream_is_unsupported_no_video_offered(camera):
 
 
 @needs_gst
-async def test_unknown_stream_path_is_unsupported(camera):
+async def test_unknown_stream_path_is_a_configuration_fault_of_the_record(camera):
     result = await run_probe("rtsp", probe_rtsp, at(camera, "/Streaming/Channels/999"), 5)
-    assert result.error is ErrorKind.UNSUPPORTED and "404" in result.message
+    assert result.error is ErrorKind.CONFIG and "404" in result.message
+
+
+@needs_gst
+async def test_frame_grab_of_an_unknown_stream_path_is_a_configuration_fault(camera):
+    result = await run_probe("rtsp_frame", probe_rtsp_frame, at(camera, "/Streaming/Channels/999"), 8)
+    assert result.error is ErrorKind.CONFIG
 
 
 @needs_gst
@@ -159,7 +165,8 @@ HOSTILE = [
     ("garbage_sdp", ErrorKind.PROTOCOL, "not SDP"),
     ("no_video", ErrorKind.UNSUPPORTED, "no video offered"),
     ("describe_501", ErrorKind.UNSUPPORTED, "501"),
-    ("not_found", ErrorKind.UNSUPPORTED, "404"),
+    ("not_found", ErrorKind.CONFIG, "404"),
+    ("session_not_found", ErrorKind.CONFIG, "454"),
     ("no_challenge", ErrorKind.AUTH, "scheme"),
     ("slowloris", ErrorKind.TIMEOUT, "no complete reply"),
     ("hang", ErrorKind.TIMEOUT, "no complete reply"),

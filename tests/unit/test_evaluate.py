@@ -510,3 +510,34 @@ def test_hand_made_observations_that_are_malformed_are_dropped():
            Observation("reach", False, "x", float("nan")), "not an observation"]
     result = evaluate(StateRecord("unknown", "no data", None, T0), bad, T0, RULES)  # type: ignore[arg-type]
     assert (result.state, result.transitions, result.last_seen) == ("unknown", [], None)
+
+
+def test_a_stream_seen_only_briefly_neither_clears_nor_interrupts_a_stall():
+    cam = up_camera()
+    for at in (T0 + 100, T0 + 200):  # light DESCRIBE ok and continuity stalled, at the same instants
+        cam.probe("rtsp", True, at, facts={"has_video": True})
+        cam.probe("rtsp_continuity", True, at, facts={"verdict": "stalled"})
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp", True, T0 + 300, facts={"has_video": True})
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp_frame", True, T0 + 400, facts={})  # one frame: video flowed for a moment
+    assert cam.now == ("degraded", "stream:stalled")
+    cam.probe("rtsp_continuity", True, T0 + 500, facts={"verdict": "ok"})  # the window read without a gap
+    assert cam.now == ("up", "")
+
+
+def test_a_brief_stream_still_clears_a_lost_stream():
+    cam = up_camera(rules=Rules(fault_after_failures=1))
+    cam.probe("rtsp", False, T0 + 100, error="refused")
+    assert cam.now == ("degraded", "stream:refused")
+    cam.probe("rtsp", True, T0 + 200, facts={"has_video": True})
+    assert cam.now == ("up", "")
+
+
+def test_deep_checks_hours_apart_confirm_a_stall_although_far_beyond_stale_after_s():
+    cam = up_camera()
+    for n in range(1, 60):  # the light check keeps the camera fresh every 5 minutes
+        cam.probe("onvif_light", True, T0 + n * 300, facts={"clock_offset_s": 0.4})
+        if n in (2, 50):  # two deep checks 4 hours apart (stale_after_s is 30 minutes)
+            cam.probe("rtsp_continuity", True, T0 + n * 300, facts={"verdict": "stalled"})
+    assert cam.now == ("degraded", "stream:stalled")

@@ -71,6 +71,19 @@ CASES = [
     ("rtsp_frame", False, "unsupported", {}, [("reach", True, "", "fallback"),
                                               ("stream", False, "stream:unsupported")]),
     ("rtsp_frame", False, "auth", {}, [("reach", True, "", "fallback")]),
+    # a stream path that is not there: the record's fault, shown as its own cause
+    ("rtsp", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
+    ("rtsp_frame", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
+    # continuity: stalled and low_fps are stream faults, frozen a picture fault
+    ("rtsp_continuity", True, None, {"verdict": "ok"}, [("reach", True, "", "fallback"), ("stream", True, "")]),
+    ("rtsp_continuity", True, None, {"verdict": "stalled"}, [("reach", True, "", "fallback"),
+                                                             ("stream", False, "stream:stalled")]),
+    ("rtsp_continuity", True, None, {"verdict": "low_fps"}, [("reach", True, "", "fallback"),
+                                                             ("stream", False, "stream:low_fps")]),
+    ("rtsp_continuity", True, None, {"verdict": "frozen"}, [("reach", True, "", "fallback"), ("stream", True, ""),
+                                                            ("picture", False, "picture:frozen")]),
+    ("rtsp_continuity", True, None, {"verdict": "garbage"}, [("reach", True, "", "fallback")]),
+    ("rtsp_continuity", False, "timeout", {}, [("stream", False, "stream:timeout", "no_answer")]),
     # kinds that say nothing about state
     ("wsdiscovery", True, None, {}, []),
     ("ping", False, "timeout", {}, []),

@@ -64,6 +64,13 @@ def test_degraded_aspects_are_faults_and_healthy_ones_cleared():
     assert isinstance(found["clock"], Cleared)
 
 
+def test_a_stream_path_that_is_not_there_is_no_fault_of_the_device_and_its_flag_no_drift():
+    found = assess("camera", state("degraded", "stream:config", stream=aspect(False, "stream:config", NOW - 100)),
+                   [{"kind": "stream_path", "first_seen": NOW - 100, "cleared_at": None}], CONFIG, NOW)
+    assert "stream" not in found  # cannot be told: an open stream ticket is left alone, none opens
+    assert found["drift"] == Cleared("drift", NOW)
+
+
 def test_a_reboot_loop_needs_enough_reboots_inside_the_window():
     row = state("up")
     row["aspects"]["uptime"] = {"s": 10, "at": NOW, "reboots": [NOW - 4000, NOW - 3000, NOW - 1000]}
@@ -201,9 +208,9 @@ def result(kind, ok, error=None, at=NOW, facts=None):
     return {"probe_kind": kind, "ok": ok, "error": error, "at": at, "facts": facts or {}}
 
 
-def decide(fault, results, drift_open, rules):
-    """The verdict verify gets: the monitoring service's first check on the fault's aspect."""
-    return decide_check(aspect_of(fault), results, drift_open, rules)
+def decide(fault, results, drift_open, rules, cause=""):
+    """The verdict verify gets: the monitoring service's first check on the fault's aspect (and cause)."""
+    return decide_check(aspect_of(fault), results, drift_open, rules, cause)
 
 
 def test_the_first_result_that_speaks_to_the_fault_decides():
@@ -213,6 +220,14 @@ def test_the_first_result_that_speaks_to_the_fault_decides():
     assert decide("down", results, False, RULES).at == NOW + 1
     assert decide("down", [result("onvif_light", False, "timeout")], False, RULES).passed is False
     assert decide("stream", results[:1], False, RULES) is None  # a light check says nothing about the stream
+
+
+def test_a_stalled_stream_ticket_is_decided_by_reading_the_stream_not_by_a_describe():
+    results = [result("rtsp", True, at=NOW + 1, facts={"has_video": True}),
+               result("rtsp_continuity", True, at=NOW + 2, facts={"verdict": "stalled"})]
+    verdict = decide("stream", results, False, RULES, "stream:stalled")
+    assert (verdict.passed, verdict.probe, verdict.cause) == (False, "rtsp_continuity", "stream:stalled")
+    assert decide("stream", results, False, RULES, "stream:refused").passed  # a lost stream: any answer
 
 
 def test_drift_needs_an_inventory_result_and_no_open_flag():

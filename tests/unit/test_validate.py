@@ -210,3 +210,19 @@ def test_a_rejected_row_serialises_with_headers_and_duplicate_of():
 def test_verdict_json_is_strict_json():
     verdicts = validate_rows(rows(camera(longitude=float("nan")), camera(gb_id="45020400041326001214")))
     json.dumps([v.to_json() for v in verdicts], allow_nan=False, ensure_ascii=False)
+
+
+def test_stream_uri_takes_an_rtsp_uri_or_a_path_and_refuses_anything_else():
+    for good in ("rtsp://10.1.2.3:554/Streaming/Channels/101", "/cam/realmonitor?channel=1&subtype=0"):
+        check = validate_camera(camera(stream_uri=good))
+        assert check.ok and check.values["stream_uri"] == good
+    for bad in ("Streaming/Channels/101", "http://10.1.2.3/live", "rtsp://10.1.2.3/a b"):
+        check = validate_camera(camera(stream_uri=bad))
+        assert [e.kind for e in check.errors] == ["stream_uri_invalid"], bad
+
+
+def test_stream_uri_is_read_from_the_headers_offices_use():
+    from assetsvc.registry.fields import field_for_header
+
+    for header in ("取流地址", "RTSP地址", "视频流地址", "RTSP URL", "stream_uri"):
+        assert field_for_header(header).key == "stream_uri", header

@@ -1,0 +1,215 @@
+"""Stream continuity (视频流连续性): read a stream for a window; stalled, frozen or low frame rate.
+
+One RTSP session through FFmpeg (PyAV) in a worker thread, as the frame grab. Every packet is
+counted and timed (stream timestamps from RTP, arrival on our clock) but only a few key frames
+are decoded, spread over the window, to tell whether the picture changes. So a 10 s check of a
+25 fps stream costs a handful of decodes, not 250 (bench/bench_stream_continuity.py).
+
+Outcomes (`verdict`, each with its evidence in the facts):
+  stalled   frames stop while the session stays open (a gap of `stall_gap_s` or more; no frame at all)
+  frozen    frames keep coming but the sampled pictures never change (an overlay such as a ticking
+            clock may change; see `frozen_share`)
+  low_fps   the measured rate is below `low_fps_ratio` of the declared one
+  ok
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import av
+import av.error
+import numpy as np
+
+from probes.frame import _classify, _codec_name
+from probes.rtsp import rtsp_url
+from probes.types import ErrorKind, ProbeError, ProbeTarget
+
+WORKERS = 4  # sessions read at once per process; each is mostly waiting on the network
+_EXECUTOR = ThreadPoolExecutor(WORKERS, thread_name_prefix="rtsp-continuity")
+DECIMATE = 4  # sampled pictures are compared on every 4th pixel of every 4th row (grey)
+CHANGED_LEVEL = 12  # a pixel whose grey level moved more than this changed (coding noise stays below)
+STILL_NOISE = 1.0  # mean |difference| of the unchanged pixels of a truly repeated picture stays below this
+
+
+class Continuity(str, enum.Enum):
+    """The continuity verdict; monitoring maps it to stream and picture causes."""
+
+    OK = "ok"
+    STALLED = "stalled"
+    FROZEN = "frozen"
+    LOW_FPS = "low_fps"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The check's settings, from `target.options` (per device class, data)."""
+
+    window_s: float = 10.0  # continuity_window_s
+    open_s: float = 4.0  # continuity_open_s: each of FFmpeg's two open phases
+    stall_gap_s: float = 2.0  # continuity_stall_gap_s: no frame for this long is a stall
+    low_fps_ratio: float = 0.5  # continuity_low_fps_ratio
+    samples: int = 4  # continuity_samples: key frames decoded at most
+    frozen_share: float = 0.03  # continuity_frozen_share: share of pixels that may change (an OSD clock)
+    declared_fps: float | None = None  # declared_fps: else the stream's own (SPS timing, SDP)
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> "Rules":
+        def number(key: str, default: float | None) -> float | None:
+            value = options.get(key, default)
+            return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
+                else default
+
+        return cls(number("continuity_window_s", 10.0), number("continuity_open_s", 4.0),
+                   number("continuity_stall_gap_s", 2.0), number("continuity_low_fps_ratio", 0.5),
+                   int(number("continuity_samples", 4)), number("continuity_frozen_share", 0.03),
+                   number("declared_fps", None))
+
+    @property
+    def read_s(self) -> float:
+        """FFmpeg's bound on one packet read: past the stall gap, so a stall ends the read."""
+        return self.stall_gap_s + 0.5
+
+    @property
+    def budget_s(self) -> float:
+        """The longest the check can take: two open phases, the window, one stalled read, TEARDOWN."""
+        return 2 * self.open_s + self.window_s + self.read_s + 1.0
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One video frame as received: stream time (None if the stream gives none), arrival, key frame."""
+
+    pts_s: float | None
+    arrival_s: float
+    key: bool
+
+
+async def probe_rtsp_continuity(target: ProbeTarget) -> dict[str, Any]:
+    """Read the stream for the window; facts: verdict, frame_count, fps, declared_fps, longest_gap_s, samples...
+
+    Keep the runner's timeout for this kind at or above Rules.budget_s (window + 2 x open + stall
+    gap + 0.5 s + 1 s for TEARDOWN; 21.5 s by default).
+    """
+    rules = Rules.of(target.options)
+    cancelled = threading.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        facts = await loop.run_in_executor(_EXECUTOR, _read, rtsp_url(target, with_login=True), rules, cancelled)
+    except asyncio.CancelledError:
+        cancelled.set()  # the thread stops at its next packet (or FFmpeg's read bound)
+        raise
+    return {"url": rtsp_url(target), **facts}  # never with the login in it
+
+
+def _options(rules: Rules) -> dict[str, str]:
+    return {"rtsp_transport": "tcp", "allowed_media_types": "video", "timeout": str(int(rules.open_s * 1e6)),
+            "probesize": "32", "analyzeduration": "0", "max_delay": "0"}
+
+
+def _read(url: str, rules: Rules, cancelled: threading.Event) -> dict[str, Any]:
+    start = time.monotonic()
+    try:
+        container = av.open(url, options=_options(rules), timeout=(rules.open_s, rules.read_s))
+    except Exception as exc:  # noqa: BLE001 - every FFmpeg failure is classified
+        raise _classify(exc, time.monotonic() - start, rules.open_s, _Budget(rules.budget_s)) from None
+    try:
+        if not container.streams.video or container.streams.video[0].codec_context is None:
+            raise ProbeError(ErrorKind.UNSUPPORTED, "no decodable video offered")
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        packets, pictures, ended = _collect(container, stream, rules, cancelled)
+        declared = rules.declared_fps or _stream_fps(stream)
+        facts = analyse(packets, pictures, rules, declared, ended)
+        facts.update(codec=_codec_name(stream), width=stream.codec_context.width or None,
+                     height=stream.codec_context.height or None)
+        return facts
+    finally:
+        container.close()
+
+
+@dataclass(frozen=True)
+class _Budget:
+    total_s: float  # what frame._classify reports in its timeout message
+
+
+def _collect(container, stream, rules: Rules, cancelled: threading.Event) -> tuple[list[Packet], list, float]:
+    """Packets of the window, a few decoded key frames (grey, decimated), and when reading ended."""
+    packets: list[Packet] = []
+    pictures: list[np.ndarray] = []
+    began = time.monotonic()
+    spacing = rules.window_s / max(1, rules.samples)
+    last_sample: float | None = None
+    try:
+        for packet in container.demux(stream):
+            now = time.monotonic() - began
+            if packet.size:
+                pts = packet.pts if packet.pts is not None else packet.dts
+                pts_s = float(pts * packet.time_base) if pts is not None and packet.time_base else None
+                packets.append(Packet(pts_s, now, packet.is_keyframe))
+                if packet.is_keyframe and len(pictures) < rules.samples and (
+                        last_sample is None or now - last_sample >= spacing):
+                    pictures.extend(_grey(frame) for frame in packet.decode())
+                    last_sample = now
+            if cancelled.is_set():
+                raise ProbeError(ErrorKind.TIMEOUT, "continuity check cancelled")
+            if now >= rules.window_s:
+                break
+    except (av.error.ExitError, TimeoutError):
+        pass  # no packet within the read bound: the session is open but nothing comes (a stall)
+    except av.error.EOFError:
+        pass  # the device ended the stream (TEARDOWN/BYE) before the window: judged on what came
+    return packets, pictures, min(time.monotonic() - began, rules.window_s + rules.read_s)
+
+
+def _grey(frame) -> np.ndarray:
+    return frame.to_ndarray(format="gray")[::DECIMATE, ::DECIMATE].astype(np.int16)
+
+
+def _stream_fps(stream) -> float | None:
+    rate = stream.codec_context.framerate or stream.average_rate
+    value = float(rate) if rate else 0.0
+    return value if 0 < value <= 1000 else None
+
+
+def changed_share(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Share of pixels that changed between two pictures, and the mean |difference| of the others."""
+    if a.shape != b.shape:
+        return 1.0, 0.0
+    diff = np.abs(a - b)
+    changed = diff > CHANGED_LEVEL
+    still = diff[~changed]
+    return float(changed.mean()), float(still.mean()) if still.size else 0.0
+
+
+def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Rules, declared_fps: float | None,
+            read_s: float) -> dict[str, Any]:
+    """The verdict and its evidence from packet timing and the sampled pictures (pure)."""
+    arrivals = [0.0, *(p.arrival_s for p in packets), read_s]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    longest = max(gaps[1:] if packets else gaps)  # from the first frame on; with none, the whole read
+    timed = sorted({p.pts_s for p in packets if p.pts_s is not None})
+    span = timed[-1] - timed[0] if len(timed) > 1 else 0.0
+    fps = (len(timed) - 1) / span if span > 0 else None
+    pairs = [changed_share(a, b) for a, b in zip(pictures, pictures[1:])]
+    changed = max((share for share, _ in pairs), default=None)
+    frozen = bool(pairs) and all(share <= rules.frozen_share and noise <= STILL_NOISE for share, noise in pairs)
+    if not packets or longest >= rules.stall_gap_s:
+        verdict = Continuity.STALLED
+    elif frozen:
+        verdict = Continuity.FROZEN
+    elif fps is not None and declared_fps and fps < declared_fps * rules.low_fps_ratio:
+        verdict = Continuity.LOW_FPS
+    else:
+        verdict = Continuity.OK
+    return {"verdict": verdict.value, "frame_count": len(packets), "read_s": round(read_s, 3),
+            "fps": round(fps, 2) if fps is not None else None,
+            "declared_fps": round(declared_fps, 2) if declared_fps else None,
+            "longest_gap_s": round(longest, 3), "key_frames": sum(p.key for p in packets),
+            "samples": len(pictures), "changed_share": round(changed, 4) if changed is not None else None}

@@ -1,0 +1,85 @@
+"""Stream continuity through the monitoring engine: stalled, frozen (with and without a ticking clock),
+low frame rate and a healthy stream, each ending as the right state, cause and ticket.
+
+Real peers: GStreamer's RTSP server with one mount per behaviour; a test clock for the schedule.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assetsvc import bulk
+from assetsvc.monitoring.tables import LatestResult
+from assetsvc.registry.tables import Camera
+from assetsvc.tickets import opener
+from tests.fakes.rtsp_gst_server import GstRtspCamera
+from tests.integration.test_monitoring_engine import Clock, cycle, setup, state_of
+from tests.integration.test_tickets_engine import T0, tickets, world
+
+pytestmark = pytest.mark.needs("gst-rtsp")
+
+CONFIG = """
+[rules]
+fault_after_failures = 2
+stale_after_s = 9000
+[[class]]
+name = "declares-more-than-it-sends"
+when = { subject = "camera", protocol = "rtsp", point_class = 1 }
+light = { every = 1800, probes = ["rtsp"], timeout = 5 }
+deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 4.5, declared_fps = 100 } }
+[[class]]
+name = "rtsp"
+when = { subject = "camera", protocol = "rtsp" }
+light = { every = 1800, probes = ["rtsp"], timeout = 5 }
+deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { continuity_window_s = 4.5 } }
+"""
+
+
+@pytest.fixture(scope="module")
+def gst():
+    mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall")
+    with GstRtspCamera(mounts=mounts, stall_after_s=1.0) as cam:
+        yield cam
+
+
+async def add_camera(n: int, path: str, port: int, point_class: int = 3) -> int:
+    row = Camera(gb_id=f"330106001313200{n:05d}", name=f"cam {n}", region_code="330106", ipv4="127.0.0.1",
+                 ports={"rtsp": port}, probe_protocols=["rtsp"], stream_uri=path, point_class=point_class)
+    await row.save().run()
+    return row.id
+
+
+async def continuity(camera_id: int) -> dict:
+    [row] = await bulk.fetch(LatestResult, "SELECT ok, facts FROM latest_result WHERE subject_id = ? AND "
+                             "probe_kind = 'rtsp_continuity'", [camera_id])
+    assert row["ok"]
+    return bulk.json_column(row["facts"], {})
+
+
+async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_and_a_healthy_one_none(gst):
+    await world()
+    cams = {"live": await add_camera(1, "/live", gst.port), "frozen": await add_camera(2, "/frozen", gst.port),
+            "clock": await add_camera(3, "/clock", gst.port), "stall": await add_camera(4, "/stall", gst.port),
+            "slow": await add_camera(5, "/live", gst.port, point_class=1)}
+    clock = Clock(T0)
+    worker = await setup(CONFIG, clock)
+    await cycle(worker, clock, T0 + 3600)
+    await cycle(worker, clock, T0 + 7200)
+    expected = {"live": ("up", ""), "frozen": ("degraded", "picture:frozen"), "clock": ("degraded", "picture:frozen"),
+                "stall": ("degraded", "stream:stalled"), "slow": ("degraded", "stream:low_fps")}
+    states = {name: await state_of(cam) for name, cam in cams.items()}
+    found = {name: (state["state"], state["cause"]) for name, state in states.items()}
+    assert found == expected
+    # The evidence behind each verdict.
+    stall = await continuity(cams["stall"])
+    assert stall["frame_count"] > 0 and stall["longest_gap_s"] >= 2.0
+    clock_overlay = await continuity(cams["clock"])
+    assert clock_overlay["samples"] >= 2 and 0 < clock_overlay["changed_share"] <= 0.03  # only the clock ticks
+    slow = await continuity(cams["slow"])
+    assert slow["declared_fps"] == 100 and 20 <= slow["fps"] <= 30
+    assert (await continuity(cams["live"]))["changed_share"] > 0.5
+    # Past the 30 min grace: a ticket for each fault, of the right kind, none for the healthy stream.
+    await opener.run(T0 + 7200 + 3600)
+    opened = {(t["subject_id"], t["fault"]) for t in await tickets()}
+    assert opened == {(cams["frozen"], "picture"), (cams["clock"], "picture"), (cams["stall"], "stream"),
+                      (cams["slow"], "stream")}
