@@ -69,6 +69,10 @@ class Fleet:
         self.ports = ports  # the real ones once started
         self.nonce = secrets.token_hex(16)  # HTTP/RTSP Digest nonce, one per fleet run
         self.stats: collections.Counter[str] = collections.Counter()
+        # Snapshots served per device: each camera's next grab is its next scene frame. A fleet-wide
+        # counter gave a camera the same frame every cycle whenever the fleet size was a multiple
+        # of the frame count, and picture memory rightly called that frozen.
+        self.grabs: collections.Counter[int] = collections.Counter()
         self.connections: set[asyncio.BaseTransport] = set()
         self.pictures: Pictures | None = None
         self._overrides: dict[str, Episode] = {}

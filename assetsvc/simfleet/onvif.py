@@ -117,7 +117,8 @@ class OnvifConnection(DeviceConnection):
             self.reply(404, b"not found", b"text/plain", close)
             return
         self.fleet.stats["snapshots"] += 1
-        picture = self.fleet.pictures.for_kind(PICTURES.get(condition.fault), self.fleet.stats["snapshots"])
+        self.fleet.grabs[n] += 1
+        picture = self.fleet.pictures.for_kind(PICTURES.get(condition.fault), self.fleet.grabs[n])
         self.reply(200, picture, b"image/jpeg", close)
 
     def reply(self, status: int, body: bytes, content_type: bytes, close: bool, device_now: float | None = None,

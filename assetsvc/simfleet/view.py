@@ -34,6 +34,7 @@ class FleetView(Protocol):
     ports: Ports
     pictures: Pictures | None
     stats: collections.Counter[str]
+    grabs: collections.Counter[int]
     connections: set[asyncio.BaseTransport]
     max_connections: int
     connection_timeout_s: float
