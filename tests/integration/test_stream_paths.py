@@ -99,7 +99,9 @@ async def test_a_stream_path_that_is_not_there_is_the_records_fault_and_opens_no
     assert shown["cause"] == "stream:config" and shown["stream"]["config_fault"] is True
     assert [d["kind"] for d in await status.drift_flags(ADMIN)] == ["stream_path"]
     # The office corrects the record: the next check finds the stream and the flag clears.
-    await Camera.update({Camera.stream_uri: f"rtsp://10.20.30.40:{gst.port}/live"}).where(Camera.id == cam).run()
+    # The URI names the host as the device sees itself; the check takes only port and path from it
+    # and the host from the registry (loopback). `.invalid` never resolves: no traffic leaves.
+    await Camera.update({Camera.stream_uri: f"rtsp://nat-inside.invalid:{gst.port}/live"}).where(Camera.id == cam).run()
     await cycle(worker, clock, T0 + 2100)  # three failed runs in a row: the back-off doubled the interval
     assert (await state_of(cam))["state"] == "up"
     assert (await flags(cam))[0]["cleared_at"] == T0 + 2100
