@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the office's time zone unless ASSETSVC_TIMEZONE says otherwise
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network  # an address block from a CIDR setting
+
+
 class SettingsError(ValueError):
     """A setting has a wrong value; the message names the variable."""
 
@@ -46,7 +49,7 @@ def _timezone() -> str:
     return name
 
 
-def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _networks(name: str) -> tuple[Network, ...]:
     """Comma-separated addresses or CIDR blocks from ASSETSVC_<name>, each checked."""
     out = []
     for item in (_env(name) or "").split(","):

@@ -9,24 +9,19 @@ likes on the left). Default: no proxy is trusted and the peer counts.
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 
 from litestar.connection import ASGIConnection
 
 from assetsvc.runtime import settings
+from assetsvc.settings import Network
 
 
-@lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(p) for p in proxies)
-
-
-def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in net for net in _networks(proxies))
+    return any(ip in net for net in proxies)
 
 
 def _forwarded_hops(connection: ASGIConnection) -> list[str]:

@@ -13,8 +13,10 @@ import ipaddress
 import socket
 from typing import Iterable
 
+from assetsvc.runtime import settings
+from assetsvc.settings import Network
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REFUSED = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16",  # this host, loopback, link-local (AWS/Huawei/Tencent metadata)
@@ -40,8 +42,6 @@ def address_problem(address: IPAddress, allow: Iterable[Network] = (), deny: Ite
 
 
 def _limits() -> tuple[tuple[Network, ...], tuple[Network, ...]]:
-    from assetsvc.runtime import settings
-
     return settings().webhook_allow_cidrs, settings().webhook_deny_cidrs
 
 
