@@ -11,36 +11,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
+from pathlib import Path
 
 import common
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fakes import sheets  # noqa: E402  (the repository root, for the shared sheet builder)
 
 
 def xfd_sheet(rows: int) -> bytes:
     """The hostile workbook: every row one cell in the sheet's last column (XFD)."""
-    import io
-    import zipfile
-
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    header = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>'
-                     for c, h in zip("ABCDE", ["设备编码", "设备名称", "行政区域", "经度", "纬度"]))
-    body = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(2, rows + 2))
-    parts = {
-        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                           '<sheet name="一机一档" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels":
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml":
-            f'<worksheet xmlns="{main}"><sheetData><row r="1">{header}</row>{body}</sheetData></worksheet>',
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            archive.writestr(name, text)
-    return out.getvalue()
+    return sheets.workbook(sheets.header_row(["设备编码", "设备名称", "行政区域", "经度", "纬度"])
+                           + sheets.xfd_rows(rows))
 
 
 async def run(data: bytes, filename: str) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import subprocess
 import sys
-import zipfile
 
 from assetsvc.registry.tables import Camera, ImportJob
+from tests.fakes import sheets
 from tests.integration.conftest import api_import, bearer, finished_job
 
 HEADER = ["设备编码", "设备名称", "行政区域", "经度", "纬度"]
@@ -22,37 +21,13 @@ def _csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _inline(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-def _xlsx(rows_xml: str) -> bytes:
-    """A minimal workbook whose one worksheet holds the given <row> elements."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    parts = {
-        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                           '<sheet name="一机一档" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels":
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{rows_xml}</sheetData></worksheet>',
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            archive.writestr(name, text)
-    return out.getvalue()
-
-
 def _header_row() -> str:
-    return '<row r="1">' + "".join(_inline(f"{c}1", h) for c, h in zip("ABCDE", HEADER)) + "</row>"
+    return sheets.header_row(HEADER)
 
 
 def _camera_row(n: int, number: int, extra: str = "") -> str:
     cells = [f"450204000413260{n:05d}", f"点位{n}", "450204", "109.388946", "24.293187"]
-    return (f'<row r="{number}">' + "".join(_inline(f"{c}{number}", v) for c, v in zip("ABCDE", cells))
+    return (f'<row r="{number}">' + "".join(sheets.inline(f"{c}{number}", v) for c, v in zip("ABCDE", cells))
             + extra + "</row>")
 
 
@@ -106,8 +81,7 @@ async def test_healthz_answers_while_a_big_dry_run_job_runs(client, people):
 async def test_a_workbook_of_rows_with_one_cell_in_column_xfd_costs_one_cell_per_row(client, people):
     # The attack: 20,000 rows holding one cell each in the sheet's last column (about 100 KB
     # zipped). Read as lists padded to that column, it held the service for 18 s of CPU.
-    data = _xlsx(_header_row() + "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>'
-                                         for n in range(2, 20_002)))
+    data = sheets.workbook(_header_row() + sheets.xfd_rows(20_000))
     job = await api_import(client, people.admin, {"data": ("xfd.xlsx", data, "application/octet-stream")},
                            "?dry_run=true")
     assert job["state"] == "rejected"
@@ -121,7 +95,7 @@ async def test_a_workbook_of_rows_with_one_cell_in_column_xfd_costs_one_cell_per
 
 
 async def test_blank_rows_before_the_last_row_of_a_sheet_are_reported_as_one_range(client, people):
-    data = _xlsx(_header_row() + _camera_row(1, 2) + _camera_row(2, 1_048_576))
+    data = sheets.workbook(_header_row() + _camera_row(1, 2) + _camera_row(2, 1_048_576))
     assert len(data) < 4096
     job = await api_import(client, people.admin, {"data": ("far.xlsx", data, "application/octet-stream")},
                            "?dry_run=true")
