@@ -8,24 +8,15 @@ import ipaddress
 import pytest
 
 from assetsvc.webhooks import delivery, targets
-from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
+from assetsvc.webhooks.tables import WebhookDelivery
 from tests.integration.conftest import bearer
-from tests.integration.test_webhooks import T0, emit, endpoint, receiver  # noqa: F401 - fixture
+from tests.integration.test_webhooks import _empty_outbox, T0, emit, endpoint, receiver  # noqa: F401 - fixtures
 
 ip = ipaddress.ip_address
 
 
 def nets(text: str, variable: str = "WEBHOOK_ALLOW_CIDRS") -> tuple:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
-
-
-@pytest.fixture(autouse=True)
-async def _empty_outbox(database):
-    await WebhookDelivery.delete(force=True).run()
-    await WebhookEndpoint.delete(force=True).run()
-    yield
-    await WebhookDelivery.delete(force=True).run()
-    await WebhookEndpoint.delete(force=True).run()
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "::1", "169.254.169.254", "fd00:ec2::254", "100.100.100.200",
