@@ -42,7 +42,7 @@ class Tool:
     why_missing: Callable[[], str | None]  # None when present
 
 
-def _clean_env() -> dict[str, str]:
+def system_python_env() -> dict[str, str]:
     """The environment without a venv's PYTHON* variables, which break the system python."""
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
 
@@ -63,7 +63,7 @@ def _gst_rtsp() -> str | None:
              " from gi.repository import GstRtspServer, GstVideo, Gst; Gst.init(None);"
              f" lost = [e for e in {_GST_ELEMENTS!r} if not Gst.ElementFactory.find(e)];"
              " assert not lost, 'no GStreamer element ' + ', '.join(lost)")
-    done = subprocess.run([SYSTEM_PYTHON, "-c", probe], env=_clean_env(), capture_output=True, text=True)
+    done = subprocess.run([SYSTEM_PYTHON, "-c", probe], env=system_python_env(), capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return f"{SYSTEM_PYTHON} cannot run GStreamer's RTSP server ({last})"

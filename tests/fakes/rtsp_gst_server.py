@@ -22,7 +22,6 @@ with --auth).
 from __future__ import annotations
 
 import argparse
-import os
 import select
 import signal
 import socket
@@ -175,8 +174,8 @@ class GstRtspCamera:
         for mount in self.mounts:
             cmd += ["--mount", mount]
         # Only the child's own environment: a venv's PYTHONPATH/PYTHONHOME would break the system python.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
-        self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=tools.system_python_env(),
+                                        text=True)
         ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
         line = self.process.stdout.readline() if ready else ""
         if not line.startswith("READY "):
