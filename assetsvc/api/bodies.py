@@ -45,6 +45,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/tickets/{ticket_id}/notes"): _object({"note": TEXT}, ["note"]),
     ("post", "/api/v1/tickets/{ticket_id}/suspensions"): _object({"reason": TEXT, "note": TEXT}, ["reason", "note"]),
     ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}"): _object({"note": TEXT}, []),
+    ("post", "/api/v1/tickets/{ticket_id}/false-alarm"): _object({"note": TEXT}, ["note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/disputes"): _object({
+        "reason": TEXT, "attachments": {"type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": True,
+                                        "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}},
+        ["reason", "attachments"]),
+    ("post", "/api/v1/tickets/{ticket_id}/disputes/{dispute_id}/{decision}"): _object({"note": TEXT}, ["note"]),
     ("post", "/api/v1/webhooks"): _object(WEBHOOK, ["name", "url"]),
     ("patch", "/api/v1/webhooks/{endpoint_id}"): _object({**WEBHOOK, "rotate_secret": {"type": "boolean"}}, []),
     ("post", "/api/v1/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"], extra=True),

@@ -118,6 +118,8 @@ FILES = {
                                 "text/csv", "application/geo+json"),
     ("get", "/api/v1/tickets/{ticket_id}/attachments/{attachment_id}"): ("image/jpeg", "image/png",
                                                                          "application/pdf"),
+    ("get", "/api/v1/tickets/{ticket_id}/evidence/{frame_id}"): ("image/jpeg",),
+    ("get", "/api/v1/cameras/{camera_id}/frames/{frame_id}"): ("image/jpeg",),
 }
 
 

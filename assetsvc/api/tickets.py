@@ -12,7 +12,7 @@ from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, Page, PerPage, only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
 from assetsvc.runtime import settings
-from assetsvc.tickets import contracts, lifecycle, views
+from assetsvc.tickets import contracts, disputes, lifecycle, views
 
 TAGS = ["tickets"]
 TEXT_TYPES = ("application/toml", "text/plain")
@@ -106,6 +106,50 @@ async def decide_suspension(request: Request, ticket_id: Id, suspension_id: Id,
     only(request)
     return await lifecycle.decide_suspension(actor_of(request), ticket_id, suspension_id, decision,
                                              await _body(request))
+
+
+# ---- false alarms, disputes, evidence frames ----------------------------------------------------------
+
+@post("/tickets/{ticket_id:int}/false-alarm", tags=TAGS, status_code=200,
+      summary="The office marks a picture verdict a false alarm: cancelled without penalty, the frame joins "
+              "the camera's baseline")
+async def false_alarm(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await disputes.false_alarm(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/disputes", tags=TAGS, status_code=201,
+      summary="The contractor disputes a ticket with a reason and evidence (the ticket's attachment ids)")
+async def raise_dispute(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await disputes.dispute(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/disputes/{dispute_id:int}/{decision:str}", tags=TAGS, status_code=200,
+      summary="uphold (the ticket is cancelled without penalty) or reject (it goes on) a dispute: the office")
+async def decide_dispute(request: Request, ticket_id: Id, dispute_id: Id,
+                         decision: Annotated[str, PathParameter(schema_extra={"enum": list(disputes.DISPUTE_DECISIONS)})],
+                         ) -> dict[str, Any]:
+    only(request)
+    return await disputes.decide_dispute(actor_of(request), ticket_id, dispute_id, decision, await _body(request))
+
+
+@get("/tickets/{ticket_id:int}/evidence", tags=TAGS,
+     summary="A picture ticket's evidence frames: the frame that showed the fault and the last good one")
+async def ticket_evidence(request: Request, ticket_id: Id) -> list[dict[str, Any]]:
+    only(request)
+    return await views.evidence(actor_of(request), ticket_id)
+
+
+def jpeg_response(data: bytes) -> Response[bytes]:
+    return Response(data, media_type="image/jpeg", headers={"X-Content-Type-Options": "nosniff",
+                                                            "Cache-Control": "private, no-store"})
+
+
+@get("/tickets/{ticket_id:int}/evidence/{frame_id:int}", tags=TAGS, summary="One evidence frame (JPEG)")
+async def ticket_evidence_frame(request: Request, ticket_id: Id, frame_id: Id) -> Response[bytes]:
+    only(request)
+    return jpeg_response(await views.evidence_jpeg(actor_of(request), ticket_id, frame_id))
 
 
 # ---- attachments ----------------------------------------------------------------------------------
@@ -232,4 +276,4 @@ async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dic
 
 
 HANDLERS = [list_tickets, queue, ticket_detail, open_ticket, act, add_note, request_suspension, decide_suspension,
-            attach, download, get_terms, put_terms, score]
+            false_alarm, raise_dispute, decide_dispute, ticket_evidence, ticket_evidence_frame, attach, download, get_terms, put_terms, score]

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from assetsvc.app.leader import Leadership
-from assetsvc.monitoring import stale, tasks, worker
+from assetsvc.monitoring import evidence, stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.tickets import opener, sweep, verify
 from assetsvc.webhooks import delivery
@@ -61,6 +61,10 @@ async def _webhooks(config: MonitoringConfig) -> object:
     return await delivery.job()
 
 
+async def _evidence(config: MonitoringConfig) -> object:
+    return await evidence.evict(time.time())
+
+
 # The one place schedules are declared (later: monthly reports).
 JOBS: tuple[Job, ...] = (
     Job("sync_tasks", _sync, 60, "probe tasks and states follow the registry (new, changed, retired devices)"),
@@ -70,6 +74,8 @@ JOBS: tuple[Job, ...] = (
                                       "cameras behind a dead upstream device are linked to its ticket"),
     Job("verify_tickets", _verify, 15, "resolved tickets are closed or reopened by the first check after the resolve"),
     Job("sla_sweep", _sla, 30, "breached SLA stages are marked and notified; long breaches escalate to the office"),
+    Job("evidence_evict", _evidence, 600, "evidence frames over ASSETSVC_EVIDENCE_MAX_MB: the oldest no ticket "
+                                          "keeps go; expired ticket holds are dropped"),
     Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
 )
 

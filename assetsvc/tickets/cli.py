@@ -275,6 +275,76 @@ _pause_command("reject-pause", "reject", "Reject a requested pause (a note is re
 _pause_command("end-pause", "end", "End a running pause: the ticket returns to its state and the clocks run.")
 
 
+@tickets.command("false-alarm")
+@click.argument("ticket_id", type=int)
+@click.option("--note", required=True, help="Why the picture verdict is wrong.")
+def false_alarm(ticket_id: int, note: str) -> None:
+    """Mark a picture ticket a false alarm: cancelled without penalty, its frame joins the camera's baseline."""
+    from assetsvc.tickets import disputes
+
+    done = _call(lambda actor: disputes.false_alarm(actor, ticket_id, {"note": note}))
+    click.echo(f"ticket {ticket_id} cancelled as a false alarm; "
+               + (f"frame {done['frame_id']} joined the camera's baseline" if done["baseline_updated"]
+                  else "no evidence frame to learn from (the baseline is unchanged)"))
+
+
+@tickets.command("dispute")
+@click.argument("ticket_id", type=int)
+@click.option("--reason", required=True, help="Why the contractor disputes the ticket.")
+@click.option("--attachment", "attachments", type=int, multiple=True, required=True,
+              help="An attachment of the ticket given as evidence (repeat for several).")
+def dispute(ticket_id: int, reason: str, attachments: tuple[int, ...]) -> None:
+    """Record a contractor's dispute (申诉) of a ticket, with the ticket's attachments as evidence."""
+    from assetsvc.tickets import disputes
+
+    done = _call(lambda actor: disputes.dispute(actor, ticket_id, {"reason": reason,
+                                                                    "attachments": list(attachments)}))
+    click.echo(f"dispute {done['id']} of ticket {ticket_id} waits for the office's decision")
+
+
+def _dispute_command(verb: str, decision: str, help_text: str) -> None:
+    @tickets.command(verb, help=help_text)
+    @click.argument("ticket_id", type=int)
+    @click.argument("dispute_id", type=int)
+    @click.option("--note", required=True, help="The office's reasons.")
+    def command(ticket_id: int, dispute_id: int, note: str) -> None:
+        from assetsvc.tickets import disputes
+
+        done = _call(lambda actor: disputes.decide_dispute(actor, ticket_id, dispute_id, decision, {"note": note}))
+        click.echo(f"dispute {done['id']} of ticket {ticket_id} is {done['status']}"
+                   + ("; the ticket is cancelled without penalty" if done["status"] == "upheld" else
+                      "; the ticket goes on"))
+
+
+_dispute_command("uphold-dispute", "uphold", "Uphold a dispute: the ticket is cancelled without penalty.")
+_dispute_command("reject-dispute", "reject", "Reject a dispute: the ticket goes on as before.")
+
+
+@tickets.command("evidence")
+@click.argument("ticket_id", type=int)
+@click.option("--save", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the frames as JPEG files into this folder.")
+@click.option("--json", "as_json", is_flag=True)
+def evidence(ticket_id: int, folder: Path | None, as_json: bool) -> None:
+    """A picture ticket's evidence frames: the frame that showed the fault and the camera's last good one."""
+    from assetsvc.tickets import views
+
+    frames = _call(lambda actor: views.evidence(actor, ticket_id))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for frame in frames:
+            data = _call(lambda actor, f=frame: views.evidence_jpeg(actor, ticket_id, f["id"]))
+            (folder / f"ticket{ticket_id}-{frame['role']}-{frame['id']}.jpg").write_bytes(data)
+    if as_json:
+        _json(frames)
+        return
+    if not frames:
+        click.echo(f"ticket {ticket_id} has no evidence frames")
+    for f in frames:
+        click.echo(f"{f['role']:5}  frame {f['id']}  {f['at']}  {f['verdict']}  {f['width']}x{f['height']}  "
+                   f"{f['size']} bytes")
+
+
 @tickets.command("run-jobs")
 @click.option("--now", "now", type=float, default=None, help="Run as of this Unix time (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")

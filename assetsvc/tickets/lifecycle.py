@@ -20,10 +20,11 @@ from assetsvc import bulk, db
 from assetsvc.actor import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
+from assetsvc.runtime import settings
 from assetsvc.tickets import clocks, config as ticket_config
 from assetsvc.tickets.faults import Fault, aspect_of
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps, terms_version
-from assetsvc.tickets.tables import Ticket, TicketEvent, TicketSuspension
+from assetsvc.tickets.tables import Ticket, TicketDispute, TicketEvent, TicketSuspension
 
 SYSTEM = "system"
 MAX_NOTE = 2000
@@ -185,6 +186,8 @@ async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: 
                           since, now, affected, assignment.note[:200], await terms_version(assignment.contract_id),
                           now])
     ticket_id = rows[0]["id"]
+    if subject_type == "camera" and fault == "picture":  # the frame that showed it, and the last good one
+        await monitoring.hold_evidence(subject_id, ticket_id, since)
     await event(ticket_id, now, actor, "opened", None, "open", note,
                 {"cause": cause, "fault_since": since, "severity": severity, "severity_rule": rule,
                  "contract_id": assignment.contract_id, "assignment": assignment.note or "by contract"})
@@ -271,12 +274,25 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
         if target == "resolved":
             columns["verify_overdue_at"] = None
         await update(ticket_id, columns, now)
+        if target in FINISHED or action == "reopen":
+            await keep_evidence(ticket_id, target in FINISHED, now)
         await event(ticket_id, now, actor.username, action if action != "arrive" else "on_site", state, target, note)
         if target == "resolved":
             await request_verification(ticket, now)
         ticket = await refresh(ticket_id, now, actor.username)
         await notify(f"ticket.{target}", ticket, now, by=actor.username)
     return {"id": ticket_id, "state": target}
+
+
+async def keep_evidence(ticket_id: int, finished: bool, now: float) -> None:
+    """A ticket's evidence frames are held while it is active or disputed; once it is finished (and no
+    dispute is open) they are kept ASSETSVC_EVIDENCE_KEEP_DAYS more, then may be evicted."""
+    disputed = await bulk.fetch(TicketDispute, "SELECT id FROM ticket_dispute WHERE ticket = ? AND status = 'open'",
+                                [ticket_id])
+    if finished and not disputed:
+        await monitoring.evidence_hold(ticket_id, False, now + settings().evidence_keep_days * 86400)
+    else:
+        await monitoring.evidence_hold(ticket_id, True)
 
 
 async def _drop_pending_pauses(ticket_id: int, actor: str, now: float) -> None:
@@ -422,6 +438,7 @@ async def system_close(ticket: Mapping[str, Any], reason: str, restored_at: floa
     await update(ticket["id"], {"state": "closed", "close_reason": reason, "restored_at": restored_at,
                                 "closed_at": now, "resume_state": None}, now)
     await _drop_pending_pauses(ticket["id"], SYSTEM, now)
+    await keep_evidence(ticket["id"], True, now)
     await event(ticket["id"], now, SYSTEM, reason, ticket["state"], "closed", note, data)
     fresh = await refresh(ticket["id"], now)
     await notify("ticket.closed", fresh, now, reason=reason)

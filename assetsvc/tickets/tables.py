@@ -35,6 +35,7 @@ class Ticket(Table, tablename="ticket"):
     restored_at = DoublePrecision(null=True, default=None)  # from the passing check (or the recovery)
     closed_at = DoublePrecision(null=True, default=None)
     close_reason = Varchar(length=16, null=True, default=None)  # verified | self_recovered | cancelled | office
+    # | false_alarm | dispute_upheld (cancelled without penalty: docs/tickets.md, 'False alarms and disputes')
     fault_cleared_at = DoublePrecision(null=True, default=None)  # the monitoring saw the fault end
     reopen_count = Integer(default=0)
     affected_count = Integer(default=0)  # cameras linked under an upstream device
@@ -105,6 +106,21 @@ class TicketAttachment(Table, tablename="ticket_attachment"):
     uploaded_at = DoublePrecision()
 
 
+class TicketDispute(Table, tablename="ticket_dispute"):
+    """A contractor's dispute (申诉) of a ticket: a reason and evidence (attachments of the ticket),
+    upheld (the ticket is cancelled without penalty) or rejected (it goes on) by the office."""
+
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
+    reason = Text(default="")
+    attachments = JSON(default=[])  # ids of the ticket's attachments given as evidence
+    status = Varchar(length=10, default="open")  # open | upheld | rejected
+    raised_by = Varchar(length=64)
+    raised_at = DoublePrecision()
+    decided_by = Varchar(length=64, null=True, default=None)
+    decided_at = DoublePrecision(null=True, default=None)
+    decision_note = Text(default="")
+
+
 class ContractTerms(Table, tablename="contract_terms"):
     """A contract's SLA document (docs/sla.md, 'Contract data'), validated before it is stored."""
 
@@ -127,4 +143,4 @@ class ContractTermsVersion(Table, tablename="contract_terms_version"):
 
 
 # Children first, so deletes never trip a foreign key.
-TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, Ticket, ContractTermsVersion, ContractTerms)
+TABLES = (TicketEvent, TicketSuspension, TicketDispute, TicketCamera, TicketAttachment, Ticket, ContractTermsVersion, ContractTerms)

@@ -11,11 +11,12 @@ from typing import Any, Mapping
 
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
-from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.errors import NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
 from assetsvc.monitoring.uptime_scope import region_condition, region_ref
 from assetsvc.runtime import settings
 from assetsvc.tickets import clocks
+from assetsvc.tickets.disputes import disputes_of
 from assetsvc.tickets.lifecycle import _may_act, can_read, check_visible, event, load
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS
 from assetsvc.tickets.tables import Ticket, TicketAttachment
@@ -164,7 +165,27 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     ticket = {**ticket, "contractor_name": names[0]["name"] if names else None}  # as the list shows it
     return {**_row(ticket, now), "device": device[0] if device else None, "sla": clocks.figures_json(clock),
             "timeline": events, "suspensions": pauses, "cameras": cameras, "attachments": files,
+            "disputes": await disputes_of(ticket_id), "evidence": await _evidence(ticket_id),
             "downtime": await _downtime(ticket, now)}
+
+
+async def _evidence(ticket_id: int) -> list[dict[str, Any]]:
+    return [f.to_json(f"/api/v1/tickets/{ticket_id}/evidence") for f in await monitoring.ticket_evidence(ticket_id)]
+
+
+async def evidence(actor: Actor, ticket_id: int) -> list[dict[str, Any]]:
+    """A picture ticket's evidence frames: the frame that showed the fault and the camera's last good
+    frame before it (monitoring keeps them; the ticket's scoping applies)."""
+    check_visible(actor, await load(ticket_id), ticket_id)
+    return await _evidence(ticket_id)
+
+
+async def evidence_jpeg(actor: Actor, ticket_id: int, frame_id: int) -> bytes:
+    check_visible(actor, await load(ticket_id), ticket_id)
+    data = await monitoring.ticket_frame_jpeg(ticket_id, frame_id)
+    if data is None:
+        raise NotFound(f"ticket {ticket_id} has no evidence frame {frame_id}")
+    return data
 
 
 async def _downtime(ticket: Mapping[str, Any], now: float) -> dict[str, Any] | None:
