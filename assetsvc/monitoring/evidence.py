@@ -8,8 +8,8 @@ the same picture (docs/probes-iq.md, "Evidence frames").
   asked through monitoring/service.py): held frames are never evicted; when the ticket finishes the
   hold becomes a keep-until (ASSETSVC_EVIDENCE_KEEP_DAYS after closing); a reopening or a dispute
   holds them again.
-- Bounded: the newest ASSETSVC_EVIDENCE_PER_CAMERA frames per camera (its newest good frame
-  always among them) at each write, and ASSETSVC_EVIDENCE_MAX_MB in total (the oldest frames no
+- Bounded: the newest ASSETSVC_EVIDENCE_PER_CAMERA frames per camera (and its newest good frame
+  beside them) at each write, and ASSETSVC_EVIDENCE_MAX_MB in total (the oldest frames no
   ticket keeps go first) by the `evidence_evict` job.
 """
 
@@ -95,14 +95,14 @@ async def record(grabs: Sequence[tuple[int, Evidence, float]], now: float) -> in
 
 
 async def trim(cameras: Iterable[int], now: float) -> None:
-    """Keep each camera's newest frames (ASSETSVC_EVIDENCE_PER_CAMERA, its newest good frame among
-    them) and every frame a ticket keeps."""
+    """Keep each camera's newest frames (ASSETSVC_EVIDENCE_PER_CAMERA), its newest good frame (when
+    older than those) and every frame a ticket keeps."""
     per_camera = settings().evidence_per_camera
     await bulk.execute_many(PictureFrame, f"""DELETE FROM picture_frame WHERE camera_id = ?
         AND id NOT IN (SELECT id FROM picture_frame WHERE camera_id = ? ORDER BY at DESC, id DESC LIMIT ?)
         AND id NOT IN (SELECT id FROM picture_frame WHERE camera_id = ? AND kind = 'good'
                        ORDER BY at DESC, id DESC LIMIT 1)
-        AND id NOT IN ({KEPT})""", [[c, c, per_camera - 1, c, True, now] for c in cameras])
+        AND id NOT IN ({KEPT})""", [[c, c, per_camera, c, True, now] for c in cameras])
 
 
 async def evict(now: float | None = None) -> dict[str, int]:
