@@ -577,6 +577,9 @@ def score(contract_id: int, month: str, counts: tuple[str, ...], as_json: bool) 
         click.echo("  no deductions")
     click.echo("on time (met of met + breached; not applicable left out): "
                + (", ".join(_on_time(stage, r) for stage, r in found["on_time"].items()) or "no stages"))
+    waived, disputed = found["waived"], found["waived"]["disputes"]
+    click.echo(f"without penalty: {waived['false_alarms']} false alarm(s); disputes upheld {disputed['upheld']}, "
+               f"rejected {disputed['rejected']}, waiting {disputed['open']}")
 
 
 def _on_time(stage: str, rate: Mapping[str, Any]) -> str:

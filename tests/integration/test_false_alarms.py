@@ -155,3 +155,31 @@ async def test_a_dispute_needs_the_tickets_own_attachments_as_evidence(people):
 
     with pytest.raises(NotFound):  # another contractor's ticket does not exist for it
         await disputes.dispute(b, other, {"reason": "x", "attachments": [theirs]}, now=at(11, 2, 10))
+
+
+async def test_the_cli_records_a_dispute_decides_it_and_marks_a_false_alarm(people):
+    from tests.integration.test_tickets_cli import cli
+
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    first = await opened(cam, "P2", at(11, 2, 9))
+    photo_id = (await views.attach(a, first, "site.jpg", photo(), now=at(11, 2, 10)))["id"]
+    raised = cli("tickets", "dispute", str(first), "--reason", "the owner's scaffolding", "--attachment", str(photo_id))
+    assert raised.returncode == 0, raised.stderr
+    assert "waits for the office" in raised.stdout
+    [row] = await disputes.disputes_of(first)
+    refused = cli("tickets", "uphold-dispute", str(first), str(row["id"]))  # the office must say why
+    assert refused.returncode != 0
+    upheld = cli("tickets", "uphold-dispute", str(first), str(row["id"]), "--note", "the owner confirmed")
+    assert upheld.returncode == 0 and "cancelled without penalty" in upheld.stdout, upheld.stderr
+    assert (await Ticket.select(Ticket.close_reason).where(Ticket.id == first).first().run())["close_reason"] == \
+        "dispute_upheld"
+    # A picture ticket opened by hand has no frame to learn from: cancelled, the baseline unchanged.
+    made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "picture",
+                                               "note": "the station says the picture is grey"}, now=at(11, 3, 9))
+    marked = cli("tickets", "false-alarm", str(made["id"]), "--note", "the fog")
+    assert marked.returncode == 0, marked.stderr
+    assert "no evidence frame" in marked.stdout
+    wrong = cli("tickets", "false-alarm", str(made["id"]), "--note", "again")
+    assert wrong.returncode == 1 and "cancelled already" in wrong.stderr
