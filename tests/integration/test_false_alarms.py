@@ -183,3 +183,33 @@ async def test_the_cli_records_a_dispute_decides_it_and_marks_a_false_alarm(peop
     assert "no evidence frame" in marked.stdout
     wrong = cli("tickets", "false-alarm", str(made["id"]), "--note", "again")
     assert wrong.returncode == 1 and "cancelled already" in wrong.stderr
+
+
+async def test_disputes_and_false_alarms_over_http_follow_the_ticket_scoping(client, people):
+    from tests.integration.conftest import bearer
+
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await opened(cam, "P2", at(11, 2, 9))
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    photo_id = (await views.attach(a, ticket, "site.jpg", photo(), now=at(11, 2, 10)))["id"]
+    url = f"/api/v1/tickets/{ticket}/disputes"
+    body = {"reason": "the power company cut the line", "attachments": [photo_id]}
+    assert (await client.post(url, json=body, headers=bearer(people.contractor_b))).status_code == 404
+    bad = await client.post(url, json={"reason": "x", "attachments": "1"}, headers=bearer(people.contractor_a))
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "attachments"
+    raised = await client.post(url, json=body, headers=bearer(people.contractor_a))
+    assert raised.status_code == 201, raised.text
+    decide = f"{url}/{raised.json()['id']}/reject"
+    assert (await client.post(decide, json={"note": "no"}, headers=bearer(people.contractor_a))).status_code == 403
+    assert (await client.post(f"{url}/{raised.json()['id']}/maybe", json={"note": "?"},
+                              headers=bearer(people.admin))).status_code == 404
+    rejected = await client.post(decide, json={"note": "the line was ours"}, headers=bearer(people.admin))
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    again = await client.post(decide, json={"note": "twice"}, headers=bearer(people.admin))
+    assert again.status_code == 409
+    shown = (await client.get(f"/api/v1/tickets/{ticket}", headers=bearer(people.contractor_a))).json()
+    assert shown["state"] == "open" and [d["status"] for d in shown["disputes"]] == ["rejected"]
+    alarm = f"/api/v1/tickets/{ticket}/false-alarm"
+    assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.contractor_a))).status_code == 403
+    assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.admin))).status_code == 409
