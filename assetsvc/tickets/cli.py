@@ -130,7 +130,7 @@ def list_(state: str | None, severity: str | None, fault: str | None, contractor
 @click.argument("ticket_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
 def show(ticket_id: int, as_json: bool) -> None:
-    """One ticket: SLA stages, timeline, pauses, linked cameras and attachments."""
+    """One ticket: SLA stages, timeline, pauses, linked cameras, attachments, disputes, evidence frames."""
     from assetsvc.registry import crud
     from assetsvc.registry.entities import CONTRACTOR
     from assetsvc.tickets import views
@@ -193,6 +193,12 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
         for a in t["attachments"]:
             lines.append(f"  #{a['id']} {a['filename']} {a['content_type']} {a['size']} bytes by "
                          f"{a['uploaded_by']} {_when(a['uploaded_at'])}")
+    for d in t.get("disputes") or []:
+        lines.append(f"dispute #{d['id']} {d['status']} by {d['raised_by']} {_when(d['raised_at'])}: {d['reason']} "
+                     f"(attachments {', '.join(map(str, d['attachments']))})"
+                     + (f"; {d['decided_by']}: {d['decision_note']}" if d["decided_by"] else ""))
+    for f in t.get("evidence") or []:
+        lines.append(f"evidence {f['role']} frame {f['id']} at {f['at']}: {f['verdict']} ({f['size']} bytes)")
     return lines
 
 

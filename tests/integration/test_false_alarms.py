@@ -175,6 +175,8 @@ async def test_the_cli_records_a_dispute_decides_it_and_marks_a_false_alarm(peop
     assert upheld.returncode == 0 and "cancelled without penalty" in upheld.stdout, upheld.stderr
     assert (await Ticket.select(Ticket.close_reason).where(Ticket.id == first).first().run())["close_reason"] == \
         "dispute_upheld"
+    shown = cli("tickets", "show", str(first))
+    assert shown.returncode == 0 and f"dispute #{row['id']} upheld by cli:" in shown.stdout, shown.stderr
     # A picture ticket opened by hand has no frame to learn from: cancelled, the baseline unchanged.
     made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "picture",
                                                "note": "the station says the picture is grey"}, now=at(11, 3, 9))
