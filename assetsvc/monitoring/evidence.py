@@ -206,6 +206,10 @@ async def _visible_camera(actor: Actor, camera_id: int) -> None:
 async def camera_frames(actor: Actor, camera_id: int) -> list[Frame]:
     """A camera's kept frames, newest first."""
     await _visible_camera(actor, camera_id)
+    return await of_camera(camera_id)
+
+
+async def of_camera(camera_id: int) -> list[Frame]:
     rows = await bulk.fetch(PictureFrame, f"SELECT {COLUMNS} FROM picture_frame f WHERE f.camera_id = ? "
                             f"ORDER BY f.at DESC, f.id DESC", [camera_id])
     return [Frame.from_row(r) for r in rows]

@@ -54,6 +54,8 @@ async def test_a_picture_tickets_fault_frame_and_last_good_frame_are_seen_by_the
     one = await client.get(mine.json()[0]["url"], headers=bearer(people.contractor_a))
     assert one.status_code == 200 and one.content[:2] == b"\xff\xd8"
     assert (await client.get(f"/api/v1/cameras/{cam}/frames", headers=bearer(people.contractor_b))).status_code == 404
+    status = (await client.get(f"/api/v1/status/cameras/{cam}", headers=bearer(people.contractor_a))).json()
+    assert [f["verdict"] for f in status["frames"]][:2] == ["scene_change", "ok"]  # with the state change
     assert (await client.get(f"/api/v1/cameras/{cam}/frames/999999",
                              headers=bearer(people.admin))).status_code == 404
 
