@@ -13,6 +13,7 @@ from assetsvc.api.query import Id, Page, PerPage, only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
 from assetsvc.runtime import settings
 from assetsvc.tickets import contracts, lifecycle, views
+from assetsvc.tickets.paper import service as paper
 
 TAGS = ["tickets"]
 TEXT_TYPES = ("application/toml", "text/plain")
@@ -69,7 +70,8 @@ async def ticket_detail(request: Request, ticket_id: Id) -> dict[str, Any]:
     return await views.detail(actor_of(request), ticket_id)
 
 
-@post("/tickets", tags=TAGS, status_code=201, summary="The office opens a ticket by hand")
+@post("/tickets", tags=TAGS, status_code=201,
+      summary="The office opens a ticket by hand; with opened_at (a past time) a paper work order")
 async def open_ticket(request: Request) -> dict[str, Any]:
     only(request)
     actor = actor_of(request)
@@ -106,6 +108,21 @@ async def decide_suspension(request: Request, ticket_id: Id, suspension_id: Id,
     only(request)
     return await lifecycle.decide_suspension(actor_of(request), ticket_id, suspension_id, decision,
                                              await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/events", tags=TAGS, status_code=201,
+      summary="The office records a paper work order's event with the time it happened (accepted, arrived, "
+              "resolved, pause_requested, pause_approved, pause_ended, closed)")
+async def record_event(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await paper.record(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/events/{event_id:int}/void", tags=TAGS, status_code=201,
+      summary="The office voids a wrong entry of a paper work order (a correcting line with a reason)")
+async def void_event(request: Request, ticket_id: Id, event_id: Id) -> dict[str, Any]:
+    only(request)
+    return await paper.void(actor_of(request), ticket_id, event_id, await _body(request))
 
 
 # ---- attachments ----------------------------------------------------------------------------------
@@ -232,4 +249,4 @@ async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dic
 
 
 HANDLERS = [list_tickets, queue, ticket_detail, open_ticket, act, add_note, request_suspension, decide_suspension,
-            attach, download, get_terms, put_terms, score]
+            record_event, void_event, attach, download, get_terms, put_terms, score]

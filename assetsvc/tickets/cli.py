@@ -20,6 +20,7 @@ import click
 
 from assetsvc.cli_shell import cli_actor, run
 from assetsvc.runtime import settings
+from assetsvc.tickets.paper.replay import KINDS
 
 STAGES = ("respond", "arrive", "restore")
 # CLI verb -> (service action, help). One command is made per entry by _action_command.
@@ -173,8 +174,7 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
                      f"from {_when(d['from'])} to {_when(d['until'])}")
     lines.append(f"timeline ({settings().timezone})")
     for e in t["timeline"]:
-        move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
-        lines.append(f"  {_when(e['at'])}  {e['actor']}  {e['kind']}{move}" + (f": {e['note']}" if e["note"] else ""))
+        lines.append(_timeline_line(e))
     if t["suspensions"]:
         lines.append("pauses (挂起)")
         for s in t["suspensions"]:
@@ -194,6 +194,17 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
             lines.append(f"  #{a['id']} {a['filename']} {a['content_type']} {a['size']} bytes by "
                          f"{a['uploaded_by']} {_when(a['uploaded_at'])}")
     return lines
+
+
+def _timeline_line(e: Mapping[str, Any]) -> str:
+    """`#12 2026-11-03 10:15  admin  accepted open->acknowledged (entered 2026-11-05 09:00) VOIDED by #14`."""
+    move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
+    late = e.get("entered_at") is not None and abs(e["entered_at"] - e["at"]) >= 60  # entered afterwards
+    entered = f" (entered {_when(e['entered_at'])})" if late else ""
+    voids = f" #{e['voids']}" if e.get("voids") is not None else ""
+    mark = f" VOIDED by #{e['voided_by']}" if e.get("voided_by") is not None else ""
+    return (f"  #{e.get('id', '-')} {_when(e['at'])}  {e['actor']}  {e['kind']}{voids}{move}{entered}{mark}"
+            + (f": {e['note']}" if e["note"] else ""))
 
 
 def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
@@ -218,7 +229,11 @@ def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
 @click.option("--note", required=True, help="What is wrong (kept in the timeline).")
 @click.option("--severity", default=None, help="Override the severity rules (P1, P2, ...).")
 @click.option("--fault", default=None, help="down, stream, picture, clock, reboot_loop, drift (default manual).")
-def open_(camera: int | None, upstream: int | None, note: str, severity: str | None, fault: str | None) -> None:
+@click.option("--opened-at", default=None, metavar="TIME",
+              help="A paper work order: when it was opened, e.g. '2026-11-03 09:30' (office time) or ISO 8601 "
+                   "with a zone; record its later events with `tickets record`.")
+def open_(camera: int | None, upstream: int | None, note: str, severity: str | None, fault: str | None,
+          opened_at: str | None) -> None:
     """Open a ticket by hand against exactly one of --camera or --upstream."""
     from assetsvc.tickets import lifecycle
 
@@ -226,9 +241,39 @@ def open_(camera: int | None, upstream: int | None, note: str, severity: str | N
         raise click.UsageError("give exactly one of --camera or --upstream")
     body: dict[str, Any] = {"subject_type": "camera" if camera is not None else "upstream",
                             "subject_id": camera if camera is not None else upstream, "note": note}
-    body.update({k: v for k, v in (("severity", severity), ("fault", fault)) if v is not None})
+    body.update({k: v for k, v in (("severity", severity), ("fault", fault), ("opened_at", opened_at))
+                 if v is not None})
     opened = _call(lambda actor: lifecycle.open_manual(actor, body))
-    click.echo(f"opened ticket {opened['id']}")
+    click.echo(f"opened ticket {opened['id']}" + (" (a paper work order)" if opened_at else ""))
+
+
+@tickets.command("record")
+@click.argument("ticket_id", type=int)
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.option("--at", "at", required=True, metavar="TIME",
+              help="When it happened: '2026-11-03 10:15' (office time) or ISO 8601 with a zone; never in the future.")
+@click.option("--reason", default=None, help="A pause request's reason (one the contract allows).")
+@click.option("--note", default=None, help="What the paper says (kept in the timeline).")
+def record(ticket_id: int, kind: str, at: str, reason: str | None, note: str | None) -> None:
+    """Record a paper work order's event with the time it happened (office only; audited)."""
+    from assetsvc.tickets.paper import service as paper
+
+    body = {k: v for k, v in (("kind", kind), ("at", at), ("reason", reason), ("note", note)) if v is not None}
+    done = _call(lambda actor: paper.record(actor, ticket_id, body))
+    click.echo(f"ticket {ticket_id}: event {done['id']} {kind} at {_when(done['at'])} recorded; "
+               f"the ticket is {done['state']}")
+
+
+@tickets.command("void")
+@click.argument("ticket_id", type=int)
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is wrong (kept in the timeline).")
+def void(ticket_id: int, event_id: int, reason: str) -> None:
+    """Void a wrong entry of a paper work order; it stays in the timeline, marked, and no longer counts."""
+    from assetsvc.tickets.paper import service as paper
+
+    done = _call(lambda actor: paper.void(actor, ticket_id, event_id, {"reason": reason}))
+    click.echo(f"ticket {ticket_id}: event {event_id} voided by event {done['id']}; the ticket is {done['state']}")
 
 
 def _action_command(verb: str, action: str, help_text: str) -> None:

@@ -18,7 +18,7 @@ class Ticket(Table, tablename="ticket"):
     subject_id = Integer()
     fault = Varchar(length=16)  # down | stream | picture | clock | reboot_loop | drift | manual
     cause = Varchar(length=64, default="")  # the monitoring cause when opened, e.g. onvif_light:timeout
-    source = Varchar(length=8, default="auto")  # auto | manual
+    source = Varchar(length=8, default="auto")  # auto | manual | paper (events recorded afterwards)
     title = Varchar(length=200, default="")
     severity = Varchar(length=16)
     area = Varchar(length=16, default="urban")
@@ -64,6 +64,10 @@ class TicketEvent(Table, tablename="ticket_event"):
     to_state = Varchar(length=16, null=True, default=None)
     note = Text(default="")
     data = JSON(default={})
+    # When the line was entered: the same as `at` for what happens live; later for a paper work
+    # order's events, entered with the times they happened (NULL on lines from before it was kept).
+    entered_at = DoublePrecision(null=True, default=None)
+    voids = Integer(null=True, default=None)  # a correcting line: the id of the line it voids
 
 
 class TicketSuspension(Table, tablename="ticket_suspension"):
