@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assetsvc.tickets.config import FAULTS
+from assetsvc.tickets.instants import EARLIEST
 from assetsvc.tickets.lifecycle import MAX_NOTE
 from assetsvc.tickets.paper.replay import KINDS
 
@@ -13,7 +14,7 @@ TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_NOTE}
 ISO_TIME = {"type": "string", "format": "date-time",
             "description": "ISO 8601 with a zone (2026-11-24T10:00:00+08:00); the `tz` parameter reads zone-less ones"}
 
-PAST_TIME = {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
+PAST_TIME = {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "minimum": EARLIEST}],
              "description": "when it happened, not in the future: ISO 8601 (zone-less: the office's time zone, "
                             "2026-11-03 09:30) or Unix seconds"}
 

@@ -1,5 +1,6 @@
 """Instants people type for ticket events (a paper work order's times): ISO 8601 text, zone-less in
-the office's time zone (ASSETSVC_TIMEZONE), or Unix seconds; never in the future."""
+the office's time zone (ASSETSVC_TIMEZONE), Unix seconds, or a spreadsheet's date-time cell; never
+in the future."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ def parse(raw: Any, field: str, now: float) -> float:
     if raw is None or raw == "":
         raise _invalid(field, "is required: a time such as 2026-11-03 09:30 (office time) or "
                               "2026-11-03T09:30:00+08:00", "required")
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+    if isinstance(raw, dt.datetime):  # a spreadsheet's date-time cell: office time unless it has a zone
+        at = (raw if raw.tzinfo else raw.replace(tzinfo=settings().zone)).timestamp()
+    elif isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise _invalid(field, "must be ISO 8601 text or Unix seconds")
-    if isinstance(raw, str):
+    elif isinstance(raw, str):
         text = raw.strip().replace("Z", "+00:00")
         try:
             parsed = dt.datetime.fromisoformat(text)
@@ -40,7 +43,10 @@ def parse(raw: Any, field: str, now: float) -> float:
             raise _invalid(field, f"{raw!r} is a date; give the time of day too (2026-11-03 09:30)")
         at = (parsed if parsed.tzinfo else parsed.replace(tzinfo=settings().zone)).timestamp()
     else:
-        at = float(raw)
+        try:
+            at = float(raw)
+        except OverflowError:  # an integer beyond any float
+            at = math.inf
         if not math.isfinite(at):
             raise _invalid(field, "must be a finite number of Unix seconds")
     if at > now:
