@@ -320,6 +320,67 @@ _pause_command("reject-pause", "reject", "Reject a requested pause (a note is re
 _pause_command("end-pause", "end", "End a running pause: the ticket returns to its state and the clocks run.")
 
 
+@tickets.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_(file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import closed work orders of past months (.xlsx or .csv) as one batch; exits 1 when a row is rejected."""
+    from assetsvc.tickets.paper import importer
+
+    limit = settings().import_max_mb * 2**20
+    if file.stat().st_size > limit:
+        raise click.ClickException(f"{file} is larger than ASSETSVC_IMPORT_MAX_MB ({settings().import_max_mb} MB)")
+    data = file.read_bytes()
+    report = _call(lambda actor: importer.import_orders(data, file.name, actor, dry_run=dry_run, max_bytes=limit,
+                                                        source="cli"))
+    body = report.to_json()
+    if as_json:
+        _json(body)
+    else:
+        for row in body["rows"]:
+            for error in row.get("errors", []):
+                click.echo(f"row {row['row']}: REJECTED {error['field']}: {error['reason']}")
+            if row["action"] == "already_imported":
+                click.echo(f"row {row['row']}: work order {row['order_no']} already imported (batch {row['batch']})")
+        s = body["summary"]
+        if s["rejected"]:
+            click.echo(f"{s['rejected']} of {s['rows']} row(s) rejected: nothing written")
+        else:
+            verb = "would import" if s["dry_run"] else "imported"
+            click.echo(f"{s['rows']} row(s): {verb} {s['import']}, {s['already_imported']} already imported"
+                       + (f"; batch {body['batch']}" if body["batch"] else ""))
+    if report.rejected:
+        sys.exit(1)
+
+
+@tickets.command("import-batches")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the batches as JSON.")
+def import_batches(limit: int, as_json: bool) -> None:
+    """Work-order import batches, newest first (undone ones marked)."""
+    from assetsvc.tickets.paper import batches
+
+    found = _call(lambda actor: batches.list_batches(actor, limit))
+    if as_json:
+        _json(found)
+        return
+    for b in found:
+        state = f"undone {_when(b['undone_at'])} by {b['undone_by']}" if b["undone_at"] else "standing"
+        click.echo(f"{b['id']}\t{b['filename']}\t{b['rows']} rows, {b['written']} tickets\t"
+                   f"{_when(b['created_at'])} by {b['created_by']}\t{state}")
+
+
+@tickets.command("undo-import")
+@click.argument("batch_id", type=int)
+def undo_import(batch_id: int) -> None:
+    """Undo a work-order import batch: delete the tickets it made (other tickets stay)."""
+    from assetsvc.tickets.paper import batches
+
+    b = _call(lambda actor: batches.undo(actor, batch_id, source="cli"))
+    click.echo(f"batch {b['id']} undone: {b['written']} ticket(s) of {b['filename']} deleted")
+
+
 @tickets.command("run-jobs")
 @click.option("--now", "now", type=float, default=None, help="Run as of this Unix time (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")

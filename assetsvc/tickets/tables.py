@@ -130,5 +130,28 @@ class ContractTermsVersion(Table, tablename="contract_terms_version"):
     updated_by = Varchar(length=64)
 
 
+class TicketImportBatch(Table, tablename="ticket_import_batch"):
+    """One import of closed work orders from the old platform or paper (导入批次); undone as a whole."""
+
+    filename = Varchar(length=255)
+    rows = Integer(default=0)
+    written = Integer(default=0)  # tickets made
+    created_by = Varchar(length=64)
+    created_at = DoublePrecision()
+    undone_by = Varchar(length=64, default="")
+    undone_at = DoublePrecision(null=True, default=None)
+    summary = JSON(default={})
+
+
+class TicketImportRow(Table, tablename="ticket_import_row"):
+    """A ticket a batch made, by its work order number (the key a re-import recognises)."""
+
+    batch = ForeignKey(references=TicketImportBatch, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=64, index=True)
+    ticket_id = Integer()
+    row = Integer()
+
+
 # Children first, so deletes never trip a foreign key.
-TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, Ticket, ContractTermsVersion, ContractTerms)
+TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, TicketImportRow, Ticket,
+          TicketImportBatch, ContractTermsVersion, ContractTerms)

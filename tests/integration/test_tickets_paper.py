@@ -274,3 +274,110 @@ async def test_the_cli_opens_records_voids_and_shows_both_times(people):
                 "--json")
     assert score.returncode == 0, score.stderr
     assert json.loads(score.stdout)["on_time"]["arrive"]["met"] == 1 and json.loads(score.stdout)["score"] == "100"
+
+
+# ---- importing closed work orders of past months ---------------------------------------------------
+# October 2026: Mon 12 and Tue 13 are working days. WO-1001 (P2, urban office hours) is on time:
+# accepted after 20 min, on site after 1 h 40 min, restored after 4 h (09:00-12:00, 14:00-15:00).
+# WO-1002 arrives at 11:30, 2 h 30 min after opening against 2 h: late arrival, 1 point.
+SHEET = """工单号,设备编码,故障等级,派单时间,响应时间,到场时间,修复时间,关闭时间,故障描述
+WO-1001,33010600131320000001,P2,2026-10-12 09:00,2026-10-12 09:20,2026-10-12 10:40,2026-10-12 15:00,2026-10-12 16:00,断电
+WO-1002,33010600131320000001,P2,2026-10-13 09:00,2026-10-13 09:10,2026-10-13 11:30,2026-10-13 16:00,2026-10-13 17:00,镜头进水
+"""
+BAD = """工单号,设备编码,故障等级,派单时间,响应时间,到场时间,修复时间,关闭时间
+WO-2001,33010600131320000001,P2,2026-10-12 09:00,,,2026-10-12 15:00,2026-10-12 16:00
+WO-2002,33010600131320099999,P2,2026-10-12 09:00,,,2026-10-12 15:00,2026-10-12 16:00
+WO-2003,33010600131320000001,P2,2026-10-12 09:00,2026-10-12 11:00,2026-10-12 10:00,2026-10-12 15:00,2026-10-12 16:00
+WO-2004,33010600131320000001,P2,2026-10-12 09:00,,,2099-10-12 15:00,2099-10-12 16:00
+WO-2001,33010600131320000001,P2,2026-10-12 09:00,,,2026-10-12 15:00,
+"""
+
+
+async def tickets_now() -> list[dict]:
+    return await bulk.fetch(Ticket, "SELECT id, source, state, opened_at, on_site_at, restored_at, closed_at "
+                                    "FROM ticket ORDER BY opened_at")
+
+
+async def test_closed_work_orders_import_as_a_batch_again_without_change_and_undo_as_a_whole(people):
+    from assetsvc.tickets.paper import batches, importer
+
+    contract_id, _ = await world(people.a_id)
+    data = SHEET.encode("utf-8")
+    dry = await importer.import_orders(data, "oct.csv", ADMIN, dry_run=True)
+    assert dry.to_json()["summary"] == {"rows": 2, "import": 2, "already_imported": 0, "rejected": 0,
+                                        "dry_run": True, "written": 0}
+    assert await tickets_now() == []
+
+    done = (await importer.import_orders(data, "oct.csv", ADMIN)).to_json()
+    assert done["batch"] is not None and done["summary"]["written"] == 2
+    made = await tickets_now()
+    assert [(t["source"], t["state"], t["opened_at"], t["on_site_at"], t["restored_at"], t["closed_at"])
+            for t in made] == [
+        ("paper", "closed", at(12, 9) - 31 * 86400, at(12, 10, 40) - 31 * 86400, at(12, 15) - 31 * 86400,
+         at(12, 16) - 31 * 86400),
+        ("paper", "closed", at(13, 9) - 31 * 86400, at(13, 11, 30) - 31 * 86400, at(13, 16) - 31 * 86400,
+         at(13, 17) - 31 * 86400)]
+    score = await contracts.score(ADMIN, contract_id, "2026-10", NONE_MISSED)
+    assert (score["tickets"], score["score"], score["on_time"]["arrive"]["met"],
+            score["on_time"]["arrive"]["breached"]) == (2, "99", 1, 1)
+
+    again = (await importer.import_orders(data, "oct.csv", ADMIN)).to_json()
+    assert again["batch"] is None and again["summary"]["already_imported"] == 2
+    assert [r["batch"] for r in again["rows"]] == [done["batch"], done["batch"]]
+    assert len(await tickets_now()) == 2
+
+    listed = await batches.list_batches(ADMIN)
+    assert [(b["id"], b["rows"], b["written"], b["undone_at"]) for b in listed] == [(done["batch"], 2, 2, None)]
+    undone = await batches.undo(ADMIN, done["batch"])
+    assert undone["undone_by"] == "test-admin" and await tickets_now() == []
+    assert (await contracts.score(ADMIN, contract_id, "2026-10", NONE_MISSED))["tickets"] == 0
+    with pytest.raises(Conflict, match="undone already"):
+        await batches.undo(ADMIN, done["batch"])
+    # Once undone, the same file imports anew.
+    assert (await importer.import_orders(data, "oct.csv", ADMIN)).to_json()["summary"]["written"] == 2
+
+
+async def test_a_work_order_sheet_with_bad_rows_names_each_by_row_and_writes_nothing(people):
+    from assetsvc.tickets.paper import importer
+
+    await world(people.a_id)
+    report = (await importer.import_orders(BAD.encode("utf-8"), "bad.csv", ADMIN)).to_json()
+    rows = {r["row"]: r for r in report["rows"]}
+    assert rows[2]["action"] == "import"
+    assert rows[3]["errors"][0]["field"] == "camera" and "33010600131320099999" in rows[3]["errors"][0]["reason"]
+    assert rows[4]["errors"][0]["field"] == "order" and "arrived at 2026-10-12 10:00:00" in \
+        rows[4]["errors"][0]["reason"]
+    assert {e["field"] for e in rows[5]["errors"]} == {"resolved", "closed"}
+    assert "in the future" in rows[5]["errors"][0]["reason"]
+    assert [e["field"] for e in rows[6]["errors"]] == ["closed", "order_no"]  # required; the number is on row 2
+    assert report["summary"]["rejected"] == 4 and report["batch"] is None
+    assert await tickets_now() == []
+
+
+async def test_the_work_order_import_over_the_api_and_the_cli(client, people, tmp_path):
+    await world(people.a_id)
+    files = {"file": ("oct.csv", SHEET.encode("utf-8"), "text/csv")}
+    refused = await client.post(f"{API}/tickets/import", headers=bearer(people.contractor_a), files=files)
+    assert refused.status_code == 403
+    dry = await client.post(f"{API}/tickets/import?dry_run=true", headers=bearer(people.admin), files=files)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["summary"]["import"] == 2 and await tickets_now() == []
+    path = tmp_path / "oct.csv"
+    path.write_text(SHEET, "utf-8")
+    first = cli("tickets", "import", str(path))
+    assert first.returncode == 0, first.stderr
+    assert "imported 2" in first.stdout
+    again = cli("tickets", "import", str(path))
+    assert again.returncode == 0 and "2 already imported" in again.stdout
+    listed = await client.get(f"{API}/tickets/import/batches", headers=bearer(people.admin))
+    assert listed.status_code == 200 and len(listed.json()) == 1
+    batch = listed.json()[0]["id"]
+    undone = cli("tickets", "undo-import", str(batch))
+    assert undone.returncode == 0 and f"batch {batch} undone: 2 ticket(s)" in undone.stdout
+    again = await client.post(f"{API}/tickets/import/batches/{batch}/undo", headers=bearer(people.admin))
+    assert again.status_code == 409
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD, "utf-8")
+    rejected = cli("tickets", "import", str(bad))
+    assert rejected.returncode == 1 and "row 3: REJECTED camera" in rejected.stdout
+    assert "nothing written" in rejected.stdout and await tickets_now() == []
