@@ -381,3 +381,19 @@ async def test_the_work_order_import_over_the_api_and_the_cli(client, people, tm
     rejected = cli("tickets", "import", str(bad))
     assert rejected.returncode == 1 and "row 3: REJECTED camera" in rejected.stdout
     assert "nothing written" in rejected.stdout and await tickets_now() == []
+
+
+async def test_the_same_work_orders_import_from_an_xlsx_workbook(people):
+    from assetsvc.tickets.paper import importer
+    from tests.fakes.sheets import header_row, inline, workbook
+
+    await world(people.a_id)
+    lines = [line.split(",") for line in SHEET.strip().splitlines()]
+    rows = header_row(lines[0]) + "".join(
+        f'<row r="{n}">' + "".join(inline(f"{chr(65 + i)}{n}", cell) for i, cell in enumerate(cells)) + "</row>"
+        for n, cells in enumerate(lines[1:], start=2))
+    done = (await importer.import_orders(workbook(rows), "oct.xlsx", ADMIN)).to_json()
+    assert [(r["row"], r["order_no"], r["action"]) for r in done["rows"]] == [(2, "WO-1001", "import"),
+                                                                              (3, "WO-1002", "import")]
+    assert [t["on_site_at"] for t in await tickets_now()] == [at(12, 10, 40) - 31 * 86400,
+                                                             at(13, 11, 30) - 31 * 86400]
