@@ -18,8 +18,8 @@ from typing import Any, Mapping
 
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
-from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.audit import service as audit
+from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets import clocks, config as ticket_config, instants
 from assetsvc.tickets.faults import Fault, aspect_of

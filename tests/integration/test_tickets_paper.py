@@ -330,6 +330,8 @@ async def test_closed_work_orders_import_as_a_batch_again_without_change_and_und
     assert [(b["id"], b["rows"], b["written"], b["undone_at"]) for b in listed] == [(done["batch"], 2, 2, None)]
     undone = await batches.undo(ADMIN, done["batch"])
     assert undone["undone_by"] == "test-admin" and await tickets_now() == []
+    left = await bulk.fetch(Ticket, "SELECT COUNT(*) AS n FROM ticket_event")
+    assert left[0]["n"] == 0  # the timelines went with their tickets
     assert (await contracts.score(ADMIN, contract_id, "2026-10", NONE_MISSED))["tickets"] == 0
     with pytest.raises(Conflict, match="undone already"):
         await batches.undo(ADMIN, done["batch"])
