@@ -96,6 +96,7 @@ def tickets() -> None:
 @click.option("--severity", default=None, help="One or more severities, comma-separated (P1,P2).")
 @click.option("--fault", default=None, help="One or more fault kinds, comma-separated (down,stream).")
 @click.option("--contractor", default=None, type=int, help="A contractor id.")
+@click.option("--source", default=None, help="auto, manual or paper (paper work orders), comma-separated.")
 @click.option("--breached/--not-breached", default=None, help="Only tickets with (or without) a breached stage.")
 @click.option("--region", default=None, help="A region code or prefix (330106, 3301).")
 @click.option("--min-age-h", default=None, type=float, help="Only tickets opened at least this many hours ago.")
@@ -103,13 +104,13 @@ def tickets() -> None:
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=50, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the page as JSON.")
-def list_(state: str | None, severity: str | None, fault: str | None, contractor: int | None,
+def list_(state: str | None, severity: str | None, fault: str | None, contractor: int | None, source: str | None,
           breached: bool | None, region: str | None, min_age_h: float | None, sort: str | None, page: int,
           per_page: int, as_json: bool) -> None:
     """Tickets, newest first, with their SLA breach flags."""
     from assetsvc.tickets import views
 
-    query = {"state": state, "severity": severity, "fault": fault, "contractor": contractor,
+    query = {"state": state, "severity": severity, "fault": fault, "contractor": contractor, "source": source,
              "breached": None if breached is None else str(breached).lower(), "region": region,
              "min_age_h": min_age_h, "sort": sort, "page": page, "per_page": per_page}
     found = _call(lambda actor: views.list_tickets(actor, {k: v for k, v in query.items() if v is not None}))

@@ -270,6 +270,8 @@ async def test_the_cli_opens_records_voids_and_shows_both_times(people):
     assert shown.returncode == 0, shown.stderr
     assert f"#{wrong} 2026-11-02 11:40" in shown.stdout and "VOIDED by #" in shown.stdout
     assert "(entered 20" in shown.stdout and f"void #{wrong}" in shown.stdout
+    listed = cli("tickets", "list", "--source", "paper", "--json")
+    assert [t["id"] for t in json.loads(listed.stdout)["items"]] == [ticket_id]
     score = cli("contracts", "score", str(contract_id), "--month", "2026-11", "--count", "missed_inspection=0",
                 "--json")
     assert score.returncode == 0, score.stderr
