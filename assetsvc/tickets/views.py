@@ -72,7 +72,7 @@ def _where(actor: Actor, query: Mapping[str, Any], now: float) -> tuple[list[str
         where.append("t.contractor = ?")
         args.append(_int(query["contractor"], "contractor", 1))
     for name, allowed in (("state", STATES), ("severity", None), ("fault", None), ("subject_type", ("camera", "upstream")),
-                          ("source", ("auto", "manual"))):
+                          ("source", ("auto", "manual", "paper"))):
         raw = query.get(name)
         if raw in (None, ""):
             continue
@@ -147,10 +147,15 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     ticket = check_visible(actor, await load(ticket_id), ticket_id)
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
     clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
-    events = await bulk.fetch(Ticket, "SELECT at, actor, kind, from_state, to_state, note, data FROM ticket_event "
-                                      "WHERE ticket = ? ORDER BY at, id", [ticket_id])
+    events = await bulk.fetch(Ticket, "SELECT id, at, entered_at, actor, kind, from_state, to_state, note, data, "
+                                      "voids FROM ticket_event WHERE ticket = ? ORDER BY at, id", [ticket_id])
+    # A paper work order's line shows when it happened (at) and when it was entered; a voided
+    # line stays, marked with the line that voids it.
+    voided = {item["voids"]: item["id"] for item in events if item["voids"] is not None}
     for item in events:
         item["data"] = bulk.json_column(item["data"], {})
+        item["entered_at"] = item["at"] if item["entered_at"] is None else item["entered_at"]
+        item["voided_by"] = voided.get(item["id"])
     cameras = await bulk.fetch(Ticket, "SELECT l.camera_id, l.linked_at, l.recovered_at, c.name, c.gb_id FROM "
                                        "ticket_camera l LEFT JOIN camera c ON c.id = l.camera_id WHERE l.ticket = ? "
                                        "ORDER BY l.camera_id", [ticket_id])
