@@ -29,7 +29,8 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 # Children before parents, so deletes never trip a foreign key.
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
-          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory,
+          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.HistoryRow,
+          monitoring.HistoryBatch,
           Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 

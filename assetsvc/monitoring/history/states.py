@@ -1,0 +1,75 @@
+"""Outage history rows -> state_interval rows, clipped against what is recorded (clip.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from assetsvc import bulk
+from assetsvc.monitoring.history.clip import Occupied, recorded
+from assetsvc.monitoring.history.plan import Planned
+from assetsvc.monitoring.history.rows import StateRow
+from assetsvc.monitoring.tables import StateInterval
+from assetsvc.registry.tables import Camera
+
+CHUNK = 500
+
+
+async def camera_ids(gb_ids: list[str]) -> dict[str, int]:
+    """Registry ids of the cameras by national ID (those that exist)."""
+    found: dict[str, int] = {}
+    unique = sorted(set(gb_ids))
+    for start in range(0, len(unique), CHUNK):
+        part = unique[start:start + CHUNK]
+        for row in await Camera.select(Camera.id, Camera.gb_id).where(Camera.gb_id.is_in(part)).run():
+            found[row["gb_id"]] = row["id"]
+    return found
+
+
+async def _stored(cameras: list[int], start: float, end: float) -> dict[int, list[tuple[float, float | None]]]:
+    """Each camera's stored intervals overlapping [start, end)."""
+    held: dict[int, list[tuple[float, float | None]]] = defaultdict(list)
+    for first in range(0, len(cameras), CHUNK):
+        part = cameras[first:first + CHUNK]
+        rows = await bulk.fetch_in(
+            StateInterval, "SELECT subject_id, start, \"end\" FROM state_interval WHERE subject_type = 'camera' "
+            "AND start < ? AND (\"end\" IS NULL OR \"end\" > ?) AND subject_id IN ({in})", part, [end, start])
+        for r in rows:
+            held[r["subject_id"]].append((r["start"], r["end"]))
+    return held
+
+
+async def plan(rows: list[StateRow], ids: dict[str, int]) -> list[Planned]:
+    """Each row's pieces after the overlap rule: recorded history first, then earlier rows of the file."""
+    if not rows:
+        return []
+    start, end = min(r.start for r in rows), max(r.end for r in rows)
+    stored = await _stored(sorted({ids[r.gb_id] for r in rows}), start, end)
+    held: dict[int, Occupied] = {}
+    out: list[Planned] = []
+    for r in rows:
+        camera = ids[r.gb_id]
+        if camera not in held:
+            held[camera] = recorded(stored.get(camera, []), end + 1.0)
+        pieces, clips = held[camera].take(r.start, r.end, f"row {r.row}")
+        action = "drop" if not pieces else "clip" if clips else "import"
+        records = [{"subject_type": "camera", "subject_id": camera, "state": r.state, "cause": r.cause,
+                    "root_upstream": None, "start": a, "end": b} for a, b in pieces]
+        out.append(Planned(r.row, r.key, r.source, action, records, clips))
+    return out
+
+
+async def write(planned: list[Planned]) -> list[tuple[Planned, int]]:
+    """Insert the planned intervals; (planned row, new state_interval id) per interval."""
+    by_slot: dict[tuple[int, float], Planned] = {}
+    rows: list[dict[str, Any]] = []
+    for p in planned:
+        for record in p.records:
+            # A camera's pieces never overlap, so (camera, start) names each new interval.
+            by_slot[(record["subject_id"], record["start"])] = p
+            rows.append(record)
+    out: list[tuple[Planned, int]] = []
+    for first in range(0, len(rows), CHUNK):
+        found = await bulk.insert_returning(StateInterval, rows[first:first + CHUNK], '"id", "subject_id", "start"')
+        out += [(by_slot[(r["subject_id"], r["start"])], r["id"]) for r in found]
+    return out
