@@ -6,6 +6,7 @@ Hand-worked month: December 2025 in the office's +08:00, 744 hours per camera.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -276,3 +277,10 @@ camera,33010600011320000001,2025-12-10 00:00,2025-12-10 12:00,
     assert [(r["row"], r["errors"][0]["field"]) for r in report.rows] == [
         (2, "ref"), (3, "ref"), (4, "scope"), (5, "reason")]
     assert await MaintenanceWindow.count().run() == 0
+
+
+async def test_two_imports_of_one_file_at_once_write_it_once():
+    await camera(1), await camera(2)
+    first, second = await asyncio.gather(run(MONTH), run(MONTH))
+    assert sorted([first.summary()["records"], second.summary()["records"]]) == [0, 6]
+    assert len(await intervals()) == 6 and await HistoryBatch.count().run() == 1

@@ -17,6 +17,16 @@ from assetsvc.monitoring.uptime_input import iso, parse_offset
 
 AUDIT_NAME = "history_batch"
 MAX_LIST = 500
+# pg advisory lock class "assv", object "hist": one history write or undo at a time, so two imports
+# never plan against the same stored history and both write (SQLite's IMMEDIATE transaction
+# already serialises writers).
+LOCK = (0x61737376, 0x68697374)
+
+
+async def serialise() -> None:
+    """Inside a write transaction: wait for any other history import or undo to finish first."""
+    if not db.is_sqlite():
+        await bulk.fetch(HistoryBatch, "SELECT pg_advisory_xact_lock(?, ?)", list(LOCK))
 
 
 def require_admin(actor: Actor) -> None:
@@ -106,6 +116,7 @@ async def undo(actor: Actor, batch_id: int, *, tz: str | None = None, source: st
     """
     require_admin(actor)
     async with db.write_transaction():
+        await serialise()
         row = await _row(batch_id)
         if row["undone_at"] is not None:
             raise Conflict(f"history batch {batch_id} was undone at {iso(row['undone_at'])} by {row['undone_by']}")

@@ -157,6 +157,7 @@ async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str 
         planned = await _plan(spec, rows, refs, actor)
     else:
         async with db.write_transaction():
+            await batches.serialise()
             planned = await _plan(spec, rows, refs, actor)
             _describe(report, planned)
             written = await (states.write if spec.name == "states" else windows.write)(planned)

@@ -32,7 +32,7 @@ KINDS = {
 
 
 def kind_named(name: str | None) -> Kind:
-    value = (name or "states").strip()
+    value = "states" if name is None else name.strip()
     if value not in KINDS:
         raise ValidationFailed(f"kind {value!r} is not one of {', '.join(KINDS)}",
                                [field_error("kind", "invalid", f"one of {', '.join(KINDS)}")])
