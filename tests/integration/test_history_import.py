@@ -19,6 +19,7 @@ from assetsvc.monitoring.history.importer import import_history
 from assetsvc.monitoring.tables import HistoryBatch, MaintenanceWindow, StateInterval
 from assetsvc.monitoring.uptime_scope import camera_ids
 from assetsvc.monitoring.uptime_faults import DowntimeRule
+from assetsvc.registry.importer import Progress
 from assetsvc.accounts.service import Actor
 from tests.fakes.sheets import header_row, inline, workbook
 from tests.integration.conftest import ADMIN
@@ -284,3 +285,18 @@ async def test_two_imports_of_one_file_at_once_write_it_once():
     first, second = await asyncio.gather(run(MONTH), run(MONTH))
     assert sorted([first.summary()["records"], second.summary()["records"]]) == [0, 6]
     assert len(await intervals()) == 6 and await HistoryBatch.count().run() == 1
+
+
+async def test_a_long_file_reports_its_progress_through_each_stage():
+    await camera(1)
+    heard: list[tuple[str, int, int]] = []
+    lines = ["设备编码,状态,开始时间,结束时间"] + [
+        f"{GB1},在线,{dt.datetime.fromtimestamp(DEC + k * 60, TZ):%Y-%m-%d %H:%M},"
+        f"{dt.datetime.fromtimestamp(DEC + (k + 1) * 60, TZ):%Y-%m-%d %H:%M}" for k in range(2500)]
+    progress = Progress(listener=lambda p: heard.append((p.stage, p.done, p.total)))
+    report = await run("\n".join(lines) + "\n", progress=progress)
+    assert report.summary()["records"] == 2500
+    assert ("validating", 1000, 2500) in heard and ("validating", 2000, 2500) in heard
+    assert ("writing", 2500, 2500) in heard and heard[-1] == ("finished", 2500, 2500)
+    stages = [stage for stage, _, _ in heard]
+    assert stages.index("reading") < stages.index("validating") < stages.index("writing")

@@ -23,6 +23,7 @@ from assetsvc.monitoring.history.plan import Planned, mark_repeats
 from assetsvc.monitoring.history.rows import RowProblems
 from assetsvc.monitoring.tables import HistoryBatch
 from assetsvc.monitoring.uptime_input import iso, parse_offset
+from assetsvc.registry.crud import plan_each_query
 from assetsvc.registry.importer import Progress
 from assetsvc.registry.sheet import SheetError, ignored_rows, read_sheet
 
@@ -55,7 +56,7 @@ class HistoryReport:
     def summary(self) -> dict[str, Any]:
         return {"rows": len(self.rows), "accepted": len(self.rows) - self.rejected, "rejected": self.rejected,
                 **{action: self.count(action) for action in ACTIONS}, "records": self.records,
-                "written": self.batch is not None, "dry_run": self.dry_run}
+                "written": bool(self.records) and not self.dry_run, "dry_run": self.dry_run}
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "kind": self.kind, "sheet": self.sheet, "header_row": self.header_row,
@@ -148,28 +149,33 @@ async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str 
     offset = parse_offset(tz)
     report, rows = await asyncio.to_thread(_read, spec, data, filename, max_bytes, dry_run, offset,
                                            time.time() if now is None else now, progress)
-    refs = await _resolve(spec, rows, report)
-    if report.rejected:
-        progress.at("finished", len(report.rows), len(report.rows))
-        return report  # atomic: nothing is written while any row is rejected
-    progress.at("writing", 0, len(rows))
-    if dry_run:
-        planned = await _plan(spec, rows, refs, actor)
-    else:
-        async with db.write_transaction():
+    # One transaction for the look-ups, the plan and the writes: what is planned against is what
+    # is written against. A dry run reads in a plain transaction and takes no write lock.
+    async with (HistoryBatch._meta.db.transaction() if dry_run else db.write_transaction()):
+        await plan_each_query(HistoryBatch)  # see there: the key and 设备编码 IN (...) look-ups
+        if not dry_run:
             await batches.serialise()
-            planned = await _plan(spec, rows, refs, actor)
-            _describe(report, planned)
-            written = await (states.write if spec.name == "states" else windows.write)(planned)
-            report.records = len(written)
-            if written:
-                clipped = sum(1 for p in planned if p.clips)
-                report.batch = await batches.record(spec.name, filename, len(report.rows), written, clipped,
-                                                    actor, {}, source)
-                await HistoryBatch.update({HistoryBatch.summary: report.summary()}).where(
-                    HistoryBatch.id == report.batch).run()
-    _describe(report, planned)
-    if dry_run:
-        report.records = sum(len(p.records) for p in planned)
+        refs = await _resolve(spec, rows, report)
+        if report.rejected:
+            progress.at("finished", len(report.rows), len(report.rows))
+            return report  # atomic: nothing is written while any row is rejected
+        progress.at("writing", 0, len(rows))
+        planned = await _plan(spec, rows, refs, actor)
+        _describe(report, planned)
+        if dry_run:
+            report.records = sum(len(p.records) for p in planned)
+        else:
+            await _write(spec, report, planned, actor, source, progress)
     progress.at("finished", len(rows), len(rows))
     return report
+
+
+async def _write(spec: Kind, report: HistoryReport, planned: list[Planned], actor: Actor, source: str,
+                 progress: Progress) -> None:
+    """Write the planned records and, when there are any, their batch (inside the transaction)."""
+    written = await (states.write if spec.name == "states" else windows.write)(planned, progress)
+    report.records = len(written)
+    if written:
+        clipped = sum(1 for p in planned if p.clips)
+        report.batch = await batches.record(spec.name, report.file, len(report.rows), written, clipped,
+                                            actor, report.summary(), source)

@@ -10,6 +10,7 @@ from assetsvc.monitoring.history.clip import Occupied, recorded
 from assetsvc.monitoring.history.plan import Planned
 from assetsvc.monitoring.history.rows import StateRow
 from assetsvc.monitoring.tables import StateInterval
+from assetsvc.registry.importer import Progress
 from assetsvc.registry.tables import Camera
 
 CHUNK = 500
@@ -29,13 +30,11 @@ async def camera_ids(gb_ids: list[str]) -> dict[str, int]:
 async def _stored(cameras: list[int], start: float, end: float) -> dict[int, list[tuple[float, float | None]]]:
     """Each camera's stored intervals overlapping [start, end)."""
     held: dict[int, list[tuple[float, float | None]]] = defaultdict(list)
-    for first in range(0, len(cameras), CHUNK):
-        part = cameras[first:first + CHUNK]
-        rows = await bulk.fetch_in(
-            StateInterval, "SELECT subject_id, start, \"end\" FROM state_interval WHERE subject_type = 'camera' "
-            "AND start < ? AND (\"end\" IS NULL OR \"end\" > ?) AND subject_id IN ({in})", part, [end, start])
-        for r in rows:
-            held[r["subject_id"]].append((r["start"], r["end"]))
+    rows = await bulk.fetch_in(
+        StateInterval, "SELECT subject_id, start, \"end\" FROM state_interval WHERE subject_type = 'camera' "
+        "AND start < ? AND (\"end\" IS NULL OR \"end\" > ?) AND subject_id IN ({in})", cameras, [end, start])
+    for r in rows:
+        held[r["subject_id"]].append((r["start"], r["end"]))
     return held
 
 
@@ -59,7 +58,7 @@ async def plan(rows: list[StateRow], ids: dict[str, int]) -> list[Planned]:
     return out
 
 
-async def write(planned: list[Planned]) -> list[tuple[Planned, int]]:
+async def write(planned: list[Planned], progress: Progress | None = None) -> list[tuple[Planned, int]]:
     """Insert the planned intervals; (planned row, new state_interval id) per interval."""
     by_slot: dict[tuple[int, float], Planned] = {}
     rows: list[dict[str, Any]] = []
@@ -72,4 +71,6 @@ async def write(planned: list[Planned]) -> list[tuple[Planned, int]]:
     for first in range(0, len(rows), CHUNK):
         found = await bulk.insert_returning(StateInterval, rows[first:first + CHUNK], '"id", "subject_id", "start"')
         out += [(by_slot[(r["subject_id"], r["start"])], r["id"]) for r in found]
+        if progress is not None:
+            progress.at("writing", len(out), len(rows))
     return out

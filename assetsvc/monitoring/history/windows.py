@@ -12,6 +12,7 @@ from assetsvc.monitoring.history.rows import WindowRow
 from assetsvc.monitoring.history.states import camera_ids
 from assetsvc.monitoring.tables import MaintenanceWindow
 from assetsvc.monitoring.uptime_scope import region_ref
+from assetsvc.registry.importer import Progress
 
 _TABLES = {"site": "site", "upstream": "upstream_device"}
 
@@ -64,11 +65,13 @@ async def plan(rows: list[WindowRow], refs: dict[int, str], actor: str, at: floa
     return out
 
 
-async def write(planned: list[Planned]) -> list[tuple[Planned, int]]:
+async def write(planned: list[Planned], progress: Progress | None = None) -> list[tuple[Planned, int]]:
     """Insert the planned windows one by one (a file holds a few hundred at most)."""
     out: list[tuple[Planned, int]] = []
     for p in planned:
         for record in p.records:
             found = await bulk.insert_returning(MaintenanceWindow, [record], '"id"')
             out.append((p, found[0]["id"]))
+        if progress is not None:
+            progress.at("writing", len(out), len(planned))
     return out
