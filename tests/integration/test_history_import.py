@@ -300,3 +300,20 @@ async def test_a_long_file_reports_its_progress_through_each_stage():
     assert ("writing", 2500, 2500) in heard and heard[-1] == ("finished", 2500, 2500)
     stages = [stage for stage, _, _ in heard]
     assert stages.index("reading") < stages.index("validating") < stages.index("writing")
+
+
+async def test_date_formatted_excel_cells_are_read_in_the_office_offset(tmp_path):
+    from openpyxl import Workbook
+
+    a = await camera(1)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "历史状态"
+    sheet.append(["国标编码", "在线状态", "故障原因", "起始时间", "恢复时间"])
+    sheet.append([GB1, "异常", "stream:stalled", dt.datetime(2025, 12, 3, 9, 0), dt.datetime(2025, 12, 3, 9, 45)])
+    path = tmp_path / "old.xlsx"
+    book.save(path)
+    report = await run(path.read_bytes(), "old.xlsx")
+    start = dt.datetime(2025, 12, 3, 9, tzinfo=TZ).timestamp()
+    assert report.sheet == "历史状态" and report.summary()["import"] == 1
+    assert await intervals() == [(a, "degraded", "stream:stalled", start, start + 0.75 * H)]
