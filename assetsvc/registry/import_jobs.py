@@ -114,7 +114,7 @@ def _view(row: dict[str, Any]) -> ImportJobView:
 
 def _admin_only(actor: Actor) -> None:
     if actor.role != "admin":
-        raise Forbidden("only the video office (admin) may import into the registry")
+        raise Forbidden("only the video office (admin) may run imports and read their jobs")
 
 
 async def start(data: bytes, filename: str, actor: Actor, *, dry_run: bool = False,

@@ -17,7 +17,7 @@ from typing import Any
 from assetsvc import db
 from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
-from assetsvc.monitoring.history import batches, states, windows
+from assetsvc.monitoring.history import batches
 from assetsvc.monitoring.history.kinds import Kind, kind_named
 from assetsvc.monitoring.history.plan import Planned, mark_repeats
 from assetsvc.monitoring.history.rows import RowProblems
@@ -103,22 +103,15 @@ def _reject(report: HistoryReport, errors: dict[int, tuple[str, str, str]]) -> N
 
 async def _resolve(kind: Kind, rows: list[Any], report: HistoryReport) -> dict[Any, Any]:
     """The registry references of the rows (cameras, sites...); unknown ones reject their rows."""
-    if kind.name == "states":
-        ids = await states.camera_ids([r.gb_id for r in rows])
-        _reject(report, {r.row: ("camera", "unknown_camera", f"no camera with 设备编码 {r.gb_id} in the registry")
-                         for r in rows if r.gb_id not in ids})
-        return ids
-    refs, errors = await windows.resolve(rows)
-    _reject(report, {row: ("ref", "unknown_reference", why) for row, why in errors.items()})
+    refs, errors = await kind.resolve(rows)
+    _reject(report, errors)
     return refs
 
 
 async def _plan(kind: Kind, rows: list[Any], refs: dict[Any, Any], actor: Actor) -> list[Planned]:
+    """Rows a standing batch or an earlier row already holds are skipped; the kind plans the rest."""
     done, left = mark_repeats(rows, await batches.imported_keys(kind.name, [r.key for r in rows]))
-    if kind.name == "states":
-        planned = await states.plan(left, refs)
-    else:
-        planned = await windows.plan(left, refs, actor.username, time.time())
+    planned = await kind.plan(left, refs, actor.username, time.time())
     return sorted(done + planned, key=lambda p: p.row)
 
 
@@ -173,7 +166,7 @@ async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str 
 async def _write(spec: Kind, report: HistoryReport, planned: list[Planned], actor: Actor, source: str,
                  progress: Progress) -> None:
     """Write the planned records and, when there are any, their batch (inside the transaction)."""
-    written = await (states.write if spec.name == "states" else windows.write)(planned, progress)
+    written = await spec.write(planned, progress)
     report.records = len(written)
     if written:
         clipped = sum(1 for p in planned if p.clips)

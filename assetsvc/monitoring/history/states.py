@@ -38,7 +38,14 @@ async def _stored(cameras: list[int], start: float, end: float) -> dict[int, lis
     return held
 
 
-async def plan(rows: list[StateRow], ids: dict[str, int]) -> list[Planned]:
+async def resolve(rows: list[StateRow]) -> tuple[dict[str, int], dict[int, tuple[str, str, str]]]:
+    """The cameras' registry ids by national ID, and (field, kind, reason) of the rows naming none."""
+    ids = await camera_ids([r.gb_id for r in rows])
+    return ids, {r.row: ("camera", "unknown_camera", f"no camera with 设备编码 {r.gb_id} in the registry")
+                 for r in rows if r.gb_id not in ids}
+
+
+async def plan(rows: list[StateRow], ids: dict[str, int], actor: str, at: float) -> list[Planned]:
     """Each row's pieces after the overlap rule: recorded history first, then earlier rows of the file."""
     if not rows:
         return []

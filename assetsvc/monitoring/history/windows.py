@@ -17,10 +17,11 @@ from assetsvc.registry.importer import Progress
 _TABLES = {"site": "site", "upstream": "upstream_device"}
 
 
-async def resolve(rows: list[WindowRow]) -> tuple[dict[int, str], dict[int, str]]:
-    """Each row's stored scope_ref (camera and device ids, region prefixes), and errors by row number."""
+async def resolve(rows: list[WindowRow]) -> tuple[dict[int, str], dict[int, tuple[str, str, str]]]:
+    """Each row's stored scope_ref (camera and device ids, region prefixes), and (field, kind, reason)
+    of the rows whose reference is not there."""
     refs: dict[int, str] = {}
-    errors: dict[int, str] = {}
+    errors: dict[int, tuple[str, str, str]] = {}
     cameras = await camera_ids([r.ref for r in rows if r.scope == "camera"])
     known: dict[str, set[int]] = {}
     for scope, table in _TABLES.items():
@@ -32,16 +33,16 @@ async def resolve(rows: list[WindowRow]) -> tuple[dict[int, str], dict[int, str]
             if r.ref in cameras:
                 refs[r.row] = str(cameras[r.ref])
             else:
-                errors[r.row] = f"no camera with 设备编码 {r.ref} in the registry"
+                errors[r.row] = ("ref", "unknown_reference", f"no camera with 设备编码 {r.ref} in the registry")
         elif r.scope == "region":
             try:
                 refs[r.row] = region_ref(r.ref)
             except ValidationFailed as exc:
-                errors[r.row] = exc.message
+                errors[r.row] = ("ref", "unknown_reference", exc.message)
         elif r.ref.isdigit() and int(r.ref) in known[r.scope]:
             refs[r.row] = str(int(r.ref))
         else:
-            errors[r.row] = f"no {r.scope} with id {r.ref}"
+            errors[r.row] = ("ref", "unknown_reference", f"no {r.scope} with id {r.ref}")
     return refs, errors
 
 
