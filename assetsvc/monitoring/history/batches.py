@@ -120,10 +120,7 @@ async def undo(actor: Actor, batch_id: int, *, tz: str | None = None, source: st
         row = await _row(batch_id)
         if row["undone_at"] is not None:
             raise Conflict(f"history batch {batch_id} was undone at {iso(row['undone_at'])} by {row['undone_by']}")
-        target = KINDS[row["kind"]].target
-        table = target._meta.tablename
-        await bulk.fetch(HistoryRow, f"DELETE FROM {table} WHERE id IN "
-                         "(SELECT target_id FROM history_row WHERE batch = ?)", [batch_id])
+        await KINDS[row["kind"]].remove(batch_id)
         await HistoryRow.delete().where(HistoryRow.batch == batch_id).run()
         at = time.time()
         await HistoryBatch.update({HistoryBatch.undone_at: at, HistoryBatch.undone_by: actor.username[:64]}).where(

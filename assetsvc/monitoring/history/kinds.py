@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from piccolo.table import Table
 
+from assetsvc import bulk
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring.history import layouts, states, windows
 from assetsvc.monitoring.history.plan import Planned
@@ -21,15 +22,26 @@ from assetsvc.registry.sheet import Layout
 Resolve = Callable[[list[Any]], Awaitable[tuple[dict[Any, Any], dict[int, tuple[str, str, str]]]]]
 # plan(rows, references, actor name, now) -> what to do with each row (no writes)
 Plan = Callable[[list[Any], dict[Any, Any], str, float], Awaitable[list[Planned]]]
-# write(planned, progress) -> (planned row, id of the record written in `target`) per record
+# write(planned, progress) -> (planned row, id of the record written) per record
 Write = Callable[[list[Planned], Progress | None], Awaitable[list[tuple[Planned, int]]]]
+# remove(batch id): delete the records the batch wrote (their ids are its history_row target_ids)
+Remove = Callable[[int], Awaitable[None]]
+
+
+def delete_from(table: type[Table]) -> Remove:
+    """The undo of a kind whose records are rows of `table` in this slice."""
+    name = table._meta.tablename
+
+    async def remove(batch_id: int) -> None:
+        await bulk.fetch(table, f"DELETE FROM {name} WHERE id IN "
+                                "(SELECT target_id FROM history_row WHERE batch = ?)", [batch_id])
+    return remove
 
 
 @dataclass(frozen=True)
 class Kind:
     """A kind of history file: `parse` checks a row without the database (rows carry `row`, `key` and
-    `source`); `resolve`, `plan` and `write` run in the import's transaction; `target` holds its
-    records (undo deletes them there)."""
+    `source`); `resolve`, `plan` and `write` run in the import's transaction, `remove` in the undo's."""
 
     name: str
     layout: Layout
@@ -38,14 +50,14 @@ class Kind:
     resolve: Resolve
     plan: Plan
     write: Write
-    target: type[Table]
+    remove: Remove
 
 
 KINDS = {
     "states": Kind("states", layouts.STATES_LAYOUT, state_row, ("camera", "state", "from", "to"),
-                   states.resolve, states.plan, states.write, StateInterval),
+                   states.resolve, states.plan, states.write, delete_from(StateInterval)),
     "maintenance": Kind("maintenance", layouts.WINDOWS_LAYOUT, window_row, ("from", "to", "reason"),
-                        windows.resolve, windows.plan, windows.write, MaintenanceWindow),
+                        windows.resolve, windows.plan, windows.write, delete_from(MaintenanceWindow)),
 }
 
 
