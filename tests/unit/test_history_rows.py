@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assetsvc.monitoring.history.clip import Clip, Occupied, recorded
 from assetsvc.monitoring.history.rows import RowProblems, parse_time, state_row, window_row
@@ -81,3 +83,28 @@ def test_a_window_without_scope_is_the_cameras():
     region = window_row(3, {"scope": "Region", "ref": 330106.0, "from": "2025-12-01", "to": "2025-12-02",
                             "reason": "断电"}, TZ, EIGHT + 86400 * 2)
     assert (region.scope, region.ref) == ("region", "330106")
+
+
+# Pieces of the cells old platforms export, so generated text gets deep into the time parser.
+PIECES = ["2025", "-", "/", ".", "年", "月", "日", " ", "T", ":", "12", "31", "08", "+08:00", "Z", "１", "在线",
+          "离线", "picture:", "blur", "stream", "\x00", "\u3000"]
+cells = st.one_of(st.none(), st.text(max_size=30), st.lists(st.sampled_from(PIECES), max_size=10).map("".join),
+                  st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(10**25), max_value=10**25),
+                  st.booleans(), st.datetimes(), st.dates(), st.just("9" * 5000))
+FIELDS = ("camera", "state", "cause", "from", "to", "source", "scope", "ref", "reason")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(FIELDS), cells))
+def test_mangled_rows_end_in_a_row_or_its_reasoned_problems(raw):
+    for parse in (state_row, window_row):
+        try:
+            parse(2, raw, TZ, EIGHT)
+        except RowProblems as exc:
+            assert exc.errors and all(e["field"] in FIELDS and e["reason"] for e in exc.errors)
+
+
+def test_a_time_before_1990_is_taken_for_a_mangled_cell():
+    with pytest.raises(RowProblems) as caught:
+        state_row(2, {"camera": GB, "state": "在线", "from": "0001-01-01 00:00+14:00", "to": "2025-12-01"}, TZ, EIGHT)
+    assert [(e["field"], e["kind"]) for e in caught.value.errors] == [("from", "too_early")]

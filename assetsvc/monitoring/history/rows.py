@@ -20,6 +20,9 @@ from assetsvc.monitoring.maintenance import MAX_REASON, SCOPES
 from assetsvc.registry.normalize import FieldProblem, is_blank, parse_gb_id_text, show
 
 SOURCE_MAX = 64
+# Before this a time is a mangled cell (Excel's 1900 serials, a two-digit year), not a video
+# network's history: refused rather than stretching every figure back decades.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc).timestamp()
 _DOTTED = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})")  # 2026.10.01
 _TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
 
@@ -73,9 +76,11 @@ def parse_time(value: Any, tz: dt.timezone) -> float:
         return dt.datetime(value.year, value.month, value.day, tzinfo=tz).timestamp()
     if is_blank(value):
         raise FieldProblem("required", "is empty")
-    if not isinstance(value, str):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise FieldProblem("invalid_time", f"{show(value)} is a number, not a time: format the column as "
                                            "date and time, or write 2026-10-01 08:00")
+    if not isinstance(value, str):
+        raise FieldProblem("invalid_time", f"{show(value)} is not a time like 2026-10-01 08:00")
     text = _DOTTED.sub(r"\1-\2-\3", unicodedata.normalize("NFKC", value).strip().replace("/", "-"))
     text = text.replace("年", "-").replace("月", "-").replace("日", " ").replace("时", ":").replace("分", "")
     match = _TIME.fullmatch(" ".join(text.split()))
@@ -115,6 +120,9 @@ def _span(raw: Mapping[str, Any], tz: dt.timezone, now: float, errors: list[dict
             times[field] = parse_time(raw.get(field), tz)
         except FieldProblem as exc:
             errors.append(_error(field, exc.kind, f"{field}: {exc.reason}"))
+    for field, at in times.items():
+        if at < EARLIEST:
+            errors.append(_error(field, "too_early", f"{field}: {show(raw.get(field))} is before 1990: a mangled date?"))
     if len(times) == 2:
         if times["from"] >= times["to"]:
             errors.append(_error("to", "not_after_from", "to must be after from"))
