@@ -13,6 +13,7 @@ from assetsvc.monitoring.history import batches
 from assetsvc.monitoring.history.batches import BatchView
 from assetsvc.monitoring.history.importer import import_history
 from assetsvc.monitoring.history.kinds import KINDS, kind_named
+from assetsvc.monitoring.uptime_input import parse_offset
 from assetsvc.registry import import_jobs
 from assetsvc.registry.import_jobs import ImportJobView
 from assetsvc.runtime import settings
@@ -29,6 +30,7 @@ async def history_import(request: Request, kind: Kind = "states", dry_run: FromQ
                          tz: FromQuery[str | None] = None) -> ImportJobView:
     actor, spec = actor_of(request), kind_named(kind)
     batches.require_admin(actor)
+    parse_offset(tz)  # a bad offset is the request's 400, not a failed job
     content, filename = await read_upload(request)
     limit = settings().import_max_mb * 2**20
 

@@ -77,6 +77,8 @@ async def test_bad_files_and_rows_are_clear_answers_never_a_500(client, people):
     failed = await finished(client, people.admin, (await start(client, people.admin, "名称\n甲\n")).json())
     assert failed["state"] == "failed" and "no header row" in failed["error"]["detail"]
     assert failed["error"]["errors"][0]["field"] == "file"
+    bad_tz = await start(client, people.admin, MONTH, "?tz=moon")
+    assert bad_tz.status_code == 400 and bad_tz.json()["errors"][0]["field"] == "tz"
     bad_kind = await start(client, people.admin, MONTH, "?kind=tickets")
     assert bad_kind.status_code == 400 and bad_kind.json()["errors"][0]["field"] == "kind"
     no_file = await client.post("/api/v1/history/import", headers=bearer(people.admin), files={"other": ("x", b"1")})
