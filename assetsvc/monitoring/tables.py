@@ -201,6 +201,6 @@ class HistoryRow(Table, tablename="history_row"):
 
     batch = Integer(index=True)
     key = Varchar(length=64, index=True)  # SHA-256 of the row's normalised content (history/rows.py)
-    target_id = Integer()
+    target_id = Integer(index=True)  # which batch wrote a stored interval (the overlap rule's clip report)
     row = Integer(default=0)  # the file's row number (Excel's)
     source = Varchar(length=64, default="")  # the old platform the row came from

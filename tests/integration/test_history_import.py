@@ -317,3 +317,19 @@ async def test_date_formatted_excel_cells_are_read_in_the_office_offset(tmp_path
     start = dt.datetime(2025, 12, 3, 9, tzinfo=TZ).timestamp()
     assert report.sheet == "历史状态" and report.summary()["import"] == 1
     assert await intervals() == [(a, "degraded", "stream:stalled", start, start + 0.75 * H)]
+
+
+async def test_a_batch_clipped_against_an_earlier_one_must_be_undone_first():
+    await camera(1)
+    first = await run(f"设备编码,状态,开始时间,结束时间\n{GB1},离线,2025-12-02 00:00,2025-12-03 00:00\n")
+    second = await run(f"设备编码,状态,开始时间,结束时间\n{GB1},在线,2025-12-01 00:00,2025-12-04 00:00\n")
+    assert second.rows[0]["clips"] == [{"from": "2025-12-02T00:00:00+08:00", "to": "2025-12-03T00:00:00+08:00",
+                                        "by": f"batch {first.batch}"}]
+    assert second.summary()["clipped_by"] == [first.batch]
+    with pytest.raises(Conflict) as caught:
+        await batches.undo(ADMIN, first.batch)
+    assert f"history batch {second.batch} lost time to batch {first.batch}" in caught.value.message
+    assert len(await intervals()) == 3
+    await batches.undo(ADMIN, second.batch)
+    await batches.undo(ADMIN, first.batch)
+    assert await intervals() == [] and await HistoryBatch.count().run() == 2

@@ -42,7 +42,7 @@ def test_cells_that_are_no_time_say_why(cell, kind):
 
 
 def test_recorded_history_wins_then_earlier_rows():
-    held = recorded([(10.0, 20.0), (30.0, None)], 1000.0)
+    held = recorded([(10.0, 20.0, "recorded"), (30.0, None, "recorded")], 1000.0)
     pieces, clips = held.take(0.0, 40.0, "row 2")
     assert pieces == [(0.0, 10.0), (20.0, 30.0)]
     assert clips == [Clip(10.0, 20.0, "recorded"), Clip(30.0, 40.0, "recorded")]

@@ -109,6 +109,23 @@ async def get(actor: Actor, batch_id: int, tz: str | None = None) -> BatchView:
     return _view(await _row(batch_id), tz)
 
 
+def _clipped_by(summary: Any) -> list[Any]:
+    stored = bulk.json_column(summary, {})
+    found = stored.get("clipped_by") if isinstance(stored, dict) else None
+    return found if isinstance(found, list) else []
+
+
+async def _refuse_if_clipped_against(row: dict[str, Any]) -> None:
+    """Later standing batches that lost time to this one would keep holes where it was: undo them first."""
+    later = await bulk.fetch(HistoryBatch, "SELECT id, summary FROM history_batch WHERE kind = ? AND "
+                             "undone_at IS NULL AND id > ? ORDER BY id", [row["kind"], row["id"]])
+    blocking = [r["id"] for r in later if row["id"] in _clipped_by(r["summary"])]
+    if blocking:
+        names = ", ".join(map(str, blocking))
+        raise Conflict(f"history batch {names} lost time to batch {row['id']} (clipped against it); undo "
+                       f"{'it' if len(blocking) == 1 else 'them'} first, then import the file again to fill that time")
+
+
 async def undo(actor: Actor, batch_id: int, *, tz: str | None = None, source: str = "api") -> BatchView:
     """Delete every record the batch wrote, in one transaction; the batch stays, marked undone.
 
@@ -120,6 +137,7 @@ async def undo(actor: Actor, batch_id: int, *, tz: str | None = None, source: st
         row = await _row(batch_id)
         if row["undone_at"] is not None:
             raise Conflict(f"history batch {batch_id} was undone at {iso(row['undone_at'])} by {row['undone_by']}")
+        await _refuse_if_clipped_against(row)
         await KINDS[row["kind"]].remove(batch_id)
         await HistoryRow.delete().where(HistoryRow.batch == batch_id).run()
         at = time.time()

@@ -16,7 +16,8 @@ Range = tuple[float, float]
 
 @dataclass(frozen=True)
 class Clip:
-    """[start, end) of a row cut away because `by` holds it ("recorded" or "row 12")."""
+    """[start, end) of a row cut away because `by` holds it: "recorded" (live history), "batch 3"
+    (an earlier import) or "row 12" (an earlier row of the file)."""
 
     start: float
     end: float
@@ -59,13 +60,19 @@ class Occupied:
         return pieces, clips
 
 
-def recorded(ranges: list[tuple[float, float | None]], horizon: float) -> Occupied:
-    """A camera's stored intervals as held time (an open one runs to `horizon`, past every row)."""
+def recorded(ranges: list[tuple[float, float | None, str]], horizon: float) -> Occupied:
+    """A camera's stored intervals, each with its holder ("recorded", "batch 3"), as held time (an
+    open one runs to `horizon`, past every row)."""
     held = Occupied()
-    for start, end in sorted(ranges):
+    for start, end, holder in sorted(ranges, key=lambda r: r[0]):
         finish = horizon if end is None else end
-        if held.ends and start < held.ends[-1]:  # touching or overlapping stored rows: merge
+        if held.ends and start < held.ends[-1]:  # overlapping stored rows (never written so): merge
             held.ends[-1] = max(held.ends[-1], finish)
             continue
-        held.add(start, finish, "recorded")
+        held.add(start, finish, holder)
     return held
+
+
+def batches_of(clips: list[Clip]) -> set[int]:
+    """The earlier batches a row lost time to."""
+    return {int(c.by.split()[1]) for c in clips if c.by.startswith("batch ")}

@@ -18,6 +18,7 @@ from assetsvc import db
 from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring.history import batches
+from assetsvc.monitoring.history.clip import batches_of
 from assetsvc.monitoring.history.kinds import Kind, kind_named
 from assetsvc.monitoring.history.plan import Planned, mark_repeats
 from assetsvc.monitoring.history.rows import RowProblems
@@ -44,6 +45,7 @@ class HistoryReport:
     blank: list[tuple[int, int]] = field(default_factory=list)
     batch: int | None = None
     records: int = 0
+    clipped_by: list[int] = field(default_factory=list)  # earlier batches rows lost time to
     tz: dt.timezone = dt.timezone.utc
 
     @property
@@ -56,6 +58,7 @@ class HistoryReport:
     def summary(self) -> dict[str, Any]:
         return {"rows": len(self.rows), "accepted": len(self.rows) - self.rejected, "rejected": self.rejected,
                 **{action: self.count(action) for action in ACTIONS}, "records": self.records,
+                "clipped_by": self.clipped_by,
                 "written": bool(self.records) and not self.dry_run, "dry_run": self.dry_run}
 
     def to_json(self) -> dict[str, Any]:
@@ -154,6 +157,7 @@ async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str 
             return report  # atomic: nothing is written while any row is rejected
         progress.at("writing", 0, len(rows))
         planned = await _plan(spec, rows, refs, actor)
+        report.clipped_by = sorted(set().union(*(batches_of(p.clips) for p in planned)))
         _describe(report, planned)
         if dry_run:
             report.records = sum(len(p.records) for p in planned)

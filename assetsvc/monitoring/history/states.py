@@ -27,14 +27,22 @@ async def camera_ids(gb_ids: list[str]) -> dict[str, int]:
     return found
 
 
-async def _stored(cameras: list[int], start: float, end: float) -> dict[int, list[tuple[float, float | None]]]:
-    """Each camera's stored intervals overlapping [start, end)."""
-    held: dict[int, list[tuple[float, float | None]]] = defaultdict(list)
+# Which standing batch wrote a stored interval, if one did (undone batches have no history_row left).
+_BATCH_OF = ("(SELECT hr.batch FROM history_row hr JOIN history_batch b ON b.id = hr.batch "
+             "WHERE hr.target_id = si.id AND b.kind = 'states')")
+
+
+async def _stored(cameras: list[int], start: float, end: float) -> dict[int, list[tuple[float, float | None, str]]]:
+    """Each camera's stored intervals overlapping [start, end), with who holds each: "recorded"
+    (live history) or "batch N" (an earlier import)."""
+    held: dict[int, list[tuple[float, float | None, str]]] = defaultdict(list)
     rows = await bulk.fetch_in(
-        StateInterval, "SELECT subject_id, start, \"end\" FROM state_interval WHERE subject_type = 'camera' "
-        "AND start < ? AND (\"end\" IS NULL OR \"end\" > ?) AND subject_id IN ({in})", cameras, [end, start])
+        StateInterval, f"SELECT si.subject_id, si.start, si.\"end\", {_BATCH_OF} AS batch FROM state_interval si "
+        "WHERE si.subject_type = 'camera' AND si.start < ? AND (si.\"end\" IS NULL OR si.\"end\" > ?) "
+        "AND si.subject_id IN ({in})", cameras, [end, start])
     for r in rows:
-        held[r["subject_id"]].append((r["start"], r["end"]))
+        holder = "recorded" if r["batch"] is None else f"batch {r['batch']}"
+        held[r["subject_id"]].append((r["start"], r["end"], holder))
     return held
 
 

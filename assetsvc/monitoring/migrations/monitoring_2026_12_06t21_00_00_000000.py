@@ -100,7 +100,7 @@ async def forwards() -> MigrationManager:
     manager.add_column(
         table_class_name="HistoryRow", tablename="history_row", column_name="target_id",
         db_column_name="target_id", column_class_name="Integer", column_class=Integer,
-        params={"null": False, "primary_key": False, "unique": False, "index": False, "default": 0, "index_method": IndexMethod.btree, "choices": None,
+        params={"null": False, "primary_key": False, "unique": False, "index": True, "default": 0, "index_method": IndexMethod.btree, "choices": None,
                 "db_column_name": None, "secret": False},
         schema=None,
     )
