@@ -65,6 +65,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/api/v1/webhooks/{endpoint_id}"): _object({**WEBHOOK, "rotate_secret": {"type": "boolean"}}, []),
     ("post", "/api/v1/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"], extra=True),
     ("post", "/api/v1/tickets/import"): _object({"file": {"type": "string", "format": "binary"}}, ["file"]),
+    ("post", "/api/v1/history/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"],
+                                                extra=True),
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
         "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
 }

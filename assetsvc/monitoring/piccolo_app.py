@@ -22,5 +22,7 @@ APP_CONFIG = AppConfig(
         tables.PlatformScope,
         tables.PassiveBatch,
         tables.PictureMemory,
+        tables.HistoryBatch,
+        tables.HistoryRow,
     ],
 )

@@ -204,3 +204,29 @@ class PictureFrameLink(Table, tablename="picture_frame_link"):
     role = Varchar(length=8)  # fault | good (the camera's last good frame before the fault)
     held = Boolean(default=True)
     keep_until = DoublePrecision(null=True, default=None)
+class HistoryBatch(Table, tablename="history_batch"):
+    """One history import (历史数据导入批次): a file of outage history or maintenance windows from
+    the old platform, written as a whole and undone as a whole (monitoring/history/)."""
+
+    kind = Varchar(length=16)  # states | maintenance (history/kinds.py)
+    filename = Varchar(length=255, default="")
+    rows = Integer(default=0)  # data rows in the file
+    written = Integer(default=0)  # records written (a row clipped in two writes two)
+    clipped = Integer(default=0)  # rows shortened or dropped by the overlap rule
+    created_by = Varchar(length=64)
+    created_at = DoublePrecision()
+    undone_by = Varchar(length=64, default="")
+    undone_at = DoublePrecision(null=True, default=None)
+    summary = JSON(default={})  # the import report's summary
+
+
+class HistoryRow(Table, tablename="history_row"):
+    """A record a history batch wrote (a state_interval or maintenance_window row, by the batch's
+    kind), with the content key of the file row it came from: the same row imported again is found
+    by its key and skipped, and undoing the batch deletes exactly these records."""
+
+    batch = Integer(index=True)
+    key = Varchar(length=64, index=True)  # SHA-256 of the row's normalised content (history/rows.py)
+    target_id = Integer(index=True)  # which batch wrote a stored interval (the overlap rule's clip report)
+    row = Integer(default=0)  # the file's row number (Excel's)
+    source = Varchar(length=64, default="")  # the old platform the row came from

@@ -30,7 +30,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
-          monitoring.PictureFrameLink,
+          monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
           Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 
