@@ -22,6 +22,8 @@ APP_CONFIG = AppConfig(
         tables.PlatformScope,
         tables.PassiveBatch,
         tables.PictureMemory,
+        tables.PictureFrame,
+        tables.PictureFrameLink,
         tables.HistoryBatch,
         tables.HistoryRow,
     ],
