@@ -1,0 +1,57 @@
+"""Registry and coverage (登记与覆盖): cameras registered, in service, networked; 一机一档完整率 with the worst fields.
+
+Completeness is judged by the registry's one validator (registry.validate.validate_camera) on each
+in-service record as the office's sheet would carry it, with the mandatory list from data
+(data/report.toml): a record is complete when none of its mandatory fields is empty or invalid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping
+
+from assetsvc.registry.exporter import sheet_value
+from assetsvc.registry.fields import FIELDS, header_for
+from assetsvc.registry.lifecycle import in_service
+from assetsvc.registry.validate import ValidationRules, validate_camera
+from assetsvc.reports.config import ReportConfig
+from assetsvc.reports.figures import pending, ratio
+from assetsvc.reports.scopes import Scope
+
+PROVINCE_PENDING = "联网上级平台 (networked to the province) is not recorded in the registry yet"
+
+
+def faulty_fields(row: Mapping[str, Any], config: ReportConfig) -> tuple[str, ...]:
+    """The mandatory fields of a camera record that are empty or invalid."""
+    rules = ValidationRules(mandatory=config.mandatory, mandatory_class1=config.mandatory_class1)
+    raw = {f.key: sheet_value(f.key, row) for f in FIELDS if f.key != "status"}
+    check = validate_camera(raw, rules=rules)
+    required = set(config.mandatory)
+    if check.values.get("point_class") == 1 or row.get("point_class") == 1:
+        required |= set(config.mandatory_class1)
+    # Fields validate_camera cannot see as empty (it requires only its own list): empty text counts as missing.
+    empty = {k for k in required if raw.get(k) in (None, "")}
+    return tuple(sorted({e.field for e in check.errors if e.field in required} | empty))
+
+
+def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: ReportConfig) -> dict[str, Any]:
+    by_id = {row["id"]: row for row in cameras}
+    faults = {row["id"]: faulty_fields(row, config) for row in cameras if in_service(row.get("status"))}
+    rows = []
+    for scope in scopes:
+        members = [by_id[c] for c in scope.cameras if c in by_id]
+        serving = [r for r in members if in_service(r.get("status"))]
+        complete = sum(1 for r in serving if not faults[r["id"]])
+        missing = Counter(f for r in serving for f in faults[r["id"]])
+        rows.append({**scope.head(), "registered": len(members), "in_service": len(serving),
+                     "networked": sum(1 for r in serving if r.get("networked")),
+                     "networked_to_province": pending(PROVINCE_PENDING),
+                     "complete": complete, "completeness_rate": ratio(complete, len(serving)),
+                     "worst_fields": [{"field": f, "header": header_for(f), "records": n}
+                                      for f, n in sorted(missing.items(), key=lambda i: (-i[1], i[0]))
+                                      [:config.worst_fields]]})
+    return {"mandatory_fields": [{"field": f, "header": header_for(f)} for f in config.mandatory],
+            "mandatory_class1": [{"field": f, "header": header_for(f)} for f in config.mandatory_class1],
+            "formula": "一机一档完整率 = in-service records with every mandatory field present and valid / "
+                       "in-service records",
+            "rows": rows}
