@@ -118,6 +118,8 @@ FILES = {
                                 "text/csv", "application/geo+json"),
     ("get", "/api/v1/tickets/{ticket_id}/attachments/{attachment_id}"): ("image/jpeg", "image/png",
                                                                          "application/pdf"),
+    ("get", "/api/v1/reports/{month}/export"): ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                                "text/csv", "application/json"),
 }
 
 

@@ -13,7 +13,8 @@ from assetsvc.reports.build import SECTIONS
 from assetsvc.reports.tables_out import NAMES
 
 TAGS = ["reports"]
-Month = Annotated[str, PathParameter(pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM, e.g. 2026-11")]
+Month = Annotated[str, PathParameter(pattern=r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$",
+                                     description="YYYY-MM, e.g. 2026-11")]
 Version = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 VersionPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -50,8 +51,7 @@ async def approve(request: Request, month: Month, version: VersionPath) -> dict[
     return await versions.approve(actor_of(request), month, version)
 
 
-@get("/reports/{month:str}/export", tags=TAGS, summary="A report version as XLSX, JSON or CSV (one table)",
-     media_type="application/octet-stream")
+@get("/reports/{month:str}/export", tags=TAGS, summary="A report version as XLSX, JSON or CSV (one table)")
 async def export_report(request: Request, month: Month,
                         format: Annotated[str, choice("format", list(export.FORMATS))] = "xlsx",
                         version: Version = None,

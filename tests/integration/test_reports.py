@@ -7,8 +7,11 @@ import csv
 import io
 import json
 
+import jsonschema_rs
 import pytest
 from openpyxl import load_workbook
+
+from pathlib import Path
 
 from assetsvc.audit.tables import Change
 from assetsvc.errors import Conflict, NotFound, ValidationFailed
@@ -21,6 +24,7 @@ from tests.integration.conftest import ADMIN
 from tests.integration.test_tickets_score import at
 
 NOW = at(12, 2, 9)  # the report is drafted on 2 December
+SCHEMA = Path(__file__).parents[2] / "docs" / "report.schema.json"
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +51,7 @@ async def drafted(people) -> tuple[report_world.World, dict]:
 async def test_every_section_matches_the_hand_worked_month(people):
     world, content = await drafted(people)
     cam1, cam2, cam3, _ = world.cams
+    jsonschema_rs.validator_for(json.loads(SCHEMA.read_text("utf-8"))).validate(content)  # the published schema
     assert [s["scope"] for s in content["scopes"]] == [
         "city", "district:330106", f"station:{world.station}", "owner_class:police", "owner_class:government",
         "owner_class:social", f"contractor:{people.a_id}", f"contract:{world.contract}"]
