@@ -192,7 +192,8 @@ async def _creates_cycle(device_id: int, parent_id: int) -> bool:
 
 CAMERA_FIELDS = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
-    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "province_networked",
+    "province_networked_on", "install_date",
     "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credential")
@@ -226,8 +227,9 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
         out[key] = out[key] or ""
     if out["status"] is None:
         out["status"] = "active"
-    if out["networked"] is None:
-        out["networked"] = False
+    for flag in ("networked", "province_networked"):
+        if out[flag] is None:
+            out[flag] = False
     return out
 
 
@@ -331,6 +333,7 @@ CAMERA = Entity(
         "camera_type": _eq_int(Camera.camera_type),
         "status": lambda v: Camera.status == v,
         "networked": _eq_bool(Camera.networked),
+        "province_networked": _eq_bool(Camera.province_networked),
         "point_class": _eq_int(Camera.point_class),
         "site": _eq_int(Camera.site),
         "upstream": _eq_int(Camera.upstream),

@@ -137,6 +137,8 @@ class Camera(Table):
     owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null, index=True)
     contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null, index=True)
     networked = Boolean(default=False, index=True)
+    province_networked = Boolean(default=False)  # 联网上级平台: channel networked to the provincial platform
+    province_networked_on = Date(null=True, default=None)  # ... since this day
     install_date = Date(null=True, default=None, index=True)  # a list sort key
     retention_days = Integer(null=True, default=None)
     contact = Varchar(length=128, default="")

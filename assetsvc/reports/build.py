@@ -45,6 +45,11 @@ def check_month(month: Any, now: float) -> tuple[str, float, float]:
     return text, start, end
 
 
+def _last_day(month: str) -> str:
+    year, mon = (int(p) for p in month.split("-"))
+    return (dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
+
+
 async def _contracts(actor: Actor, month: str) -> list[dict[str, Any]]:
     """The contracts in force on any day of the month."""
     found, page = [], 1
@@ -54,9 +59,7 @@ async def _contracts(actor: Actor, month: str) -> list[dict[str, Any]]:
         if len(found) >= batch["total"] or not batch["items"]:
             break
         page += 1
-    first = f"{month}-01"
-    year, mon = (int(p) for p in month.split("-"))
-    last = (dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
+    first, last = f"{month}-01", _last_day(month)
     return [c for c in found if str(c["starts_on"])[:10] <= last and str(c["ends_on"])[:10] >= first]
 
 
@@ -78,7 +81,7 @@ async def build(actor: Actor, month: str, now: float) -> dict[str, Any]:
         "month": month,
         "period": {"start": iso(start, tz), "end": iso(end, tz)},
         "scopes": [s.head() | {"cameras": len(s.cameras)} for s in every],
-        "registry": registry_section.section(cameras, every, config),
+        "registry": registry_section.section(cameras, every, config, _last_day(month)),
         "uptime": await uptime_section.section(every, await probed_cameras(), (start, end), before),
         "tickets": tickets_section.section(tickets, every, start, end, config.long_standing_days),
         "contractors": await contractors_section.section(actor, contracts, month, end),

@@ -15,10 +15,9 @@ from assetsvc.registry.fields import FIELDS, header_for
 from assetsvc.registry.lifecycle import in_service
 from assetsvc.registry.validate import ValidationRules, validate_camera
 from assetsvc.reports.config import ReportConfig
-from assetsvc.reports.figures import pending, ratio
+from assetsvc.reports.figures import ratio
 from assetsvc.reports.scopes import Scope
 
-PROVINCE_PENDING = "联网上级平台 (networked to the province) is not recorded in the registry yet"
 
 
 def faulty_fields(row: Mapping[str, Any], config: ReportConfig) -> tuple[str, ...]:
@@ -34,7 +33,14 @@ def faulty_fields(row: Mapping[str, Any], config: ReportConfig) -> tuple[str, ..
     return tuple(sorted({e.field for e in check.errors if e.field in required} | empty))
 
 
-def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: ReportConfig) -> dict[str, Any]:
+def to_province(row: Mapping[str, Any], last_day: str) -> bool:
+    """Networked to the provincial platform (联网上级平台) by the month's last day (no date: the flag alone)."""
+    since = row.get("province_networked_on")
+    return bool(row.get("province_networked")) and (since is None or str(since)[:10] <= last_day)
+
+
+def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: ReportConfig,
+            last_day: str) -> dict[str, Any]:
     by_id = {row["id"]: row for row in cameras}
     faults = {row["id"]: faulty_fields(row, config) for row in cameras if in_service(row.get("status"))}
     rows = []
@@ -45,7 +51,7 @@ def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: Repor
         missing = Counter(f for r in serving for f in faults[r["id"]])
         rows.append({**scope.head(), "registered": len(members), "in_service": len(serving),
                      "networked": sum(1 for r in serving if r.get("networked")),
-                     "networked_to_province": pending(PROVINCE_PENDING),
+                     "networked_to_province": sum(1 for r in serving if to_province(r, last_day)),
                      "complete": complete, "completeness_rate": ratio(complete, len(serving)),
                      "worst_fields": [{"field": f, "header": header_for(f), "records": n}
                                       for f, n in sorted(missing.items(), key=lambda i: (-i[1], i[0]))

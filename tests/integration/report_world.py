@@ -6,9 +6,9 @@ late restore 2 points and 100 yuan).
 
 | camera | owner | station | probes | status | November (720 h) |
 |---|---|---|---|---|---|
-| cam1 | police (公安) | 西溪派出所 | onvif | active, networked | down 10 h (10th 00-10), picture:dark 5 h (20th 00-05), up 705 h |
+| cam1 | police (公安) | 西溪派出所 | onvif | active, networked, province since 8 Oct | down 10 h (10th 00-10), picture:dark 5 h (20th 00-05), up 705 h |
 | cam2 | police | 西溪派出所 | onvif | active | clock 20 h (5th 00-20), unknown 24 h (25th), up 676 h |
-| cam3 | social (社会面) | - | passive | active, networked | down 30 h (12th 00:00 - 13th 06:00), of it 6 h in maintenance (12th 00-06), up 690 h |
+| cam3 | social (社会面) | - | passive | active, networked, province since 15 Dec | down 30 h (12th 00:00 - 13th 06:00), of it 6 h in maintenance (12th 00-06), up 690 h |
 | cam4 | social | - | - | decommissioned | no intervals |
 
 October: cam1, cam2, cam3 up the whole month (online and working 100 %).
@@ -90,9 +90,11 @@ async def build(contractor_id: int) -> World:
     police, social = Owner(name="西湖分局", owner_class="police"), Owner(name="某小区物业", owner_class="social")
     await police.save().run()
     await social.save().run()
-    cam1 = await _camera(1, police.id, contractor_id, station.id, networked=True, probe_protocols=["onvif"])
+    cam1 = await _camera(1, police.id, contractor_id, station.id, networked=True, probe_protocols=["onvif"],
+                         province_networked=True, province_networked_on=dt.date(2026, 10, 8))
     cam2 = await _camera(2, police.id, contractor_id, station.id, vendor="", address="", probe_protocols=["onvif"])
-    cam3 = await _camera(3, social.id, contractor_id, None, address="", networked=True)
+    cam3 = await _camera(3, social.id, contractor_id, None, address="", networked=True, province_networked=True,
+                         province_networked_on=dt.date(2026, 12, 15))  # networked to the province in December
     cam4 = await _camera(4, social.id, contractor_id, None, status="decommissioned")
     oct1, nov1, dec1 = at(10, 1, 0), at(11, 1, 0), at(12, 1, 0)
     await spans([
