@@ -15,7 +15,7 @@ from assetsvc.errors import Forbidden, ValidationFailed, field_error
 from assetsvc.monitoring.probed import probed_cameras
 from assetsvc.monitoring.uptime_input import iso
 from assetsvc.registry import crud
-from assetsvc.registry.entities import CONTRACT
+from assetsvc.registry.entities import CONTRACT, COVERAGE_PLAN, SITE
 from assetsvc.registry.exporter import camera_rows
 from assetsvc.reports import (contractors_section, registry_section, scopes, tickets_section, uptime_section,
                               worst_section)
@@ -50,15 +50,20 @@ def _last_day(month: str) -> str:
     return (dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
 
 
-async def _contracts(actor: Actor, month: str) -> list[dict[str, Any]]:
-    """The contracts in force on any day of the month."""
+async def _every(actor: Actor, entity: Any) -> list[dict[str, Any]]:
+    """Every record of a registry kind, through the registry's own list."""
     found, page = [], 1
     while True:
-        batch = await crud.list_records(CONTRACT, actor, {}, sort="id", page=page, per_page=crud.MAX_PAGE)
+        batch = await crud.list_records(entity, actor, {}, sort="id", page=page, per_page=crud.MAX_PAGE)
         found += batch["items"]
         if len(found) >= batch["total"] or not batch["items"]:
-            break
+            return found
         page += 1
+
+
+async def _contracts(actor: Actor, month: str) -> list[dict[str, Any]]:
+    """The contracts in force on any day of the month."""
+    found = await _every(actor, CONTRACT)
     first, last = f"{month}-01", _last_day(month)
     return [c for c in found if str(c["starts_on"])[:10] <= last and str(c["ends_on"])[:10] >= first]
 
@@ -81,7 +86,8 @@ async def build(actor: Actor, month: str, now: float) -> dict[str, Any]:
         "month": month,
         "period": {"start": iso(start, tz), "end": iso(end, tz)},
         "scopes": [s.head() | {"cameras": len(s.cameras)} for s in every],
-        "registry": registry_section.section(cameras, every, config, _last_day(month)),
+        "registry": registry_section.section(cameras, every, config, _last_day(month),
+                                             await _every(actor, SITE), await _every(actor, COVERAGE_PLAN)),
         "uptime": await uptime_section.section(every, await probed_cameras(), (start, end), before),
         "tickets": tickets_section.section(tickets, every, start, end, config.long_standing_days),
         "contractors": await contractors_section.section(actor, contracts, month, end),

@@ -108,3 +108,46 @@ def export(month: str, fmt: str, version: int | None, table: str | None, out: Pa
     name, _, body = run(lambda: exporter.export(cli_actor(), month, fmt, version, table))
     out.write_bytes(body)
     click.echo(f"{out} ({name}, {len(body)} bytes)")
+
+
+@report.group("coverage-plan")
+def coverage_plan() -> None:
+    """The coverage plan (应覆盖目标): planned points per key-site category per district (API: /coverage-plans)."""
+
+
+@coverage_plan.command("set")
+@click.argument("region")
+@click.argument("category")
+@click.argument("planned", type=int)
+def coverage_set(region: str, category: str, planned: int) -> None:
+    """Set the planned points of a category in a district (adds the row, or changes it)."""
+    from assetsvc.registry import crud
+    from assetsvc.registry.entities import COVERAGE_PLAN
+
+    async def go() -> dict[str, Any]:
+        actor = cli_actor()
+        found = await crud.list_records(COVERAGE_PLAN, actor, {"region": region, "category": category.strip()},
+                                        sort="id", page=1, per_page=1)
+        if found["items"]:
+            return await crud.update_record(COVERAGE_PLAN, actor, found["items"][0]["id"], {"planned": planned}, "cli")
+        return await crud.create_record(COVERAGE_PLAN, actor, {"region_code": region, "category": category,
+                                                                "planned": planned}, "cli")
+
+    row = run(go)
+    click.echo(f"{row['region_code']} {row['category']}: {row['planned']} planned")
+
+
+@coverage_plan.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def coverage_list(as_json: bool) -> None:
+    """The plan, by district and category."""
+    from assetsvc.registry import crud
+    from assetsvc.registry.entities import COVERAGE_PLAN
+
+    found = run(lambda: crud.list_records(COVERAGE_PLAN, cli_actor(), {}, sort="region_code", page=1,
+                                          per_page=crud.MAX_PAGE))["items"]
+    if as_json:
+        _json(found)
+        return
+    for row in found:
+        click.echo(f"{row['region_code']}  {row['category']:<20} {row['planned']}")

@@ -39,8 +39,39 @@ def to_province(row: Mapping[str, Any], last_day: str) -> bool:
     return bool(row.get("province_networked")) and (since is None or str(since)[:10] <= last_day)
 
 
+def coverage(cameras: list[Mapping[str, Any]], sites: list[Mapping[str, Any]],
+             plans: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Planned against built per district and key-site category (应覆盖目标).
+
+    Built = sites of the category in the district with at least one camera in service; built beyond
+    the plan is capped at the plan in the rate and shown apart (`beyond_plan`)."""
+    serving = {r["site"] for r in cameras if r.get("site") and in_service(r.get("status"))}
+    built: Counter = Counter((s["region_code"], s["key_category"]) for s in sites
+                             if s["id"] in serving and s.get("key_category"))
+    rows = []
+    for plan in sorted(plans, key=lambda p: (p["region_code"], p["category"])):
+        made = built[(plan["region_code"], plan["category"])]
+        rows.append({"region_code": plan["region_code"], "category": plan["category"], "planned": plan["planned"],
+                     "built": made, "counted": min(made, plan["planned"]),
+                     "beyond_plan": max(0, made - plan["planned"]),
+                     "rate": ratio(min(made, plan["planned"]), plan["planned"])})
+    districts = []
+    for code in sorted({r["region_code"] for r in rows}):
+        mine = [r for r in rows if r["region_code"] == code]
+        districts.append(_total(mine, {"region_code": code}))
+    return {"formula": "覆盖率 = sum over categories of min(built, planned) / planned; built = sites of the "
+                       "category with a camera in service", "rows": rows, "districts": districts,
+            "city": _total(rows, {})}
+
+
+def _total(rows: list[dict[str, Any]], head: dict[str, Any]) -> dict[str, Any]:
+    planned, counted = sum(r["planned"] for r in rows), sum(r["counted"] for r in rows)
+    return {**head, "planned": planned, "built": sum(r["built"] for r in rows), "counted": counted,
+            "beyond_plan": sum(r["beyond_plan"] for r in rows), "rate": ratio(counted, planned)}
+
+
 def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: ReportConfig,
-            last_day: str) -> dict[str, Any]:
+            last_day: str, sites: list[Mapping[str, Any]], plans: list[Mapping[str, Any]]) -> dict[str, Any]:
     by_id = {row["id"]: row for row in cameras}
     faults = {row["id"]: faulty_fields(row, config) for row in cameras if in_service(row.get("status"))}
     rows = []
@@ -60,4 +91,4 @@ def section(cameras: list[Mapping[str, Any]], scopes: list[Scope], config: Repor
             "mandatory_class1": [{"field": f, "header": header_for(f)} for f in config.mandatory_class1],
             "formula": "一机一档完整率 = in-service records with every mandatory field present and valid / "
                        "in-service records",
-            "rows": rows}
+            "rows": rows, "coverage": coverage(cameras, sites, plans)}

@@ -66,6 +66,18 @@ def registry(content: dict[str, Any]) -> Table:
     return _table("registry", "登记与覆盖", cols, content["registry"]["rows"])
 
 
+def coverage(content: dict[str, Any]) -> Table:
+    """Planned against built per district and category, with the district and city totals."""
+    found = content["registry"]["coverage"]
+    rows = [{**r, "name": r["category"]} for r in found["rows"]]
+    rows += [{**d, "category": "合计", "name": "合计"} for d in found["districts"]]
+    rows.append({**found["city"], "region_code": "全市", "category": "合计"})
+    cols = [Column("行政区域", at("region_code"), TEXT), Column("类别", at("category"), TEXT),
+            Column("规划点位", at("planned")), Column("已建点位", at("built")), Column("计入点位", at("counted")),
+            Column("超规划建设", at("beyond_plan")), Column("覆盖率", at("rate"), PERCENT)]
+    return _table("coverage", "覆盖规划", cols, rows)
+
+
 def uptime(content: dict[str, Any]) -> Table:
     cols = SCOPE + [Column("摄像机数", at("cameras")), Column("在线率(时间加权)", at("online_rate"), PERCENT),
                     Column("在线率(整点抽样)", at("sampled_online_rate"), PERCENT),
@@ -139,8 +151,8 @@ def worst(content: dict[str, Any]) -> Table:
     return _table("worst_cameras", "最差点位", cols, content["worst_cameras"]["rows"])
 
 
-BUILDERS = (registry, uptime, tickets, long_standing, contractors, worst)
-NAMES = ("registry", "uptime", "tickets", "long_standing", "contractors", "worst_cameras")
+BUILDERS = (registry, coverage, uptime, tickets, long_standing, contractors, worst)
+NAMES = ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors", "worst_cameras")
 
 
 def tables(content: dict[str, Any]) -> list[Table]:

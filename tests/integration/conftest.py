@@ -17,7 +17,7 @@ from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
     KeyCheck,
-    Camera, Contract, Contractor, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
+    Camera, Contract, Contractor, CoveragePlan, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
 from assetsvc.monitoring import topology
@@ -31,7 +31,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 TABLES = (ReportVersion, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory,
-          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"

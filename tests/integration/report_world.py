@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from assetsvc import bulk, db
 from assetsvc.accounts.service import Actor
 from assetsvc.monitoring.tables import MaintenanceWindow, StateInterval
-from assetsvc.registry.tables import Camera, Contract, Owner, Station
+from assetsvc.registry.tables import Camera, Contract, CoveragePlan, Owner, Site, Station
 from assetsvc.tickets import contracts, lifecycle
 from tests.integration.conftest import ADMIN
 from tests.integration.test_tickets_score import at
@@ -90,12 +90,22 @@ async def build(contractor_id: int) -> World:
     police, social = Owner(name="西湖分局", owner_class="police"), Owner(name="某小区物业", owner_class="social")
     await police.save().run()
     await social.save().run()
+    # Coverage: schools 文三路小学 (cam1) and 古荡小学 (cam2) built, 西溪医院 (cam4, decommissioned) not;
+    # the plan asks 1 school (2 built: 1 counted, 1 beyond plan) and 2 hospitals (none built).
+    sites = []
+    for name, category in (("文三路小学", "school"), ("古荡小学", "school"), ("西溪医院", "hospital")):
+        site = Site(name=name, region_code="330106", key_category=category)
+        await site.save().run()
+        sites.append(site.id)
+    for category, planned in (("school", 1), ("hospital", 2)):
+        await CoveragePlan(region_code="330106", category=category, planned=planned).save().run()
     cam1 = await _camera(1, police.id, contractor_id, station.id, networked=True, probe_protocols=["onvif"],
-                         province_networked=True, province_networked_on=dt.date(2026, 10, 8))
-    cam2 = await _camera(2, police.id, contractor_id, station.id, vendor="", address="", probe_protocols=["onvif"])
+                         province_networked=True, province_networked_on=dt.date(2026, 10, 8), site=sites[0])
+    cam2 = await _camera(2, police.id, contractor_id, station.id, vendor="", address="", probe_protocols=["onvif"],
+                         site=sites[1])
     cam3 = await _camera(3, social.id, contractor_id, None, address="", networked=True, province_networked=True,
                          province_networked_on=dt.date(2026, 12, 15))  # networked to the province in December
-    cam4 = await _camera(4, social.id, contractor_id, None, status="decommissioned")
+    cam4 = await _camera(4, social.id, contractor_id, None, status="decommissioned", site=sites[2])
     oct1, nov1, dec1 = at(10, 1, 0), at(11, 1, 0), at(12, 1, 0)
     await spans([
         (cam1, "up", "", oct1, at(11, 10, 0)), (cam1, "down", "onvif_light:timeout", at(11, 10, 0), at(11, 10, 10)),

@@ -64,6 +64,11 @@ async def test_every_section_matches_the_hand_worked_month(people):
     assert [(f["field"], f["records"]) for f in reg["worst_fields"]] == [("address", 2), ("station", 1), ("vendor", 1)]
     assert reg["networked_to_province"] == 1  # cam1; cam3 only from 15 December
 
+    cover = content["registry"]["coverage"]
+    assert [(r["category"], r["planned"], r["built"], r["counted"], r["beyond_plan"], r["rate"]) for r in cover["rows"]] \
+        == [("hospital", 2, 0, 0, 0, 0.0), ("school", 1, 2, 1, 1, 1.0)]
+    assert (cover["city"]["planned"], cover["city"]["counted"], cover["city"]["rate"]) == (3, 1, r6(1 / 3))
+
     up = rows(content, "uptime")
     city = up["city"]
     # Hours: up 705 + 676 + 690 = 2071, degraded 5 + 20 = 25, down 10 + (30 - 6 in maintenance) = 34,
@@ -117,7 +122,7 @@ async def test_xlsx_csv_and_json_agree(people):
     city = rows(content, "uptime")["city"]
     _, _, xlsx = await export.export(ADMIN, "2026-11", "xlsx", version=1)
     book = load_workbook(io.BytesIO(xlsx))
-    assert book.sheetnames == ["登记与覆盖", "在线与完好", "工单", "长期故障", "运维考核", "最差点位"]
+    assert book.sheetnames == ["登记与覆盖", "覆盖规划", "在线与完好", "工单", "长期故障", "运维考核", "最差点位"]
     sheet = book["在线与完好"]
     assert "2026-11 月报 第1版" in sheet["A1"].value and "A1:" in str(sheet.merged_cells.ranges)
     headers = [c.value for c in sheet[2]]

@@ -101,7 +101,27 @@ async def test_the_cli_generates_approves_and_exports(people, tmp_path):
     exported = cli("export", "--month", "2026-11", "--format", "csv", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"report-2026-11-v1-{t}.csv" for t in ("registry", "uptime", "tickets", "long_standing", "contractors",
+        f"report-2026-11-v1-{t}.csv" for t in ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors",
                                                 "worst_cameras"))
     future = cli("generate", "--month", "2099-01")
     assert future.returncode != 0 and "has not ended" in future.stderr
+
+
+async def test_the_office_edits_the_coverage_plan_through_the_api_and_the_cli(people, client):
+    body = {"region_code": "330106", "category": "school", "planned": 12}
+    refused = await client.post("/api/v1/coverage-plans", json=body, headers=bearer(people.contractor_a))
+    assert refused.status_code == 403
+    made = await client.post("/api/v1/coverage-plans", json=body, headers=bearer(people.admin))
+    assert made.status_code == 201, made.text
+    twice = await client.post("/api/v1/coverage-plans", json=body, headers=bearer(people.admin))
+    assert twice.status_code == 400 and twice.json()["errors"][0]["field"] == "category"
+    bad = await client.post("/api/v1/coverage-plans", json={**body, "category": "hospital", "planned": -1},
+                            headers=bearer(people.admin))
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "planned"
+    changed = subprocess.run([sys.executable, "-m", "assetsvc.cli", "report", "coverage-plan", "set", "330106",
+                              "school", "15"], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert changed.returncode == 0, changed.stderr
+    listed = json.loads(subprocess.run([sys.executable, "-m", "assetsvc.cli", "report", "coverage-plan", "list",
+                                        "--json"], capture_output=True, text=True, timeout=120,
+                                       env=dict(os.environ)).stdout)
+    assert [(r["region_code"], r["category"], r["planned"]) for r in listed] == [("330106", "school", 15)]
