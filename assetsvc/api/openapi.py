@@ -145,7 +145,7 @@ def _finished(schema: dict) -> dict:
             if (method, path) in BODIES:
                 media = "multipart/form-data" if path.endswith("/import") else "application/json"
                 content = {media: {"schema": BODIES[method, path]}}
-                if path.endswith("/sla"):
+                if path.endswith(("/sla", "/league")):
                     content["application/toml"] = {"schema": {"type": "string"}}
                 operation["requestBody"] = {"content": content, "required": (method, path) not in OPTIONAL}
     return schema

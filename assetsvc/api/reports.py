@@ -3,12 +3,12 @@
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, put
 from litestar.params import PathParameter, QueryParameter
 
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import MAX_ID, choice, only
-from assetsvc.reports import export, service, versions
+from assetsvc.reports import export, rules, service, versions
 from assetsvc.reports.build import SECTIONS
 from assetsvc.reports.tables_out import NAMES
 
@@ -61,4 +61,24 @@ async def export_report(request: Request, month: Month,
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-HANDLERS = [generate, list_versions, show, approve, export_report]
+@get("/report-rules/league", tags=TAGS, summary="The league rules (考核办法) in force (the shipped example until set)")
+async def get_league(request: Request) -> dict[str, Any]:
+    only(request)
+    return await rules.get_rules(actor_of(request))
+
+
+@put("/report-rules/league", tags=TAGS, status_code=200,
+     summary="Replace the league rules (admin): a JSON object, or TOML (Content-Type application/toml or text/plain)")
+async def put_league(request: Request) -> dict[str, Any]:
+    only(request)
+    if request.content_type[0] in ("application/toml", "text/plain"):
+        raw: Any = await request.body()
+    else:
+        try:
+            raw = await request.json()
+        except Exception:  # noqa: BLE001 - any undecodable body is the same client error
+            raw = None
+    return await rules.put_rules(actor_of(request), raw)
+
+
+HANDLERS = [generate, list_versions, show, approve, export_report, get_league, put_league]

@@ -17,15 +17,15 @@ from assetsvc.monitoring.uptime_input import iso
 from assetsvc.registry import crud
 from assetsvc.registry.entities import CONTRACT, COVERAGE_PLAN, SITE
 from assetsvc.registry.exporter import camera_rows
-from assetsvc.reports import (contractors_section, registry_section, scopes, tickets_section, uptime_section,
-                              worst_section)
+from assetsvc.reports import (contractors_section, league, registry_section, rules, scopes, tickets_section,
+                              uptime_section, worst_section)
 from assetsvc.reports.config import current
 from assetsvc.runtime import settings
 from assetsvc.tickets.contracts import contract_cameras, month_bounds
 from assetsvc.tickets.month import month_tickets
 
 SCHEMA_ID = "https://assetsvc.invalid/schemas/monthly-report-1.json"
-SECTIONS = ("registry", "uptime", "tickets", "contractors", "worst_cameras")
+SECTIONS = ("registry", "uptime", "tickets", "contractors", "league", "worst_cameras")
 
 
 def previous_month(month: str) -> str:
@@ -81,7 +81,7 @@ async def build(actor: Actor, month: str, now: float) -> dict[str, Any]:
     every = scopes.build(cameras, contracts, members)
     tickets = await month_tickets(start, end)
     tz = dt.timezone(dt.datetime.fromtimestamp(start, settings().zone).utcoffset())
-    return {
+    content = {
         "$schema": SCHEMA_ID,
         "month": month,
         "period": {"start": iso(start, tz), "end": iso(end, tz)},
@@ -93,3 +93,5 @@ async def build(actor: Actor, month: str, now: float) -> dict[str, Any]:
         "contractors": await contractors_section.section(actor, contracts, month, end),
         "worst_cameras": await worst_section.section(actor, config.worst_cameras, tickets, start, end),
     }
+    content["league"] = league.rank(await rules.in_force(), content)
+    return content

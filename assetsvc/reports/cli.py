@@ -110,6 +110,29 @@ def export(month: str, fmt: str, version: int | None, table: str | None, out: Pa
     click.echo(f"{out} ({name}, {len(body)} bytes)")
 
 
+@report.group("league-rules")
+def league_rules() -> None:
+    """The league rules (考核办法): figures, weights, thresholds, bonus and penalty points (docs/reports.md)."""
+
+
+@league_rules.command("show")
+def league_show() -> None:
+    """Print the rules in force (the shipped example until the office sets its own)."""
+    from assetsvc.reports import rules
+
+    _json(run(lambda: rules.get_rules(cli_actor())))
+
+
+@league_rules.command("set")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def league_set(path: Path) -> None:
+    """Replace the rules with a TOML file (checked in full first: nothing is stored when it is wrong)."""
+    from assetsvc.reports import rules
+
+    found = run(lambda: rules.put_rules(cli_actor(), path.read_bytes()))
+    click.echo(f"league rules v{found['version']}: {found['rules']['name']}")
+
+
 @report.group("coverage-plan")
 def coverage_plan() -> None:
     """The coverage plan (应覆盖目标): planned points per key-site category per district (API: /coverage-plans)."""

@@ -24,4 +24,13 @@ class ReportVersion(Table, tablename="report_version"):
     approved_by = Varchar(length=150, null=True, default=None)
 
 
-TABLES = (ReportVersion,)
+class LeagueRulesDocument(Table, tablename="league_rules"):
+    """The office's league rules (考核办法) as stored: one row per version, the highest in force."""
+
+    version = Integer(unique=True)
+    document = JSON()
+    updated_at = DoublePrecision()
+    updated_by = Varchar(length=150)
+
+
+TABLES = (ReportVersion, LeagueRulesDocument)

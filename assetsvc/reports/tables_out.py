@@ -142,6 +142,17 @@ def _number(raw: Any) -> Cell:
     return int(number) if number.is_integer() else number
 
 
+def league(content: dict[str, Any]) -> Table:
+    """排名: one row per scope, best first, with each figure's points."""
+    found = content["league"]
+    names = [f["figure"] for f in found["rules"]["figures"]] + [a["figure"] for a in found["rules"]["adjustments"]]
+    cols = [Column("名次", at("rank")), Column("范围", at("scope"), TEXT), Column("名称", at("name"), TEXT),
+            Column("总分", at("total"))]
+    cols += [Column(f"{name}得分", lambda r, i=i: r["items"][i]["points"]) for i, name in enumerate(names)]
+    cols.append(Column("缺少的指标", at("missing"), TEXT))
+    return _table("league", "排名", cols, found["rows"])
+
+
 def worst(content: dict[str, Any]) -> Table:
     cols = [Column("排名", at("rank")), Column("设备编码", at("gb_id"), TEXT), Column("设备名称", at("name"), TEXT),
             Column("行政区域", at("region_code"), TEXT), Column("离线时长(小时)", at("down_hours")),
@@ -151,8 +162,8 @@ def worst(content: dict[str, Any]) -> Table:
     return _table("worst_cameras", "最差点位", cols, content["worst_cameras"]["rows"])
 
 
-BUILDERS = (registry, coverage, uptime, tickets, long_standing, contractors, worst)
-NAMES = ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors", "worst_cameras")
+BUILDERS = (registry, coverage, uptime, tickets, long_standing, contractors, league, worst)
+NAMES = ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors", "league", "worst_cameras")
 
 
 def tables(content: dict[str, Any]) -> list[Table]:

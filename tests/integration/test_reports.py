@@ -122,7 +122,7 @@ async def test_xlsx_csv_and_json_agree(people):
     city = rows(content, "uptime")["city"]
     _, _, xlsx = await export.export(ADMIN, "2026-11", "xlsx", version=1)
     book = load_workbook(io.BytesIO(xlsx))
-    assert book.sheetnames == ["登记与覆盖", "覆盖规划", "在线与完好", "工单", "长期故障", "运维考核", "最差点位"]
+    assert book.sheetnames == ["登记与覆盖", "覆盖规划", "在线与完好", "工单", "长期故障", "运维考核", "排名", "最差点位"]
     sheet = book["在线与完好"]
     assert "2026-11 月报 第1版" in sheet["A1"].value and "A1:" in str(sheet.merged_cells.ranges)
     headers = [c.value for c in sheet[2]]
@@ -182,3 +182,64 @@ async def test_bad_input_is_refused_and_writes_nothing(people):
         await service.show(ADMIN, "2026-11", 1, "planet:1")
     with pytest.raises(ValidationFailed, match="a CSV holds one table"):
         await export.export(ADMIN, "2026-11", "csv", version=1)
+
+
+LEAGUE = """
+name = "按建设单位类别排名（测试）"
+rank = "owner_class"
+[[figures]]
+figure = "online_rate"
+weight = 60
+zero = 0.90
+full = 1.00
+[[figures]]
+figure = "completeness_rate"
+weight = 40
+zero = 0.0
+full = 1.0
+[[adjustments]]
+figure = "unknown_share"
+per = 0.01
+points = -1
+cap = -5
+"""
+
+
+async def test_the_league_table_ranks_by_the_office_rules(people):
+    from assetsvc.reports import rules
+
+    await report_world.build(people.a_id)
+    await rules.put_rules(ADMIN, LEAGUE, now=NOW)
+    await versions.generate(ADMIN, "2026-11", now=NOW)
+    _, content = await versions.read(ADMIN, "2026-11", 1)
+    table = {r["scope"]: r for r in content["league"]["rows"]}
+    police, social, government = (table[f"owner_class:{c}"] for c in ("police", "social", "government"))
+    # 公安 (cam1, cam2): online 1406/1416 -> 60 x (0.992938 - 0.9) / 0.1; complete 1 of 2 -> 20;
+    # unknown 24/1440 -> -1 per 0.01.
+    assert police["total"] == round(round(60 * (r6(1406 / 1416) - 0.9) / 0.1, 4) + 20.0
+                                    + round(-r6(24 / 1440) / 0.01, 4), 4)
+    # 社会面 (cam3): online 690/714; its record is incomplete (0); no unknown time.
+    assert social["total"] == round(60 * (r6(690 / 714) - 0.9) / 0.1, 4)
+    # 其他政府: no camera, no figure: nothing earned, the missing figures named.
+    assert (government["total"], government["missing"]) == (0.0, ["completeness_rate", "online_rate", "unknown_share"])
+    assert [(r["rank"], r["scope"]) for r in content["league"]["rows"]] == [
+        (1, "owner_class:police"), (2, "owner_class:social"), (3, "owner_class:government")]
+
+
+@pytest.mark.parametrize("document, where", [
+    (LEAGUE.replace('figure = "online_rate"', 'figure = "happiness"'), "figures[0].figure"),
+    (LEAGUE.replace('rank = "owner_class"', 'rank = "planet"'), "rank"),
+    (LEAGUE.replace("cap = -5", "cap = 5"), "adjustments[0]"),
+    (LEAGUE.replace("zero = 0.90", "zero = 1.00"), "figures[0]"),
+    ("rank = ", "document"),
+])
+async def test_broken_league_rules_are_refused_naming_the_entry_and_store_nothing(people, client, document, where):
+    from tests.integration.conftest import bearer
+
+    changes = await Change.count().run()
+    answer = await client.put("/api/v1/report-rules/league", content=document.encode(),
+                              headers={**bearer(people.admin), "Content-Type": "application/toml"})
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == where, answer.text
+    shown = (await client.get("/api/v1/report-rules/league", headers=bearer(people.auditor))).json()
+    assert (shown["version"], shown["example"]) == (0, True)
+    assert await Change.count().run() == changes

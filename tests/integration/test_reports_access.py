@@ -101,7 +101,7 @@ async def test_the_cli_generates_approves_and_exports(people, tmp_path):
     exported = cli("export", "--month", "2026-11", "--format", "csv", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"report-2026-11-v1-{t}.csv" for t in ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors",
+        f"report-2026-11-v1-{t}.csv" for t in ("registry", "coverage", "uptime", "tickets", "long_standing", "contractors", "league",
                                                 "worst_cameras"))
     future = cli("generate", "--month", "2099-01")
     assert future.returncode != 0 and "has not ended" in future.stderr
