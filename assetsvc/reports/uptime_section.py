@@ -42,13 +42,21 @@ def _degraded(found: uptime.Uptime, aspect: str) -> dict[str, float]:
 
 
 async def _aspect(scope: Scope, ids: frozenset[int], main: uptime.Uptime, aspect: str, start: float,
-                  end: float) -> tuple[Any, dict[str, float | None]]:
-    """(the aspect's pass rate or "n/a", fault share per category) over the scope's checked cameras."""
-    checked = [c for c in scope.cameras if c in ids]
+                  end: float, done: dict[tuple[int, ...], uptime.Uptime]) -> tuple[Any, dict[str, float | None]]:
+    """(the aspect's pass rate or "n/a", fault share per category) over the scope's checked cameras.
+
+    `done` holds the figures already computed for a camera set (clock and picture are usually
+    read on the same cameras: one pass serves both)."""
+    checked = tuple(c for c in scope.cameras if c in ids)
     if not checked:
         return pending(f"no camera of this scope is checked for its {aspect} (passive or no such plan)"), {}
-    found = main if len(checked) == len(scope.cameras) else \
-        await uptime.compute(camera_ids(checked), start, end, step=STEP_S, causes=True, now=end)
+    if len(checked) == len(scope.cameras):
+        found = main
+    elif checked in done:
+        found = done[checked]
+    else:
+        found = done[checked] = await uptime.compute(camera_ids(checked), start, end, step=STEP_S, causes=True,
+                                                     now=end)
     observed = found.totals.observed
     faults = _degraded(found, aspect)
     by_category = {k: ratio(v, observed) for k, v in sorted(faults.items())}
@@ -60,8 +68,9 @@ async def scope_row(scope: Scope, probed: Probed, start: float, end: float) -> d
     found = await uptime.compute(camera_ids(scope.cameras, scope.kind, scope.ref), start, end, step=STEP_S,
                                  causes=True, now=end)
     figures = found.figures()
-    clock, _ = await _aspect(scope, probed.clock, found, "clock", start, end)
-    picture, categories = await _aspect(scope, probed.picture, found, "picture", start, end)
+    done: dict[tuple[int, ...], uptime.Uptime] = {}
+    clock, _ = await _aspect(scope, probed.clock, found, "clock", start, end, done)
+    picture, categories = await _aspect(scope, probed.picture, found, "picture", start, end, done)
     t = found.totals
     return {**scope.head(), "cameras": found.cameras,
             "online_rate": rate(figures["online_rate"]), "sampled_online_rate": rate(found.sampled["online_rate"]),
