@@ -76,8 +76,17 @@ async def test_bad_months_and_scopes_are_a_clear_400_or_404_and_write_nothing(pe
 
 
 def test_the_monthly_job_drafts_the_month_just_ended_at_two_on_the_first():
+    import datetime as dt
+
+    from assetsvc.app.jobs import build_scheduler
+    from assetsvc.monitoring.config import current
+    from assetsvc.runtime import settings
+
     job = next(j for j in JOBS if j.name == "monthly_report")
     assert job.cron == "0 2 1 * *"
+    trigger = build_scheduler(current(), (job,)).get_job("monthly_report").trigger
+    after = dt.datetime(2026, 12, 6, 12, 0, tzinfo=settings().zone)
+    assert trigger.get_next_fire_time(None, after) == dt.datetime(2027, 1, 1, 2, 0, tzinfo=settings().zone)
     assert month_just_ended(at(12, 1, 2)) == "2026-11"
     assert month_just_ended(at(1, 1, 2)) == "2025-12"
 
