@@ -8,7 +8,7 @@ for byte once encoded (versions.canonical).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, ValidationFailed, field_error
@@ -68,30 +68,42 @@ async def _contracts(actor: Actor, month: str) -> list[dict[str, Any]]:
     return [c for c in found if str(c["starts_on"])[:10] <= last and str(c["ends_on"])[:10] >= first]
 
 
-async def build(actor: Actor, month: str, now: float) -> dict[str, Any]:
-    """The report's content for a month that has ended."""
+def _quiet(message: str) -> None:
+    return None
+
+
+async def build(actor: Actor, month: str, now: float,
+                progress: Callable[[str], None] = _quiet) -> dict[str, Any]:
+    """The report's content for a month that has ended; `progress` hears each step (the CLI prints it)."""
     if actor.role != "admin":
         raise Forbidden("only the video office generates reports")
     month, start, end = check_month(month, now)
     before = month_bounds(previous_month(month))
     config = current()
+    progress("reading the registry")
     cameras = await camera_rows(actor, {}, None)
     contracts = await _contracts(actor, month)
     members = {c["id"]: await contract_cameras(c["id"], end - 1e-3) for c in contracts}
     every = scopes.build(cameras, contracts, members)
     tickets = await month_tickets(start, end)
+    progress(f"{len(cameras):,} cameras, {len(every)} scopes, {len(tickets):,} tickets")
     tz = dt.timezone(dt.datetime.fromtimestamp(start, settings().zone).utcoffset())
-    content = {
+    content: dict[str, Any] = {
         "$schema": SCHEMA_ID,
         "month": month,
         "period": {"start": iso(start, tz), "end": iso(end, tz)},
         "scopes": [s.head() | {"cameras": len(s.cameras)} for s in every],
-        "registry": registry_section.section(cameras, every, config, _last_day(month),
-                                             await _every(actor, SITE), await _every(actor, COVERAGE_PLAN)),
-        "uptime": await uptime_section.section(every, await probed_cameras(), (start, end), before),
-        "tickets": tickets_section.section(tickets, every, start, end, config.long_standing_days),
-        "contractors": await contractors_section.section(actor, contracts, month, end),
-        "worst_cameras": await worst_section.section(actor, config.worst_cameras, tickets, start, end),
     }
+    progress("registry and coverage")
+    content["registry"] = registry_section.section(cameras, every, config, _last_day(month),
+                                                   await _every(actor, SITE), await _every(actor, COVERAGE_PLAN))
+    progress("uptime (every scope, and the month before)")
+    content["uptime"] = await uptime_section.section(every, await probed_cameras(), (start, end), before)
+    progress("tickets")
+    content["tickets"] = tickets_section.section(tickets, every, start, end, config.long_standing_days)
+    progress("contract scores")
+    content["contractors"] = await contractors_section.section(actor, contracts, month, end)
+    progress("worst cameras")
+    content["worst_cameras"] = await worst_section.section(actor, config.worst_cameras, tickets, start, end)
     content["league"] = league.rank(await rules.in_force(), content)
     return content

@@ -102,7 +102,7 @@ async def generate(actor: Actor, month: str, now: float | None = None,
     month = check_month(month, now)[0]
     if progress:
         progress(f"building the report for {month}")
-    content = await build(actor, month, now)
+    content = await build(actor, month, now, progress) if progress else await build(actor, month, now)
     text = canonical(content)
     found = digest(text)
     async with db.write_transaction():
