@@ -21,6 +21,7 @@ from assetsvc.reports.build import build, check_month
 from assetsvc.reports.tables import ReportVersion
 
 MAX_CHANGES = 500
+LOCK_SPACE = 16_016  # the advisory-lock key space of report generation (PostgreSQL), apart from leadership's
 _COLUMNS = "id, month, version, status, content_hash, changes, based_on, created_at, created_by, " \
            "approved_at, approved_by"
 
@@ -98,6 +99,8 @@ async def _versions(month: str) -> list[dict[str, Any]]:
 async def generate(actor: Actor, month: str, now: float | None = None,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the month's report; store it as a new draft unless the latest version has the same content."""
+    if actor.role != "admin":
+        raise Forbidden("only the video office generates reports")
     now = time.time() if now is None else now
     month = check_month(month, now)[0]
     if progress:
@@ -106,6 +109,9 @@ async def generate(actor: Actor, month: str, now: float | None = None,
     text = canonical(content)
     found = digest(text)
     async with db.write_transaction():
+        if not db.is_sqlite():  # two generations of one month (job, CLI, API) take turns; SQLite: BEGIN IMMEDIATE
+            year, mon = (int(p) for p in month.split("-"))
+            await bulk.fetch(ReportVersion, "SELECT pg_advisory_xact_lock(?, ?) AS locked", [LOCK_SPACE, year * 12 + mon])
         stored = await _versions(month)
         if stored and stored[-1]["content_hash"] == found:
             return {**_row(stored[-1]), "created": False}

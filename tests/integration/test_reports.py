@@ -243,3 +243,12 @@ async def test_broken_league_rules_are_refused_naming_the_entry_and_store_nothin
     shown = (await client.get("/api/v1/report-rules/league", headers=bearer(people.auditor))).json()
     assert (shown["version"], shown["example"]) == (0, True)
     assert await Change.count().run() == changes
+
+
+async def test_two_generations_at_once_store_one_version(people):
+    import asyncio
+
+    await report_world.build(people.a_id)
+    made = await asyncio.gather(versions.generate(ADMIN, "2026-11", now=NOW), versions.generate(ADMIN, "2026-11", now=NOW))
+    assert sorted(m["created"] for m in made) == [False, True]
+    assert [v["version"] for v in await versions.versions(ADMIN, "2026-11")] == [1]
