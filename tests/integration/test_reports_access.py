@@ -134,3 +134,17 @@ async def test_the_office_edits_the_coverage_plan_through_the_api_and_the_cli(pe
                                         "--json"], capture_output=True, text=True, timeout=120,
                                        env=dict(os.environ)).stdout)
     assert [(r["region_code"], r["category"], r["planned"]) for r in listed] == [("330106", "school", 15)]
+
+
+async def test_the_cli_sets_league_rules_and_refuses_an_unknown_figure(people, tmp_path):
+    good = tmp_path / "rules.toml"
+    good.write_text('name = "测试"\nrank = "district"\n[[figures]]\nfigure = "online_rate"\nweight = 100\n'
+                    'zero = 0.9\nfull = 1.0\n', "utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text("utf-8").replace("online_rate", "happiness"), "utf-8")
+    refused = cli("league-rules", "set", str(bad))
+    assert refused.returncode != 0 and "'happiness' is not a report figure" in refused.stderr
+    stored = cli("league-rules", "set", str(good))
+    assert stored.returncode == 0 and "league rules v1: 测试" in stored.stdout, stored.stderr
+    shown = json.loads(cli("league-rules", "show").stdout)
+    assert (shown["version"], shown["rules"]["figures"][0]["figure"]) == (1, "online_rate")
