@@ -119,7 +119,7 @@ FILES = {
     ("get", "/api/v1/tickets/{ticket_id}/attachments/{attachment_id}"): ("image/jpeg", "image/png",
                                                                          "application/pdf"),
     ("get", "/api/v1/reports/{month}/export"): ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                                "text/csv", "application/json"),
+                                                "text/csv", "application/json", "application/pdf"),
 }
 
 

@@ -51,7 +51,7 @@ async def approve(request: Request, month: Month, version: VersionPath) -> dict[
     return await versions.approve(actor_of(request), month, version)
 
 
-@get("/reports/{month:str}/export", tags=TAGS, summary="A report version as XLSX, JSON or CSV (one table)")
+@get("/reports/{month:str}/export", tags=TAGS, summary="A report version as XLSX, JSON, CSV (one table) or PDF")
 async def export_report(request: Request, month: Month,
                         format: Annotated[str, choice("format", list(export.FORMATS))] = "xlsx",
                         version: Version = None,

@@ -80,13 +80,13 @@ def approve(month: str, version: int) -> None:
 
 @report.command("export")
 @click.option("--month", required=True)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "csv", "pdf"]), required=True)
 @click.option("--version", type=int, default=None, help="A version number (default: the approved one).")
 @click.option("--table", default=None, help="CSV: the table (registry, uptime, tickets, long_standing, "
                                             "contractors, worst_cameras); none: every table into --out (a folder).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="File (or folder for all CSVs).")
 def export(month: str, fmt: str, version: int | None, table: str | None, out: Path) -> None:
-    """Write a version as XLSX (one sheet per section), JSON or CSV."""
+    """Write a version as XLSX (one sheet per section), JSON, CSV or PDF."""
     from assetsvc.reports import export as exporter
     from assetsvc.reports.tables_out import NAMES
 

@@ -17,8 +17,8 @@ from assetsvc.registry.exporter import csv_text
 from assetsvc.reports import versions
 from assetsvc.reports.tables_out import NAMES, PERCENT, Table, tables
 
-FORMATS = ("json", "xlsx", "csv")
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+FORMATS = ("json", "xlsx", "csv", "pdf")
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -84,6 +84,10 @@ async def export(actor: Actor, month: str, fmt: str, version: int | None = None,
     found = tables(content)
     if fmt == "xlsx":
         return f"{stem}.xlsx", MEDIA_TYPES[fmt], to_xlsx(record, found)
+    if fmt == "pdf":
+        from assetsvc.reports.pdf import to_pdf  # fpdf2 loads only when a PDF is asked for
+
+        return f"{stem}.pdf", MEDIA_TYPES[fmt], to_pdf(record, content, found)
     chosen = next((t for t in found if t.name == table), None)
     if chosen is None:
         raise _bad("table", f"table {table} is not in what this account may read")

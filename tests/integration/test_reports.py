@@ -252,3 +252,26 @@ async def test_two_generations_at_once_store_one_version(people):
     made = await asyncio.gather(versions.generate(ADMIN, "2026-11", now=NOW), versions.generate(ADMIN, "2026-11", now=NOW))
     assert sorted(m["created"] for m in made) == [False, True]
     assert [v["version"] for v in await versions.versions(ADMIN, "2026-11")] == [1]
+
+
+async def test_the_pdf_carries_the_same_figures_in_chinese(people, tmp_path):
+    import subprocess
+
+    from tests.tools import need
+
+    need("cjk-font")
+    need("pdftotext")
+    await drafted(people)
+    _, content = await versions.read(ADMIN, "2026-11", 1)
+    name, media, body = await export.export(ADMIN, "2026-11", "pdf", version=1)
+    assert (name, media, body[:5]) == ("report-2026-11-v1.pdf", "application/pdf", b"%PDF-")
+    path = tmp_path / name
+    path.write_bytes(body)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    city = rows(content, "uptime")["city"]
+    assert "2026-11 视频监控月报 第1版" in text and "在线与完好" in text and "运维考核" in text
+    assert f"{city['online_rate'] * 100:.2f}%" in text  # the same figure as the JSON, as a percentage
+    assert "HT-2026-A" in text and "94" in text
+    pages = subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "2", str(path), str(tmp_path / "page")],
+                           capture_output=True, check=True)
+    assert pages.returncode == 0 and len(list(tmp_path.glob("page*.png"))) == 2
