@@ -6,7 +6,7 @@
 Loads the same data as bench_uptime.py (cameras in one district with sites, 20 stations, three
 owner classes, 8 contractors, a switch topology, realistic outages, maintenance windows) plus a
 contract per contractor, then times generating the report (every section; a new draft), generating
-it again (same hash: nothing stored), and the XLSX and CSV exports. Prints figures and peak RSS;
+it again (same hash: nothing stored), and the XLSX, JSON, CSV and PDF exports. Prints figures and peak RSS;
 asserts nothing about time. Tickets are not generated here (the ticket figures run over none).
 """
 
@@ -63,7 +63,7 @@ async def run(args: argparse.Namespace) -> None:
         again = await versions.generate(actor, "2026-11", now=now)
         timings.append(("generate again (same data)", time.perf_counter() - began,
                         "unchanged" if not again["created"] else "NEW VERSION"))
-        for fmt, table in (("xlsx", None), ("json", None), ("csv", "uptime")):
+        for fmt, table in (("xlsx", None), ("json", None), ("csv", "uptime"), ("pdf", None)):
             began = time.perf_counter()
             _, _, body = await export.export(actor, "2026-11", fmt, version=1, table=table)
             timings.append((f"export {fmt}", time.perf_counter() - began, f"{len(body):,} bytes"))
