@@ -120,6 +120,8 @@ FILES = {
                                                                          "application/pdf"),
     ("get", "/api/v1/reports/{month}/export"): ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                 "text/csv", "application/json", "application/pdf"),
+    ("get", "/api/v1/tickets/{ticket_id}/evidence/{frame_id}"): ("image/jpeg",),
+    ("get", "/api/v1/cameras/{camera_id}/frames/{frame_id}"): ("image/jpeg",),
 }
 
 

@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from assetsvc.actor import Actor
 from assetsvc.app.leader import Leadership
-from assetsvc.monitoring import stale, tasks, worker
+from assetsvc.monitoring import evidence, stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.reports import versions as reports
 from assetsvc.runtime import settings
@@ -66,6 +66,10 @@ async def _webhooks(config: MonitoringConfig) -> object:
     return await delivery.job()
 
 
+async def _evidence(config: MonitoringConfig) -> object:
+    return await evidence.evict(time.time())
+
+
 REPORT_ACTOR = Actor(user_id=0, username="system:monthly-report", role="admin", contractor_id=None)
 REPORT_CRON = "0 2 1 * *"  # 02:00 on the 1st, office time: the month just ended is drafted
 
@@ -91,6 +95,8 @@ JOBS: tuple[Job, ...] = (
                                       "cameras behind a dead upstream device are linked to its ticket"),
     Job("verify_tickets", _verify, 15, "resolved tickets are closed or reopened by the first check after the resolve"),
     Job("sla_sweep", _sla, 30, "breached SLA stages are marked and notified; long breaches escalate to the office"),
+    Job("evidence_evict", _evidence, 600, "evidence frames over ASSETSVC_EVIDENCE_MAX_MB: the oldest no ticket "
+                                          "keeps go; expired ticket holds are dropped"),
     Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
     Job("monthly_report", _report, 0, "draft the report of the month just ended (docs/reports.md)", cron=REPORT_CRON),
 )

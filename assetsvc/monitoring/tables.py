@@ -8,7 +8,7 @@ A "subject" is what is probed and has a state: a camera (subject_type "camera") 
 device such as a switch or NVR ("upstream"); subject_id is that row's id.
 """
 
-from piccolo.columns import JSON, Boolean, DoublePrecision, Integer, Text, Varchar
+from piccolo.columns import JSON, Boolean, Bytea, DoublePrecision, Integer, Text, Varchar
 from piccolo.table import Table
 
 
@@ -176,3 +176,31 @@ class PictureMemory(Table, tablename="picture_memory"):
     updated_at = DoublePrecision()
     reset_at = DoublePrecision(null=True, default=None)  # last reset by the office (re-aimed camera)
     reset_by = Varchar(length=64, default="")
+
+
+class PictureFrame(Table, tablename="picture_frame"):
+    """An evidence frame (证据图): a grab kept as a JPEG of at most 100 KB with its verdict and what the
+    checks measured (monitoring/evidence.py). Bounded: the newest N per camera and a total size cap,
+    except frames a ticket holds (picture_frame_link)."""
+
+    camera_id = Integer(index=True)
+    kind = Varchar(length=8)  # fault | good
+    at = DoublePrecision(index=True)
+    width = Integer(default=0)  # of the picture as grabbed
+    height = Integer(default=0)
+    size = Integer(default=0)  # bytes of the JPEG
+    verdict = Varchar(length=16, default="ok")
+    faults = JSON(default=[])
+    stats = JSON(default={})  # {"mode": "day" | "night", "stats": {...}}: enough to learn it as normal
+    jpeg = Bytea(default=b"")
+
+
+class PictureFrameLink(Table, tablename="picture_frame_link"):
+    """A frame kept as a ticket's evidence: never evicted while held (the ticket is active or disputed),
+    then kept until keep_until. The ticket is named by id (the tickets slice owns that table)."""
+
+    frame_id = Integer(index=True)
+    ticket_id = Integer(index=True)
+    role = Varchar(length=8)  # fault | good (the camera's last good frame before the fault)
+    held = Boolean(default=True)
+    keep_until = DoublePrecision(null=True, default=None)

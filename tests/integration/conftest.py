@@ -30,7 +30,8 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 # Children before parents, so deletes never trip a foreign key.
 TABLES = (ReportVersion, LeagueRulesDocument, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
-          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory,
+          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
+          monitoring.PictureFrameLink,
           Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 
