@@ -69,6 +69,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                                 extra=True),
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
         "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
+    ("put", "/api/v1/report-rules/league"): {
+        "type": "object", "description": "League rules (docs/reports.md); TOML text is taken as application/toml"},
 }
 OPTIONAL = {("post", "/api/v1/tickets/{ticket_id}/{action}"),
             ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}")}
