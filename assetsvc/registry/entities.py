@@ -8,6 +8,7 @@ from typing import Any
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.registry.crud import Entity
+from assetsvc.registry import service_periods
 from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
@@ -312,6 +313,25 @@ UPSTREAM = Entity(
              "status": lambda v: UpstreamDevice.status == v},
     search=("name", "gb_id", "ipv4"), sortable=("id", "name", "kind", "region_code"), unique=("gb_id",),
 )
+
+
+async def camera_written(camera_id: int, after: dict | None) -> None:
+    """A camera's declared status opens or closes its service period; deleted, its periods go."""
+    if after is None:
+        await service_periods.forget(camera_id)
+        return
+    await service_periods.follow_status(camera_id, after["status"], dt.datetime.now(dt.timezone.utc).timestamp())
+
+
+async def camera_dates(rows: list[dict]) -> None:
+    """Each camera's registration date (注册日期) and, out of service, its decommissioning date (撤除日期)."""
+    found = await service_periods.service_dates([r["id"] for r in rows])
+    for row in rows:
+        dates = found[row["id"]]
+        row["registered_on"] = dates.registered_on
+        row["decommissioned_on"] = dates.decommissioned_on
+
+
 CAMERA = Entity(
     "cameras", "camera", Camera, check_camera, lambda r: f"{r['gb_id']} {r['name']}",
     extra_columns=lambda: [
@@ -339,6 +359,8 @@ CAMERA = Entity(
     sortable=("id", "gb_id", "name", "region_code", "install_date", "camera_type", "point_class",
               "updated_at"),
     unique=("gb_id",),
+    written=camera_written,
+    decorate=camera_dates,
 )
 
 ENTITIES = (REGION, STATION, SITE, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)

@@ -16,7 +16,7 @@ from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
-    KeyCheck,
+    KeyCheck, ServicePeriod,
     Camera, Contract, Contractor, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
@@ -30,7 +30,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory,
-          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"
