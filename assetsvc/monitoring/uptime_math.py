@@ -48,6 +48,24 @@ def intersect(a: Sequence[Range], b: Sequence[Range]) -> list[Range]:
     return out
 
 
+def subtract(a: Sequence[Range], b: Sequence[Range]) -> list[Range]:
+    """The parts of sorted disjoint ranges `a` outside the sorted disjoint ranges `b`."""
+    out: list[Range] = []
+    j = 0
+    for lo, hi in a:
+        while j < len(b) and b[j][1] <= lo:
+            j += 1
+        k = j
+        while lo < hi and k < len(b) and b[k][0] < hi:
+            if b[k][0] > lo:
+                out.append((lo, b[k][0]))
+            lo = max(lo, b[k][1])
+            k += 1
+        if lo < hi:
+            out.append((lo, hi))
+    return out
+
+
 def length(ranges: Iterable[Range]) -> float:
     """Total length of disjoint ranges."""
     return sum(b - a for a, b in ranges)
