@@ -102,11 +102,13 @@ async def replace(changed: Mapping[int, Sequence[Span]], source: str) -> None:
 
 
 async def follow_status(camera_id: int, status: str, now: float, source: str = "status") -> None:
-    """Open or close the camera's period after its declared status was written (same transaction)."""
-    stored = (await stored_periods([camera_id])).get(camera_id, [])
-    wanted = plan(stored, status, now)
-    if wanted != stored:
-        await replace({camera_id: wanted}, source)
+    """Open or close the camera's period after its declared status was written (in the caller's
+    transaction when there is one: piccolo nests by reusing it)."""
+    async with db.write_transaction():
+        stored = (await stored_periods([camera_id])).get(camera_id, [])
+        wanted = plan(stored, status, now)
+        if wanted != stored:
+            await replace({camera_id: wanted}, source)
 
 
 async def forget(camera_id: int) -> None:
