@@ -178,6 +178,8 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
         if clock.figures is not None:
             figures.append(clock.figures)
     fault_s = await fault_seconds(contract_id, start, end, terms.scheme, now)
+    online = await monitoring.online_rates(await contract_cameras(contract_id, end - 1e-3), start, end,
+                                           terms.scheme.sample_hours, now=now)
     try:
         result = monthly_score(terms.scheme, figures, lambda rule: fault_s[rule].by_camera, _counts(counts))
     except ValueError as exc:
@@ -185,6 +187,8 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
     return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
             "score": str(result.score), "grade": result.grade, "points": str(result.points),
             "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
+            "online": {"hours": list(online.hours), "instants": online.instants, "counted": online.counted,
+                       "sampled_online_rate": online.sampled_online_rate, "online_rate": online.online_rate},
             "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
                             "capped": d.capped, "items": list(d.items)[:1000],
                             **({"counts": list(d.counts)} if d.counts is not None else {})}

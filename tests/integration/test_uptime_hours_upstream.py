@@ -161,3 +161,27 @@ async def test_the_upstream_uptime_through_the_api_and_cli_with_a_contractor_see
     assert out.returncode == 0, out.stderr
     assert "took down 4 cameras for 10.0 h in all" in out.stdout
     assert "online rate 86.364%" in out.stdout
+
+
+async def test_a_contracts_terms_name_their_own_spot_check_hours_for_its_score(people):
+    from assetsvc.errors import ValidationFailed
+    from assetsvc.tickets import contracts
+    from tests.integration.test_tickets_downtime import TERMS_TOML, contract_a, spans as ticket_spans
+    from tests.integration.test_tickets_score import camera as contract_camera
+
+    ours = await contract_a(people.a_id, TERMS_TOML.replace(
+        "[scoring]\n", '[scoring]\nsample_hours = ["08:00", "20:00"]\n'))
+    cam = await contract_camera(1, people.a_id)
+    await ticket_spans(cam, [("up", "", local(11, 1), local(11, 30, 19)),
+                             ("down", "onvif_light:timeout", local(11, 30, 19), local(12, 1, 3)),
+                             ("up", "", local(12, 1, 3), None)])
+    result = await contracts.score(ADMIN, ours, "2026-11", now=local(12, 2, 9))
+    # 60 checks; 30 Nov 20:00 down. Time-weighted: down 19:00-24:00 on the 30th, 5 h of 720 h.
+    assert result["online"] == {"hours": ["08:00", "20:00"], "instants": 60, "counted": 60,
+                                "sampled_online_rate": pytest.approx(59 / 60),
+                                "online_rate": pytest.approx(715 / 720)}
+    await contracts.put_terms(ADMIN, ours, TERMS_TOML, now=local(10, 2))  # terms without hours: the office's
+    assert (await contracts.score(ADMIN, ours, "2026-11", now=local(12, 2, 9)))["online"]["hours"] == [
+        "02:00", "08:00", "14:00", "20:00"]
+    with pytest.raises(ValidationFailed, match="sample_hours"):
+        await contracts.put_terms(ADMIN, ours, TERMS_TOML.replace("[scoring]\n", '[scoring]\nsample_hours = ["8h"]\n'))
