@@ -21,7 +21,7 @@ from assetsvc.monitoring.uptime_coverage import Coverage, Ranges, coverage
 from assetsvc.monitoring.uptime_hours import SampleHours, hour_grid, office_hours
 from assetsvc.monitoring.uptime_input import iso, office_offset
 from assetsvc.monitoring.uptime_math import (
-    KNOWN, STATES, Totals, instant_count, instant_index, running_counts, sampled_rate,
+    KNOWN, STATES, Totals, instant_count, instant_index, length, running_counts, sampled_rate,
 )
 from assetsvc.monitoring.uptime_read import Fetch, fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet, resolve
@@ -101,17 +101,34 @@ async def compute(cameras: CameraSet, start: float, end: float, *, step: float =
     instants = instant_count(w.start, w.end, w.step)
     async with fetch_all() as fetch:
         cov = await coverage(fetch, cameras, w) if w.end > w.start else Coverage({}, {})
-        known = await fetch(*queries.sums(cov.service)) if cov.service else []
+        per = await fetch(*queries.sums(cov.service)) if cov.service else []
+        holey = _holey(per, cov)
         held = await fetch(*queries.causes_in_ranges(cov.held)) if cov.held else []
         not_up = await fetch(*queries.causes_in_ranges(cov.service, not_up=True)) if causes and cov.service else []
-        by_step = await _counts(fetch, cov, w, instants)
-        by_hour = await _counts(fetch, cov, grid.window, instant_count(grid.window.start, grid.window.end,
-                                                                      grid.window.step))
-    totals = _totals(known[0] if known else {}, held, cov)
+        by_step = await _counts(fetch, cov, holey, w, instants)
+        by_hour = await _counts(fetch, cov, holey, grid.window,
+                                instant_count(grid.window.start, grid.window.end, grid.window.step))
+    totals = _totals(per, held, cov)
     found = _causes(not_up, held, totals) if causes else (None, None)
     return Uptime(cameras.scope, cameras.ref, cov.cameras, start, end, w.end, totals,
                   {"step": w.step, **sampled_rate(by_step, instants)},
                   {"hours": hours.labels, **sampled_rate(by_hour, len(grid.chosen), grid.chosen)}, *found)
+
+
+# A stretch shorter than this between a camera's intervals is float noise in the sums, not a gap
+# without data (the state writer opens the next interval where it closes the last).
+GAP_S = 0.001
+
+
+def _holey(per: list[dict[str, Any]], cov: Coverage) -> set[int]:
+    """Cameras whose intervals leave part of their service ranges uncovered (no data there)."""
+    covered = {r["id"]: sum(float(r[s] or 0.0) for s in STATES) for r in per}
+    return {cam for cam, ranges in cov.service.items() if length(ranges) - covered.get(cam, 0.0) > GAP_S}
+
+
+def _split(ranges: Ranges, holey: set[int]) -> tuple[Ranges, Ranges]:
+    whole = {cam: r for cam, r in ranges.items() if cam not in holey}
+    return whole, {cam: r for cam, r in ranges.items() if cam in holey}
 
 
 def _spans(ranges: Ranges, w: q.Window, series: tuple[str, ...], sign: int) -> Events:
@@ -125,42 +142,53 @@ def _spans(ranges: Ranges, w: q.Window, series: tuple[str, ...], sign: int) -> E
     return out
 
 
-def _covering(rows: list[dict], sign: int) -> Events:
-    """Known intervals covering instants: each is one fewer unknown camera, and a down one one more down."""
+def _covering(rows: list[dict], sign: int, unknown_from_known: bool = False) -> Events:
+    """Events of intervals covering instants: down ones count as down; unknown ones as unknown, or,
+    read for holey cameras (`unknown_from_known`), each known one is one fewer unknown."""
     out: Events = []
     for r in rows:
         n = sign * r["n"]
-        out += [("unknown", r["k1"], -n), ("unknown", r["k2"], n)]
         if r["state"] == "down":
             out += [("down", r["k1"], n), ("down", r["k2"], -n)]
+        if unknown_from_known:
+            out += [("unknown", r["k1"], -n), ("unknown", r["k2"], n)]
+        elif r["state"] == "unknown":
+            out += [("unknown", r["k1"], n), ("unknown", r["k2"], -n)]
     return out
 
 
-async def _counts(fetch: Fetch, cov: Coverage, w: q.Window, instants: int) -> dict[str, list[int]]:
+async def _counts(fetch: Fetch, cov: Coverage, holey: set[int], w: q.Window,
+                  instants: int) -> dict[str, list[int]]:
     """Cameras in service, down and unknown at each instant of the grid, maintenance removed.
 
-    In service: inside a service range. Unknown: in service and covered by no known interval
-    (an unknown interval or no interval at all). In a maintenance range: out of every count.
+    In service: inside a service range. Unknown: in an unknown interval or, for a holey camera,
+    covered by no known interval. In a maintenance range: out of every count.
     """
     if not instants or not cov.service:
         return running_counts([], instants)
-    events = _spans(cov.service, w, ("in_service", "unknown"), 1)
-    events += _covering(await fetch(*queries.covering_in_ranges(cov.service, w)), 1)
-    if cov.held:
-        events += _spans(cov.held, w, ("in_service", "unknown"), -1)
-        events += _covering(await fetch(*queries.covering_in_ranges(cov.held, w)), -1)
+    events: Events = []
+    for ranges, sign in ((cov.service, 1), (cov.held, -1)):
+        if not ranges:
+            continue
+        whole, gaps = _split(ranges, holey)
+        events += _spans(ranges, w, ("in_service",), sign)
+        if whole:
+            events += _covering(await fetch(*queries.covering_in_ranges(whole, w, ("down", "unknown"))), sign)
+        if gaps:
+            events += _spans(gaps, w, ("unknown",), sign)
+            events += _covering(await fetch(*queries.covering_in_ranges(gaps, w, KNOWN)), sign, True)
     return running_counts(events, instants)
 
 
-def _totals(known: dict[str, Any], held: list[dict], cov: Coverage) -> Totals:
+def _totals(per: list[dict[str, Any]], held: list[dict], cov: Coverage) -> Totals:
     """Per-state seconds of the scope, and of them the seconds in maintenance.
 
     Unknown is what the known states leave of the service ranges (and of the maintenance ranges):
     an interval in state unknown and a stretch with no interval at all are both "no data".
     """
-    totals = Totals(upstream=float(known.get("down_upstream") or 0.0))
+    totals = Totals(upstream=sum(float(r["down_upstream"] or 0.0) for r in per))
     for state in KNOWN:
-        totals.state[state] = float(known.get(state) or 0.0)
+        totals.state[state] = sum(float(r[state] or 0.0) for r in per)
     totals.state["unknown"] = max(0.0, cov.in_service() - sum(totals.state[s] for s in KNOWN))
     for row in held:
         if row["state"] in KNOWN:

@@ -5,8 +5,13 @@ Every sum runs over a camera's intervals clipped to a set of its ranges: its ser
 them in maintenance. The ranges travel as one parameter (uptime_sql.ranges_source), so a
 region of 100,000 cameras is one query, and each range is an index seek into its camera's
 intervals. Time inside a service range that no interval covers is `unknown` (no data): it is
-never read from the table, it is the range's length minus the known time, so the queries sum
-only up, degraded and down.
+the range's length minus the intervals' time.
+
+The sampled rates need camera counts per instant. In-service counts come from the ranges
+themselves; of the intervals only the down and unknown ones that cover an instant are read
+back (most intervals are up, and grouping all of them by instant was the cost). That is exact
+for a camera whose intervals cover its ranges; the few cameras with stretches no interval
+covers ("holey") are counted from their known intervals instead (uptime.py).
 
 Rows of the cause queries are (state, cause, root, v = seconds); of the covering queries
 (state, k1, k2, n): n intervals cover sample instants k1 .. k2 - 1.
@@ -23,18 +28,15 @@ Ranges = dict[int, list[tuple[float, float]]]
 SUM_COLUMNS = (*KNOWN, "down_upstream")
 
 
-def _state_sums(begin: str, finish: str) -> str:
-    # ELSE 0.0, not 0: SQLite sums integers to an integer, and integer / integer truncates.
-    d = f"({finish} - {begin})"
-    per_state = ", ".join(f"SUM(CASE WHEN si.state = '{s}' THEN {d} ELSE 0.0 END) AS {s}" for s in KNOWN)
-    return (f"{per_state}, SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' THEN {d} ELSE 0.0 END) "
-            "AS down_upstream")
-
-
 def sums(ranges: Ranges) -> tuple[str, list[Any]]:
-    """The known seconds per state (and down for an upstream device) inside the ranges, all cameras together."""
+    """Per camera: seconds per state (unknown intervals included) and down for an upstream device inside
+    its ranges. The caller adds them up and finds the cameras with stretches no interval covers."""
     source, args = q.in_ranges(ranges)
-    return f"SELECT {_state_sums(*q.clipped_to_range())} {source}", args
+    begin, finish = q.clipped_to_range()
+    d = f"({finish} - {begin})"
+    per_state = ", ".join(f"SUM(CASE WHEN si.state = '{s}' THEN {d} ELSE 0.0 END) AS {s}" for s in STATES)
+    return (f"SELECT m.cam AS id, {per_state}, SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' "
+            f"THEN {d} ELSE 0.0 END) AS down_upstream {source} GROUP BY m.cam", args)
 
 
 # Sort keys of the per-camera page as SQL over the page's sums p (h_: the part in maintenance),
@@ -123,8 +125,8 @@ def causes_in_ranges(ranges: Ranges, not_up: bool = False) -> tuple[str, list[An
     return _causes(source, *q.clipped_to_range()), args
 
 
-def covering_in_ranges(ranges: Ranges, w: q.Window) -> tuple[str, list[Any]]:
-    """(state, k1, k2, n): n known intervals inside the ranges cover exactly the sample instants k1 .. k2 - 1.
+def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN) -> tuple[str, list[Any]]:
+    """(state, k1, k2, n): n intervals in `states` inside the ranges cover exactly the sample instants k1 .. k2 - 1.
 
     Intervals covering no instant (shorter than the step, between two instants) are dropped;
     the caller turns each row into +n/-n events. One GROUP BY on the (state, k1, k2) triple:
@@ -132,10 +134,9 @@ def covering_in_ranges(ranges: Ranges, w: q.Window) -> tuple[str, list[Any]]:
     """
     source, args = q.in_ranges(ranges)
     begin, finish = q.clipped_to_range()
-    known = ", ".join(f"'{s}'" for s in KNOWN)
+    listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
     seg = (f"SELECT si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
-           f"{source} AND si.state IN ({known})")
+           f"{source} AND si.state IN ({listed})")
     return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2", args
 
 
-assert set(STATES) == {*KNOWN, "unknown"}  # the queries sum the known states; unknown is what is left
