@@ -84,8 +84,11 @@ def ranges_source(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, li
     """A relation m(cam, a, b) holding every camera's ranges (e.g. maintenance), as SQL and its arguments."""
     rows = [(cam, a, b) for cam, spans in ranges.items() for a, b in spans]
     if db.is_sqlite():
+        # LIMIT -1 (no limit) keeps SQLite from flattening the subquery into the join (its rule: a
+        # subquery with LIMIT is not flattened into a join), which put three json_extract calls in
+        # place of every m.cam, m.a and m.b: evaluated per interval, up to 16 times a row in the sums.
         sql = ("(SELECT json_extract(value, '$[0]') AS cam, json_extract(value, '$[1]') AS a, "
-               "json_extract(value, '$[2]') AS b FROM json_each(?))")
+               "json_extract(value, '$[2]') AS b FROM json_each(?) LIMIT -1)")
         return sql, [json.dumps(rows)]
     sql = "(SELECT * FROM unnest(?::int[], ?::float8[], ?::float8[]) AS u(cam, a, b))"
     return sql, [[r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]]
