@@ -137,3 +137,21 @@ async def test_dates_that_cannot_make_service_periods_reject_the_row_and_write_n
     assert [(r["row"], r["errors"][0]["field"]) for r in rejected] == [(4, field)]
     assert words in rejected[0]["errors"][0]["reason"]
     assert await Camera.count().run() == 0 and await ServicePeriod.count().run() == 0
+
+
+async def test_the_migration_gives_cameras_in_service_one_open_period_from_their_creation():
+    import importlib
+
+    migration = importlib.import_module("assetsvc.registry.migrations.registry_2026_12_06t20_41_00_000000")
+    made = dt.datetime(2025, 5, 4, 3, 2, 1, tzinfo=dt.timezone.utc)
+    ids = {}
+    for n, status in enumerate(("active", "under_repair", "decommissioned", "planned"), start=1):
+        row = Camera(gb_id=f"330106000113200000{n:02d}", name=f"旧摄像机{n}", region_code="330106", status=status,
+                     created_at=made)
+        await row.save().run()
+        ids[status] = row.id
+    await migration.backfill()
+    stored = await periods.stored_periods(ids.values())
+    assert stored == {ids["active"]: [(made.timestamp(), None)], ids["under_repair"]: [(made.timestamp(), None)]}
+    await migration.backfill()  # run again: nothing doubles
+    assert await ServicePeriod.count().run() == 2

@@ -40,8 +40,13 @@ def _seconds(value) -> float:
 async def _create() -> None:
     for sql in INDEXES:
         await _Handle.raw(sql).run()
+    await backfill()
+
+
+async def backfill() -> None:
+    """One open period from its creation for every camera in service now (and without a period)."""
     rows = await _Handle.raw("SELECT id, created_at FROM camera WHERE status IN ('active', 'under_repair') "
-                             "ORDER BY id").run()
+                             "AND id NOT IN (SELECT camera_id FROM service_period) ORDER BY id").run()
     for start in range(0, len(rows), CHUNK):
         part = rows[start:start + CHUNK]
         values = ", ".join("({}, {}, NULL, 'migration')" for _ in part)
