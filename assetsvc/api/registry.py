@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, choice
 from assetsvc.errors import ValidationFailed, field_error
-from assetsvc.registry import exporter, import_jobs, summary
+from assetsvc.registry import entities, exporter, import_jobs, summary
 from assetsvc.registry.import_jobs import ImportJobView
 from assetsvc.runtime import settings
 
@@ -21,6 +21,12 @@ EXPORT_RESERVED = {"format", "q"}
 @get("/summary", tags=["cameras"], summary="Camera counts by region x owner class")
 async def registry_summary(request: Request) -> dict[str, Any]:
     return await summary.summary(actor_of(request))
+
+
+@get("/cameras/{camera_id:int}/service-periods", tags=["cameras"],
+     summary="A camera's service periods (在用时段): when it counted as in service")
+async def camera_service_periods(request: Request, camera_id: Id) -> dict[str, Any]:
+    return await entities.camera_periods(actor_of(request), camera_id)
 
 
 @post("/import", tags=["import/export"], status_code=202,

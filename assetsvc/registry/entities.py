@@ -7,7 +7,9 @@ from typing import Any
 
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
-from assetsvc.registry.crud import Entity
+from assetsvc.actor import Actor
+from assetsvc.registry.crud import Entity, get_record
+from assetsvc.runtime import settings
 from assetsvc.registry import service_periods
 from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
@@ -330,6 +332,18 @@ async def camera_dates(rows: list[dict]) -> None:
         dates = found[row["id"]]
         row["registered_on"] = dates.registered_on
         row["decommissioned_on"] = dates.decommissioned_on
+
+
+async def camera_periods(actor: Actor, camera_id: int) -> dict:
+    """A camera's service periods as the API shows them (instants in the office's time zone)."""
+    await get_record(CAMERA, actor, camera_id)  # 404 for a camera the caller may not see
+    dates = (await service_periods.service_dates([camera_id]))[camera_id]
+
+    def shown(at: float | None) -> str | None:
+        return None if at is None else dt.datetime.fromtimestamp(at, settings().zone).isoformat(timespec="seconds")
+
+    return {"camera_id": camera_id, "registered_on": dates.registered_on, "decommissioned_on": dates.decommissioned_on,
+            "periods": [{"from": shown(a), "to": shown(b)} for a, b in dates.periods]}
 
 
 CAMERA = Entity(

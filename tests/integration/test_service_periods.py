@@ -89,6 +89,11 @@ async def test_status_changes_through_the_api_open_and_close_periods_and_the_rec
     assert len(stored) == 2 and stored[0][1] is not None and stored[1][1] is None
     listed = await client.get("/api/v1/cameras/?status=active", headers=bearer(people.contractor_a))
     assert listed.json()["items"][0]["registered_on"] == today
+    shown = await client.get(f"{url}/service-periods", headers=bearer(people.contractor_a))
+    assert shown.status_code == 200, shown.text
+    assert [p["to"] is None for p in shown.json()["periods"]] == [False, True]
+    assert shown.json()["periods"][0]["from"].endswith("+08:00")
+    assert (await client.get(f"{url}/service-periods", headers=bearer(people.contractor_b))).status_code == 404
     assert (await client.delete(url, headers=bearer(people.admin))).status_code in (200, 204)
     assert await ServicePeriod.count().where(ServicePeriod.camera_id == cam["id"]).run() == 0
 
