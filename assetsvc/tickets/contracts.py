@@ -207,7 +207,8 @@ async def contract_cameras(contract_id: int, at: float) -> list[int]:
     (store.Contracts.assign: the camera's own contractor, the most specific covering contract).
 
     Whatever their status now: a camera decommissioned on the 20th still answers for the 1st to
-    the 20th; its in-service time comes from the monitoring's intervals, not from its status."""
+    the 20th; its in-service time comes from its service periods (the registry's records), not from
+    its status now."""
     book = await Contracts.load(at)
     mine = next((row for row in book.rows if row["id"] == contract_id), None)
     if mine is None:
