@@ -46,7 +46,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
         path="/api/v1",
         route_handlers=[
             *account.HANDLERS,
-            registry.registry_summary, uploads, registry.import_job, registry.export_file,
+            registry.registry_summary, registry.camera_service_periods, uploads, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, choice
 from assetsvc.errors import ValidationFailed, field_error
-from assetsvc.registry import exporter, import_jobs, summary
+from assetsvc.registry import entities, exporter, import_jobs, summary
 from assetsvc.registry.import_jobs import ImportJobView
 from assetsvc.runtime import settings
 
@@ -32,6 +32,10 @@ async def read_upload(request: Request) -> tuple[bytes, str]:
         raise ValidationFailed("send the file as the multipart/form-data part named data",
                                [field_error("data", "required", "a file part named data")])
     return await data.read(), data.filename or "upload"
+@get("/cameras/{camera_id:int}/service-periods", tags=["cameras"],
+     summary="A camera's service periods (在用时段): when it counted as in service")
+async def camera_service_periods(request: Request, camera_id: Id) -> dict[str, Any]:
+    return await entities.camera_periods(actor_of(request), camera_id)
 
 
 @post("/import", tags=["import/export"], status_code=202,

@@ -3,6 +3,7 @@
 The ticket slice asks four things, and only through these functions:
 - a device's faults now (`devices_now`, `last_down_end`, `cameras_down_behind`, `in_maintenance`);
 - its fault seconds over a period, by a contract's downtime rule (`fault_seconds`, the uptime service);
+- the online rates of a contract's cameras, sampled at its hours and time-weighted (`online_rates`);
 - the first check after an instant that speaks to a fault (`first_check_after`, the engine's own mapping);
 - a request to re-probe now (`make_due`);
 - a picture ticket's evidence frames: hold them while the ticket is active or disputed, release them
@@ -30,13 +31,17 @@ from assetsvc.monitoring.tables import DriftFlag as DriftTable
 from assetsvc.monitoring.topology import Topology
 from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultSeconds
 from assetsvc.monitoring.uptime_faults import fault_seconds as _fault_seconds
+from assetsvc.monitoring.uptime import compute as _uptime
+from assetsvc.monitoring.uptime_hours import SampleHours, office_hours
+from assetsvc.monitoring.uptime_input import office_offset
 from assetsvc.monitoring.uptime_scope import camera_ids
 
 __all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "CONFIG_CAUSES",
            "CONFIG_KINDS", "Aspect", "Drift",
            "DeviceNow", "Check", "CHECKED", "device_record", "devices_now", "last_down_end", "cameras_down_behind",
-           "in_maintenance", "fault_seconds", "decide_check", "first_check_after", "make_due",
-           "Frame", "hold_evidence", "evidence_hold", "ticket_evidence", "ticket_frame_jpeg", "accept_false_alarm"]
+           "in_maintenance", "fault_seconds", "OnlineRates", "online_rates", "decide_check", "first_check_after",
+           "make_due", "Frame", "hold_evidence", "evidence_hold", "ticket_evidence", "ticket_frame_jpeg",
+           "accept_false_alarm"]
 
 Key = tuple[str, int]  # (subject type, subject id): ("camera", 12), ("upstream", 7)
 REBOOT_MEMORY_S = ev.REBOOTS_MEMORY_S  # how far back a device's reboot instants are kept
@@ -195,9 +200,33 @@ async def fault_seconds(cameras: Iterable[int], start: float, end: float, rule: 
                         now: float | None = None) -> FaultSeconds:
     """Each camera's seconds in [start, min(end, now)) in a state `rule` counts, maintenance removed.
 
-    A camera counts only while it was monitored (it has intervals): one decommissioned mid-month
-    counts up to its decommissioning, whatever its status now."""
+    A camera counts only inside its service periods (the registry's records): one decommissioned
+    mid-month counts up to its decommissioning, whatever its status now."""
     return await _fault_seconds(camera_ids(cameras), start, end, rule, now=now)
+
+
+@dataclass(frozen=True)
+class OnlineRates:
+    """A set of cameras' 在线率 over a period: sampled at fixed times of day, and time-weighted."""
+
+    hours: tuple[str, ...]  # the times of day sampled (HH:MM, office time)
+    instants: int  # sample times in the counted part of the period
+    counted: int  # ... at which some camera was known
+    sampled_online_rate: float | None
+    online_rate: float | None  # time-weighted: online seconds / observed seconds
+    counted_until: float
+
+
+async def online_rates(cameras: Iterable[int], start: float, end: float, hours: Sequence[int] | None = None, *,
+                       now: float | None = None) -> OnlineRates:
+    """The cameras' online rates over [start, end): sampled at `hours` (minutes after midnight, office
+    time; none: ASSETSVC_SAMPLE_HOURS) and time-weighted, from the uptime service."""
+    chosen = SampleHours(tuple(hours)) if hours else office_hours()
+    found = await _uptime(camera_ids(cameras), start, end, hours=chosen, tz=office_offset(), now=now,
+                          step=max(3600.0, end - start))
+    at_hours = found.sampled_hours
+    return OnlineRates(tuple(chosen.labels), at_hours["instants"], at_hours["counted"], at_hours["online_rate"],
+                       found.figures()["online_rate"], found.counted_until)
 
 
 # ---- the first check after an instant ------------------------------------------------------------

@@ -7,7 +7,10 @@ from typing import Any
 
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
-from assetsvc.registry.crud import Entity
+from assetsvc.actor import Actor
+from assetsvc.registry.crud import Entity, get_record
+from assetsvc.runtime import settings
+from assetsvc.registry import service_periods
 from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
@@ -341,6 +344,37 @@ UPSTREAM = Entity(
              "status": lambda v: UpstreamDevice.status == v},
     search=("name", "gb_id", "ipv4"), sortable=("id", "name", "kind", "region_code"), unique=("gb_id",),
 )
+
+
+async def camera_written(camera_id: int, after: dict | None) -> None:
+    """A camera's declared status opens or closes its service period; deleted, its periods go."""
+    if after is None:
+        await service_periods.forget(camera_id)
+        return
+    await service_periods.follow_status(camera_id, after["status"], dt.datetime.now(dt.timezone.utc).timestamp())
+
+
+async def camera_dates(rows: list[dict]) -> None:
+    """Each camera's registration date (注册日期) and, out of service, its decommissioning date (撤除日期)."""
+    found = await service_periods.service_dates([r["id"] for r in rows])
+    for row in rows:
+        dates = found[row["id"]]
+        row["registered_on"] = dates.registered_on
+        row["decommissioned_on"] = dates.decommissioned_on
+
+
+async def camera_periods(actor: Actor, camera_id: int) -> dict:
+    """A camera's service periods as the API shows them (instants in the office's time zone)."""
+    await get_record(CAMERA, actor, camera_id)  # 404 for a camera the caller may not see
+    dates = (await service_periods.service_dates([camera_id]))[camera_id]
+
+    def shown(at: float | None) -> str | None:
+        return None if at is None else dt.datetime.fromtimestamp(at, settings().zone).isoformat(timespec="seconds")
+
+    return {"camera_id": camera_id, "registered_on": dates.registered_on, "decommissioned_on": dates.decommissioned_on,
+            "periods": [{"from": shown(a), "to": shown(b)} for a, b in dates.periods]}
+
+
 CAMERA = Entity(
     "cameras", "camera", Camera, check_camera, lambda r: f"{r['gb_id']} {r['name']}",
     extra_columns=lambda: [
@@ -369,6 +403,8 @@ CAMERA = Entity(
     sortable=("id", "gb_id", "name", "region_code", "install_date", "camera_type", "point_class",
               "updated_at"),
     unique=("gb_id",),
+    written=camera_written,
+    decorate=camera_dates,
 )
 
 ENTITIES = (REGION, STATION, SITE, COVERAGE_PLAN, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)

@@ -70,6 +70,14 @@ FIELDS: tuple[Field, ...] = (
     Field("stream_uri", "取流地址", ("视频流地址", "RTSP地址", "RTSP流地址", "码流地址", "视频流URL", "取流URL",
                                  "流地址", "stream URI", "stream URL", "RTSP URL", "RTSP URI", "RTSP path",
                                  "stream path"), "stream"),
+    # The first and last day of the camera's service (its service periods, service_periods.py); not
+    # 建设日期, which offices use for 安装时间 above.
+    Field("registered_on", "注册日期", ("ZCRQ", "启用日期", "注册时间", "启用时间", "入网日期", "投用日期",
+                                     "registration date", "registered on", "in service since",
+                                     "commissioned on"), "date"),
+    Field("decommissioned_on", "撤除日期", ("CCRQ", "停用日期", "撤除时间", "停用时间", "拆除日期", "报废日期",
+                                         "decommissioning date", "decommissioned on", "removed on",
+                                         "out of service since"), "date"),
     Field("status", "设备状态", ("SBZT", "使用状态", "设备使用状态", "状态", "status", "device status",
                               "lifecycle status"), "enum"),
 )

@@ -20,6 +20,7 @@ APP_CONFIG = AppConfig(
         tables.Credential,
         tables.UpstreamDevice,
         tables.Camera,
+        tables.ServicePeriod,
         tables.ImportJob,
         tables.KeyCheck,
     ],

@@ -4,6 +4,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Date,
+    DoublePrecision,
     Float,
     ForeignKey,
     Integer,
@@ -163,6 +164,20 @@ class Camera(Table):
     custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # a list sort key
+
+
+class ServicePeriod(Table):
+    """One stretch of a camera's service (在用时段): [starts_at, ends_at) in Unix seconds, open while in service.
+
+    Written when the declared status enters or leaves service, or by an import's registration
+    (注册/启用日期) and decommissioning (撤除/停用日期) dates; every uptime figure counts a camera
+    only inside these (registry/service_periods.py). Removed with the camera.
+    """
+
+    camera_id = Integer(index=True)
+    starts_at = DoublePrecision()
+    ends_at = DoublePrecision(null=True, default=None)
+    source = Varchar(length=32, default="status")  # status | import | migration
 
 
 class ImportJob(Table):

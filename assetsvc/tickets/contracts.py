@@ -181,6 +181,8 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
     excused = await excused_seconds(contract_id, start, end, fault_s, now)
     by_rule = {rule: {cam: s - excused.get((rule, cam), 0.0) for cam, s in found.by_camera.items()}
                for rule, found in fault_s.items()}
+    online = await monitoring.online_rates(await contract_cameras(contract_id, end - 1e-3), start, end,
+                                           terms.scheme.sample_hours, now=now)
     try:
         result = monthly_score(terms.scheme, figures, lambda rule: by_rule[rule], _counts(counts))
     except ValueError as exc:
@@ -189,6 +191,8 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
             "score": str(result.score), "grade": result.grade, "points": str(result.points),
             "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
             "waived": await waived(contract_id, start, end),
+            "online": {"hours": list(online.hours), "instants": online.instants, "counted": online.counted,
+                       "sampled_online_rate": online.sampled_online_rate, "online_rate": online.online_rate},
             "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
                             "capped": d.capped, "items": list(d.items)[:1000],
                             **({"counts": list(d.counts)} if d.counts is not None else {})}
@@ -242,7 +246,8 @@ async def contract_cameras(contract_id: int, at: float) -> list[int]:
     (store.Contracts.assign: the camera's own contractor, the most specific covering contract).
 
     Whatever their status now: a camera decommissioned on the 20th still answers for the 1st to
-    the 20th; its in-service time comes from the monitoring's intervals, not from its status."""
+    the 20th; its in-service time comes from its service periods (the registry's records), not from
+    its status now."""
     book = await Contracts.load(at)
     mine = next((row for row in book.rows if row["id"] == contract_id), None)
     if mine is None:

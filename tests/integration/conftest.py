@@ -16,7 +16,7 @@ from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
-    KeyCheck,
+    KeyCheck, ServicePeriod,
     Camera, Contract, Contractor, CoveragePlan, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
@@ -32,7 +32,7 @@ TABLES = (ReportVersion, LeagueRulesDocument, *TICKET_TABLES, WebhookDelivery, W
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
           monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
-          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"
