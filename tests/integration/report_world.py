@@ -26,6 +26,7 @@ from assetsvc.registry.tables import Camera, Contract, CoveragePlan, Owner, Site
 from assetsvc.tickets import contracts, lifecycle
 from tests.integration.conftest import ADMIN
 from tests.integration.test_tickets_score import at
+from tests.integration.test_uptime_world import service_where
 
 TERMS = """
 [calendars.always]
@@ -82,6 +83,7 @@ async def spans(rows: list[tuple[int, str, str, float, float | None]]) -> None:
         await bulk.insert_rows(StateInterval, [{"subject_type": "camera", "subject_id": cam, "state": state,
                                                 "cause": cause, "start": start, "end": end}
                                                for cam, state, cause, start, end in rows])
+    await service_where((cam, start, end) for cam, _, _, start, end in rows)
 
 
 async def build(contractor_id: int) -> World:

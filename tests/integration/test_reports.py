@@ -80,7 +80,11 @@ async def test_every_section_matches_the_hand_worked_month(people):
     assert city["unknown_share"] == r6(24 / 2154)
     # Hourly instants: 34 with one of three known cameras down (2/3), 686 all online: 2126 / 2160.
     assert city["sampled_online_rate"] == r6(2126 / 2160)
-    assert city["sampled_fixed_hours"]["value"] == "n/a"
+    # At the office's fixed hours (02:00, 08:00, 14:00, 20:00 Shanghai), 120 instants: one of three
+    # known cameras down at 6 of them (cam1 on the 10th at 02 and 08; cam3 on the 12th at 08, 14, 20
+    # and the 13th at 02; the 12th at 02 is cam3's maintenance), all known ones online at 114.
+    assert city["sampled_fixed_hours"] == r6((6 * 2 / 3 + 114) / 120)
+    assert city["sample_hours"] == ["02:00", "08:00", "14:00", "20:00"]
     # Clock and picture over cam1 and cam2 (cam3 is passive): observed 720 + 696 = 1416 h.
     assert city["clock_accuracy"] == r6(1396 / 1416)
     assert city["picture_pass_rate"] == r6(1411 / 1416)
@@ -128,7 +132,9 @@ async def test_xlsx_csv_and_json_agree(people):
     headers = [c.value for c in sheet[2]]
     city_row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "city")
     assert city_row[headers.index("在线率(时间加权)")] == city["online_rate"]  # a number, not text
-    assert city_row[headers.index("在线率(指定时点)")] == "n/a"
+    assert city_row[headers.index("在线率(指定时点)")] == city["sampled_fixed_hours"]
+    social_row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "owner_class:social")
+    assert social_row[headers.index("时钟准确率")] == "n/a"  # passive cameras: never 100 %
     assert sheet.cell(row=3, column=headers.index("完好率") + 1).number_format == "0.00%"
     _, _, data = await export.export(ADMIN, "2026-11", "csv", version=1, table="uptime")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
