@@ -6,7 +6,7 @@ import asyncio
 
 from tests.integration.conftest import bearer
 from tests.integration.test_history_import import GB1, MONTH
-from tests.integration.test_uptime_world import camera
+from tests.integration.test_uptime_world import registered_camera as camera
 
 DECEMBER = "/api/v1/uptime?start=2025-12-01&end=2026-01-01&tz=%2B08:00"
 
@@ -46,7 +46,8 @@ async def test_an_admin_imports_a_month_lists_its_batch_and_undoes_it(client, pe
 
     undone = await client.post(f"/api/v1/history/batches/{report['batch']}/undo", headers=bearer(people.admin))
     assert undone.status_code == 200 and undone.json()["undone_by"] == "admin"
-    assert (await client.get(DECEMBER, headers=bearer(people.admin))).json()["cameras"] == 0
+    december = (await client.get(DECEMBER, headers=bearer(people.admin))).json()
+    assert december["cameras"] == 2 and december["seconds"]["unknown"] == december["seconds"]["in_service"] > 0
     twice = await client.post(f"/api/v1/history/batches/{report['batch']}/undo", headers=bearer(people.admin))
     assert twice.status_code == 409 and "was undone" in twice.json()["detail"]
     missing = await client.get("/api/v1/history/batches/999999", headers=bearer(people.admin))

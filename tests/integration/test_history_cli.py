@@ -9,7 +9,7 @@ import sys
 
 from assetsvc.monitoring.tables import StateInterval
 from tests.integration.test_history_import import GB1, MONTH
-from tests.integration.test_uptime_world import camera
+from tests.integration.test_uptime_world import registered_camera as camera
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

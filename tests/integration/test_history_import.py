@@ -23,7 +23,7 @@ from assetsvc.registry.importer import Progress
 from assetsvc.accounts.service import Actor
 from tests.fakes.sheets import header_row, inline, workbook
 from tests.integration.conftest import ADMIN
-from tests.integration.test_uptime_world import H, camera
+from tests.integration.test_uptime_world import H, registered_camera as camera
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 DEC = dt.datetime(2025, 12, 1, tzinfo=TZ).timestamp()
@@ -94,6 +94,26 @@ async def test_an_imported_month_gives_the_months_figures_and_the_same_file_agai
     assert (await december()).totals.state == figures.totals.state
 
 
+async def test_history_before_a_cameras_registration_is_stored_but_flagged_and_not_counted():
+    # Camera 2 entered service on 2025-12-15 (its registry 注册日期): its rows before then are kept,
+    # but the figures count it only from that day, and the report says which rows lie outside.
+    from assetsvc.registry.tables import ServicePeriod
+    from tests.integration.test_uptime_world import camera as unregistered
+    await camera(1)
+    b = await unregistered(2)
+    mid = dt.datetime(2025, 12, 15, tzinfo=TZ).timestamp()
+    await ServicePeriod.insert(ServicePeriod(camera_id=b, starts_at=mid, ends_at=None, source="test")).run()
+    report = await run(MONTH)
+    assert report.summary()["outside_service"] == 1 and report.summary()["written"] is True
+    flagged = [r for r in report.rows if r.get("outside_service_s")]
+    assert [r["row"] for r in flagged] == [5] and flagged[0]["outside_service_s"] == pytest.approx(14 * 24 * H)
+    assert "注册日期" in flagged[0]["warning"]
+    figures = await december()
+    # camera 1: 744 h; camera 2: 17 days (408 h), its picture fault (20th) inside
+    assert figures.totals.in_service == pytest.approx((744 + 408) * H)
+    assert figures.totals.state["degraded"] == pytest.approx(24 * H)
+
+
 async def test_a_dry_run_reports_what_would_change_and_writes_nothing():
     await camera(1), await camera(2)
     report = await run(MONTH, dry_run=True)
@@ -135,10 +155,12 @@ async def test_an_import_overlapping_live_data_is_clipped_and_each_clip_is_repor
     s = report.summary()
     assert (s["clip"], s["drop"], s["import"], s["records"]) == (2, 1, 1, 3)
     assert (await batches.get(ADMIN, report.batch)).clipped == 3
-    # Uptime of the first week now reads imported and live time alike, without overlap.
+    # Uptime of the first week now reads imported and live time alike, without overlap; 1 January,
+    # in service (registered 2025) but with no history, is unknown.
     week = await uptime.compute(camera_ids([a]), JAN, JAN + 7 * day, now=NOW)
-    assert week.totals.in_service == pytest.approx(6 * day)
+    assert week.totals.in_service == pytest.approx(7 * day)
     assert week.totals.state["down"] == pytest.approx(2 * day)
+    assert week.totals.state["unknown"] == pytest.approx(1 * day)
 
 
 async def test_a_row_split_by_live_history_keeps_both_sides():
@@ -164,7 +186,9 @@ async def test_an_undone_import_puts_the_figures_back_and_leaves_live_history():
     undone = await batches.undo(ADMIN, report.batch, source="test")
     assert undone.undone_at is not None and undone.undone_by == "test-admin"
     after = await december()
-    assert after.totals.state == before.totals.state and after.cameras == before.cameras == 0
+    # Both cameras are in service in December with no data left: unknown all month, as before the import.
+    assert after.totals.state == before.totals.state and after.cameras == before.cameras == 2
+    assert after.totals.state["unknown"] == pytest.approx(1488 * H)
     assert await intervals() == live
     with pytest.raises(Conflict):
         await batches.undo(ADMIN, report.batch)

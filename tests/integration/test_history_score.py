@@ -8,9 +8,10 @@ from pathlib import Path
 
 from assetsvc.monitoring.history import batches
 from assetsvc.monitoring.history.importer import import_history
-from assetsvc.registry.tables import Camera, Contract, Contractor
+from assetsvc.registry.tables import Camera, Contract, Contractor, ServicePeriod
 from assetsvc.tickets import contracts
 from tests.integration.conftest import ADMIN
+from tests.integration.test_uptime_world import REGISTERED
 
 EXAMPLE = Path(__file__).parents[2] / "assetsvc" / "tickets" / "data" / "contract-sla.example.toml"
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -32,6 +33,8 @@ async def test_the_december_score_counts_imported_fault_hours_until_the_batch_is
                      contractor=company.id, point_class=3)
         await cam.save().run()
         cams.append(cam.id)
+        # registered (注册日期) before the imported month: the score counts a camera inside its service periods
+        await ServicePeriod.insert(ServicePeriod(camera_id=cam.id, starts_at=REGISTERED, ends_at=None)).run()
     # Camera 1 offline 10 h (over 8 h: one point), camera 2 offline 5 h (under).
     text = """设备编码,状态,开始时间,结束时间,来源
 33010600131320000001,在线,2025-12-01 00:00,2025-12-05 08:00,旧平台

@@ -33,6 +33,18 @@ async def camera(n: int, *, region: str = "330106", site: int | None = None, sta
     return row.id
 
 
+REGISTERED = 1735660800.0  # 2025-01-01 00:00 +08:00: a registration date (注册日期) before any history
+
+
+async def registered_camera(n: int, **options) -> int:
+    """camera(n) in service since REGISTERED, as a registry import with its 注册日期 leaves it (tests of
+    history from before go-live: the figures count a camera only inside its service periods)."""
+    camera_id = await camera(n, **options)
+    await ServicePeriod.insert(ServicePeriod(camera_id=camera_id, starts_at=REGISTERED, ends_at=None,
+                                             source="test")).run()
+    return camera_id
+
+
 async def service(camera_id: int, periods: Iterable[tuple[float, float | None]]) -> None:
     """Write a camera's service periods, in hours from T0 (end None: still in service)."""
     rows = [ServicePeriod(camera_id=camera_id, starts_at=at(a), ends_at=None if b is None else at(b), source="test")

@@ -19,6 +19,7 @@ from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.monitoring.history import batches
 from assetsvc.monitoring.history.clip import batches_of
+from assetsvc.registry.service_periods import service_periods
 from assetsvc.monitoring.history.kinds import Kind, kind_named
 from assetsvc.monitoring.history.plan import Planned, mark_repeats
 from assetsvc.monitoring.history.rows import RowProblems
@@ -58,6 +59,7 @@ class HistoryReport:
     def summary(self) -> dict[str, Any]:
         return {"rows": len(self.rows), "accepted": len(self.rows) - self.rejected, "rejected": self.rejected,
                 **{action: self.count(action) for action in ACTIONS}, "records": self.records,
+                "outside_service": sum(1 for r in self.rows if r.get("outside_service_s")),
                 "clipped_by": self.clipped_by,
                 "written": bool(self.records) and not self.dry_run, "dry_run": self.dry_run}
 
@@ -134,6 +136,31 @@ def _describe(report: HistoryReport, planned: list[Planned]) -> None:
             entry["kept"] = [[iso(r["start"], report.tz), iso(r["end"], report.tz)] for r in p.records]
 
 
+def _uncovered(start: float, end: float, periods: list[tuple[float, float]]) -> float:
+    """Seconds of [start, end) outside the sorted, disjoint periods."""
+    return (end - start) - sum(max(0.0, min(end, b) - max(start, a)) for a, b in periods)
+
+
+async def _mark_outside_service(report: HistoryReport, planned: list[Planned]) -> None:
+    """Outage history is stored as given, but the figures count a camera only inside its service
+    periods (registry/service_periods.py): say so on each row with time outside them, so that the
+    office sets the cameras' 注册日期 in the registry before it relies on those months."""
+    if report.kind != "states":
+        return
+    spans = [(r["subject_id"], r["start"], r["end"]) for p in planned for r in p.records]
+    if not spans:
+        return
+    periods = await service_periods({cam for cam, _, _ in spans}, min(a for _, a, _ in spans),
+                                    max(b for _, _, b in spans))
+    outside = {p.row: sum(_uncovered(r["start"], r["end"], periods.get(r["subject_id"], [])) for r in p.records)
+               for p in planned}
+    for entry in report.rows:
+        if outside.get(entry["row"], 0.0) > 0:
+            entry["outside_service_s"] = round(outside[entry["row"]], 3)
+            entry["warning"] = ("outside the camera's service periods: stored, but not counted by the figures "
+                                "until the registry's 注册日期 (registration date) covers it")
+
+
 async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str | None = "states",
                          dry_run: bool = False, max_bytes: int = 50 * 2**20, tz: str | None = None,
                          source: str = "import", progress: Progress | None = None,
@@ -159,6 +186,7 @@ async def import_history(data: bytes, filename: str, actor: Actor, *, kind: str 
         planned = await _plan(spec, rows, refs, actor)
         report.clipped_by = sorted(set().union(*(batches_of(p.clips) for p in planned)))
         _describe(report, planned)
+        await _mark_outside_service(report, planned)
         if dry_run:
             report.records = sum(len(p.records) for p in planned)
         else:
