@@ -29,12 +29,14 @@ class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Me(msgspec.Struct):
-    """Who the caller is; `must_change_password`: a temporary password, to be changed first."""
+    """Who the caller is; `must_change_password`: a temporary password, to be changed first;
+    `timezone`: the office's (ASSETSVC_TIMEZONE), in which the UI shows times."""
 
     username: str
     role: str
     contractor: int | None
     must_change_password: bool
+    timezone: str
 
 
 async def _login(request: Request, data: LoginBody, kind: str) -> tuple[str, int]:
@@ -74,7 +76,7 @@ async def logout(request: Request) -> Response[None]:
 
 
 def _me(actor: service.Actor) -> Me:
-    return Me(actor.username, actor.role, actor.contractor_id, actor.must_change_password)
+    return Me(actor.username, actor.role, actor.contractor_id, actor.must_change_password, settings().timezone)
 
 
 @get("/auth/me", tags=["auth"], summary="The caller's identity and role")

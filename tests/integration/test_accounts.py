@@ -41,7 +41,8 @@ async def test_login_returns_a_working_session_token(client):
     token = response.json()["token"]
     me = await client.get("/api/v1/auth/me", headers=bearer(token))
     assert me.json() == {"username": "office", "role": "auditor", "contractor": None,
-                         "must_change_password": False}
+                         "must_change_password": False,
+                         "timezone": "Asia/Shanghai"}
     assert (await client.post("/api/v1/auth/logout", headers=bearer(token))).status_code == 204
     assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 401
 

@@ -39,7 +39,8 @@ async def test_ui_login_sets_an_httponly_strict_cookie_and_no_token_in_the_body(
     response = await _browser_login(client)
     assert response.status_code == 200, response.text
     assert response.json() == {"username": "admin", "role": "admin", "contractor": None,
-                               "must_change_password": False}
+                               "must_change_password": False,
+                         "timezone": "Asia/Shanghai"}
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Secure" not in cookie  # plain http: a Secure cookie would never come back
