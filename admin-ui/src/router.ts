@@ -13,7 +13,8 @@ export const router = createRouter({
       path: '/',
       component: () => import('./components/AppShell.vue'),
       children: [
-        { path: '', name: 'home', redirect: () => (session.user?.role === 'contractor' ? '/queue' : '/cameras') },
+        // Where "home" is depends on who logged in, known only in the guard (a redirect runs before it).
+        { path: '', name: 'home', component: { render: () => null } },
         { path: 'cameras', name: 'cameras', component: () => import('./views/registry/CameraList.vue'),
           meta: { roles: [...roles.office, 'contractor'] } },
         { path: 'cameras/:id(\\d+)', name: 'camera', component: () => import('./views/registry/CameraDetail.vue'),
@@ -36,6 +37,7 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
   if (to.meta.public) return session.user && to.name === 'login' ? { path: '/' } : true
   if (!session.user) return { name: 'login', query: { next: to.fullPath } }
   if (session.user.must_change_password && to.name !== 'password') return { name: 'password' }
+  if (to.name === 'home') return { path: session.user.role === 'contractor' ? '/queue' : '/cameras' }
   const allowed = to.meta.roles as readonly string[] | undefined
   if (allowed && !allowed.includes(session.user.role)) return { path: '/' }
   return true

@@ -31,7 +31,9 @@ def _not_built(folder: Path) -> Response[str]:
 
 
 def _file(path: Path, cache: str) -> File:
-    return File(path, content_disposition_type="inline", headers={**HEADERS, "cache-control": cache})
+    # filename= gives the media type (from the suffix); without it litestar sends octet-stream.
+    return File(path, filename=path.name, content_disposition_type="inline",
+                headers={**HEADERS, "cache-control": cache})
 
 
 @get(["/ui", "/ui/{path:path}"], include_in_schema=False, sync_to_thread=False)

@@ -175,7 +175,8 @@ async def test_root_redirects_to_the_ui(client):
 @pytest.mark.parametrize("path", ["/ui/", "/ui", "/ui/cameras/17", "/ui/queue"])
 async def test_ui_serves_the_app_for_every_route_with_a_strict_csp(client, built_ui, path):
     response = await client.get(path)
-    assert response.status_code == 200 and 'id=app' in response.text
+    assert response.status_code == 200 and "id=app" in response.text
+    assert response.headers["content-type"].startswith("text/html")
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
@@ -184,6 +185,7 @@ async def test_ui_serves_the_app_for_every_route_with_a_strict_csp(client, built
 async def test_ui_assets_are_served_and_cached_and_missing_ones_are_404(client, built_ui):
     asset = await client.get("/ui/assets/index-abc.js")
     assert asset.status_code == 200 and asset.text == "console.log('app')"
+    assert "javascript" in asset.headers["content-type"]
     assert "immutable" in asset.headers["cache-control"]
     assert (await client.get("/ui/assets/index-gone.js")).status_code == 404
 
