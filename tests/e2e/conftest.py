@@ -49,7 +49,7 @@ def built_ui() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(built_ui, database):
+def server(built_ui, database):  # noqa: F811 - the migrated test database (a fixture)
     """`assetsvc serve` on the test database: API and UI, no worker and no scheduler (nothing is probed)."""
     port = free_port()
     env = {**os.environ, "ASSETSVC_UI_DIR": str(built_ui)}
@@ -172,5 +172,5 @@ async def shoot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.locator(".el-loading-spinner").first.wait_for(state="hidden")  # the data, not a spinner
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=True, animations="disabled")  # transitions ended
     return path

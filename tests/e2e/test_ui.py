@@ -146,3 +146,38 @@ async def test_an_expired_session_returns_to_login_and_then_back(open_page, peop
     await page.fill("#password", "correct-horse-battery")
     await page.click("[data-test=login]")
     await page.wait_for_url("**/ui/cameras?q=%E5%8C%97**")
+
+
+def _sheet(path, rows: list[str]) -> str:
+    lines = ["设备编码,设备名称,行政区域,经度,纬度", *rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+async def test_office_imports_a_sheet_fixes_the_rejected_row_and_imports_again(open_page, server, people, tmp_path):
+    good = ["45020400041326000001,点位1,450204,109.388946,24.293187",
+            "45020400041326000002,点位2,450204,109.388946,24.293187"]
+    bad = _sheet(tmp_path / "一机一档.csv", [*good, "4502040004132600003,点位3,450204,109.388946,24.293187"])
+    page = await open_page()
+    await login(page, "admin", to="/ui/import")
+    await page.wait_for_url("**/ui/import")
+    await page.set_input_files("[data-test=upload] input[type=file]", bad)
+    await page.click("[data-test=dry-run]")
+    await page.locator("[data-test=job-state]", has_text="被拒绝").wait_for()
+    assert await page.locator("[data-test=written]").inner_text() == "未写入"
+    report = page.locator("[data-test=report]")
+    await report.get_by_text("has 19 digits").wait_for()  # the rejected row, by its sheet row number
+    assert "4" in await report.locator(".el-table__body tr").first.locator("td").first.inner_text()
+    await shoot(page, "import-rejected-zh")
+    fixed = _sheet(tmp_path / "一机一档-改.csv", [*good, "45020400041326000003,点位3,450204,109.388946,24.293187"])
+    await page.set_input_files("[data-test=upload] input[type=file]", fixed)
+    await page.click("[data-test=dry-run]")
+    await page.locator("[data-test=job-state]", has_text="完成").wait_for()
+    await page.click("[data-test=confirm]")
+    await page.locator("[data-test=written]", has_text="已写入").wait_for()
+    await switch_language(page, "English")
+    await page.get_by_text("Import the registry sheet").wait_for()
+    await shoot(page, "import-done-en")
+    async with httpx.AsyncClient(base_url=server) as api:
+        listed = await api.get("/api/v1/cameras", headers=bearer(people.admin))
+    assert listed.json()["total"] == 3
