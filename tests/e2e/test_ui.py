@@ -15,8 +15,9 @@ from assetsvc.accounts import service
 from assetsvc.accounts.tables import Token
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration import world
-from tests.integration.conftest import bearer
-from tests.integration.test_tickets_api import World
+from tests.integration.conftest import ADMIN, bearer
+from assetsvc.tickets import views
+from tests.integration.test_tickets_api import World, jpeg
 
 pytestmark = pytest.mark.needs("chromium")
 
@@ -110,6 +111,14 @@ async def test_contractor_works_own_queue_on_a_phone_and_cannot_open_anothers_ti
     await switch_language(page, "English")
     await page.get_by_text("Accepted").first.wait_for()
     await shoot(page, "ticket-phone-en")
+    await page.click("[data-test=arrive]")
+    await page.locator("[data-test=photo]").set_input_files(
+        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    await page.click("[data-test=resolve]")
+    await page.locator("[data-test=verifying]").wait_for()  # resolved: the first check decides
+    await shoot(page, "ticket-resolved-phone-en")
+    stored = await views.detail(ADMIN, w.ticket_b)
+    assert stored["state"] == "resolved" and [a["filename"] for a in stored["attachments"]] == ["现场.jpg"]
     # Contractor A's ticket, typed into the address bar: the server says 404, the page says so.
     await page.goto(f"/ui/tickets/{w.ticket_a}")
     await page.locator("[data-test=not-found]").wait_for()

@@ -86,15 +86,16 @@ async def test_bearer_clients_need_no_origin(client, people):
     assert response.status_code == 201, response.text
 
 
-async def test_logout_ends_the_cookie_session_on_the_server(client, people):
+async def test_logout_ends_the_cookie_session_on_the_server(app, client, people):
     await _browser_login(client)
     stolen = client.cookies[COOKIE]
     response = await client.post("/api/v1/auth/logout", headers={"origin": OWN})
     assert response.status_code == 204
     assert "Max-Age=0" in response.headers["set-cookie"]
     # The old cookie value, replayed, is refused: the session is gone from the database.
-    replay = await client.get("/api/v1/auth/me", cookies={COOKIE: stolen})
-    assert replay.status_code == 401
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=OWN,
+                                 cookies={COOKIE: stolen}) as thief:
+        assert (await thief.get("/api/v1/auth/me")).status_code == 401
 
 
 async def test_expired_cookie_session_is_refused(client, people):

@@ -47,11 +47,19 @@ const en: typeof zh = {
     location: 'Location', openMap: 'Open in a map app', accept: 'Accept', arrive: 'On site', resolve: 'Resolved',
     photo: 'Photo on site', takePhoto: 'Take / choose a photo', pause: 'Request a pause', reason: 'Reason',
     note: 'Note', addNote: 'Add a note', timeline: 'Timeline', sent: 'Sent', needPhoto: 'Take a photo on site first',
-    newTicket: 'New ticket',
+    newTicket: 'New ticket', verifying: 'Being checked again',
   },
   ticketState: {
     open: 'Open', acknowledged: 'Accepted', on_site: 'On site', resolved: 'Being verified', restored: 'Restored',
     closed: 'Closed', cancelled: 'Cancelled', reopened: 'Reopened', suspended: 'Paused',
+  },
+  event: {
+    opened: 'Opened', acknowledge: 'Accepted', on_site: 'On site', arrive: 'On site', resolve: 'Resolved', attachment: 'File added',
+    note: 'Note', suspension_requested: 'Pause requested', suspended: 'Paused', suspension_rejected: 'Pause rejected',
+    resumed: 'Clock resumed', verification_failed: 'Check failed', verification_overdue: 'Check overdue', reopened: 'Reopened',
+    closed: 'Closed', breached: 'Breached', escalated: 'Escalated', fault_cleared: 'Fault cleared',
+    fault_returned: 'Fault returned', severity_changed: 'Severity changed', cameras_linked: 'Cameras linked',
+    breach_withdrawn: 'Breach withdrawn',
   },
   errors: { generic: 'Failed: {m}', forbidden: 'You may not do this' },
 }

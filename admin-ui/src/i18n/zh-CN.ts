@@ -41,11 +41,18 @@ export default {
     noDeadline: '无时限', severity: '等级', state: '状态', opened: '派单时间', location: '位置',
     openMap: '在地图中打开', accept: '接单', arrive: '到场', resolve: '修复完成', photo: '现场照片',
     takePhoto: '拍照 / 选择照片', pause: '申请暂停', reason: '原因', note: '备注', addNote: '添加备注',
-    timeline: '处理记录', sent: '已提交', needPhoto: '请先拍摄现场照片', newTicket: '有新工单',
+    timeline: '处理记录', sent: '已提交', needPhoto: '请先拍摄现场照片', newTicket: '有新工单', verifying: '正在复检，请稍候',
   },
   ticketState: {
     open: '待接单', acknowledged: '已接单', on_site: '已到场', resolved: '待验证', restored: '已恢复',
     closed: '已关闭', cancelled: '已撤销', reopened: '已重开', suspended: '已暂停',
+  },
+  event: {
+    opened: '派单', acknowledge: '接单', on_site: '到场', arrive: '到场', resolve: '提交修复', attachment: '上传附件',
+    note: '备注', suspension_requested: '申请暂停', suspended: '暂停', suspension_rejected: '暂停被驳回', resumed: '恢复计时',
+    verification_failed: '复检未通过', verification_overdue: '复检超时', reopened: '重开', closed: '关闭',
+    breached: '超时', escalated: '升级', fault_cleared: '故障消除', fault_returned: '故障复现', severity_changed: '等级变更',
+    cameras_linked: '关联摄像机', breach_withdrawn: '撤销超时',
   },
   errors: { generic: '操作失败：{m}', forbidden: '您无权执行此操作' },
 }
