@@ -56,6 +56,15 @@ async def test_office_logs_in_and_switches_the_language(open_page, server, peopl
     await page.wait_for_url("**/ui/cameras/*")
     await page.get_by_text("Change history").wait_for()
     await shoot(page, "camera-detail-en")
+    await page.click("[data-test=edit]")
+    await page.fill("[data-test=field-ipv4]", "10.4.311.57")
+    await page.click("[data-test=save]")
+    error = page.locator(".el-form-item.is-error", has=page.locator("[data-test=field-ipv4]"))
+    await error.locator(".el-form-item__error").wait_for()  # the API's message, under its field
+    await shoot(page, "camera-edit-error-en")
+    await page.goto("/ui/records/contractors")
+    await page.locator("[data-test=records]").get_by_text("甲运维公司").wait_for()
+    await shoot(page, "contractors-zh")  # a new page load starts in zh-CN again
 
 
 async def test_a_temporary_password_is_changed_before_anything_else(open_page, people):

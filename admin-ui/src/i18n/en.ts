@@ -4,7 +4,19 @@ import type zh from './zh-CN'
 const en: typeof zh = {
   app: { name: 'Camera asset service', language: 'Language', logout: 'Log out', user: 'Signed in as' },
   role: { admin: 'Video office', auditor: 'Auditor', contractor: 'Contractor', platform: 'Platform account' },
-  nav: { cameras: 'Cameras', import: 'Import', queue: 'My tickets', password: 'Change password' },
+  nav: {
+    cameras: 'Cameras', import: 'Import', queue: 'My tickets', password: 'Change password', sites: 'Sites',
+    devices: 'Devices', owners: 'Owners', contractors: 'Contractors', contracts: 'Contracts',
+  },
+  records: { notFound: 'No such record, or not yours to see' },
+  fields: {
+    id: 'Id', name: 'Name', alias: 'Local name', address: 'Address', region_code: 'Region code', station: 'Police station',
+    station_name: 'Police station', point_class: 'Point class', kind: 'Kind', gb_id: 'National ID', ipv4: 'IPv4 address',
+    mac: 'MAC address', vendor: 'Vendor', model: 'Model', owner_class: 'Owner class', contact: 'Contact', phone: 'Phone',
+    code: 'Contract code', contractor: 'Contractor', contractor_name: 'Contractor', starts_on: 'Starts', ends_on: 'Ends',
+    region_codes: 'Regions', owner_classes: 'Owner classes', note: 'Note', site: 'Site', parent: 'Upstream device',
+    key_category: 'Key category', coverage_status: 'Coverage', created_at: 'Created', updated_at: 'Updated',
+  },
   login: {
     title: 'Log in', username: 'User name', password: 'Password', submit: 'Log in',
     expired: 'Your session has ended; please log in again', required: 'Enter your user name and password',

@@ -2,7 +2,19 @@
 export default {
   app: { name: '视频监控资产运维', language: '语言', logout: '退出登录', user: '当前用户' },
   role: { admin: '视频办', auditor: '审计', contractor: '运维单位', platform: '平台账号' },
-  nav: { cameras: '摄像机', import: '导入', queue: '我的工单', password: '修改密码' },
+  nav: {
+    cameras: '摄像机', import: '导入', queue: '我的工单', password: '修改密码', sites: '点位', devices: '上联设备',
+    owners: '建设单位', contractors: '运维单位', contracts: '运维合同',
+  },
+  records: { notFound: '没有这条记录，或您无权查看' },
+  fields: {
+    id: '编号', name: '名称', alias: '点位俗称', address: '地址', region_code: '行政区划', station: '派出所',
+    station_name: '派出所', point_class: '点位类型', kind: '设备类型', gb_id: '国标编码', ipv4: 'IPv4 地址', mac: 'MAC 地址',
+    vendor: '厂商', model: '型号', owner_class: '建设类型', contact: '联系人', phone: '电话', code: '合同编号',
+    contractor: '运维单位', contractor_name: '运维单位', starts_on: '开始日期', ends_on: '结束日期',
+    region_codes: '负责区域', owner_classes: '负责建设类型', note: '备注', site: '点位', parent: '上级设备',
+    key_category: '重点类别', coverage_status: '建设状态', created_at: '创建时间', updated_at: '更新时间',
+  },
   login: {
     title: '登录', username: '用户名', password: '密码', submit: '登录',
     expired: '登录已过期，请重新登录', required: '请输入用户名和密码',
