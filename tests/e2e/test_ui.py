@@ -1,22 +1,25 @@
 """The web UI in a real browser against a real server: login and the language, the forced password
 change, filtering and exporting the registry, the contractors' queue on a phone, another
-contractor's ticket by URL, a forged cross-site request, and an expired session."""
+contractor's ticket by URL, a resolve with a photo that the check then reopens, a forged
+cross-site request, and an expired session."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import time
 
 import httpx
 import pytest
 
+from assetsvc import db
 from assetsvc.accounts import service
 from assetsvc.accounts.tables import Token
+from assetsvc.tickets import lifecycle, views
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration import world
 from tests.integration.conftest import ADMIN, bearer
-from assetsvc.tickets import views
 from tests.integration.test_tickets_api import World, jpeg
 
 pytestmark = pytest.mark.needs("chromium")
@@ -128,6 +131,14 @@ async def test_contractor_works_own_queue_on_a_phone_and_cannot_open_anothers_ti
     await shoot(page, "ticket-resolved-phone-en")
     stored = await views.detail(ADMIN, w.ticket_b)
     assert stored["state"] == "resolved" and [a["filename"] for a in stored["attachments"]] == ["现场.jpg"]
+    # The first check after the resolve fails (the verifier's own reopen; the probe run itself is
+    # tested in test_tickets_engine): the open page follows and shows the reopen.
+    async with db.write_transaction():
+        await lifecycle.system_reopen(await lifecycle.load(w.ticket_b, lock=True), time.time(),
+                                      "check failed (tcp: refused)", {"probe": "tcp", "cause": "refused"})
+    await page.locator("[data-test=state]", has_text="Reopened").wait_for(timeout=20000)
+    await page.get_by_text("check failed (tcp: refused)").wait_for()
+    await shoot(page, "ticket-reopened-phone-en")
     # Contractor A's ticket, typed into the address bar: the server says 404, the page says so.
     await page.goto(f"/ui/tickets/{w.ticket_a}")
     await page.locator("[data-test=not-found]").wait_for()
