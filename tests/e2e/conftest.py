@@ -48,7 +48,7 @@ def built_ui() -> Path:
     return REPO / "admin-ui" / "dist"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped once the browser tests are done, not at the end of the suite
 def server(built_ui, database):  # noqa: F811 - the migrated test database (a fixture)
     """`assetsvc serve` on the test database: API and UI, no worker and no scheduler (nothing is probed)."""
     port = free_port()
@@ -71,7 +71,7 @@ def server(built_ui, database):  # noqa: F811 - the migrated test database (a fi
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def browser(built_ui):
     from playwright.async_api import async_playwright
 
