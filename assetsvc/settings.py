@@ -157,6 +157,21 @@ class Settings:
     passive_hold_min: int = field(
         metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
     )
+    evidence_per_camera: int = field(
+        metadata={"doc": "Evidence frames (picture grabs as JPEGs of at most 100 KB) kept per camera, newest "
+                         "first; frames a ticket holds come on top (docs/probes-iq.md, 'Evidence frames')."}
+    )
+    evidence_max_mb: int = field(
+        metadata={"doc": "Total size of all evidence frames, MB; the oldest frames no ticket holds go first."}
+    )
+    evidence_keep_days: int = field(
+        metadata={"doc": "Days a ticket's evidence frames are kept after the ticket closed (never evicted "
+                         "while it is active or disputed)."}
+    )
+    evidence_every_s: int = field(
+        metadata={"doc": "A camera's grab is kept when its verdict differs from the last kept one, or the last "
+                         "kept one of that kind is older than this, seconds."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -205,6 +220,10 @@ def load_settings() -> Settings:
         passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
         webhook_allow_cidrs=_networks("WEBHOOK_ALLOW_CIDRS"),
         webhook_deny_cidrs=_networks("WEBHOOK_DENY_CIDRS"),
+        evidence_per_camera=_number("EVIDENCE_PER_CAMERA", 4, 2, 1000),
+        evidence_max_mb=_number("EVIDENCE_MAX_MB", 20480, 1, 10_000_000),
+        evidence_keep_days=_number("EVIDENCE_KEEP_DAYS", 180, 1, 3650),
+        evidence_every_s=_number("EVIDENCE_EVERY_S", 86400, 60, 30 * 86400),
         ui_dir=Path(_env("UI_DIR") or Path(__file__).resolve().parents[1] / "admin-ui" / "dist"),
     )
 

@@ -9,8 +9,8 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import ResponseSpec
 
 from assetsvc import db, storage
-from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, openapi, tickets, ui, webhooks
+from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
+from assetsvc.api import guard, openapi, reports, tickets, ui, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -40,7 +40,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
     """
     # Uploads get the large limit (the import's own check gives the precise message; the body may
     # carry multipart headers too); every other body, login included, the small one.
-    uploads = Router(path="/", route_handlers=[registry.import_file],
+    uploads = Router(path="/", route_handlers=[registry.import_file, *history.UPLOADS],
                      request_max_body_size=(settings().import_max_mb + 1) * 2**20)
     api = Router(
         path="/api/v1",
@@ -50,8 +50,10 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,
+            *history.HANDLERS,
             *tickets.HANDLERS,
             *webhooks.HANDLERS,
+            *reports.HANDLERS,
         ],
     )
     openapi.document_errors([api, healthz], OPEN_PATHS)

@@ -11,7 +11,7 @@ from assetsvc.registry.crud import Entity
 from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
-    Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
+    Camera, Contract, Contractor, CoveragePlan, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.registry.validate import validate_camera
 from assetsvc.registry.keycheck import verified_vault
@@ -84,6 +84,27 @@ async def check_station(values: dict, stored: dict | None) -> dict:
     _district(values, "region_code", errors)
     _fail(errors)
     return {k: values.get(k) for k in ("name", "region_code", "contact")}
+
+
+async def check_coverage_plan(values: dict, stored: dict | None) -> dict:
+    """One row of the coverage plan: a district, a key-site category, planned points (0..100000);
+    one row per district and category."""
+    errors: list = []
+    _district(values, "region_code", errors)
+    _text(values, "category", errors, limit=40)
+    planned = values.get("planned")
+    if isinstance(planned, bool) or not isinstance(planned, int) or not 0 <= planned <= 100_000:
+        errors.append(field_error("planned", "invalid", "planned must be a whole number from 0 to 100000"))
+    _fail(errors)
+    category = values["category"].strip()
+    same = CoveragePlan.select(CoveragePlan.id).where((CoveragePlan.region_code == values["region_code"])
+                                                      & (CoveragePlan.category == category))
+    if stored is not None:
+        same = same.where(CoveragePlan.id != stored["id"])
+    if await same.first().run():
+        _fail([field_error("category", "duplicate",
+                           f"the plan already has a row for {values['region_code']} {category}")])
+    return {"region_code": values["region_code"], "category": category, "planned": planned}
 
 
 async def check_site(values: dict, stored: dict | None) -> dict:
@@ -192,7 +213,8 @@ async def _creates_cycle(device_id: int, parent_id: int) -> bool:
 
 CAMERA_FIELDS = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
-    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "province_networked",
+    "province_networked_on", "install_date",
     "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credential")
@@ -226,8 +248,9 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
         out[key] = out[key] or ""
     if out["status"] is None:
         out["status"] = "active"
-    if out["networked"] is None:
-        out["networked"] = False
+    for flag in ("networked", "province_networked"):
+        if out[flag] is None:
+            out[flag] = False
     return out
 
 
@@ -285,6 +308,12 @@ SITE = Entity(
              "key_category": lambda v: Site.key_category == v},
     search=("name", "alias", "address"), sortable=("id", "name", "region_code", "point_class"),
 )
+COVERAGE_PLAN = Entity(
+    "coverage-plans", "coverage_plan", CoveragePlan, check_coverage_plan,
+    lambda r: f"{r['region_code']} {r['category']}", contractor_sees_all=True,
+    filters={"region": _region(CoveragePlan.region_code), "category": lambda v: CoveragePlan.category == v},
+    sortable=("id", "region_code", "category"),
+)
 OWNER = Entity(
     "owners", "owner", Owner, check_owner, lambda r: r["name"], contractor_sees_all=True,
     filters={"owner_class": lambda v: Owner.owner_class == v}, search=("name",),
@@ -331,6 +360,7 @@ CAMERA = Entity(
         "camera_type": _eq_int(Camera.camera_type),
         "status": lambda v: Camera.status == v,
         "networked": _eq_bool(Camera.networked),
+        "province_networked": _eq_bool(Camera.province_networked),
         "point_class": _eq_int(Camera.point_class),
         "site": _eq_int(Camera.site),
         "upstream": _eq_int(Camera.upstream),
@@ -341,4 +371,4 @@ CAMERA = Entity(
     unique=("gb_id",),
 )
 
-ENTITIES = (REGION, STATION, SITE, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)
+ENTITIES = (REGION, STATION, SITE, COVERAGE_PLAN, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)

@@ -29,7 +29,8 @@ from assetsvc.registry.validate import RowVerdict, ValidationRules, validate_row
 # Sheet fields stored on the camera as they are; the rest are looked up (station, owner, contractor).
 DIRECT = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
-    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "province_networked",
+    "province_networked_on", "install_date",
     "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": "", "stream_uri": ""}
@@ -121,8 +122,9 @@ def _camera_values(verdict: RowVerdict, present: set[str], lookups: Lookups) -> 
     for key, default in TEXT_DEFAULTS.items():
         if key in values and values[key] is None:
             values[key] = default
-    if "networked" in values and values["networked"] is None:
-        values["networked"] = False
+    for flag in ("networked", "province_networked"):
+        if flag in values and values[flag] is None:
+            values[flag] = False
     if "status" in values and values["status"] is None:
         values["status"] = "active"
     if "station" in present:

@@ -13,6 +13,7 @@ APP_CONFIG = AppConfig(
         tables.Region,
         tables.Station,
         tables.Site,
+        tables.CoveragePlan,
         tables.Owner,
         tables.Contractor,
         tables.Contract,

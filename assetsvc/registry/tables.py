@@ -49,6 +49,17 @@ class Site(Table):
     latitude = Float(null=True, default=None)
 
 
+class CoveragePlan(Table, tablename="coverage_plan"):
+    """The coverage plan (应覆盖目标): how many points of a key-site category a district must cover.
+
+    The office edits it; a site of that category (Site.key_category) with a camera in service
+    counts as built (docs/reports.md)."""
+
+    region_code = Varchar(length=6, index=True)
+    category = Varchar(length=40)  # the same words as Site.key_category: school, hospital, checkpoint...
+    planned = Integer()
+
+
 class Owner(Table):
     """The unit that built and owns cameras (建设单位), with its class."""
 
@@ -137,6 +148,8 @@ class Camera(Table):
     owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null, index=True)
     contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null, index=True)
     networked = Boolean(default=False, index=True)
+    province_networked = Boolean(default=False)  # 联网上级平台: channel networked to the provincial platform
+    province_networked_on = Date(null=True, default=None)  # ... since this day
     install_date = Date(null=True, default=None, index=True)  # a list sort key
     retention_days = Integer(null=True, default=None)
     contact = Varchar(length=128, default="")
