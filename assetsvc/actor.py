@@ -13,6 +13,8 @@ class Actor:
     username: str
     role: str
     contractor_id: int | None
+    # The user holds a temporary password: the API refuses everything but changing it (api/auth.py).
+    must_change_password: bool = False
 
     @property
     def is_contractor(self) -> bool:

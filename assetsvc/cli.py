@@ -119,7 +119,8 @@ def _password(prompt: bool) -> str:
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 @click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
               help="Platform accounts: cameras it may report on (owner=NAME, owner_class=social, region=4502).")
-def user_add(username: str, role: str, contractor: str | None, scope: tuple[str, ...]) -> None:
+@click.option("--temporary", is_flag=True, help="The user must change this password at the first login.")
+def user_add(username: str, role: str, contractor: str | None, scope: tuple[str, ...], temporary: bool) -> None:
     """Add a user; the password is read from the terminal or standard input."""
     from assetsvc.accounts.service import add_user
     from assetsvc.monitoring.passive_scope import parse_rule, set_scope
@@ -130,7 +131,7 @@ def user_add(username: str, role: str, contractor: str | None, scope: tuple[str,
 
     async def go() -> None:
         rules = [parse_rule(s) for s in scope]  # checked before the user is created
-        await add_user(username, password, role, contractor, by=cli_actor().username)
+        await add_user(username, password, role, contractor, by=cli_actor().username, temporary=temporary)
         if role == "platform":
             await set_scope(username, rules)
 
@@ -156,12 +157,13 @@ def user_scope(username: str, scope: tuple[str, ...], clear: bool) -> None:
 
 @user.command("passwd")
 @click.argument("username")
-def user_passwd(username: str) -> None:
+@click.option("--temporary", is_flag=True, help="The user must change this password at the next login.")
+def user_passwd(username: str, temporary: bool) -> None:
     """Set a user's password; every session and API token of the user ends."""
     from assetsvc.accounts.service import set_password
 
     password = _password(True)
-    ended = run(lambda: set_password(username, password, by=cli_actor().username))
+    ended = run(lambda: set_password(username, password, by=cli_actor().username, temporary=temporary))
     click.echo(f"password of {username} changed; {ended} session(s) and token(s) ended")
 
 

@@ -128,7 +128,9 @@ class Settings:
     )
     host: str = field(metadata={"doc": "Address `assetsvc serve` listens on."})
     port: int = field(metadata={"doc": "Port `assetsvc serve` listens on."})
-    session_hours: int = field(metadata={"doc": "Lifetime of a login session token, hours."})
+    session_minutes: int = field(
+        metadata={"doc": "Lifetime of a login session (bearer session token or the web UI's cookie), minutes."}
+    )
     api_token_days: int = field(
         metadata={"doc": "Lifetime of an API token made without --hours/--days, days (at most 365)."}
     )
@@ -182,6 +184,10 @@ class Settings:
         metadata={"doc": "Comma list of further CIDRs webhooks may never reach (private ranges are allowed "
                          "unless listed here); it wins over the allow list."}
     )
+    ui_dir: Path = field(
+        metadata={"doc": "Folder of the built web UI served under /ui (default: admin-ui/dist of the "
+                         "source tree, built by scripts/demo and scripts/test; docs/ui.md)."}
+    )
     passive_hold_min: int = field(
         metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
     )
@@ -234,7 +240,7 @@ def load_settings() -> Settings:
         secret_key_file=Path(_env("SECRET_KEY_FILE") or data_dir / "secret.key"),
         host=_env("HOST") or "127.0.0.1",
         port=_number("PORT", 8750, 1, 65535),
-        session_hours=_number("SESSION_HOURS", 12, 1, 24 * 30),
+        session_minutes=_number("SESSION_MINUTES", 720, 1, 30 * 24 * 60),
         api_token_days=_number("API_TOKEN_DAYS", 90, 1, 365),
         login_max_failures=_number("LOGIN_MAX_FAILURES", 5, 1, 1000),
         login_window_seconds=_number("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
@@ -259,6 +265,7 @@ def load_settings() -> Settings:
         evidence_keep_days=_number("EVIDENCE_KEEP_DAYS", 180, 1, 3650),
         evidence_every_s=_number("EVIDENCE_EVERY_S", 86400, 60, 30 * 86400),
         sample_hours=_sample_hours(),
+        ui_dir=Path(_env("UI_DIR") or Path(__file__).resolve().parents[1] / "admin-ui" / "dist"),
     )
 
 

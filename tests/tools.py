@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+CHROMIUM = "/usr/bin/chromium"
+NODE_MIN, NPM_MIN = (20, 19), (10, 0)  # Vite 8 needs node 20.19 (admin-ui/package.json: engines)
 SNMPD = "/usr/sbin/snmpd"
 IP = shutil.which("ip") or "/usr/sbin/ip"
 
@@ -89,6 +91,34 @@ def _netns() -> str | None:
     return None
 
 
+def _version(command: str) -> tuple[int, ...] | None:
+    """`command --version` as numbers (v20.19.1 -> (20, 19, 1)), None when it does not run."""
+    path = shutil.which(command)
+    if path is None:
+        return None
+    done = subprocess.run([path, "--version"], capture_output=True, text=True)
+    text = done.stdout.strip().lstrip("v")
+    try:
+        return tuple(int(part) for part in text.split(".")[:3])
+    except ValueError:
+        return None
+
+
+def _node() -> str | None:
+    for command, least in (("node", NODE_MIN), ("npm", NPM_MIN)):
+        found = _version(command)
+        if found is None:
+            return f"{command} is not installed"
+        if found[:2] < least:
+            return f"{command} {'.'.join(map(str, found))} is older than {'.'.join(map(str, least))}"
+    return None
+
+
+def _chromium() -> str | None:
+    # Playwright (a test extra) cannot download its own browsers here: it drives this one.
+    return None if os.access(CHROMIUM, os.X_OK) else f"{CHROMIUM} is not installed"
+
+
 def _pdftotext() -> str | None:
     return None if shutil.which("pdftotext") and shutil.which("pdftoppm") else "pdftotext/pdftoppm are not installed"
 
@@ -110,6 +140,11 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
          "RTSP and frame probes against GStreamer's RTSP server", _gst_rtsp),
     Tool("netns", ("iproute2",), "WS-Discovery inside network namespaces (multicast never leaves them)",
          _netns),
+    # nodesource's nodejs package brings npm; Debian 12's own nodejs (18) is too old for the build.
+    Tool("node", ("nodejs",), "building the web UI (admin-ui: Vite, node >= 20.19, npm >= 10)", _node),
+    # The CJK fonts make the screenshots readable (the UI itself ships no font: offline networks).
+    Tool("chromium", ("chromium", "fonts-noto-cjk"), "the browser tests of the web UI (Playwright drives Debian's chromium)",
+         _chromium),
     Tool("pdftotext", ("poppler-utils",), "reading the report PDF's text and rendering its pages", _pdftotext),
     Tool("cjk-font", ("fonts-wqy-zenhei",), "the report PDF's Chinese text (an offline TrueType font)", _cjk_font),
 )}

@@ -27,7 +27,7 @@ from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry.tables import Contractor
 
 __all__ = ["Actor", "AccountError", "RateLimited", "ROLES", "add_user", "set_password", "set_active",
-           "set_role", "issue_token", "login", "authenticate", "logout"]
+           "set_role", "issue_token", "login", "authenticate", "logout", "change_own_password"]
 
 log = logging.getLogger("assetsvc.accounts")
 # platform: a video platform's machine account; it may only push passive camera status.
@@ -83,8 +83,9 @@ async def _contractor_id(role: str, contractor: str | None) -> int | None:
 
 
 async def add_user(username: str, password: str, role: str, contractor: str | None = None, *,
-                   by: str = "cli", source: str = "cli") -> User:
-    """Create a user; a contractor user must name an existing contractor."""
+                   by: str = "cli", source: str = "cli", temporary: bool = False) -> User:
+    """Create a user; a contractor user must name an existing contractor. A `temporary` password
+    must be changed at the first login before anything else is allowed."""
     if role not in ROLES:
         raise AccountError("role", f"role {role!r} is not one of {', '.join(ROLES)}")
     if not username or len(username) > 64 or not username.isprintable() or " " in username:
@@ -94,12 +95,12 @@ async def add_user(username: str, password: str, role: str, contractor: str | No
     _check_password(password)
     contractor_id = await _contractor_id(role, contractor)
     user = User(username=username, password_hash=_hasher.hash(password), role=role,
-                contractor=contractor_id)
+                contractor=contractor_id, must_change_password=temporary)
     async with db.write_transaction():
         await user.save().run()
         await audit.record(by, "create", "user", user.id, username,
                            {"role": [None, role], "contractor": [None, contractor_id],
-                            "password": [None, "***"]}, source)
+                            "password": [None, "*** (temporary)" if temporary else "***"]}, source)
     return user
 
 
@@ -114,17 +115,37 @@ async def _end_tokens(user_id: int, keep: str | None = None) -> int:
 
 
 async def set_password(username: str, password: str, *, by: str = "cli", source: str = "cli",
-                       keep_token: str | None = None) -> int:
+                       keep_token: str | None = None, temporary: bool = False) -> int:
     """Change a password; every API token and every session ends (but `keep_token`, the session
-    of a user changing their own password). Returns how many tokens ended."""
+    of a user changing their own password). A `temporary` one must be changed at the next login.
+    Returns how many tokens ended."""
     _check_password(password)
     user = await _user(username)
     async with db.write_transaction():
-        await User.update({User.password_hash: _hasher.hash(password)}).where(User.id == user.id).run()
+        await User.update({User.password_hash: _hasher.hash(password),
+                           User.must_change_password: temporary}).where(User.id == user.id).run()
         ended = await _end_tokens(user.id, keep_token)
-        await audit.record(by, "update", "user", user.id, username,
-                           {"password": ["***", "*** (new)"], "tokens_ended": [None, ended]}, source)
+        changes: dict[str, list[Any]] = {"password": ["***", "*** (temporary)" if temporary else "*** (new)"],
+                                         "tokens_ended": [None, ended]}
+        if user.must_change_password != temporary:
+            changes["must_change_password"] = [user.must_change_password, temporary]
+        await audit.record(by, "update", "user", user.id, username, changes, source)
     return ended
+
+
+async def change_own_password(actor: Actor, current: str, new: str, token: str) -> None:
+    """A user sets a new password, proving the current one; the session `token` stays, every
+    other session and API token of the user ends, and a temporary password is one no more."""
+    user = await User.objects().where(User.id == actor.user_id).first().run()
+    if user is None or not await _verify(user, current):
+        raise AccountError("current_password", "the current password is wrong")
+    if new == current:
+        raise AccountError("new_password", "the new password must differ from the current one")
+    try:
+        _check_password(new)
+    except AccountError as exc:
+        raise AccountError("new_password", str(exc)) from None
+    await set_password(user.username, new, by=actor.username, source="api", keep_token=token)
 
 
 async def set_active(username: str, active: bool, *, by: str = "cli", source: str = "cli") -> int:
@@ -170,16 +191,18 @@ def token_lifetime(kind: str, hours: int | None, days: int | None, default_days:
 
 
 async def issue_token(username: str, kind: str, name: str = "", hours: int | None = None, *,
-                      days: int | None = None, by: str | None = None, source: str = "cli") -> str:
+                      days: int | None = None, by: str | None = None, source: str = "cli",
+                      lifetime: dt.timedelta | None = None) -> str:
     """Create a bearer token and return it; only its digest is stored. An API token without a
-    lifetime lives ASSETSVC_API_TOKEN_DAYS; the creation is audited (never the token)."""
+    lifetime lives ASSETSVC_API_TOKEN_DAYS; a login session passes its `lifetime`; the creation
+    of an API token is audited (never the token)."""
     from assetsvc.runtime import settings
 
     user = await _user(username)
     if not user.active:
         raise AccountError("username", f"user {username!r} is disabled")
     token = secrets.token_urlsafe(32)
-    expires = _now() + token_lifetime(kind, hours, days, settings().api_token_days)
+    expires = _now() + (lifetime or token_lifetime(kind, hours, days, settings().api_token_days))
     row = Token(user=user.id, token_hash=_digest(token), kind=kind, name=name[:100], expires_at=expires)
     async with db.write_transaction():
         await row.save().run()
@@ -200,9 +223,10 @@ async def _verify(user: User | None, password: str) -> bool:
 
 
 async def login(username: str, password: str, client: str, *, max_failures: int,
-                window_s: int, session_hours: int) -> str:
+                window_s: int, session: dt.timedelta, kind: str = "session") -> str:
     """Check a password (throttle.py: hard limit per address, back-off per account) and return a
-    session token. Every attempt heard is audited, right or wrong."""
+    session token living `session` (kind `session`: bearer; `browser`: the UI's cookie). Every
+    attempt heard is audited, right or wrong."""
     username, now = username[:64], time.time()
     attempt = await throttle.admit(username, client, Limits(max_failures, window_s), now)
     user = await User.objects().where(User.username == username).first().run()
@@ -216,7 +240,7 @@ async def login(username: str, password: str, client: str, *, max_failures: int,
         await throttle.forget_before(now, window_s)
     if not ok:
         raise AccountError("password", "wrong user name or password")
-    return await issue_token(username, "session", hours=session_hours)
+    return await issue_token(username, kind, lifetime=session)
 
 
 async def _touch(token_id: int, last_used: dt.datetime | None) -> None:
@@ -236,7 +260,8 @@ async def authenticate(token: str) -> Actor | None:
     """The actor behind a bearer token, or None for an unknown, expired or disabled one."""
     row = (
         await Token.select(Token.id, Token.expires_at, Token.last_used_at, Token.user.id,
-                           Token.user.username, Token.user.role, Token.user.contractor, Token.user.active)
+                           Token.user.username, Token.user.role, Token.user.contractor, Token.user.active,
+                           Token.user.must_change_password)
         .where(Token.token_hash == _digest(token))
         .first()
         .run()
@@ -246,7 +271,8 @@ async def authenticate(token: str) -> Actor | None:
     if row["expires_at"] is not None and row["expires_at"] < _now():
         return None
     await _touch(row["id"], row["last_used_at"])
-    return Actor(row["user.id"], row["user.username"], row["user.role"], row["user.contractor"])
+    return Actor(row["user.id"], row["user.username"], row["user.role"], row["user.contractor"],
+                 bool(row["user.must_change_password"]))
 
 
 async def logout(token: str, actor: Actor | None = None) -> None:

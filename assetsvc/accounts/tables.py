@@ -17,6 +17,8 @@ class User(Table, tablename="account_user"):
     role = Varchar(length=12)  # admin | auditor | contractor
     contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.restrict)
     active = Boolean(default=True)
+    # Set with a temporary password (`user add --temporary`): every request but changing it is refused.
+    must_change_password = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -25,7 +27,7 @@ class Token(Table, tablename="account_token"):
 
     user = ForeignKey(references=User, on_delete=OnDelete.cascade)
     token_hash = Varchar(length=64, unique=True)
-    kind = Varchar(length=8)  # session | api
+    kind = Varchar(length=8)  # session (bearer login) | browser (cookie login) | api
     name = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(null=True, default=None)

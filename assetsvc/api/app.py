@@ -10,7 +10,7 @@ from litestar.openapi import ResponseSpec
 
 from assetsvc import db, storage
 from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, openapi, reports, tickets, webhooks
+from assetsvc.api import guard, openapi, reports, tickets, ui, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -58,9 +58,10 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
     )
     openapi.document_errors([api, healthz], OPEN_PATHS)
     app = Litestar(
-        route_handlers=[api, healthz, openapi.assets_router()],
+        route_handlers=[api, healthz, openapi.assets_router(), *ui.HANDLERS],
         middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
-                                     + [f"^{openapi.ASSETS_PATH}/"])],  # the docs page's static files
+                                     + [f"^{openapi.ASSETS_PATH}/",  # the docs page's static files
+                                        "^/$", "^/ui(/|$)"])],  # the web UI's files (it logs in itself)
         exception_handlers=errors.HANDLERS,
         before_request=guard.refuse_nul,
         before_send=[guard.security_headers],

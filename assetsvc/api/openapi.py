@@ -16,6 +16,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from assetsvc.api.session import COOKIE
+
 SCHEMA_PATH = "/api/v1/schema"
 ASSETS_PATH = f"{SCHEMA_PATH}/assets"
 ASSETS_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -40,8 +42,9 @@ class ErrorBody:
 
 DESCRIPTIONS = {
     400: "Bad input: the query, path or body breaks a rule (errors name each field)",
-    401: "No bearer token, or an unknown, expired or revoked one",
-    403: "The caller's role may not do this",
+    401: "No bearer token or session cookie, or an unknown, expired or revoked one",
+    403: "The caller's role may not do this; a cookie request that changes state from another origin; "
+         "a temporary password not changed yet",
     404: "No such record, or not visible to this caller",
     409: "Conflicts with the stored state (a unique value taken, a record still referenced, a state "
          "that does not allow the action)",
@@ -101,8 +104,14 @@ def config() -> OpenAPIConfig:
     )
     return OpenAPIConfig(
         title="assetsvc", version="1", path=SCHEMA_PATH, render_plugins=[swagger],
-        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
-        security=[{"bearer": []}],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="Machine clients: POST /api/v1/auth/login, or `assetsvc user token`"),
+            "cookie": SecurityScheme(type="apiKey", security_scheme_in="cookie", name=COOKIE,
+                                     description="The web UI: POST /api/v1/auth/session sets it (httpOnly, "
+                                                 "SameSite=Strict); state changes need this server's Origin"),
+        }),
+        security=[{"bearer": []}, {"cookie": []}],
     )
 
 
@@ -133,7 +142,7 @@ def _finished(schema: dict) -> dict:
     # The registry's Create/Update bodies and the login refuse unknown fields (msgspec
     # forbid_unknown_fields), which litestar's schema does not say.
     for name, component in schema.get("components", {}).get("schemas", {}).items():
-        if name.endswith(("Create", "Update")) or name == "LoginBody":
+        if name.endswith(("Create", "Update")) or name in ("LoginBody", "PasswordBody"):
             component["additionalProperties"] = False
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():

@@ -27,7 +27,7 @@ def serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, 
     if extra is not None:
         starts.insert(0, extra.start)
         stops.append(extra.stop)
-    print(f"assetsvc API on http://{host}:{port}/api/v1 (OpenAPI at /api/v1/schema); "
+    print(f"assetsvc on http://{host}:{port}/ (web UI at /ui/, API at /api/v1, OpenAPI at /api/v1/schema); "
           f"worker {'on' if worker else 'off'}, scheduler {'on' if scheduler else 'off'}", flush=True)
     # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the
     # login rate limit reads it only from ASSETSVC_TRUSTED_PROXIES (assetsvc/api/client.py).

@@ -172,3 +172,13 @@ async def test_cli_disables_lists_and_revokes():
     assert await User.select(User.active).first().run() == {"active": True}
     too_long = assetsvc("user", "token", "office", "--days", "400")
     assert too_long.returncode == 1 and "365 days" in too_long.stderr
+
+
+async def test_cli_gives_temporary_passwords_the_user_must_change():
+    added = assetsvc("user", "add", "newbie", "--role", "auditor", "--temporary", stdin="first-temporary-pw\n")
+    assert added.returncode == 0, added.stderr
+    assert await User.select(User.must_change_password).first().run() == {"must_change_password": True}
+    await User.update({User.must_change_password: False}).where(User.username == "newbie").run()
+    reset = assetsvc("user", "passwd", "newbie", "--temporary", stdin="second-temporary\n")
+    assert reset.returncode == 0, reset.stderr
+    assert await User.select(User.must_change_password).first().run() == {"must_change_password": True}

@@ -40,7 +40,9 @@ async def test_login_returns_a_working_session_token(client):
     assert response.status_code == 200
     token = response.json()["token"]
     me = await client.get("/api/v1/auth/me", headers=bearer(token))
-    assert me.json() == {"username": "office", "role": "auditor", "contractor": None}
+    assert me.json() == {"username": "office", "role": "auditor", "contractor": None,
+                         "must_change_password": False,
+                         "timezone": "Asia/Shanghai"}
     assert (await client.post("/api/v1/auth/logout", headers=bearer(token))).status_code == 204
     assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 401
 

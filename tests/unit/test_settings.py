@@ -15,7 +15,7 @@ from tests.conftest import REPO
     ("DATABASE_URL", "sqlite://", "scheme"),
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
     ("REGION_MAX_KM", "far", "not a number"),
-    ("SESSION_HOURS", "0", "outside"),
+    ("SESSION_MINUTES", "0", "outside"),
     ("TIMEZONE", "Asia/Atlantis", "not a known time zone"),
 ])
 def test_bad_value_names_the_variable(monkeypatch, name, value, words):
