@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from assetsvc.accounts.service import ROLES
 from assetsvc.cli_shell import cli_actor, run
 from assetsvc.monitoring.picture_cli import picture_baseline
 from assetsvc.monitoring.uptime_cli import maintenance, uptime
@@ -113,7 +114,7 @@ def _password(prompt: bool) -> str:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "auditor", "contractor", "platform"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 @click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
               help="Platform accounts: cameras it may report on (owner=NAME, owner_class=social, region=4502).")
@@ -165,7 +166,7 @@ def user_passwd(username: str) -> None:
 
 @user.command("role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["admin", "auditor", "contractor", "platform"]))
+@click.argument("role", type=click.Choice(list(ROLES)))
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 def user_role(username: str, role: str, contractor: str | None) -> None:
     """Give a user another role; it holds from the user's next request."""

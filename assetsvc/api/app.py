@@ -10,7 +10,7 @@ from litestar.openapi import ResponseSpec
 
 from assetsvc import db, storage
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, openapi, tickets, webhooks
+from assetsvc.api import guard, metrics, openapi, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -54,9 +54,9 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *webhooks.HANDLERS,
         ],
     )
-    openapi.document_errors([api, healthz], OPEN_PATHS)
+    openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)
     app = Litestar(
-        route_handlers=[api, healthz, openapi.assets_router()],
+        route_handlers=[api, healthz, metrics.metrics, openapi.assets_router()],
         middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
                                      + [f"^{openapi.ASSETS_PATH}/"])],  # the docs page's static files
         exception_handlers=errors.HANDLERS,

@@ -12,6 +12,8 @@ from assetsvc.actor import Actor
 OPEN_PATHS = {"/api/v1/auth/login", "/healthz"}
 # A platform account (role "platform") pushes passive status and nothing else.
 PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/tokens"}
+# A metrics account (role "metrics", a Prometheus server's token) reads /metrics and nothing else.
+METRICS_PATHS = {"/metrics"}
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):
@@ -27,6 +29,8 @@ class TokenAuth(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("the token is unknown, expired or revoked")
         if actor.role == "platform" and connection.url.path not in PLATFORM_PATHS:
             raise PermissionDeniedException("a platform account may only push passive status")
+        if actor.role == "metrics" and connection.url.path not in METRICS_PATHS:
+            raise PermissionDeniedException("a metrics account may only read /metrics")
         return AuthenticationResult(user=actor, auth=token.strip())
 
 

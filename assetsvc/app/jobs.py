@@ -12,6 +12,7 @@ from typing import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from assetsvc import telemetry
 from assetsvc.app.leader import Leadership
 from assetsvc.monitoring import stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
@@ -80,8 +81,12 @@ async def _run_job(job: Job, config: MonitoringConfig) -> None:
         outcome = await job.run(config)
     except Exception:  # noqa: BLE001 - one failed run is logged; the schedule goes on
         log.exception("job %s failed", job.name)
+        telemetry.JOB_FAILURES.labels(job.name).inc()
+        telemetry.JOB_DURATION.labels(job.name, "failed").observe(time.perf_counter() - started)
         return
-    log.info("job %s done in %.2f s: %s", job.name, time.perf_counter() - started, outcome)
+    took = time.perf_counter() - started
+    telemetry.JOB_DURATION.labels(job.name, "ok").observe(took)
+    log.info("job %s done in %.2f s: %s", job.name, took, outcome)
 
 
 def build_scheduler(config: MonitoringConfig, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
