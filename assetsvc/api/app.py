@@ -8,7 +8,7 @@ from litestar import Litestar, Response, Router, get
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import ResponseSpec
 
-from assetsvc import db, storage
+from assetsvc import db, logs, storage
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
 from assetsvc.api import guard, metrics, openapi, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
@@ -57,7 +57,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
     openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)
     app = Litestar(
         route_handlers=[api, healthz, metrics.metrics, openapi.assets_router()],
-        middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
+        middleware=[logs.RequestContext, DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
                                      + [f"^{openapi.ASSETS_PATH}/"])],  # the docs page's static files
         exception_handlers=errors.HANDLERS,
         before_request=guard.refuse_nul,
@@ -87,9 +87,8 @@ def _allow_every_method(app: Litestar) -> None:
 
 
 def configure_logging() -> None:
-    """Plain log lines to stderr at ASSETSVC_LOG_LEVEL."""
-    logging.basicConfig(level=settings().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log lines to stderr at ASSETSVC_LOG_LEVEL, plain or JSON (ASSETSVC_LOG_FORMAT)."""
+    logs.configure(settings().log_level, settings().log_format)
     # APScheduler logs every job run at INFO; our jobs log their own outcome (assetsvc.jobs).
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 

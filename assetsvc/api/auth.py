@@ -7,6 +7,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from assetsvc.accounts.service import authenticate
+from assetsvc import logs
 from assetsvc.actor import Actor
 
 OPEN_PATHS = {"/api/v1/auth/login", "/healthz"}
@@ -27,6 +28,7 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         actor = await authenticate(token.strip())
         if actor is None:
             raise NotAuthorizedException("the token is unknown, expired or revoked")
+        logs.user.set(actor.username)  # every log line of this request names its user
         if actor.role == "platform" and connection.url.path not in PLATFORM_PATHS:
             raise PermissionDeniedException("a platform account may only push passive status")
         if actor.role == "metrics" and connection.url.path not in METRICS_PATHS:
