@@ -89,6 +89,39 @@ def _netns() -> str | None:
     return None
 
 
+PG_BIN_DIRS = ("/usr/lib/postgresql/*/bin",)  # Debian's server binaries are off PATH
+
+
+def pg_bin(name: str) -> str | None:
+    """A PostgreSQL server program (initdb, pg_ctl): on PATH, else Debian's newest version folder."""
+    import glob
+
+    found = shutil.which(name)
+    if found:
+        return found
+    for pattern in PG_BIN_DIRS:
+        for folder in sorted(glob.glob(pattern), reverse=True):
+            if os.access(os.path.join(folder, name), os.X_OK):
+                return os.path.join(folder, name)
+    return None
+
+
+def _pg_cluster() -> str | None:
+    for name in ("initdb", "pg_ctl"):
+        if pg_bin(name) is None:
+            return f"{name} is not installed"
+    if os.geteuid() == 0:  # initdb refuses root: the cluster runs as the postgres user
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no postgres user to run initdb as"
+        if shutil.which("runuser") is None:
+            return "running as root and runuser (util-linux) is missing"
+    return None
+
+
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     Tool("snmpd", ("snmpd", "snmp"), "SNMP probes, sweeps and switch outages against net-snmp's agent",
          _snmpd),
@@ -98,6 +131,8 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
          "RTSP and frame probes against GStreamer's RTSP server", _gst_rtsp),
     Tool("netns", ("iproute2",), "WS-Discovery inside network namespaces (multicast never leaves them)",
          _netns),
+    Tool("pg-cluster", ("postgresql",), "the PostgreSQL restart fault test on a throwaway cluster (initdb, pg_ctl "
+         "on a temporary port; never the shared server)", _pg_cluster),
 )}
 
 
