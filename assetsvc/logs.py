@@ -72,7 +72,9 @@ def configure(level: str, fmt: str) -> None:
 
 class RequestContext:
     """ASGI middleware (outermost): a request id per HTTP request, echoed as X-Request-ID, and one
-    access line (method, path without query, status, milliseconds) logged at INFO when it ends."""
+    access line (method, path without query, status, milliseconds) logged at DEBUG when it ends
+    (at INFO every request would be a line: a Prometheus scrape, a UI poll; the test server pipes
+    stderr and a flood of lines fills the pipe)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -96,7 +98,7 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access.info("%s %s %s %.1f ms", scope.get("method"), scope.get("path"), status[0],
+            access.debug("%s %s %s %.1f ms", scope.get("method"), scope.get("path"), status[0],
                         (time.perf_counter() - started) * 1000)
             request_id.reset(rid_token)
             user.reset(user_token)
