@@ -86,6 +86,24 @@ async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
     await connection(table).executemany(sql, records)
 
 
+async def insert_returning(table: type[Table], rows: list[dict[str, Any]], returning: str) -> list[dict[str, Any]]:
+    """Insert rows in the transaction and answer `RETURNING <returning>` of each (in no promised order:
+    match them to the rows by a unique column). SQLite needs 3.35 or newer for RETURNING."""
+    if not rows:
+        return []
+    if isinstance(table._meta.db, PostgresEngine):
+        return [dict(r) for r in await insert_postgres(table, rows, f" RETURNING {returning}")]
+    columns, records = row_values(table, rows)
+    one = "(" + ",".join("?" * len(columns)) + ")"
+    found: list[dict[str, Any]] = []
+    step = max(1, 900 // len(columns))  # SQLite's default bound on parameters per statement is 999 on old builds
+    for start in range(0, len(records), step):
+        part = records[start:start + step]
+        sql = insert_head(table, columns) + "VALUES " + ",".join([one] * len(part)) + f" RETURNING {returning}"
+        found += [dict(r) for r in await connection(table).execute_fetchall(sql, [v for rec in part for v in rec])]
+    return found
+
+
 _QMARK = re.compile(r"\?")
 
 

@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "assetsvc.monitoring.piccolo_app",
         "assetsvc.tickets.piccolo_app",
         "assetsvc.webhooks.piccolo_app",
+        "assetsvc.reports.piccolo_app",
     ]
 )

@@ -49,6 +49,40 @@ def _timezone() -> str:
     return name
 
 
+DEFAULT_SAMPLE_HOURS = "02:00,08:00,14:00,20:00"  # a provincial assessment's usual spot checks
+MAX_SAMPLE_HOURS = 48
+
+
+def times_of_day(items: "str | list | tuple") -> tuple[int, ...]:
+    """Times of day ("02:00,08:00" or ["02:00", "08:00"]) as sorted distinct minutes after midnight.
+
+    Raises ValueError with a message fit for the caller's field error.
+    """
+    if isinstance(items, str):
+        items = [part for part in items.split(",") if part.strip()]
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError("give one or more times of day such as 02:00,08:00,14:00,20:00")
+    minutes = set()
+    for item in items:
+        text = item.strip() if isinstance(item, str) else ""
+        hour, _, minute = text.partition(":")
+        if not (hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()
+                and len(hour) in (1, 2) and len(minute) == 2 and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"{item!r} is not a time of day HH:MM (00:00 to 23:59)")
+        minutes.add(int(hour) * 60 + int(minute))
+    if len(minutes) > MAX_SAMPLE_HOURS:
+        raise ValueError(f"at most {MAX_SAMPLE_HOURS} times of day")
+    return tuple(sorted(minutes))
+
+
+def _sample_hours() -> tuple[int, ...]:
+    raw = _env("SAMPLE_HOURS") or DEFAULT_SAMPLE_HOURS
+    try:
+        return times_of_day(raw)
+    except ValueError as exc:
+        raise SettingsError(f"ASSETSVC_SAMPLE_HOURS={raw!r}: {exc}") from None
+
+
 def _networks(name: str) -> tuple[Network, ...]:
     """Comma-separated addresses or CIDR blocks from ASSETSVC_<name>, each checked."""
     out = []
@@ -183,6 +217,27 @@ class Settings:
     passive_hold_min: int = field(
         metadata={"doc": "Reports taking down fewer cameras than this are never held (small scopes)."}
     )
+    evidence_per_camera: int = field(
+        metadata={"doc": "Evidence frames (picture grabs as JPEGs of at most 100 KB) kept per camera, newest "
+                         "first; frames a ticket holds come on top (docs/probes-iq.md, 'Evidence frames')."}
+    )
+    evidence_max_mb: int = field(
+        metadata={"doc": "Total size of all evidence frames, MB; the oldest frames no ticket holds go first."}
+    )
+    evidence_keep_days: int = field(
+        metadata={"doc": "Days a ticket's evidence frames are kept after the ticket closed (never evicted "
+                         "while it is active or disputed)."}
+    )
+    evidence_every_s: int = field(
+        metadata={"doc": "A camera's grab is kept when its verdict differs from the last kept one, or the last "
+                         "kept one of that kind is older than this, seconds."}
+    )
+    sample_hours: tuple = field(
+        default=(120, 480, 840, 1200),
+        metadata={"doc": "Times of day (office time, comma list HH:MM, default 02:00,08:00,14:00,20:00) at which "
+                         "the sampled online rate spot-checks the cameras, unless a request or a contract names "
+                         "its own (docs/metrics.md)."}
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -233,6 +288,11 @@ def load_settings() -> Settings:
         passive_hold_min=_number("PASSIVE_HOLD_MIN", 5, 1, 1_000_000),
         webhook_allow_cidrs=_networks("WEBHOOK_ALLOW_CIDRS"),
         webhook_deny_cidrs=_networks("WEBHOOK_DENY_CIDRS"),
+        evidence_per_camera=_number("EVIDENCE_PER_CAMERA", 4, 2, 1000),
+        evidence_max_mb=_number("EVIDENCE_MAX_MB", 20480, 1, 10_000_000),
+        evidence_keep_days=_number("EVIDENCE_KEEP_DAYS", 180, 1, 3650),
+        evidence_every_s=_number("EVIDENCE_EVERY_S", 86400, 60, 30 * 86400),
+        sample_hours=_sample_hours(),
     )
 
 

@@ -55,7 +55,7 @@ def signature(v: Views) -> np.ndarray:
 def merge(grabs: tuple[Baseline, ...]) -> Baseline:
     """One baseline from consistent grabs: the newest view, the worst of each statistic."""
     stats: dict[str, float | None] = {}
-    for key in grabs[-1].stats:
+    for key in dict.fromkeys(k for g in grabs for k in g.stats):  # a key one grab lacks keeps the others' value
         values = [g.stats.get(key) for g in grabs if g.stats.get(key) is not None]
         stats[key] = None if not values else (min(values) if key in _LOWER_IS_WORSE else max(values))
     last = grabs[-1]
@@ -192,3 +192,20 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds)
     return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
                                                  learning=learning, flagged=flagged))
+
+
+def accept(memory: PictureMemory, grab: Baseline, mode: str) -> PictureMemory:
+    """A false alarm (误报): the office says `grab` shows this camera's normal picture.
+
+    The grab joins the baseline of its mode: the view becomes the reference (a scene that was
+    flagged as moved is the camera's view from now on) and each statistic keeps the worse of the
+    two (merge), so the single-frame checks are relaxed to what this picture measured. With no
+    baseline of that mode yet the grab is the baseline. Frozen compares grabs with each other, not
+    with the baseline: a false frozen verdict is not learned this way.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    own = memory.baselines.get(mode)
+    learned = grab if own is None else merge((own, grab))
+    learning = {m: g for m, g in memory.learning.items() if m != mode}
+    return replace(memory, baselines={**memory.baselines, mode: learned}, learning=learning)

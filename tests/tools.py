@@ -122,6 +122,18 @@ def _pg_cluster() -> str | None:
     return None
 
 
+def _pdftotext() -> str | None:
+    return None if shutil.which("pdftotext") and shutil.which("pdftoppm") else "pdftotext/pdftoppm are not installed"
+
+
+# assetsvc/reports/pdf.py FONT_PATHS: the report PDF's offline CJK fonts.
+CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def _cjk_font() -> str | None:
+    return None if any(os.path.exists(p) for p in CJK_FONTS) else f"none of {', '.join(CJK_FONTS)} exists"
+
+
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     Tool("snmpd", ("snmpd", "snmp"), "SNMP probes, sweeps and switch outages against net-snmp's agent",
          _snmpd),
@@ -133,6 +145,8 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
          _netns),
     Tool("pg-cluster", ("postgresql",), "the PostgreSQL restart fault test on a throwaway cluster (initdb, pg_ctl "
          "on a temporary port; never the shared server)", _pg_cluster),
+    Tool("pdftotext", ("poppler-utils",), "reading the report PDF's text and rendering its pages", _pdftotext),
+    Tool("cjk-font", ("fonts-wqy-zenhei",), "the report PDF's Chinese text (an offline TrueType font)", _cjk_font),
 )}
 
 

@@ -9,8 +9,8 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import ResponseSpec
 
 from assetsvc import db, logs, storage
-from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, metrics, openapi, tickets, webhooks
+from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
+from assetsvc.api import guard, metrics, openapi, reports, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -40,18 +40,20 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
     """
     # Uploads get the large limit (the import's own check gives the precise message; the body may
     # carry multipart headers too); every other body, login included, the small one.
-    uploads = Router(path="/", route_handlers=[registry.import_file],
+    uploads = Router(path="/", route_handlers=[registry.import_file, *history.UPLOADS],
                      request_max_body_size=(settings().import_max_mb + 1) * 2**20)
     api = Router(
         path="/api/v1",
         route_handlers=[
             *account.HANDLERS,
-            registry.registry_summary, uploads, registry.import_job, registry.export_file,
+            registry.registry_summary, registry.camera_service_periods, uploads, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,
             *monitoring_uptime.HANDLERS,
+            *history.HANDLERS,
             *tickets.HANDLERS,
             *webhooks.HANDLERS,
+            *reports.HANDLERS,
         ],
     )
     openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)

@@ -6,11 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from assetsvc.tickets.config import FAULTS
+from assetsvc.tickets.instants import EARLIEST
 from assetsvc.tickets.lifecycle import MAX_NOTE
+from assetsvc.tickets.paper.replay import KINDS
 
 TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_NOTE}
 ISO_TIME = {"type": "string", "format": "date-time",
             "description": "ISO 8601 with a zone (2026-11-24T10:00:00+08:00); the `tz` parameter reads zone-less ones"}
+
+PAST_TIME = {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "minimum": EARLIEST}],
+             "description": "when it happened, not in the future: ISO 8601 (zone-less: the office's time zone, "
+                            "2026-11-03 09:30) or Unix seconds"}
 
 
 def _object(properties: dict[str, Any], required: list[str], extra: bool = False) -> dict[str, Any]:
@@ -39,17 +45,32 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/tickets"): _object({
         "subject_type": {"type": "string", "enum": ["camera", "upstream"]},
         "subject_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "note": TEXT,
-        "severity": {"type": "string"}, "fault": {"type": "string", "enum": ["manual", *FAULTS]}},
-        ["subject_id", "note"]),
+        "severity": {"type": "string"}, "fault": {"type": "string", "enum": ["manual", *FAULTS]},
+        "opened_at": PAST_TIME}, ["subject_id", "note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/events"): _object({
+        "kind": {"type": "string", "enum": list(KINDS)}, "at": PAST_TIME, "note": TEXT,
+        "reason": {**TEXT, "description": "a pause_requested's reason, one the contract allows"}}, ["kind", "at"]),
+    ("post", "/api/v1/tickets/{ticket_id}/events/{event_id}/void"): _object({"reason": TEXT}, ["reason"]),
     ("post", "/api/v1/tickets/{ticket_id}/{action}"): NOTE,
     ("post", "/api/v1/tickets/{ticket_id}/notes"): _object({"note": TEXT}, ["note"]),
     ("post", "/api/v1/tickets/{ticket_id}/suspensions"): _object({"reason": TEXT, "note": TEXT}, ["reason", "note"]),
     ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}"): _object({"note": TEXT}, []),
+    ("post", "/api/v1/tickets/{ticket_id}/false-alarm"): _object({"note": TEXT}, ["note"]),
+    ("post", "/api/v1/tickets/{ticket_id}/disputes"): _object({
+        "reason": TEXT, "attachments": {"type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": True,
+                                        "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}},
+        ["reason", "attachments"]),
+    ("post", "/api/v1/tickets/{ticket_id}/disputes/{dispute_id}/{decision}"): _object({"note": TEXT}, ["note"]),
     ("post", "/api/v1/webhooks"): _object(WEBHOOK, ["name", "url"]),
     ("patch", "/api/v1/webhooks/{endpoint_id}"): _object({**WEBHOOK, "rotate_secret": {"type": "boolean"}}, []),
     ("post", "/api/v1/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"], extra=True),
+    ("post", "/api/v1/tickets/import"): _object({"file": {"type": "string", "format": "binary"}}, ["file"]),
+    ("post", "/api/v1/history/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"],
+                                                extra=True),
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
         "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
+    ("put", "/api/v1/report-rules/league"): {
+        "type": "object", "description": "League rules (docs/reports.md); TOML text is taken as application/toml"},
 }
 OPTIONAL = {("post", "/api/v1/tickets/{ticket_id}/{action}"),
             ("post", "/api/v1/tickets/{ticket_id}/suspensions/{suspension_id}/{decision}")}

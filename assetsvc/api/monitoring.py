@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, choice
 from assetsvc.errors import Forbidden
-from assetsvc.monitoring import passive, passive_held, passive_scope, picture_memory, status
+from assetsvc.monitoring import evidence, passive, passive_held, passive_scope, picture_memory, status
 from assetsvc.monitoring.config import current
 from assetsvc.monitoring.passive_hold import Hold
 from assetsvc.runtime import settings
@@ -119,5 +119,20 @@ async def reset_picture_baseline(request: Request, camera_id: Id) -> dict[str, A
     return (await picture_memory.reset(actor_of(request), camera_id)).to_json()
 
 
+@get("/cameras/{camera_id:int}/frames", tags=["monitoring"],
+     summary="A camera's kept evidence frames, newest first (contractors: the cameras they maintain)")
+async def camera_frames(request: Request, camera_id: Id) -> list[dict[str, Any]]:
+    return [f.to_json(f"/api/v1/cameras/{camera_id}/frames")
+            for f in await evidence.camera_frames(actor_of(request), camera_id)]
+
+
+@get("/cameras/{camera_id:int}/frames/{frame_id:int}", tags=["monitoring"], summary="One evidence frame (JPEG)")
+async def camera_frame(request: Request, camera_id: Id, frame_id: Id) -> Response[bytes]:
+    data = await evidence.camera_jpeg(actor_of(request), camera_id, frame_id)
+    return Response(data, media_type="image/jpeg", headers={"X-Content-Type-Options": "nosniff",
+                                                            "Cache-Control": "private, no-store"})
+
+
 HANDLERS = [camera_status, state_summary, drift, nodes, passive_status, held_batches, confirm_batch,
-            discard_batch, get_scope, put_scope, picture_baseline, reset_picture_baseline]
+            discard_batch, get_scope, put_scope, picture_baseline, reset_picture_baseline,
+            camera_frames, camera_frame]

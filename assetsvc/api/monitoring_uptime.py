@@ -21,11 +21,11 @@ WindowScope = Annotated[str | None, choice("scope", ["", "camera", "site", "regi
 async def uptime_summary(
     request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
     scope_: Scope = "all", ref: FromQuery[str | None] = None, step: FromQuery[float | None] = None,
-    tz: FromQuery[str | None] = None, causes: FromQuery[bool] = False,
+    tz: FromQuery[str | None] = None, causes: FromQuery[bool] = False, hours: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
-    only(request, "start", "end", "scope", "ref", "step", "tz", "causes")
+    only(request, "start", "end", "scope", "ref", "step", "tz", "causes", "hours")
     return await uptime_views.summary(actor_of(request), scope=scope_, ref=ref, start=start, end=end,
-                                      step=step, tz=tz, causes=causes)
+                                      step=step, tz=tz, causes=causes, hours=hours)
 
 
 @get("/uptime/cameras", tags=TAGS, summary="Per-camera uptime of a scope, worst first (paged)")
@@ -37,6 +37,16 @@ async def uptime_cameras(
     only(request, "start", "end", "scope", "ref", "tz", "sort", "page", "per_page")
     return await uptime_views.cameras(actor_of(request), scope=scope_, ref=ref, start=start, end=end, tz=tz,
                                       sort=sort, page=page, per_page=per_page)
+
+
+@get("/uptime/upstream/{device_id:int}", tags=TAGS,
+     summary="Uptime of an upstream device (switch, encoder, NVR) and the cameras it took down")
+async def uptime_upstream(
+    request: Request, device_id: Id, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None,
+    tz: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    only(request, "start", "end", "tz")
+    return await uptime_views.upstream(actor_of(request), device_id, start=start, end=end, tz=tz)
 
 
 @get("/maintenance", tags=TAGS, summary="Maintenance windows (newest first)")
@@ -64,4 +74,4 @@ async def end_maintenance(request: Request, window_id: Id,
     return await maintenance.end(actor_of(request), window_id, tz=tz)
 
 
-HANDLERS = [uptime_summary, uptime_cameras, list_maintenance, create_maintenance, end_maintenance]
+HANDLERS = [uptime_summary, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance, end_maintenance]

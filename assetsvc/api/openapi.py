@@ -118,6 +118,10 @@ FILES = {
                                 "text/csv", "application/geo+json"),
     ("get", "/api/v1/tickets/{ticket_id}/attachments/{attachment_id}"): ("image/jpeg", "image/png",
                                                                          "application/pdf"),
+    ("get", "/api/v1/reports/{month}/export"): ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                                "text/csv", "application/json", "application/pdf"),
+    ("get", "/api/v1/tickets/{ticket_id}/evidence/{frame_id}"): ("image/jpeg",),
+    ("get", "/api/v1/cameras/{camera_id}/frames/{frame_id}"): ("image/jpeg",),
 }
 
 
@@ -143,7 +147,7 @@ def _finished(schema: dict) -> dict:
             if (method, path) in BODIES:
                 media = "multipart/form-data" if path.endswith("/import") else "application/json"
                 content = {media: {"schema": BODIES[method, path]}}
-                if path.endswith("/sla"):
+                if path.endswith(("/sla", "/league")):
                     content["application/toml"] = {"schema": {"type": "string"}}
                 operation["requestBody"] = {"content": content, "required": (method, path) not in OPTIONAL}
     return schema

@@ -5,14 +5,15 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post, put
-from litestar.params import FromQuery, PathParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, Page, PerPage, only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
 from assetsvc.runtime import settings
-from assetsvc.tickets import contracts, lifecycle, views
+from assetsvc.tickets import contracts, disputes, lifecycle, views
+from assetsvc.tickets.paper import batches, importer, service as paper
 
 TAGS = ["tickets"]
 TEXT_TYPES = ("application/toml", "text/plain")
@@ -69,7 +70,8 @@ async def ticket_detail(request: Request, ticket_id: Id) -> dict[str, Any]:
     return await views.detail(actor_of(request), ticket_id)
 
 
-@post("/tickets", tags=TAGS, status_code=201, summary="The office opens a ticket by hand")
+@post("/tickets", tags=TAGS, status_code=201,
+      summary="The office opens a ticket by hand; with opened_at (a past time) a paper work order")
 async def open_ticket(request: Request) -> dict[str, Any]:
     only(request)
     actor = actor_of(request)
@@ -106,6 +108,91 @@ async def decide_suspension(request: Request, ticket_id: Id, suspension_id: Id,
     only(request)
     return await lifecycle.decide_suspension(actor_of(request), ticket_id, suspension_id, decision,
                                              await _body(request))
+
+
+# ---- false alarms, disputes, evidence frames ----------------------------------------------------------
+
+@post("/tickets/{ticket_id:int}/false-alarm", tags=TAGS, status_code=200,
+      summary="The office marks a picture verdict a false alarm: cancelled without penalty, the frame joins "
+              "the camera's baseline")
+async def false_alarm(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await disputes.false_alarm(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/disputes", tags=TAGS, status_code=201,
+      summary="The contractor disputes a ticket with a reason and evidence (the ticket's attachment ids)")
+async def raise_dispute(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await disputes.dispute(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/disputes/{dispute_id:int}/{decision:str}", tags=TAGS, status_code=200,
+      summary="uphold (the ticket is cancelled without penalty) or reject (it goes on) a dispute: the office")
+async def decide_dispute(request: Request, ticket_id: Id, dispute_id: Id,
+                         decision: Annotated[str, PathParameter(schema_extra={"enum": list(disputes.DISPUTE_DECISIONS)})],
+                         ) -> dict[str, Any]:
+    only(request)
+    return await disputes.decide_dispute(actor_of(request), ticket_id, dispute_id, decision, await _body(request))
+
+
+@get("/tickets/{ticket_id:int}/evidence", tags=TAGS,
+     summary="A picture ticket's evidence frames: the frame that showed the fault and the last good one")
+async def ticket_evidence(request: Request, ticket_id: Id) -> list[dict[str, Any]]:
+    only(request)
+    return await views.evidence(actor_of(request), ticket_id)
+
+
+def jpeg_response(data: bytes) -> Response[bytes]:
+    return Response(data, media_type="image/jpeg", headers={"X-Content-Type-Options": "nosniff",
+                                                            "Cache-Control": "private, no-store"})
+
+
+@get("/tickets/{ticket_id:int}/evidence/{frame_id:int}", tags=TAGS, summary="One evidence frame (JPEG)")
+async def ticket_evidence_frame(request: Request, ticket_id: Id, frame_id: Id) -> Response[bytes]:
+    only(request)
+    return jpeg_response(await views.evidence_jpeg(actor_of(request), ticket_id, frame_id))
+@post("/tickets/{ticket_id:int}/events", tags=TAGS, status_code=201,
+      summary="The office records a paper work order's event with the time it happened (accepted, arrived, "
+              "resolved, pause_requested, pause_approved, pause_ended, closed)")
+async def record_event(request: Request, ticket_id: Id) -> dict[str, Any]:
+    only(request)
+    return await paper.record(actor_of(request), ticket_id, await _body(request))
+
+
+@post("/tickets/{ticket_id:int}/events/{event_id:int}/void", tags=TAGS, status_code=201,
+      summary="The office voids a wrong entry of a paper work order (a correcting line with a reason)")
+async def void_event(request: Request, ticket_id: Id, event_id: Id) -> dict[str, Any]:
+    only(request)
+    return await paper.void(actor_of(request), ticket_id, event_id, await _body(request))
+
+
+# ---- imports of closed work orders --------------------------------------------------------------
+
+# Reads the upload itself (read_upload), bounded by ASSETSVC_UPLOAD_MAX_MB.
+@post("/tickets/import", tags=TAGS, status_code=200, request_max_body_size=None,
+      summary="Import closed work orders of past months (.xlsx or .csv, multipart part `file`) as one batch; "
+              "?dry_run=true reports without writing")
+async def import_orders(request: Request, dry_run: FromQuery[bool] = False) -> dict[str, Any]:
+    only(request, "dry_run")
+    batches.require_admin(actor_of(request))
+    filename, data = await read_upload(request)
+    report = await importer.import_orders(data, filename or "upload.csv", actor_of(request), dry_run=dry_run)
+    return report.to_json()
+
+
+@get("/tickets/import/batches", tags=TAGS, summary="Work-order import batches, newest first (undone ones marked)")
+async def import_batches(request: Request, limit: Annotated[int, QueryParameter(ge=1, le=batches.MAX_LIST)] = 100,
+                         ) -> list[dict[str, Any]]:
+    only(request, "limit")
+    return await batches.list_batches(actor_of(request), limit)
+
+
+@post("/tickets/import/batches/{batch_id:int}/undo", tags=TAGS, status_code=200,
+      summary="Undo a work-order import batch: the tickets it made are deleted, the batch stays marked undone")
+async def undo_import(request: Request, batch_id: Id) -> dict[str, Any]:
+    only(request)
+    return await batches.undo(actor_of(request), batch_id)
 
 
 # ---- attachments ----------------------------------------------------------------------------------
@@ -232,4 +319,6 @@ async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dic
 
 
 HANDLERS = [list_tickets, queue, ticket_detail, open_ticket, act, add_note, request_suspension, decide_suspension,
-            attach, download, get_terms, put_terms, score]
+            false_alarm, raise_dispute, decide_dispute, ticket_evidence, ticket_evidence_frame,
+            record_event, void_event, import_orders, import_batches, undo_import, attach, download, get_terms, put_terms,
+            score]

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from assetsvc import telemetry
+from assetsvc.actor import Actor
 from assetsvc.app.leader import Leadership, job_lock
-from assetsvc.monitoring import stale, tasks, worker
+from assetsvc.monitoring import evidence, stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
+from assetsvc.reports import versions as reports
+from assetsvc.runtime import settings
 from assetsvc.tickets import opener, sweep, verify
 from assetsvc.webhooks import delivery
 
@@ -31,6 +35,7 @@ class Job:
     run: Callable[[MonitoringConfig], Awaitable[object]]
     every_s: float
     doc: str
+    cron: str | None = None  # a crontab line in the office time zone instead of every_s (first run then, not at once)
 
 
 async def _sync(config: MonitoringConfig) -> object:
@@ -62,7 +67,27 @@ async def _webhooks(config: MonitoringConfig) -> object:
     return await delivery.job()
 
 
-# The one place schedules are declared (later: monthly reports).
+async def _evidence(config: MonitoringConfig) -> object:
+    return await evidence.evict(time.time())
+
+
+REPORT_ACTOR = Actor(user_id=0, username="system:monthly-report", role="admin", contractor_id=None)
+REPORT_CRON = "0 2 1 * *"  # 02:00 on the 1st, office time: the month just ended is drafted
+
+
+def month_just_ended(now: float) -> str:
+    """The calendar month before the one `now` falls in (office time zone)."""
+    today = dt.datetime.fromtimestamp(now, settings().zone).date().replace(day=1) - dt.timedelta(days=1)
+    return f"{today.year}-{today.month:02d}"
+
+
+async def _report(config: MonitoringConfig) -> object:
+    now = time.time()
+    found = await reports.generate(REPORT_ACTOR, month_just_ended(now), now)
+    return f"{found['month']} v{found['version']} {'new draft' if found['created'] else 'unchanged'}"
+
+
+# The one place schedules are declared.
 JOBS: tuple[Job, ...] = (
     Job("sync_tasks", _sync, 60, "probe tasks and states follow the registry (new, changed, retired devices)"),
     Job("stale_sweep", _stale, 60, "subjects with no result for stale_after_s become unknown"),
@@ -71,7 +96,10 @@ JOBS: tuple[Job, ...] = (
                                       "cameras behind a dead upstream device are linked to its ticket"),
     Job("verify_tickets", _verify, 15, "resolved tickets are closed or reopened by the first check after the resolve"),
     Job("sla_sweep", _sla, 30, "breached SLA stages are marked and notified; long breaches escalate to the office"),
+    Job("evidence_evict", _evidence, 600, "evidence frames over ASSETSVC_EVIDENCE_MAX_MB: the oldest no ticket "
+                                          "keeps go; expired ticket holds are dropped"),
     Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
+    Job("monthly_report", _report, 0, "draft the report of the month just ended (docs/reports.md)", cron=REPORT_CRON),
 )
 
 
@@ -100,6 +128,10 @@ def build_scheduler(config: MonitoringConfig, jobs: tuple[Job, ...] = JOBS) -> A
     """An APScheduler with every job (first run at once), in memory: job stores are never shared."""
     scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     for job in jobs:
+        if job.cron is not None:
+            scheduler.add_job(_run_job, CronTrigger.from_crontab(job.cron, timezone=settings().zone),
+                              args=[job, config], id=job.name, name=job.doc)
+            continue
         scheduler.add_job(_run_job, IntervalTrigger(seconds=job.every_s), args=[job, config], id=job.name,
                           name=job.doc, next_run_time=_now())
     return scheduler

@@ -15,6 +15,7 @@ from assetsvc.monitoring.targets import Subject, options_for, target
 from probes.facts import typed
 from probes.registry import probe_fn
 from probes.runner import run_probe
+from probes.iq_evidence import Evidence
 from probes.iq_memory import PictureMemory
 from probes.types import ProbeResult
 
@@ -29,6 +30,7 @@ class Outcome:
     at: float
     subject: Subject | None = None
     memory: PictureMemory | None = None  # the camera's picture memory after this run, to store
+    frames: tuple[Evidence, ...] = ()  # the grabs judged in this run, as evidence (monitoring/evidence.py)
 
     @property
     def failed(self) -> bool:
@@ -61,37 +63,43 @@ class Limiter:
 
 
 async def picture(result: ProbeResult, memory: PictureMemory | None = None,
-                  ) -> tuple[ProbeResult, PictureMemory | None]:
+                  ) -> tuple[ProbeResult, PictureMemory | None, Evidence | None]:
     """Add the image-quality verdict (facts["iq"]) to a result carrying a snapshot or frame.
 
     With the camera's picture memory (None: judged at first sight, nothing learned) the picture is
     judged against the previous grab and its day/night baseline, and the memory learns from it;
-    the updated memory is returned beside the result. The decode and checks are CPU work (about
-    25 ms for 1280x720), so they run in a thread; the picture itself is dropped from the facts
-    (never stored).
+    the updated memory is returned beside the result, with the grab as evidence (a JPEG of at most
+    100 KB and what the checks measured; the writer decides whether to keep it). The decode and
+    checks are CPU work (about 25 ms for 1280x720), so they run in a thread; the picture itself is
+    dropped from the facts (never stored there).
     """
     facts = dict(result.facts)
     snapshot, frame = facts.pop("snapshot", None), facts.pop("frame", None)
     facts.pop("frames", None)
     if snapshot is None and frame is None:
-        return (result if facts == dict(result.facts) else _with(result, facts)), memory
+        return (result if facts == dict(result.facts) else _with(result, facts)), memory, None
     from probes.iq import decode_image, diagnose
-    from probes.iq_memory import judge as judge_with_memory
+    from probes.iq_checks import views
+    from probes.iq_evidence import evidence
+    from probes.iq_memory import judge as judge_with_memory, mode_of
 
-    def judge() -> tuple[dict[str, Any], PictureMemory | None]:
-        image = decode_image(snapshot) if snapshot is not None else frame
+    def judge() -> tuple[dict[str, Any], PictureMemory | None, Evidence]:
+        v = views(decode_image(snapshot) if snapshot is not None else frame)
         if memory is None:
-            diagnosis = diagnose(image)
-            return {"verdict": diagnosis.verdict, "faults": list(diagnosis.faults)}, None
-        judged = judge_with_memory(image, memory)
-        return {"verdict": judged.diagnosis.verdict, "faults": list(judged.diagnosis.faults),
-                "mode": judged.mode, "baseline": judged.baseline_used}, judged.memory
+            diagnosis = diagnose(v)
+            verdict = {"verdict": diagnosis.verdict, "faults": list(diagnosis.faults)}
+            return verdict, None, evidence(v, diagnosis, mode_of(v))
+        judged = judge_with_memory(v, memory)
+        return ({"verdict": judged.diagnosis.verdict, "faults": list(judged.diagnosis.faults),
+                 "mode": judged.mode, "baseline": judged.baseline_used}, judged.memory,
+                evidence(v, judged.diagnosis, judged.mode))
 
+    shown = None
     try:
-        facts["iq"], memory = await asyncio.to_thread(judge)
+        facts["iq"], memory, shown = await asyncio.to_thread(judge)
     except ValueError as exc:  # undecodable picture: said in the facts, no picture verdict
         facts["iq_error"] = str(exc)[:200]
-    return _with(result, facts), memory
+    return _with(result, facts), memory, shown
 
 
 def _with(result: ProbeResult, facts: Mapping[str, Any]) -> ProbeResult:
@@ -111,7 +119,7 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
         return Outcome(task, plan, (), clock(), subject)
     key, local = limiter.local(subject)
     probe_target = target(subject, dict(plan.options))
-    results = []
+    results, frames = [], []
     async with local, limiter.global_:  # the narrow limit first: a busy NVR holds no global slot
         limiter.enter(key)
         try:
@@ -119,8 +127,10 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
                 kind_target = probe_target if kind != "rtsp_continuity" else target(
                     subject, options_for(kind, dict(plan.options)))
                 result = await run_probe(kind, probe_fn(kind), kind_target, plan.timeout_s)
-                result, memory = await picture(result, memory)
+                result, memory, shown = await picture(result, memory)
                 results.append(result)
+                if shown is not None:
+                    frames.append(shown)
         finally:
             limiter.leave(key)
-    return Outcome(task, plan, tuple(results), clock(), subject, memory)
+    return Outcome(task, plan, tuple(results), clock(), subject, memory, tuple(frames))

@@ -22,5 +22,9 @@ APP_CONFIG = AppConfig(
         tables.PlatformScope,
         tables.PassiveBatch,
         tables.PictureMemory,
+        tables.PictureFrame,
+        tables.PictureFrameLink,
+        tables.HistoryBatch,
+        tables.HistoryRow,
     ],
 )

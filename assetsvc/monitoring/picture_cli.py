@@ -6,6 +6,7 @@ Registered in assetsvc/cli.py; `run` and `cli_actor` come from assetsvc.cli_shel
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -47,3 +48,23 @@ def reset(camera_id: int, as_json: bool) -> None:
     from assetsvc.monitoring import picture_memory
 
     _echo(run(lambda: picture_memory.reset(cli_actor(), camera_id, source="cli")), as_json)
+
+
+@picture_baseline.command("frames")
+@click.argument("camera_id", type=int)
+@click.option("--save", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the frames as JPEG files into this folder.")
+def frames(camera_id: int, folder: Path | None) -> None:
+    """The camera's kept evidence frames (证据图), newest first."""
+    from assetsvc.monitoring import evidence
+
+    found = run(lambda: evidence.camera_frames(cli_actor(), camera_id))
+    for frame in found:
+        click.echo(f"frame {frame.id}  {frame.kind:5}  {frame.verdict:12}  {frame.width}x{frame.height}  "
+                   f"{frame.size} bytes  at {frame.at:.0f}")
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            data = run(lambda f=frame: evidence.camera_jpeg(cli_actor(), camera_id, f.id))
+            (folder / f"camera{camera_id}-{frame.kind}-{frame.id}.jpg").write_bytes(data)
+    if not found:
+        click.echo(f"camera {camera_id} has no evidence frames")

@@ -17,7 +17,8 @@ from assetsvc.audit import service as audit
 from assetsvc.errors import Forbidden, NotFound
 from assetsvc.monitoring.tables import PictureMemory as MemoryRow
 from assetsvc.monitoring.uptime_input import iso
-from probes.iq_memory import PictureMemory
+from probes.iq_evidence import Evidence
+from probes.iq_memory import PictureMemory, accept
 
 log = logging.getLogger("assetsvc.monitoring")
 AUDIT_NAME = "picture_baseline"
@@ -129,3 +130,19 @@ async def reset(actor: Actor, camera_id: int, *, now: float | None = None, sourc
                            audit.diff({"day_learned": before.day_learned, "night_learned": before.night_learned},
                                       {"day_learned": None, "night_learned": None}), source)
     return await status(camera_id)
+
+
+async def accept_grab(camera_id: int, shown: Evidence, by: str, at: float, label: str,
+                      source: str = "api") -> None:
+    """A false alarm: the office says this grab is the camera's normal picture, so it joins the
+    baseline of its mode (probes.iq_memory.accept) and the same scene is not flagged again.
+    Inside the caller's write transaction; audited. A frame that cannot be read is a ValueError."""
+    memory = (await load([camera_id]))[camera_id]
+    before = await status(camera_id)
+    await save([(camera_id, accept(memory, shown.grab(), shown.mode), at)])
+    after = await status(camera_id)
+    await audit.record(by, "update", AUDIT_NAME, camera_id, label,
+                       audit.diff({f"{shown.mode}_learned": getattr(before, f"{shown.mode}_learned"),
+                                   "accepted": None},
+                                  {f"{shown.mode}_learned": getattr(after, f"{shown.mode}_learned"),
+                                   "accepted": f"{shown.verdict} frame as normal ({shown.mode})"}), source)

@@ -3,8 +3,12 @@
 The ticket slice asks four things, and only through these functions:
 - a device's faults now (`devices_now`, `last_down_end`, `cameras_down_behind`, `in_maintenance`);
 - its fault seconds over a period, by a contract's downtime rule (`fault_seconds`, the uptime service);
+- the online rates of a contract's cameras, sampled at its hours and time-weighted (`online_rates`);
 - the first check after an instant that speaks to a fault (`first_check_after`, the engine's own mapping);
-- a request to re-probe now (`make_due`).
+- a request to re-probe now (`make_due`);
+- a picture ticket's evidence frames: hold them while the ticket is active or disputed, release them
+  to be kept a while after it closed, read them (`hold_evidence`, `evidence_hold`, `ticket_evidence`,
+  `ticket_frame_jpeg`), and teach the camera's baseline a false alarm's frame (`accept_false_alarm`).
 Monitoring's tables (device_state, state_interval, result_history, drift_flag, probe_task,
 maintenance_window) are read and written here and in the rest of monitoring only.
 """
@@ -17,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
-from assetsvc.monitoring import maintenance
+from assetsvc.monitoring import evidence, maintenance, picture_memory
+from assetsvc.monitoring.evidence import Frame
 from assetsvc.monitoring.drift import CONFIG_KINDS
 from assetsvc.monitoring.config import current as monitoring_config
 from assetsvc.monitoring.records import DEGRADING, Aspect, Aspects, StateRecord
@@ -26,13 +31,17 @@ from assetsvc.monitoring.tables import DriftFlag as DriftTable
 from assetsvc.monitoring.topology import Topology
 from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultSeconds
 from assetsvc.monitoring.uptime_faults import fault_seconds as _fault_seconds
+from assetsvc.monitoring.uptime import compute as _uptime
+from assetsvc.monitoring.uptime_hours import SampleHours, office_hours
+from assetsvc.monitoring.uptime_input import office_offset
 from assetsvc.monitoring.uptime_scope import camera_ids
 
 __all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "CONFIG_CAUSES",
            "CONFIG_KINDS", "Aspect", "Drift",
            "DeviceNow", "Check", "CHECKED", "device_record", "devices_now", "last_down_end", "cameras_down_behind",
-           "in_maintenance", "fault_seconds", "decide_check", "first_check_after", "make_due",
-           "QueueFigures", "queue_figures"]
+           "in_maintenance", "fault_seconds", "OnlineRates", "online_rates", "decide_check", "first_check_after",
+           "make_due", "Frame", "hold_evidence", "evidence_hold", "ticket_evidence", "ticket_frame_jpeg",
+           "accept_false_alarm", "QueueFigures", "queue_figures"]
 
 Key = tuple[str, int]  # (subject type, subject id): ("camera", 12), ("upstream", 7)
 REBOOT_MEMORY_S = ev.REBOOTS_MEMORY_S  # how far back a device's reboot instants are kept
@@ -191,9 +200,33 @@ async def fault_seconds(cameras: Iterable[int], start: float, end: float, rule: 
                         now: float | None = None) -> FaultSeconds:
     """Each camera's seconds in [start, min(end, now)) in a state `rule` counts, maintenance removed.
 
-    A camera counts only while it was monitored (it has intervals): one decommissioned mid-month
-    counts up to its decommissioning, whatever its status now."""
+    A camera counts only inside its service periods (the registry's records): one decommissioned
+    mid-month counts up to its decommissioning, whatever its status now."""
     return await _fault_seconds(camera_ids(cameras), start, end, rule, now=now)
+
+
+@dataclass(frozen=True)
+class OnlineRates:
+    """A set of cameras' 在线率 over a period: sampled at fixed times of day, and time-weighted."""
+
+    hours: tuple[str, ...]  # the times of day sampled (HH:MM, office time)
+    instants: int  # sample times in the counted part of the period
+    counted: int  # ... at which some camera was known
+    sampled_online_rate: float | None
+    online_rate: float | None  # time-weighted: online seconds / observed seconds
+    counted_until: float
+
+
+async def online_rates(cameras: Iterable[int], start: float, end: float, hours: Sequence[int] | None = None, *,
+                       now: float | None = None) -> OnlineRates:
+    """The cameras' online rates over [start, end): sampled at `hours` (minutes after midnight, office
+    time; none: ASSETSVC_SAMPLE_HOURS) and time-weighted, from the uptime service."""
+    chosen = SampleHours(tuple(hours)) if hours else office_hours()
+    found = await _uptime(camera_ids(cameras), start, end, hours=chosen, tz=office_offset(), now=now,
+                          step=max(3600.0, end - start))
+    at_hours = found.sampled_hours
+    return OnlineRates(tuple(chosen.labels), at_hours["instants"], at_hours["counted"], at_hours["online_rate"],
+                       found.figures()["online_rate"], found.counted_until)
 
 
 # ---- the first check after an instant ------------------------------------------------------------
@@ -270,6 +303,42 @@ async def make_due(subject_type: str, subject_id: int, aspect: str, now: float) 
     await bulk.execute_many(ProbeTask, f"UPDATE probe_task SET due_at = ? WHERE subject_type = ? AND subject_id = ? "
                                        f"AND plan IN ({marks}) AND due_at > ?",
                             [[now, subject_type, subject_id, *plans, now]])
+
+
+# ---- a picture ticket's evidence frames ----------------------------------------------------------
+
+async def hold_evidence(camera_id: int, ticket_id: int, since: float) -> list[Frame]:
+    """Link a new picture ticket to the frame that showed its fault and the camera's last good frame
+    before it, held (never evicted) until evidence_hold releases them. Caller's transaction."""
+    return await evidence.hold(camera_id, ticket_id, since)
+
+
+async def evidence_hold(ticket_id: int, held: bool, keep_until: float | None = None) -> None:
+    """Hold a ticket's frames (active again, disputed) or release them, kept until `keep_until`."""
+    await evidence.set_hold(ticket_id, held, keep_until)
+
+
+async def ticket_evidence(ticket_id: int) -> list[Frame]:
+    return await evidence.of_ticket(ticket_id)
+
+
+async def ticket_frame_jpeg(ticket_id: int, frame_id: int) -> bytes | None:
+    return await evidence.ticket_jpeg(ticket_id, frame_id)
+
+
+async def accept_false_alarm(ticket_id: int, by: str, now: float, source: str = "api") -> Frame | None:
+    """The office marked a picture ticket a false alarm: its fault frame joins the camera's baseline
+    (audited) and the camera's picture checks are due now, so the next grab is judged with it.
+    None when the ticket has no fault frame to learn from (it opened before any was kept)."""
+    found = await evidence.ticket_grab(ticket_id)
+    if found is None:
+        return None
+    camera_id, shown = found
+    await picture_memory.accept_grab(camera_id, shown, by, now,
+                                     f"camera {camera_id}: false alarm of ticket {ticket_id}", source)
+    await make_due("camera", camera_id, "picture", now)
+    frames = [f for f in await evidence.of_ticket(ticket_id) if f.role == "fault"]
+    return frames[0] if frames else None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from assetsvc import bulk
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
-from assetsvc.monitoring import streams
+from assetsvc.monitoring import evidence, streams
 from assetsvc.monitoring.evaluate import CONFIG_CAUSES
 from assetsvc.monitoring.tables import DeviceState
 from assetsvc.registry.entities import region_prefix
@@ -73,6 +73,9 @@ async def camera_status(camera_id: int, actor: Actor, history: int = 20) -> dict
         "recent": [{**r, "ok": bool(r["ok"]), "at": iso(r["at"])} for r in recent],
         "intervals": [{**r, "start": iso(r["start"]), "end": iso(r["end"])} for r in intervals],
         "drift": [{**r, "first_seen": iso(r["first_seen"]), "last_seen": iso(r["last_seen"])} for r in drift],
+        # The kept picture grabs (evidence frames): the first grab of each picture fault and the
+        # last good one, so a picture state change shows the picture behind it.
+        "frames": [f.to_json(f"/api/v1/cameras/{camera_id}/frames") for f in await evidence.of_camera(camera_id)],
         # Where the stream checks look: the registry's URI first, else what ONVIF reported (host
         # always the registry's); a path that is not there shows as cause stream:config and a
         # stream_path drift flag.

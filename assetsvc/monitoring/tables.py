@@ -8,7 +8,7 @@ A "subject" is what is probed and has a state: a camera (subject_type "camera") 
 device such as a switch or NVR ("upstream"); subject_id is that row's id.
 """
 
-from piccolo.columns import JSON, Boolean, DoublePrecision, Integer, Text, Varchar
+from piccolo.columns import JSON, Boolean, Bytea, DoublePrecision, Integer, Text, Varchar
 from piccolo.table import Table
 
 
@@ -176,3 +176,57 @@ class PictureMemory(Table, tablename="picture_memory"):
     updated_at = DoublePrecision()
     reset_at = DoublePrecision(null=True, default=None)  # last reset by the office (re-aimed camera)
     reset_by = Varchar(length=64, default="")
+
+
+class PictureFrame(Table, tablename="picture_frame"):
+    """An evidence frame (证据图): a grab kept as a JPEG of at most 100 KB with its verdict and what the
+    checks measured (monitoring/evidence.py). Bounded: the newest N per camera and a total size cap,
+    except frames a ticket holds (picture_frame_link)."""
+
+    camera_id = Integer(index=True)
+    kind = Varchar(length=8)  # fault | good
+    at = DoublePrecision(index=True)
+    width = Integer(default=0)  # of the picture as grabbed
+    height = Integer(default=0)
+    size = Integer(default=0)  # bytes of the JPEG
+    verdict = Varchar(length=16, default="ok")
+    faults = JSON(default=[])
+    stats = JSON(default={})  # {"mode": "day" | "night", "stats": {...}}: enough to learn it as normal
+    jpeg = Bytea(default=b"")
+
+
+class PictureFrameLink(Table, tablename="picture_frame_link"):
+    """A frame kept as a ticket's evidence: never evicted while held (the ticket is active or disputed),
+    then kept until keep_until. The ticket is named by id (the tickets slice owns that table)."""
+
+    frame_id = Integer(index=True)
+    ticket_id = Integer(index=True)
+    role = Varchar(length=8)  # fault | good (the camera's last good frame before the fault)
+    held = Boolean(default=True)
+    keep_until = DoublePrecision(null=True, default=None)
+class HistoryBatch(Table, tablename="history_batch"):
+    """One history import (历史数据导入批次): a file of outage history or maintenance windows from
+    the old platform, written as a whole and undone as a whole (monitoring/history/)."""
+
+    kind = Varchar(length=16)  # states | maintenance (history/kinds.py)
+    filename = Varchar(length=255, default="")
+    rows = Integer(default=0)  # data rows in the file
+    written = Integer(default=0)  # records written (a row clipped in two writes two)
+    clipped = Integer(default=0)  # rows shortened or dropped by the overlap rule
+    created_by = Varchar(length=64)
+    created_at = DoublePrecision()
+    undone_by = Varchar(length=64, default="")
+    undone_at = DoublePrecision(null=True, default=None)
+    summary = JSON(default={})  # the import report's summary
+
+
+class HistoryRow(Table, tablename="history_row"):
+    """A record a history batch wrote (a state_interval or maintenance_window row, by the batch's
+    kind), with the content key of the file row it came from: the same row imported again is found
+    by its key and skipped, and undoing the batch deletes exactly these records."""
+
+    batch = Integer(index=True)
+    key = Varchar(length=64, index=True)  # SHA-256 of the row's normalised content (history/rows.py)
+    target_id = Integer(index=True)  # which batch wrote a stored interval (the overlap rule's clip report)
+    row = Integer(default=0)  # the file's row number (Excel's)
+    source = Varchar(length=64, default="")  # the old platform the row came from

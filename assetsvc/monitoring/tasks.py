@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc import bulk, db
-from assetsvc.monitoring import picture_memory
+from assetsvc.monitoring import evidence, picture_memory
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.subjects import monitored
 from assetsvc.monitoring.tables import DeviceState, ProbeTask, StateInterval
@@ -77,6 +77,7 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
         await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
                                 'AND subject_id = ? AND "end" IS NULL', [[now, t, i] for t, i in gone])
         await picture_memory.forget(i for t, i in gone if t == "camera")
+        await evidence.forget([i for t, i in gone if t == "camera"], now)
         # The stream URIs it reported go with it (SQLite reuses a deleted camera's id).
         await bulk.execute_many(DeviceState, "DELETE FROM stream_source WHERE camera_id = ?",
                                 [[i] for t, i in gone if t == "camera"])

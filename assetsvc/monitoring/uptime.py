@@ -1,9 +1,10 @@
-"""Uptime of a scope over a period (在线率, 完好率): time per state from state intervals, minus maintenance.
+"""Uptime of a scope over a period (在线率, 完好率): time per state inside service periods, minus maintenance.
 
-The sums run in SQL over the intervals of the scope's cameras, each clipped to the period. The
-exact maintenance subtraction joins the same intervals against each covered camera's union of
-windows (maintenance.ranges_for), so overlapping windows count once. docs/metrics.md defines
-every figure; uptime_queries.py says which query computes what and why.
+Each camera counts only inside its service periods (the registry's records, read through
+uptime_coverage); inside them, its intervals give the known states and the rest is `unknown`.
+The sums run in SQL over the intervals clipped to those ranges; the maintenance subtraction is
+the same sums over each camera's windows inside its service, so overlapping windows count
+once. docs/metrics.md defines every figure; uptime_queries.py says which query computes what.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc.actor import Actor
-from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_queries as queries
 from assetsvc.monitoring import uptime_sql as q
-from assetsvc.monitoring.uptime_input import iso
-from assetsvc.monitoring.uptime_math import STATES, Totals, instant_count, running_counts, sampled_rate
+from assetsvc.monitoring.uptime_coverage import Coverage, Ranges, coverage
+from assetsvc.monitoring.uptime_hours import SampleHours, hour_grid, office_hours
+from assetsvc.monitoring.uptime_input import iso, office_offset
+from assetsvc.monitoring.uptime_math import (
+    KNOWN, STATES, Totals, instant_count, instant_index, length, running_counts, sampled_rate,
+)
 from assetsvc.monitoring.uptime_read import Fetch, fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet, resolve
 
@@ -39,6 +43,7 @@ class Uptime:
     counted_until: float
     totals: Totals
     sampled: dict[str, Any]
+    sampled_hours: dict[str, Any]
     causes: dict[str, dict[str, float]] | None = None  # state -> cause -> seconds (when asked)
     down_by_root: dict[int, float] | None = None  # dead upstream device -> camera-seconds (when asked)
 
@@ -58,6 +63,7 @@ class Uptime:
                         **{s: t.counted(s) for s in STATES}},
             "down": {"own": t.down_own, "upstream": t.down_upstream},
             "sampled": self.sampled,
+            "sampled_hours": self.sampled_hours,
         }
         if self.causes is not None:
             body["causes"] = self.causes
@@ -73,77 +79,135 @@ def counted_window(start: float, end: float, step: float, now: float | None) -> 
 
 
 async def uptime(actor: Actor, scope: str | None, ref: str | None, start: float, end: float, *,
-                 step: float = 3600.0, causes: bool = False, now: float | None = None) -> Uptime:
+                 step: float = 3600.0, causes: bool = False, now: float | None = None,
+                 hours: SampleHours | None = None, tz: dt.timezone | None = None) -> Uptime:
     """The uptime figures of the cameras in scope that this actor may see."""
     cameras = await resolve(actor, scope, ref)
-    return await compute(cameras, start, end, step=step, causes=causes, now=now)
+    return await compute(cameras, start, end, step=step, causes=causes, now=now, hours=hours, tz=tz)
 
 
 async def compute(cameras: CameraSet, start: float, end: float, *, step: float = 3600.0,
-                  causes: bool = False, now: float | None = None) -> Uptime:
+                  causes: bool = False, now: float | None = None, hours: SampleHours | None = None,
+                  tz: dt.timezone | None = None) -> Uptime:
     """The figures of a camera set (no authorisation: callers resolve the set for their actor).
 
-    `causes` adds the non-up time by cause and the down time by root upstream device: one more
-    pass over the scope's intervals (a sort of every non-up interval on SQLite).
+    `hours` are the times of day of the fixed-hour sampling (default: the office's), read at the
+    offset `tz` (default: the office's). `causes` adds the non-up time by cause and the down
+    time by root upstream device: one more pass over the scope's intervals.
     """
     w = counted_window(start, end, step, now)
+    hours = hours or office_hours()
+    grid = hour_grid(hours, w.start, w.end, tz or office_offset())
     instants = instant_count(w.start, w.end, w.step)
-    if w.end <= w.start:  # the period has not begun: nothing to count
-        return Uptime(cameras.scope, cameras.ref, 0, start, end, w.end, Totals(),
-                      {"step": w.step, **sampled_rate(running_counts([], 0), 0)},
-                      *(({}, {}) if causes else (None, None)))
     async with fetch_all() as fetch:
-        ranges = await maintenance.ranges_for(cameras, w.start, w.end)
-        rolled = await fetch(*queries.rollup(cameras, w))
-        held = await fetch(*queries.causes_in_ranges(ranges)) if ranges else []
-        not_up = await fetch(*queries.causes(cameras, w)) if causes else []
-        events = await _instant_events(fetch, cameras, w, rolled, ranges) if instants else []
-    total = next(r for r in rolled if r["kind"] == "total")
-    totals = _totals(total, held)
-    found = _causes(not_up, held) if causes else (None, None)
-    counts = running_counts(events, instants)
-    return Uptime(cameras.scope, cameras.ref, total["n"], start, end, w.end, totals,
-                  {"step": w.step, **sampled_rate(counts, instants)}, *found)
+        cov = await coverage(fetch, cameras, w) if w.end > w.start else Coverage({}, {})
+        per = await fetch(*queries.sums(cov.service)) if cov.service else []
+        holey = _holey(per, cov)
+        held = await fetch(*queries.causes_in_ranges(cov.held)) if cov.held else []
+        not_up = await fetch(*queries.causes_in_ranges(cov.service, not_up=True)) if causes and cov.service else []
+        by_step = await _counts(fetch, cov, holey, w, instants)
+        by_hour = await _counts(fetch, cov, holey, grid.window,
+                                instant_count(grid.window.start, grid.window.end, grid.window.step))
+    totals = _totals(per, held, cov)
+    found = _causes(not_up, held, totals) if causes else (None, None)
+    return Uptime(cameras.scope, cameras.ref, cov.cameras, start, end, w.end, totals,
+                  {"step": w.step, **sampled_rate(by_step, instants)},
+                  {"hours": hours.labels, **sampled_rate(by_hour, len(grid.chosen), grid.chosen)}, *found)
 
 
-def _covering(rows: list[dict], series: str | None = None, sign: int = 1) -> Events:
-    """+n at the first instant a row's intervals cover, -n at the first they no longer do."""
+# A stretch shorter than this between a camera's intervals is float noise in the sums, not a gap
+# without data (the state writer opens the next interval where it closes the last).
+GAP_S = 0.001
+
+
+def _holey(per: list[dict[str, Any]], cov: Coverage) -> set[int]:
+    """Cameras whose intervals leave part of their service ranges uncovered (no data there)."""
+    covered = {r["id"]: sum(float(r[s] or 0.0) for s in STATES) for r in per}
+    return {cam for cam, ranges in cov.service.items() if length(ranges) - covered.get(cam, 0.0) > GAP_S}
+
+
+def _split(ranges: Ranges, holey: set[int]) -> tuple[Ranges, Ranges]:
+    whole = {cam: r for cam, r in ranges.items() if cam not in holey}
+    return whole, {cam: r for cam, r in ranges.items() if cam in holey}
+
+
+def _spans(ranges: Ranges, w: q.Window, series: tuple[str, ...], sign: int) -> Events:
+    """+1 at the first instant each range covers, -1 at the first it no longer does, into each series."""
     out: Events = []
-    for r in rows:
-        name = series or r["state"]
-        out += [(name, r["k1"], sign * r["n"]), (name, r["k2"], -sign * r["n"])]
+    for spans in ranges.values():
+        for a, b in spans:
+            k1, k2 = instant_index(a, w.start, w.step), instant_index(b, w.start, w.step)
+            if k1 < k2:
+                out += [e for name in series for e in ((name, k1, sign), (name, k2, -sign))]
     return out
 
 
-async def _instant_events(fetch: Fetch, cameras: CameraSet, w: q.Window, rolled: list[dict],
-                          ranges: dict) -> Events:
-    """(series, instant, +/-count) events of in-service, down and unknown cameras, maintenance removed."""
-    events: Events = [("in_service", r["k"], r["n"]) for r in rolled if r["kind"] == "k"]
-    events += _covering(await fetch(*queries.covering(cameras, w)))
-    gaps = {r["k"]: [(w.start, w.end)] for r in rolled if r["kind"] == "gap"}
-    if gaps:  # cameras out of service for a while: in-service events from their intervals
-        events += _covering(await fetch(*queries.covering_in_ranges(gaps, w)), "in_service")
-    if ranges:  # in maintenance: out of every count
-        inside = await fetch(*queries.covering_in_ranges(ranges, w))
-        events += _covering(inside, "in_service", -1) + _covering(inside, None, -1)
-    return events
+def _covering(rows: list[dict], sign: int, unknown_from_known: bool = False) -> Events:
+    """Events of intervals covering instants: down ones count as down; unknown ones as unknown, or,
+    read for holey cameras (`unknown_from_known`), each known one is one fewer unknown."""
+    out: Events = []
+    for r in rows:
+        n = sign * r["n"]
+        if r["state"] == "down":
+            out += [("down", r["k1"], n), ("down", r["k2"], -n)]
+        if unknown_from_known:
+            out += [("unknown", r["k1"], -n), ("unknown", r["k2"], n)]
+        elif r["state"] == "unknown":
+            out += [("unknown", r["k1"], n), ("unknown", r["k2"], -n)]
+    return out
 
 
-def _totals(total: dict[str, Any], held: list[dict]) -> Totals:
-    """Per-state seconds of the scope, and of them the seconds in maintenance."""
-    totals = Totals(upstream=float(total["down_upstream"] or 0.0))
-    for state in STATES:
-        totals.state[state] = float(total[state] or 0.0)
+async def _counts(fetch: Fetch, cov: Coverage, holey: set[int], w: q.Window,
+                  instants: int) -> dict[str, list[int]]:
+    """Cameras in service, down and unknown at each instant of the grid, maintenance removed.
+
+    In service: inside a service range. Unknown: in an unknown interval or, for a holey camera,
+    covered by no known interval. In a maintenance range: out of every count.
+    """
+    if not instants or not cov.service:
+        return running_counts([], instants)
+    events: Events = []
+    for ranges, sign in ((cov.service, 1), (cov.held, -1)):
+        if not ranges:
+            continue
+        whole, gaps = _split(ranges, holey)
+        events += _spans(ranges, w, ("in_service",), sign)
+        if whole:
+            events += _covering(await fetch(*queries.covering_in_ranges(whole, w, ("down", "unknown"))), sign)
+        if gaps:
+            events += _spans(gaps, w, ("unknown",), sign)
+            events += _covering(await fetch(*queries.covering_in_ranges(gaps, w, KNOWN)), sign, True)
+    return running_counts(events, instants)
+
+
+def _totals(per: list[dict[str, Any]], held: list[dict], cov: Coverage) -> Totals:
+    """Per-state seconds of the scope, and of them the seconds in maintenance.
+
+    Unknown is what the known states leave of the service ranges (and of the maintenance ranges):
+    an interval in state unknown and a stretch with no interval at all are both "no data".
+    """
+    totals = Totals(upstream=sum(float(r["down_upstream"] or 0.0) for r in per))
+    for state in KNOWN:
+        totals.state[state] = sum(float(r[state] or 0.0) for r in per)
+    totals.state["unknown"] = max(0.0, cov.in_service() - sum(totals.state[s] for s in KNOWN))
     for row in held:
-        if row["state"] in totals.maintenance:
+        if row["state"] in KNOWN:
             totals.maintenance[row["state"]] += float(row["v"])
             if row["state"] == "down" and row["cause"] == "upstream":
                 totals.upstream_maintenance += float(row["v"])
+    totals.maintenance["unknown"] = max(0.0, cov.in_maintenance() - sum(totals.maintenance[s] for s in KNOWN))
     return totals
 
 
-def _causes(not_up: list[dict], held: list[dict]) -> tuple[dict, dict]:
-    """Non-up seconds by state and cause, and down seconds by root upstream device, maintenance removed."""
+# The cause of unknown time that no interval covers inside a service period.
+NO_DATA = "no_data"
+
+
+def _causes(not_up: list[dict], held: list[dict], totals: Totals) -> tuple[dict, dict]:
+    """Non-up seconds by state and cause, and down seconds by root upstream device, maintenance removed.
+
+    Unknown time without any interval is given the cause `no_data`.
+    """
     causes: dict[str, dict[str, float]] = {}
     roots: dict[int, float] = {}
     for rows, sign in ((not_up, 1.0), (held, -1.0)):
@@ -156,5 +220,8 @@ def _causes(not_up: list[dict], held: list[dict]) -> tuple[dict, dict]:
             by_state[row["cause"]] = by_state.get(row["cause"], 0.0) + seconds
             if state == "down" and row["root"] is not None:
                 roots[row["root"]] = roots.get(row["root"], 0.0) + seconds
+    unknown = causes.setdefault("unknown", {})
+    no_data = totals.counted("unknown") - sum(unknown.values())
+    unknown[NO_DATA] = unknown.get(NO_DATA, 0.0) + no_data
     causes = {s: {c: v for c, v in found.items() if v > EPSILON_S} for s, found in causes.items()}
-    return causes, {r: v for r, v in roots.items() if v > EPSILON_S}
+    return {s: found for s, found in causes.items() if found}, {r: v for r, v in roots.items() if v > EPSILON_S}

@@ -7,10 +7,10 @@ from typing import Any
 from assetsvc import bulk
 from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
-from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_queries as queries
 from assetsvc.monitoring.tables import StateInterval
 from assetsvc.monitoring.uptime import counted_window
+from assetsvc.monitoring.uptime_coverage import coverage
 from assetsvc.monitoring.uptime_math import STATES, Totals
 from assetsvc.monitoring.uptime_read import fetch_all
 from assetsvc.monitoring.uptime_scope import resolve
@@ -46,13 +46,9 @@ async def camera_rows(actor: Actor, scope: str | None, ref: str | None, start: f
     if w.end <= w.start:  # the period has not begun: no camera has a figure yet
         return {"items": [], "total": 0, "page": page, "per_page": per_page, "sort": sort, "counted_until": w.end}
     async with fetch_all() as fetch:
-        ranges = await maintenance.ranges_for(cameras, w.start, w.end)
-        found = await fetch(*queries.camera_page(cameras, w, ranges, sort, per_page, offset))
-        if found or offset == 0:
-            total = found[0]["total"] if found else 0
-        else:  # past the last page: the window count came back with no row
-            sql, args = queries.per_camera(cameras, w)
-            total = (await fetch(f"SELECT COUNT(*) AS n FROM ({sql}) x", args))[0]["n"]
+        cov = await coverage(fetch, cameras, w)
+        found = await fetch(*queries.camera_page(cov.service, cov.held, sort, per_page, offset)) if cov.service else []
+    total = cov.cameras  # every camera with service time in the period has a row
     items = [_row(r) for r in found]
     await _label(items)
     return {"items": items, "total": total, "page": page, "per_page": per_page, "sort": sort,

@@ -55,11 +55,14 @@ def _hours(seconds: float) -> str:
 @_scope_options
 @_period_options
 @click.option("--step", type=float, default=None, help="Seconds between sample instants (default 3600).")
+@click.option("--hours", default=None,
+              help="Times of day of the fixed-hour sampling, e.g. 02:00,08:00,14:00,20:00 (default: "
+                   "ASSETSVC_SAMPLE_HOURS).")
 @click.option("--causes", is_flag=True, help="Also break non-up time down by cause and root upstream device.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def uptime(ctx: click.Context, start: str | None, end: str | None, tz: str | None, step: float | None,
-           causes: bool, as_json: bool, **options: Any) -> None:
+           hours: str | None, causes: bool, as_json: bool, **options: Any) -> None:
     """Uptime of a scope over a period: 在线率 (online), 完好率 (working), time per state.
 
     Example: assetsvc uptime --region 330106 --from 2026-11-01 --to 2026-12-01
@@ -70,12 +73,12 @@ def uptime(ctx: click.Context, start: str | None, end: str | None, tz: str | Non
 
     scope, ref = _scope(options)
     body = _call(lambda actor: uptime_views.summary(actor, scope=scope, ref=ref, start=start, end=end,
-                                                     step=step, tz=tz, causes=causes))
+                                                     step=step, tz=tz, causes=causes, hours=hours))
     click.echo(json.dumps(body, ensure_ascii=False, indent=2) if as_json else _describe(body))
 
 
 def _describe(body: dict[str, Any]) -> str:
-    s, p, sampled = body["seconds"], body["period"], body["sampled"]
+    s, p, sampled, at_hours = body["seconds"], body["period"], body["sampled"], body["sampled_hours"]
     lines = [
         f"scope {body['scope']['type']} {body['scope']['ref'] or ''}".rstrip()
         + f", {p['start']} .. {p['end']} (counted until {p['counted_until']})",
@@ -85,6 +88,8 @@ def _describe(body: dict[str, Any]) -> str:
         f"unknown share        {_pct(body['unknown_share'])}",
         f"sampled online rate  {_pct(sampled['online_rate'])} ({sampled['counted']} of {sampled['instants']} "
         f"instants every {sampled['step']:.0f} s had a known camera)",
+        f"at {','.join(at_hours['hours'])}  {_pct(at_hours['online_rate'])} ({at_hours['counted']} of "
+        f"{at_hours['instants']} spot checks had a known camera)",
         f"in service {_hours(s['in_service'])}, maintenance {_hours(s['maintenance'])}, "
         f"observed {_hours(s['observed'])}",
         f"up {_hours(s['up'])}, degraded {_hours(s['degraded'])}, down {_hours(s['down'])} "
@@ -120,6 +125,27 @@ def uptime_cameras(start: str | None, end: str | None, tz: str | None, sort: str
     for row in found["items"]:
         click.echo(f"{row['gb_id']}  {_pct(row['online_rate']):>8}  {_pct(row['working_rate']):>8}  "
                    f"down {_hours(row['down'])}  unknown {_hours(row['unknown'])}  {row['name']}")
+
+
+@uptime.command("upstream")
+@click.argument("device_id", type=int)
+@_period_options
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def uptime_upstream(device_id: int, start: str | None, end: str | None, tz: str | None, as_json: bool) -> None:
+    """An upstream device (switch, encoder, NVR): its own time per state and the cameras it took down."""
+    from assetsvc.monitoring import uptime_views
+
+    found = _call(lambda actor: uptime_views.upstream(actor, device_id, start=start, end=end, tz=tz))
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    d, s, down = found["device"], found["seconds"], found["cameras_down"]
+    click.echo(f"{d['kind']} {d['name']} (id {d['id']}), {found['period']['start']} .. {found['period']['end']}")
+    click.echo(f"online rate {_pct(found['online_rate'])}; up {_hours(s['up'])}, degraded {_hours(s['degraded'])}, "
+               f"down {_hours(s['down'])}, unknown {_hours(s['unknown'])}, maintenance {_hours(s['maintenance'])}")
+    click.echo(f"took down {down['cameras']} cameras for {_hours(down['seconds'])} in all")
+    for row in down["items"]:
+        click.echo(f"  {row['gb_id']}  {_hours(row['seconds'])}  {row['name']}")
 
 
 @click.group()

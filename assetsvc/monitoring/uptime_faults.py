@@ -3,7 +3,7 @@
 The monthly score's "channel down over 8 h" is a downtime figure like any other, so it is
 computed here, by the uptime service, from the same clipped intervals and the same maintenance
 ranges as 在线率 (docs/metrics.md, "Fault time by rule"): maintenance never counts, `unknown`
-never counts, and a camera counts only while it has intervals (while it was monitored).
+never counts, and a camera counts only inside its service periods (the registry's records).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from assetsvc.monitoring import maintenance
 from assetsvc.monitoring import uptime_sql as q
 from assetsvc.monitoring.records import DEGRADING
 from assetsvc.monitoring.uptime import counted_window
+from assetsvc.monitoring.uptime_coverage import coverage
 from assetsvc.monitoring.uptime_math import NOTHING_S
 from assetsvc.monitoring.uptime_read import fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet
@@ -109,18 +109,16 @@ async def fault_seconds(cameras: CameraSet, start: float, end: float, rule: Down
     w = counted_window(start, end, 3600.0, now)
     if w.end <= w.start:
         return FaultSeconds(rule, start, w.end, {})
-    begin, finish = q.clipped(w)
-    source, args = q.base(cameras, w)
+    begin, finish = q.clipped_to_range()
     async with fetch_all() as fetch:
-        ranges = await maintenance.ranges_for(cameras, w.start, w.end)
-        rows = await fetch(f"SELECT c.id AS id, SUM({finish} - {begin}) AS v {source} AND {rule.condition()} "
-                           "GROUP BY c.id", args)
+        cov = await coverage(fetch, cameras, w)
+        rows: list[dict[str, Any]] = []
         held: list[dict[str, Any]] = []
-        if ranges:
-            in_begin, in_finish = q.clipped_to_range()
-            in_source, in_args = q.in_ranges(ranges)
-            held = await fetch(f"SELECT m.cam AS id, SUM({in_finish} - {in_begin}) AS v {in_source} "
-                               f"AND {rule.condition()} GROUP BY m.cam", in_args)
+        for ranges, out in ((cov.service, rows), (cov.held, held)):
+            if ranges:
+                source, args = q.in_ranges(ranges)
+                out += await fetch(f"SELECT m.cam AS id, SUM({finish} - {begin}) AS v {source} "
+                                   f"AND {rule.condition()} GROUP BY m.cam", args)
     found: dict[int, float] = {}
     for row in rows:
         found[row["id"]] = found.get(row["id"], 0.0) + float(row["v"] or 0.0)

@@ -33,6 +33,44 @@ def union(ranges: Iterable[Range], start: float, end: float) -> list[Range]:
     return out
 
 
+def intersect(a: Sequence[Range], b: Sequence[Range]) -> list[Range]:
+    """The intersection of two sorted lists of disjoint ranges."""
+    out: list[Range] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(a: Sequence[Range], b: Sequence[Range]) -> list[Range]:
+    """The parts of sorted disjoint ranges `a` outside the sorted disjoint ranges `b`."""
+    out: list[Range] = []
+    j = 0
+    for lo, hi in a:
+        while j < len(b) and b[j][1] <= lo:
+            j += 1
+        k = j
+        while lo < hi and k < len(b) and b[k][0] < hi:
+            if b[k][0] > lo:
+                out.append((lo, b[k][0]))
+            lo = max(lo, b[k][1])
+            k += 1
+        if lo < hi:
+            out.append((lo, hi))
+    return out
+
+
+def length(ranges: Iterable[Range]) -> float:
+    """Total length of disjoint ranges."""
+    return sum(b - a for a, b in ranges)
+
+
 def instant_count(start: float, end: float, step: float) -> int:
     """How many sample instants start + k*step (k = 0, 1, ...) lie before `end`."""
     if end <= start:
@@ -101,17 +139,19 @@ class Totals:
         }
 
 
-def sampled_rate(counts: Mapping[str, Sequence[int]], instants: int) -> dict[str, float | int | None]:
+def sampled_rate(counts: Mapping[str, Sequence[int]], instants: int,
+                 chosen: Sequence[int] | None = None) -> dict[str, float | int | None]:
     """Online share at each sample instant, averaged over the instants with any known camera.
 
     `counts` holds, per instant k, how many cameras were in service outside maintenance
     (`in_service`), and of those how many were `down` and how many `unknown`. Known = in service
     - unknown; online = known - down. An instant where no camera is known says nothing about
     availability, so it is left out of the average (and counted in `skipped`), rather than taken
-    as 0 or 100%.
+    as 0 or 100%. `chosen`, when given, are the instants that count (fixed hours of the day on a
+    finer grid); `instants` is then their number.
     """
     rates = []
-    for k in range(instants):
+    for k in (range(instants) if chosen is None else chosen):
         known = counts["in_service"][k] - counts["unknown"][k]
         if known > 0:
             rates.append((known - counts["down"][k]) / known)

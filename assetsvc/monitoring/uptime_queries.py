@@ -1,14 +1,17 @@
-"""The uptime queries: per-camera state sums, the scope's roll-up, causes, and sample-instant coverage.
+"""The uptime queries: state sums, the per-camera page, causes and sample-instant coverage, inside ranges.
 
-Cost shapes what is asked of each pass (100,000 cameras over 30 days are millions of
-intervals; bench/bench_uptime.py). The per-camera sums read every interval once without a
-sort (see uptime_sql). The sampled rate needs camera counts per instant; grouping every
-interval by instant cost two sorts on SQLite. Instead: a camera's in-service time within the
-period is nearly always one unbroken span [first, last), so the in-service count per instant
-comes from one start and one end per camera, and only the down and unknown intervals that
-cover an instant (what separates "online" from "in service") are read back. Cameras whose
-service has a gap in the period get their in-service coverage from their intervals (rare).
-The breakdown by cause is a sort of every non-up interval, so it is computed only on request.
+Every sum runs over a camera's intervals clipped to a set of its ranges: its service ranges
+(the registry's service periods inside the period, registry/service_periods.py) or the part of
+them in maintenance. The ranges travel as one parameter (uptime_sql.ranges_source), so a
+region of 100,000 cameras is one query, and each range is an index seek into its camera's
+intervals. Time inside a service range that no interval covers is `unknown` (no data): it is
+the range's length minus the intervals' time.
+
+The sampled rates need camera counts per instant. In-service counts come from the ranges
+themselves; of the intervals only the down and unknown ones that cover an instant are read
+back (most intervals are up, and grouping all of them by instant was the cost). That is exact
+for a camera whose intervals cover its ranges; the few cameras with stretches no interval
+covers ("holey") are counted from their known intervals instead (uptime.py).
 
 Rows of the cause queries are (state, cause, root, v = seconds); of the covering queries
 (state, k1, k2, n): n intervals cover sample instants k1 .. k2 - 1.
@@ -19,42 +22,26 @@ from __future__ import annotations
 from typing import Any
 
 from assetsvc.monitoring import uptime_sql as q
-from assetsvc.monitoring.uptime_math import NOTHING_S, STATES
-from assetsvc.monitoring.uptime_scope import CameraSet
+from assetsvc.monitoring.uptime_math import KNOWN, NOTHING_S, STATES
 
-# A gap shorter than this between a camera's intervals is float noise in the sums, not a
-# period out of service (the registry sync that opens and closes service runs every minute).
-GAP_S = 0.001
 Ranges = dict[int, list[tuple[float, float]]]
+SUM_COLUMNS = (*KNOWN, "down_upstream")
 
 
-def _state_sums(begin: str, finish: str) -> str:
-    # ELSE 0.0, not 0: SQLite sums integers to an integer, and integer / integer truncates.
+def sums(ranges: Ranges) -> tuple[str, list[Any]]:
+    """Per camera: seconds per state (unknown intervals included) and down for an upstream device inside
+    its ranges. The caller adds them up and finds the cameras with stretches no interval covers."""
+    source, args = q.in_ranges(ranges)
+    begin, finish = q.clipped_to_range()
     d = f"({finish} - {begin})"
     per_state = ", ".join(f"SUM(CASE WHEN si.state = '{s}' THEN {d} ELSE 0.0 END) AS {s}" for s in STATES)
-    return (f"{per_state}, SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' THEN {d} ELSE 0.0 END) "
-            "AS down_upstream")
+    return (f"SELECT m.cam AS id, {per_state}, SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' "
+            f"THEN {d} ELSE 0.0 END) AS down_upstream {source} GROUP BY m.cam", args)
 
 
-def per_camera(cameras: CameraSet, w: q.Window) -> tuple[str, list[Any]]:
-    """Per camera: seconds per state, down for an upstream device, first and last in-service instant."""
-    begin, finish = q.clipped(w)
-    source, args = q.base(cameras, w)
-    return (f"SELECT c.id AS id, {_state_sums(begin, finish)}, MIN({begin}) AS first, MAX({finish}) AS last "
-            f"{source} GROUP BY c.id", args)
-
-
-def per_camera_in_ranges(ranges: Ranges) -> tuple[str, list[Any]]:
-    """Per camera: seconds per state inside its ranges (its maintenance time)."""
-    begin, finish = q.clipped_to_range()
-    source, args = q.in_ranges(ranges)
-    return f"SELECT m.cam AS id, {_state_sums(begin, finish)} {source} GROUP BY m.cam", args
-
-
-SUM_COLUMNS = (*STATES, "down_upstream")
-# Sort keys of the per-camera page as SQL over per (p) and held (h) sums, and whether the worst
-# comes first ascending. The figures shown are computed again in Python (uptime_math.Totals):
-# SQL only orders, so a page is one sort in the database, not 100,000 rows sent to Python.
+# Sort keys of the per-camera page as SQL over the page's sums p (h_: the part in maintenance),
+# and whether the worst comes first ascending. The figures shown are computed again in Python
+# (uptime_math.Totals): SQL only orders, so a page is one sort in the database.
 PAGE_SORTS = {"online_rate": True, "working_rate": True, "unknown_share": False, "down": False}
 
 
@@ -74,48 +61,54 @@ def _page_keys() -> dict[str, str]:
     }
 
 
-def camera_page(cameras: CameraSet, w: q.Window, ranges: Ranges, sort: str, limit: int,
-                offset: int) -> tuple[str, list[Any]]:
+PAGE_COLUMNS = (*SUM_COLUMNS, "span")  # and each again with h_: its part in maintenance
+
+
+def _parts(ranges: Ranges, held: bool) -> tuple[str, list[Any]]:
+    """Two UNION ALL branches per camera: the known sums inside its ranges, and the ranges' length.
+
+    Every branch has the columns id, PAGE_COLUMNS, then h_ PAGE_COLUMNS in that order; a branch
+    fills its own half (h_ for maintenance ranges) and zeros the rest.
+    """
+    own = "h_" if held else ""
+
+    def columns(values: dict[str, str]) -> str:
+        return ", ".join(f"{values.get(c, '0.0') if half == own else '0.0'} AS {half}{c}"
+                         for half in ("", "h_") for c in PAGE_COLUMNS)
+
+    source, args = q.in_ranges(ranges)
+    begin, finish = q.clipped_to_range()
+    d = f"({finish} - {begin})"
+    known = {s: f"SUM(CASE WHEN si.state = '{s}' THEN {d} ELSE 0.0 END)" for s in KNOWN}
+    known["down_upstream"] = f"SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' THEN {d} ELSE 0.0 END)"
+    lengths, more = q.ranges_source(ranges)
+    return (f"SELECT m.cam AS id, {columns(known)} {source} GROUP BY m.cam UNION ALL "
+            f"SELECT m.cam AS id, {columns({'span': 'SUM(m.b - m.a)'})} FROM {lengths} m GROUP BY m.cam",
+            [*args, *more])
+
+
+def camera_page(service: Ranges, held: Ranges, sort: str, limit: int, offset: int) -> tuple[str, list[Any]]:
     """One page of per-camera sums (and their maintenance part h_*), worst first, with the row count.
 
-    The maintenance sums join the camera sums by UNION ALL and GROUP BY, not a LEFT JOIN:
-    SQLite ran the LEFT JOIN as a scan of the maintenance rows per camera (2 s for 10,000
-    cameras under one window).
+    unknown = the service ranges' length minus the known time (an interval of state unknown and a
+    stretch without any interval are the same: no data); likewise inside maintenance. The parts
+    join by UNION ALL and GROUP BY, not a LEFT JOIN: SQLite ran the LEFT JOIN as a scan of the
+    maintenance rows per camera (2 s for 10,000 cameras under one window).
     """
-    sql, args = per_camera(cameras, w)
-    plain = ", ".join(SUM_COLUMNS)
-    zeros = ", ".join(f"0.0 AS h_{c}" for c in SUM_COLUMNS)
-    if ranges:
-        held_sql, held_args = per_camera_in_ranges(ranges)
-        args = args + held_args
-        sums = ", ".join(f"SUM({c}) AS {c}" for c in (*SUM_COLUMNS, *(f"h_{c}" for c in SUM_COLUMNS)))
-        ctes = (f"per AS ({sql}), held AS ({held_sql}), sums AS (SELECT id, {sums} FROM ("
-                f"SELECT id, {plain}, {zeros} FROM per UNION ALL "
-                f"SELECT id, {', '.join('0.0' for _ in SUM_COLUMNS)}, {plain} FROM held) x GROUP BY id)")
-    else:
-        ctes = f"per AS ({sql}), sums AS (SELECT id, {plain}, {zeros} FROM per)"
+    sql, args = _parts(service, held=False)
+    if held:
+        more, more_args = _parts(held, held=True)
+        sql, args = f"{sql} UNION ALL {more}", args + more_args
+    total = ", ".join(f"SUM({half}{c}) AS {half}{c}" for half in ("", "h_") for c in PAGE_COLUMNS)
+    rest = ", ".join(f"{p}{c}" for p in ("", "h_") for c in SUM_COLUMNS)
+    unknown = q.greatest("span - up - degraded - down", "0.0")
+    h_unknown = q.greatest("h_span - h_up - h_degraded - h_down", "0.0")
     key = _page_keys()[sort]
     direction = "" if PAGE_SORTS[sort] else " DESC"
-    return (f"WITH {ctes} SELECT p.*, COUNT(*) OVER () AS total FROM sums p "
+    return (f"WITH sums AS (SELECT id, {total} FROM ({sql}) x GROUP BY id), "
+            f"fin AS (SELECT id, {rest}, {unknown} AS unknown, {h_unknown} AS h_unknown FROM sums) "
+            f"SELECT p.*, COUNT(*) OVER () AS total FROM fin p "
             f"ORDER BY ({key}) IS NULL, {key}{direction}, p.id LIMIT {int(limit)} OFFSET {int(offset)}", args)
-
-
-def rollup(cameras: CameraSet, w: q.Window) -> tuple[str, list[Any]]:
-    """The scope's totals, in-service start/end events per instant, and the cameras with a gap.
-
-    Rows: ("total", NULL, cameras, up, degraded, down, unknown, down_upstream),
-    ("k", k, +/-cameras, 0...), ("gap", camera id, 0, 0...).
-    """
-    sql, args = per_camera(cameras, w)
-    busy = "(up + degraded + down + unknown)"
-    whole = f"(last - first - {busy} < {GAP_S})"
-    zeros = "0 AS up, 0 AS degraded, 0 AS down, 0 AS unknown, 0 AS down_upstream"
-    return (f"WITH per AS ({sql}) "
-            "SELECT 'total' AS kind, NULL AS k, COUNT(*) AS n, SUM(up) AS up, SUM(degraded) AS degraded, "
-            "SUM(down) AS down, SUM(unknown) AS unknown, SUM(down_upstream) AS down_upstream FROM per "
-            f"UNION ALL SELECT 'k', {q.instant_of('first', w)}, COUNT(*), {zeros} FROM per WHERE {whole} GROUP BY 2 "
-            f"UNION ALL SELECT 'k', {q.instant_of('last', w)}, -COUNT(*), {zeros} FROM per WHERE {whole} GROUP BY 2 "
-            f"UNION ALL SELECT 'gap', id, 0, {zeros} FROM per WHERE NOT {whole}", args)
 
 
 def _causes(source: str, begin: str, finish: str) -> str:
@@ -124,38 +117,26 @@ def _causes(source: str, begin: str, finish: str) -> str:
             f"SUM({finish} - {begin}) AS v {source} GROUP BY si.state, si.cause, si.root_upstream")
 
 
-def _covering(source: str, begin: str, finish: str, w: q.Window) -> str:
-    """(state, k1, k2, n): n intervals in `source` cover exactly the sample instants k1 .. k2 - 1.
-
-    Intervals covering no instant (shorter than the step, between two instants) are dropped;
-    the caller turns each row into +n/-n events. One GROUP BY on the (state, k1, k2) triple:
-    most covering outages span one or two instants, so it returns far fewer rows than
-    intervals, and it is one sort where grouping by instant took two.
-    """
-    seg = (f"SELECT si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
-           f"{source}")
-    return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2"
-
-
-def causes(cameras: CameraSet, w: q.Window) -> tuple[str, list[Any]]:
-    """Seconds by (state, cause, root) of the scope's intervals that are not up."""
-    source, args = q.base(cameras, w)
-    return _causes(source + " AND si.state <> 'up'", *q.clipped(w)), args
-
-
-def covering(cameras: CameraSet, w: q.Window) -> tuple[str, list[Any]]:
-    """The scope's down and unknown intervals that cover sample instants."""
-    source, args = q.base(cameras, w)
-    return _covering(source + " AND si.state IN ('down', 'unknown')", *q.clipped(w), w), args
-
-
-def causes_in_ranges(ranges: Ranges) -> tuple[str, list[Any]]:
-    """Seconds by (state, cause, root) inside each camera's ranges (all states)."""
+def causes_in_ranges(ranges: Ranges, not_up: bool = False) -> tuple[str, list[Any]]:
+    """Seconds by (state, cause, root) of the intervals inside each camera's ranges (all states, or not up)."""
     source, args = q.in_ranges(ranges)
+    if not_up:
+        source += " AND si.state <> 'up'"
     return _causes(source, *q.clipped_to_range()), args
 
 
-def covering_in_ranges(ranges: Ranges, w: q.Window) -> tuple[str, list[Any]]:
-    """The intervals (every state) inside each camera's ranges that cover sample instants there."""
+def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN) -> tuple[str, list[Any]]:
+    """(state, k1, k2, n): n intervals in `states` inside the ranges cover exactly the sample instants k1 .. k2 - 1.
+
+    Intervals covering no instant (shorter than the step, between two instants) are dropped;
+    the caller turns each row into +n/-n events. One GROUP BY on the (state, k1, k2) triple:
+    most covering outages span one or two instants, so it returns far fewer rows than intervals.
+    """
     source, args = q.in_ranges(ranges)
-    return _covering(source, *q.clipped_to_range(), w), args
+    begin, finish = q.clipped_to_range()
+    listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
+    seg = (f"SELECT si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
+           f"{source} AND si.state IN ({listed})")
+    return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2", args
+
+

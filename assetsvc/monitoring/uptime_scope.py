@@ -87,14 +87,14 @@ async def _exists(table: str, record_id: int, extra: str = "", args: tuple = ())
     return bool(rows)
 
 
-def _check_role(actor: Actor) -> None:
+def check_role(actor: Actor) -> None:
     if actor.role not in ("admin", "auditor", "contractor"):
         raise Forbidden("this account may not read uptime figures")
 
 
 async def resolve(actor: Actor, scope: str | None, ref: str | None) -> CameraSet:
     """The cameras of `scope`/`ref` that this actor may see (a contractor: only those it maintains)."""
-    _check_role(actor)
+    check_role(actor)
     scope = (scope or "all").strip()
     if scope not in SCOPES:
         raise _bad("scope", f"scope {scope!r} is not one of {', '.join(SCOPES)}")

@@ -17,32 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetsvc import db
-from assetsvc.monitoring.uptime_scope import CameraSet
 
-# Intervals of in-scope cameras that overlap the period [S, E).
-#
-# SQLite (no ANALYZE statistics) gets its plan spelled out:
-# - CROSS JOIN is SQLite's "this join order": cameras outside, an index seek into
-#   state_interval per camera inside. Left to itself it walked every interval probing the
-#   camera per row, and with the maintenance ranges it scanned the ranges per interval
-#   (6 s for 500 cameras).
-# - `camera c NOT INDEXED` reads cameras in rowid order, so GROUP BY c.id streams without a
-#   sort (a region's index range is not in id order; the sort cost as much as the scan).
-#   Rowid look-ups (one camera) still work.
-# - The lower bound on start is the last interval that began at or before S, the only one
-#   before S that can overlap the period (a camera's intervals do not overlap). Without it the
-#   seek reads the camera's whole history before S.
-# PostgreSQL plans the join order itself (CROSS JOIN ... WHERE is an inner join to it); there
-# the correlated lower bound was evaluated once per row (10x slower), so it is left out and
-# the planner chooses between a parallel scan and the index on "end".
-_SQLITE_BASE = """FROM camera c NOT INDEXED CROSS JOIN state_interval si
-WHERE ({where}) AND si.subject_type = 'camera' AND si.subject_id = c.id
-AND si.start >= COALESCE((SELECT MAX(p.start) FROM state_interval p WHERE p.subject_type = 'camera'
-    AND p.subject_id = c.id AND p.start <= {S}), {S})
-AND si.start < {E} AND (si."end" IS NULL OR si."end" > {S})"""
-_PG_BASE = """FROM camera c CROSS JOIN state_interval si
-WHERE ({where}) AND si.subject_type = 'camera' AND si.subject_id = c.id
-AND si.start < {E} AND (si."end" IS NULL OR si."end" > {S})"""
 # Intervals overlapping the ranges m(cam, a, b) (disjoint per camera, inside [S, E)): per
 # range an index seek from the last interval that began at or before the range (the only
 # earlier one that can overlap it) to the range's end, so the cost follows the number of
@@ -100,28 +75,20 @@ class Window:
         return num(self.end)
 
 
-def clipped(w: Window) -> tuple[str, str]:
-    """(begin, end) of an interval clipped to the period; an open interval runs to the period end."""
-    return greatest("si.start", w.S), least(f'COALESCE(si."end", {w.E})', w.E)
-
-
 def clipped_to_range() -> tuple[str, str]:
     """(begin, end) of an interval clipped to its maintenance range m."""
     return greatest("si.start", "m.a"), least('COALESCE(si."end", m.b)', "m.b")
-
-
-def base(cameras: CameraSet, w: Window) -> tuple[str, list[Any]]:
-    """FROM ... WHERE of the in-scope cameras' intervals overlapping the period, and its arguments."""
-    template = _SQLITE_BASE if db.is_sqlite() else _PG_BASE
-    return template.format(where=cameras.where, S=w.S, E=w.E), list(cameras.args)
 
 
 def ranges_source(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, list[Any]]:
     """A relation m(cam, a, b) holding every camera's ranges (e.g. maintenance), as SQL and its arguments."""
     rows = [(cam, a, b) for cam, spans in ranges.items() for a, b in spans]
     if db.is_sqlite():
+        # LIMIT -1 (no limit) keeps SQLite from flattening the subquery into the join (its rule: a
+        # subquery with LIMIT is not flattened into a join), which put three json_extract calls in
+        # place of every m.cam, m.a and m.b: evaluated per interval, up to 16 times a row in the sums.
         sql = ("(SELECT json_extract(value, '$[0]') AS cam, json_extract(value, '$[1]') AS a, "
-               "json_extract(value, '$[2]') AS b FROM json_each(?))")
+               "json_extract(value, '$[2]') AS b FROM json_each(?) LIMIT -1)")
         return sql, [json.dumps(rows)]
     sql = "(SELECT * FROM unnest(?::int[], ?::float8[], ?::float8[]) AS u(cam, a, b))"
     return sql, [[r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]]

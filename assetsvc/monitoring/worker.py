@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from assetsvc import bulk, db, telemetry
-from assetsvc.monitoring import drift_store, picture_memory, queue, streams, targets
+from assetsvc.monitoring import drift_store, evidence, picture_memory, queue, streams, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
 from assetsvc.monitoring.executor import Limiter, Outcome, run_task
@@ -179,6 +179,9 @@ class Worker:
             await picture_memory.save([(o.task.subject_id, o.memory, o.at) for o in kept
                                        if o.memory is not None and o.task.subject_type == "camera"
                                        and ("camera", o.task.subject_id) in applied.evaluated])
+            await evidence.record([(o.task.subject_id, shown, o.at) for o in kept for shown in o.frames
+                                   if o.task.subject_type == "camera"
+                                   and ("camera", o.task.subject_id) in applied.evaluated], self.clock())
             cameras = [o for o in kept if o.subject is not None and o.task.subject_type == "camera"]
             await drift_store.record([(o.task.subject_id, o.subject.registry, r.facts, o.at) for o in cameras
                                       for r in o.results if r.kind == "onvif_deep" and r.ok])

@@ -17,6 +17,19 @@ from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, fie
 from assetsvc.registry.regions_sync import ensure_regions
 
 Check = Callable[[dict[str, Any], dict[str, Any] | None], Awaitable[dict[str, Any]]]
+# After a write, in its transaction: (record id, the stored row after it, or None once deleted).
+Written = Callable[[int, dict[str, Any] | None], Awaitable[None]]
+# Before records are returned: adds what a kind shows beyond its columns (in place).
+Decorate = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+async def _nothing_written(record_id: int, after: dict[str, Any] | None) -> None:
+    return None
+
+
+async def _nothing_added(rows: list[dict[str, Any]]) -> None:
+    return None
+
 MAX_PAGE = 500
 
 
@@ -38,6 +51,8 @@ class Entity:
     unique: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()  # stored, never returned (encrypted secrets)
     updatable: bool = True
+    written: Written = _nothing_written  # records that follow this one (a camera's service periods)
+    decorate: Decorate = _nothing_added  # shown fields kept elsewhere (a camera's service dates)
 
 
 def _col(entity: Entity, name: str) -> Column:
@@ -163,6 +178,7 @@ async def list_records(
                           .output(load_json=True).run())
             by_id = {row["id"]: row for row in rows}
             items = [by_id[i] for i in ids if i in by_id]  # PostgreSQL: deleted in between
+            await entity.decorate(items)
         # A short page is the last one, so it gives the total without counting. Why: with a
         # free-text q the count is a second full scan (about 40 ms on SQLite, 130 ms on
         # PostgreSQL without trigram indexes, for 100,000 cameras) and rare matches never fill
@@ -189,6 +205,7 @@ async def get_record(entity: Entity, actor: Actor, record_id: int) -> dict[str, 
     row = await query.output(load_json=True).run()
     if row is None:
         raise NotFound(f"no {entity.audit_name.replace('_', ' ')} with id {record_id}")
+    await entity.decorate([row])
     return row
 
 
@@ -246,6 +263,7 @@ async def create_record(entity: Entity, actor: Actor, values: dict[str, Any],
         row = entity.table(**cleaned)
         await row.save().run()
         after = await _stored(entity, row.id, None)
+        await entity.written(row.id, after)
         await audit.record(actor.username, "create", entity.audit_name, row.id, entity.label(after),
                            _visible(entity, audit.diff({}, {k: v for k, v in after.items() if k != "id"})),
                            source)
@@ -266,6 +284,7 @@ async def update_record(entity: Entity, actor: Actor, record_id: int, patch: dic
         changes.pop("updated_at", None)
         if changes:
             await entity.table.update(cleaned).where(entity.table.id == record_id).run()
+            await entity.written(record_id, await _stored(entity, record_id, None))
             await audit.record(actor.username, "update", entity.audit_name, record_id,
                                entity.label(merged), _visible(entity, changes), source)
     return await get_record(entity, actor, record_id)
@@ -290,6 +309,7 @@ async def delete_record(entity: Entity, actor: Actor, record_id: int, source: st
             raise Conflict(f"{entity.audit_name.replace('_', ' ')} {record_id} is still used by "
                            + ", ".join(users))
         await entity.table.delete().where(entity.table.id == record_id).run()
+        await entity.written(record_id, None)
         await audit.record(actor.username, "delete", entity.audit_name, record_id, entity.label(before),
                            _visible(entity, audit.diff({k: v for k, v in before.items() if k != "id"}, {})),
                            source)

@@ -7,11 +7,14 @@ from typing import Any
 
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
-from assetsvc.registry.crud import Entity
+from assetsvc.actor import Actor
+from assetsvc.registry.crud import Entity, get_record
+from assetsvc.runtime import settings
+from assetsvc.registry import service_periods
 from assetsvc.registry.lifecycle import LIFECYCLE
 from assetsvc.registry.rules import camera_rules
 from assetsvc.registry.tables import (
-    Camera, Contract, Contractor, Credential, Owner, Region, Site, Station, UpstreamDevice,
+    Camera, Contract, Contractor, CoveragePlan, Credential, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.registry.validate import validate_camera
 from assetsvc.registry.keycheck import verified_vault
@@ -84,6 +87,27 @@ async def check_station(values: dict, stored: dict | None) -> dict:
     _district(values, "region_code", errors)
     _fail(errors)
     return {k: values.get(k) for k in ("name", "region_code", "contact")}
+
+
+async def check_coverage_plan(values: dict, stored: dict | None) -> dict:
+    """One row of the coverage plan: a district, a key-site category, planned points (0..100000);
+    one row per district and category."""
+    errors: list = []
+    _district(values, "region_code", errors)
+    _text(values, "category", errors, limit=40)
+    planned = values.get("planned")
+    if isinstance(planned, bool) or not isinstance(planned, int) or not 0 <= planned <= 100_000:
+        errors.append(field_error("planned", "invalid", "planned must be a whole number from 0 to 100000"))
+    _fail(errors)
+    category = values["category"].strip()
+    same = CoveragePlan.select(CoveragePlan.id).where((CoveragePlan.region_code == values["region_code"])
+                                                      & (CoveragePlan.category == category))
+    if stored is not None:
+        same = same.where(CoveragePlan.id != stored["id"])
+    if await same.first().run():
+        _fail([field_error("category", "duplicate",
+                           f"the plan already has a row for {values['region_code']} {category}")])
+    return {"region_code": values["region_code"], "category": category, "planned": planned}
 
 
 async def check_site(values: dict, stored: dict | None) -> dict:
@@ -192,7 +216,8 @@ async def _creates_cycle(device_id: int, parent_id: int) -> bool:
 
 CAMERA_FIELDS = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
-    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "province_networked",
+    "province_networked_on", "install_date",
     "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 CAMERA_LINKS = ("site", "station", "owner", "contractor", "upstream", "credential")
@@ -226,8 +251,9 @@ async def check_camera(values: dict, stored: dict | None) -> dict:
         out[key] = out[key] or ""
     if out["status"] is None:
         out["status"] = "active"
-    if out["networked"] is None:
-        out["networked"] = False
+    for flag in ("networked", "province_networked"):
+        if out[flag] is None:
+            out[flag] = False
     return out
 
 
@@ -285,6 +311,12 @@ SITE = Entity(
              "key_category": lambda v: Site.key_category == v},
     search=("name", "alias", "address"), sortable=("id", "name", "region_code", "point_class"),
 )
+COVERAGE_PLAN = Entity(
+    "coverage-plans", "coverage_plan", CoveragePlan, check_coverage_plan,
+    lambda r: f"{r['region_code']} {r['category']}", contractor_sees_all=True,
+    filters={"region": _region(CoveragePlan.region_code), "category": lambda v: CoveragePlan.category == v},
+    sortable=("id", "region_code", "category"),
+)
 OWNER = Entity(
     "owners", "owner", Owner, check_owner, lambda r: r["name"], contractor_sees_all=True,
     filters={"owner_class": lambda v: Owner.owner_class == v}, search=("name",),
@@ -312,6 +344,37 @@ UPSTREAM = Entity(
              "status": lambda v: UpstreamDevice.status == v},
     search=("name", "gb_id", "ipv4"), sortable=("id", "name", "kind", "region_code"), unique=("gb_id",),
 )
+
+
+async def camera_written(camera_id: int, after: dict | None) -> None:
+    """A camera's declared status opens or closes its service period; deleted, its periods go."""
+    if after is None:
+        await service_periods.forget(camera_id)
+        return
+    await service_periods.follow_status(camera_id, after["status"], dt.datetime.now(dt.timezone.utc).timestamp())
+
+
+async def camera_dates(rows: list[dict]) -> None:
+    """Each camera's registration date (注册日期) and, out of service, its decommissioning date (撤除日期)."""
+    found = await service_periods.service_dates([r["id"] for r in rows])
+    for row in rows:
+        dates = found[row["id"]]
+        row["registered_on"] = dates.registered_on
+        row["decommissioned_on"] = dates.decommissioned_on
+
+
+async def camera_periods(actor: Actor, camera_id: int) -> dict:
+    """A camera's service periods as the API shows them (instants in the office's time zone)."""
+    await get_record(CAMERA, actor, camera_id)  # 404 for a camera the caller may not see
+    dates = (await service_periods.service_dates([camera_id]))[camera_id]
+
+    def shown(at: float | None) -> str | None:
+        return None if at is None else dt.datetime.fromtimestamp(at, settings().zone).isoformat(timespec="seconds")
+
+    return {"camera_id": camera_id, "registered_on": dates.registered_on, "decommissioned_on": dates.decommissioned_on,
+            "periods": [{"from": shown(a), "to": shown(b)} for a, b in dates.periods]}
+
+
 CAMERA = Entity(
     "cameras", "camera", Camera, check_camera, lambda r: f"{r['gb_id']} {r['name']}",
     extra_columns=lambda: [
@@ -331,6 +394,7 @@ CAMERA = Entity(
         "camera_type": _eq_int(Camera.camera_type),
         "status": lambda v: Camera.status == v,
         "networked": _eq_bool(Camera.networked),
+        "province_networked": _eq_bool(Camera.province_networked),
         "point_class": _eq_int(Camera.point_class),
         "site": _eq_int(Camera.site),
         "upstream": _eq_int(Camera.upstream),
@@ -339,6 +403,8 @@ CAMERA = Entity(
     sortable=("id", "gb_id", "name", "region_code", "install_date", "camera_type", "point_class",
               "updated_at"),
     unique=("gb_id",),
+    written=camera_written,
+    decorate=camera_dates,
 )
 
-ENTITIES = (REGION, STATION, SITE, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)
+ENTITIES = (REGION, STATION, SITE, COVERAGE_PLAN, OWNER, CONTRACTOR, CONTRACT, CREDENTIAL, UPSTREAM, CAMERA)

@@ -54,6 +54,10 @@ FIELDS: tuple[Field, ...] = (
                                   "maintainer", "maintenance contractor", "maintained by"), "text"),
     Field("networked", "联网属性", ("LWSX", "是否联网", "联网状态", "联网情况", "networked", "network attribute"),
           "enum"),
+    Field("province_networked", "联网上级平台", ("LWSJPT", "是否联网上级平台", "上级平台联网", "联网省平台",
+                                           "networked to province", "province networked"), "enum"),
+    Field("province_networked_on", "联网上级平台日期", ("LWSJPTRQ", "联网上级平台时间", "上级平台联网日期",
+                                                "province networked on"), "date"),
     Field("install_date", "安装时间", ("AZSJ", "安装日期", "建设时间", "建设日期", "install date",
                                     "installation date", "installed", "installed on"), "date"),
     Field("retention_days", "录像保存天数", ("LXBCTS", "录像存储天数", "存储天数", "保存天数", "录像天数",
@@ -66,6 +70,14 @@ FIELDS: tuple[Field, ...] = (
     Field("stream_uri", "取流地址", ("视频流地址", "RTSP地址", "RTSP流地址", "码流地址", "视频流URL", "取流URL",
                                  "流地址", "stream URI", "stream URL", "RTSP URL", "RTSP URI", "RTSP path",
                                  "stream path"), "stream"),
+    # The first and last day of the camera's service (its service periods, service_periods.py); not
+    # 建设日期, which offices use for 安装时间 above.
+    Field("registered_on", "注册日期", ("ZCRQ", "启用日期", "注册时间", "启用时间", "入网日期", "投用日期",
+                                     "registration date", "registered on", "in service since",
+                                     "commissioned on"), "date"),
+    Field("decommissioned_on", "撤除日期", ("CCRQ", "停用日期", "撤除时间", "停用时间", "拆除日期", "报废日期",
+                                         "decommissioning date", "decommissioned on", "removed on",
+                                         "out of service since"), "date"),
     Field("status", "设备状态", ("SBZT", "使用状态", "设备使用状态", "状态", "status", "device status",
                               "lifecycle status"), "enum"),
 )
@@ -78,6 +90,7 @@ CODE_TABLES: dict[str, dict[Any, str]] = {
     "point_class": {1: "一类", 2: "二类", 3: "三类", 4: "公安内部", 9: "其他"},
     "owner_class": {"police": "公安自建", "government": "其他政府部门", "social": "社会面"},
     "networked": {True: "已联网", False: "未联网"},
+    "province_networked": {True: "已联网上级平台/是", False: "未联网上级平台/否"},
     "light": {"none": "无补光", "ir": "红外补光", "white": "白光补光", "laser": "激光补光"},
     "direction": {
         "E": "东", "S": "南", "W": "西", "N": "北",

@@ -4,6 +4,9 @@ The job row is the truth every process reads: its state, stage and row counts wh
 (the heartbeat moves every BEAT_SECONDS), then the import report or the error. A job runs as a
 task of the process that accepted the upload; reading and validating go to a worker thread
 (importer.import_sheet), the database work stays on the event loop.
+
+Other imports (monitoring's history import) run as jobs the same way: they pass their own
+`run(progress)`, whose report has `rows`, `rejected` and `to_json()` like ImportReport.
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable, Protocol
 
 from piccolo.query.functions.aggregate import Count
 
 from assetsvc import db
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ServiceError
-from assetsvc.registry.importer import ImportReport, Progress, import_sheet
+from assetsvc.registry.importer import Progress, import_sheet
 from assetsvc.registry.tables import ImportJob
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,21 @@ class ImportJobView:
     error: JobError | None
 
 
+class Report(Protocol):
+    """What a job's import answers: its rows, whether any was rejected, and its JSON form."""
+
+    rows: list[Any]
+
+    @property
+    def rejected(self) -> int: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+# An import run by a job: given the progress to move, its report (ServiceError: the job failed).
+Runner = Callable[[Progress], Awaitable[Report]]
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -98,17 +116,25 @@ def _view(row: dict[str, Any]) -> ImportJobView:
 
 def _admin_only(actor: Actor) -> None:
     if actor.role != "admin":
-        raise Forbidden("only the video office (admin) may import into the registry")
+        raise Forbidden("only the video office (admin) may run imports and read their jobs")
 
 
 async def start(data: bytes, filename: str, actor: Actor, *, dry_run: bool = False,
-                skip_invalid: bool = False, max_bytes: int = 50 * 2**20) -> ImportJobView:
-    """Record a queued import job and start it in this process; the job as it stands now."""
+                skip_invalid: bool = False, max_bytes: int = 50 * 2**20,
+                run: Runner | None = None) -> ImportJobView:
+    """Record a queued import job and start it in this process; the job as it stands now.
+
+    Without `run` the job imports the camera sheet; with it, the job runs that import instead.
+    """
     _admin_only(actor)
     job = ImportJob(filename=filename[:255], dry_run=dry_run, skip_invalid=skip_invalid,
                     created_by=actor.username, created_at=_now(), heartbeat_at=_now())
     await job.save().run()
-    task = asyncio.create_task(_run(job.id, data, filename, actor, dry_run, skip_invalid, max_bytes))
+    if run is None:
+        def run(progress: Progress) -> Awaitable[Report]:
+            return import_sheet(data, filename, actor, dry_run=dry_run, skip_invalid=skip_invalid,
+                                max_bytes=max_bytes, source="api", progress=progress)
+    task = asyncio.create_task(_run(job.id, run, skip_invalid))
     _running[job.id] = task
     task.add_done_callback(lambda _: _running.pop(job.id, None))
     return await get(actor, job.id)
@@ -132,7 +158,7 @@ async def wait(actor: Actor, job_id: int, poll: float = 0.05) -> ImportJobView:
     return job
 
 
-async def _finish(job_id: int, state: str, report: ImportReport | None = None,
+async def _finish(job_id: int, state: str, report: Report | None = None,
                   error: JobError | None = None) -> None:
     values: dict[Any, Any] = {ImportJob.state: state, ImportJob.finished_at: _now(),
                               ImportJob.heartbeat_at: _now()}
@@ -163,15 +189,14 @@ async def _beat(job_id: int, progress: Progress) -> None:
             log.warning("import job %s: progress not recorded", job_id, exc_info=True)
 
 
-async def _run(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
-               skip_invalid: bool, max_bytes: int) -> None:
+async def _run(job_id: int, run: Runner, skip_invalid: bool) -> None:
     progress = Progress()
     # The heartbeat moves from the start, so that a job queued behind another is not taken
     # for an interrupted one.
     beat = asyncio.create_task(_beat(job_id, progress))
     try:
         async with _turn():
-            await _run_now(job_id, data, filename, actor, dry_run, skip_invalid, max_bytes, progress)
+            await _run_now(job_id, run, skip_invalid, progress)
     except asyncio.CancelledError:
         await _finish(job_id, "failed", error=JobError("the import was interrupted: the service stopped", []))
         raise
@@ -179,13 +204,11 @@ async def _run(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: b
         beat.cancel()
 
 
-async def _run_now(job_id: int, data: bytes, filename: str, actor: Actor, dry_run: bool,
-                   skip_invalid: bool, max_bytes: int, progress: Progress) -> None:
+async def _run_now(job_id: int, run: Runner, skip_invalid: bool, progress: Progress) -> None:
     await ImportJob.update({ImportJob.state: "running", ImportJob.heartbeat_at: _now()}).where(
         ImportJob.id == job_id).run()
     try:
-        report = await import_sheet(data, filename, actor, dry_run=dry_run, skip_invalid=skip_invalid,
-                                    max_bytes=max_bytes, source="api", progress=progress)
+        report = await run(progress)
     except ServiceError as exc:
         await _finish(job_id, "failed", error=JobError(exc.message, exc.errors))
     except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.audit.tables import Change
 from assetsvc.errors import Forbidden, ValidationFailed, field_error
+from assetsvc.registry import service_periods as periods
 from assetsvc.registry.crud import plan_each_query
 from assetsvc.registry.lookups import Lookups
 from assetsvc.registry.regions_sync import ensure_regions
@@ -29,11 +31,13 @@ from assetsvc.registry.validate import RowVerdict, ValidationRules, validate_row
 # Sheet fields stored on the camera as they are; the rest are looked up (station, owner, contractor).
 DIRECT = (
     "gb_id", "name", "vendor", "model", "region_code", "site_alias", "address", "longitude",
-    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "install_date",
+    "latitude", "ipv4", "ipv6", "mac", "camera_type", "point_class", "networked", "province_networked",
+    "province_networked_on", "install_date",
     "retention_days", "light", "direction", "contact", "status", "stream_uri",
 )
 TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": "", "stream_uri": ""}
 CHUNK = 500
+DATES = ("registered_on", "decommissioned_on")  # sheet dates that set the service periods, not camera columns
 
 
 @dataclass
@@ -121,8 +125,9 @@ def _camera_values(verdict: RowVerdict, present: set[str], lookups: Lookups) -> 
     for key, default in TEXT_DEFAULTS.items():
         if key in values and values[key] is None:
             values[key] = default
-    if "networked" in values and values["networked"] is None:
-        values["networked"] = False
+    for flag in ("networked", "province_networked"):
+        if flag in values and values[flag] is None:
+            values[flag] = False
     if "status" in values and values["status"] is None:
         values["status"] = "active"
     if "station" in present:
@@ -175,6 +180,9 @@ async def import_sheet(
             problem = lookups.owner_conflict(verdict.values.get("owner_unit"), verdict.values.get("owner_class"))
             if problem:
                 _reject(verdict, row, "owner_class", "owner_class_conflict", problem)
+    now = time.time()
+    await _check_periods([(v, r) for v, r in zip(verdicts, report.rows) if r["status"] == "accepted"],
+                         present, now)
     good = [(v, r) for v, r in zip(verdicts, report.rows) if r["status"] == "accepted"]
     if report.rejected and not skip_invalid:
         return report  # atomic: nothing is written when any row is invalid
@@ -183,12 +191,12 @@ async def import_sheet(
     progress.at("writing", 0, len(good))
     if dry_run:
         lookups.assign_placeholders()
-        creates, updates = await _plan(good, present, lookups)
+        creates, updates = await _plan(good, present, lookups, now)
     else:
         async with db.write_transaction():
             await plan_each_query(Camera)  # see there: the gb_id IN (...) lookups
             await lookups.save(actor, source)
-            creates, updates = await _plan(good, present, lookups)
+            creates, updates = await _plan(good, present, lookups, now)
             await _write(actor, creates, updates, source, progress)
         report.written = bool(creates or updates or lookups.created)
     progress.at("finished", len(good), len(good))
@@ -197,9 +205,63 @@ async def import_sheet(
     return report
 
 
-async def _plan(good: list, present: set[str], lookups: Lookups) -> tuple[list, list]:
-    """Split accepted rows into creates and real updates; mark each report row with its action."""
+def _sheet_dates(verdict: RowVerdict, present: set[str]) -> tuple[float | None, float | None]:
+    """The row's registration and decommissioning dates as instants (midnight opening each, office time)."""
+    found = [verdict.values.get(k) if k in present else None for k in DATES]
+    return tuple(None if d is None else periods.day_start(d) for d in found)  # type: ignore[return-value]
+
+
+def _wanted_periods(verdict: RowVerdict, present: set[str], stored: dict[str, Any] | None,
+                    stored_periods: list, now: float) -> list:
+    """The camera's service periods after this row (raises periods.PeriodConflict)."""
+    status = verdict.values.get("status") if "status" in present else None
+    status = status or (stored["status"] if stored is not None and "status" not in present else "active")
+    registered, decommissioned = _sheet_dates(verdict, present)
+    # A date that is already the shown one keeps the stored instant (an export read back changes nothing).
+    shown = periods.service_dates_of(stored_periods)
+    if registered is not None and shown.registered_on == periods.local_day(registered):
+        registered = None
+    if decommissioned is not None and shown.decommissioned_on == periods.local_day(decommissioned):
+        decommissioned = None
+    for key, at in zip(DATES, (registered, decommissioned)):
+        if at is not None and at > now:
+            raise periods.PeriodConflict(f"{key} must not be in the future")
+    return periods.plan(stored_periods, status, now, registered=registered, decommissioned=decommissioned)
+
+
+async def _check_periods(good: list, present: set[str], now: float) -> None:
+    """Reject rows whose dates and status cannot make service periods (before anything is written)."""
+    if not any(k in present for k in DATES):
+        return
     existing = await _existing([v.values["gb_id"] for v, _ in good])
+    stored = await periods.stored_periods(row["id"] for row in existing.values())
+    for verdict, row in good:
+        camera = existing.get(verdict.values["gb_id"])
+        try:
+            _wanted_periods(verdict, present, camera, stored.get(camera["id"], []) if camera else [], now)
+        except periods.PeriodConflict as exc:
+            field_name = "decommissioned_on" if "decommission" in str(exc) else "registered_on"
+            _reject(verdict, row, field_name, "service_period_conflict", str(exc))
+
+
+def _period_change(before: list, after: list) -> dict[str, list[Any]]:
+    """The shown dates that a change of periods moves, for the change log."""
+    old, new = periods.service_dates_of(before), periods.service_dates_of(after)
+    changes = audit.diff({"registered_on": old.registered_on, "decommissioned_on": old.decommissioned_on},
+                         {"registered_on": new.registered_on, "decommissioned_on": new.decommissioned_on})
+    if before != after and not changes:
+        changes["service_periods"] = [len(before), len(after)]
+    return changes
+
+
+async def _plan(good: list, present: set[str], lookups: Lookups, now: float) -> tuple[list, list]:
+    """Split accepted rows into creates and real updates; mark each report row with its action.
+
+    Each create and update carries the camera's service periods after the row (`_periods`);
+    an update whose only change is its periods is an update too.
+    """
+    existing = await _existing([v.values["gb_id"] for v, _ in good])
+    stored_periods = await periods.stored_periods(row["id"] for row in existing.values())
     creates, updates = [], []
     for index, (verdict, row) in enumerate(good):
         if index % CHUNK == CHUNK - 1:
@@ -207,15 +269,23 @@ async def _plan(good: list, present: set[str], lookups: Lookups) -> tuple[list, 
         values = _camera_values(verdict, present, lookups)
         values["custom"] = verdict.values.get("custom") or {}
         stored = existing.get(values["gb_id"])
+        try:
+            before = stored_periods.get(stored["id"], []) if stored else []
+            wanted = _wanted_periods(verdict, present, stored, before, now)
+        except periods.PeriodConflict as exc:  # the rows were checked before: the registry changed since
+            raise ValidationFailed(f"row {row['row']}: {exc}", [field_error("file", "service_period_conflict",
+                                                                            f"row {row['row']}: {exc}")]) from None
         if stored is None:
-            creates.append(values)
+            creates.append((values, wanted))
             row["action"] = "create"
             continue
         values["custom"] = {**(stored.get("custom") or {}), **values["custom"]}
         changes = audit.diff({k: stored.get(k) for k in values}, values)
+        if wanted != before:
+            changes.update(_period_change(before, wanted))
         row["action"] = "update" if changes else "unchanged"
         if changes:
-            updates.append((stored["id"], values, changes))
+            updates.append((stored["id"], values, changes, wanted if wanted != before else None))
     return creates, updates
 
 
@@ -232,11 +302,13 @@ async def _existing(gb_ids: list[str]) -> dict[str, dict[str, Any]]:
 async def _write(actor: Actor, creates: list, updates: list, source: str, progress: Progress) -> None:
     """Insert and update cameras in chunks, with one change-log row per camera touched."""
     now = dt.datetime.now(dt.timezone.utc)
-    await ensure_regions({v["region_code"] for v in creates} | {v["region_code"] for _, v, _ in updates
-                                                               if v.get("region_code")})
+    await ensure_regions({v["region_code"] for v, _ in creates} | {v["region_code"] for _, v, _, _ in updates
+                                                                  if v.get("region_code")})
     for start in range(0, len(creates), CHUNK):
-        part = creates[start:start + CHUNK]
+        chunk = creates[start:start + CHUNK]
+        part = [values for values, _ in chunk]
         ids = await _insert_cameras([{**values, "created_at": now, "updated_at": now} for values in part])
+        await periods.replace({ids[values["gb_id"]]: wanted for values, wanted in chunk}, source)
         # Each chunk's change rows are written with it rather than gathered for the end: the
         # same rows in the same transaction, without holding 100,000 of them in memory.
         await insert_rows(Change, [
@@ -246,7 +318,8 @@ async def _write(actor: Actor, creates: list, updates: list, source: str, progre
             for values in part])
         progress.at("writing", start + len(part), progress.total)
     changes: list[dict[str, Any]] = []
-    for camera_id, values, diff in updates:
+    await periods.replace({camera_id: wanted for camera_id, _, _, wanted in updates if wanted is not None}, source)
+    for camera_id, values, diff, _ in updates:
         await Camera.update({**values, "updated_at": now}).where(Camera.id == camera_id).run()
         changes.append(audit.change_row(actor.username, "update", "camera", camera_id,
                                         f"{values['gb_id']} {values.get('name', '')}", diff,

@@ -31,6 +31,12 @@ class SiteCreate(msgspec.Struct, forbid_unknown_fields=True):
     latitude: float | None = None
 
 
+class CoveragePlanCreate(msgspec.Struct, forbid_unknown_fields=True):
+    region_code: str
+    category: str
+    planned: int
+
+
 class OwnerCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     owner_class: str
@@ -100,6 +106,8 @@ class CameraCreate(msgspec.Struct, forbid_unknown_fields=True):
     owner: int | None = None
     contractor: int | None = None
     networked: bool = False
+    province_networked: bool = False  # 联网上级平台
+    province_networked_on: dt.date | None = None
     install_date: dt.date | None = None
     retention_days: int | None = None
     contact: str = ""
@@ -128,7 +136,7 @@ def present(body: msgspec.Struct) -> dict[str, Any]:
 
 
 CREATE_SCHEMAS = {
-    "regions": RegionCreate, "stations": StationCreate, "sites": SiteCreate, "owners": OwnerCreate,
+    "regions": RegionCreate, "stations": StationCreate, "sites": SiteCreate, "coverage-plans": CoveragePlanCreate, "owners": OwnerCreate,
     "contractors": ContractorCreate, "contracts": ContractCreate, "credentials": CredentialCreate,
     "devices": DeviceCreate, "cameras": CameraCreate,
 }

@@ -37,6 +37,31 @@ Cells = dict[int, Any]
 GridRow = tuple[int, Cells]
 
 
+def _camera_key(header: Any) -> str | None:
+    found = field_for_header(header)
+    return found.key if found else None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a sheet's header row looks like: the field key each header names (None: a custom
+    column), the key every header row must have, how many known headers make a header row, the
+    sheet to prefer in a workbook, and what the error says when no header row is found.
+
+    The camera sheet (一机一档) is CAMERA_LAYOUT; other imports (history) bring their own.
+    """
+
+    field_key: Callable[[Any], str | None]
+    required: str
+    min_matches: int
+    preferred_sheet: str
+    expected: str
+
+
+CAMERA_LAYOUT = Layout(_camera_key, "gb_id", MIN_HEADER_MATCHES, PREFERRED_SHEET,
+                       f"设备编码 and at least {MIN_HEADER_MATCHES} known column headers (设备名称, 行政区域, 经度 …)")
+
+
 class SheetError(Exception):
     """The file cannot be read as a camera sheet; `message` says why, for the person uploading."""
 
@@ -103,10 +128,10 @@ def _is_blank_row(cells: Cells) -> bool:
     return all(map(is_blank_cell, cells.values()))
 
 
-def _header_columns(cells: Cells) -> list[Column] | None:
+def _header_columns(cells: Cells, layout: Layout) -> list[Column] | None:
     """The columns when this row is the header row, else None."""
-    keys = {f.key for f in map(field_for_header, cells.values()) if f is not None}
-    if len(keys) < MIN_HEADER_MATCHES or "gb_id" not in keys:
+    keys = {k for k in map(layout.field_key, cells.values()) if k is not None}
+    if len(keys) < layout.min_matches or layout.required not in keys:
         return None
     columns: list[Column] = []
     seen: dict[str, str] = {}
@@ -114,12 +139,12 @@ def _header_columns(cells: Cells) -> list[Column] | None:
         if is_blank_cell(cell):
             continue
         letter, header = get_column_letter(index + 1), str(cell).strip()
-        found = field_for_header(cell)
-        identity = found.key if found else header_text_key(header)
+        found = layout.field_key(cell)
+        identity = found or header_text_key(header)
         if identity in seen:
             raise SheetError(f"columns {seen[identity]} and {letter} both hold {header}; keep one of them")
         seen[identity] = letter
-        columns.append(Column(letter, header, found.key if found else None))
+        columns.append(Column(letter, header, found))
     return columns
 
 
@@ -144,7 +169,7 @@ class _Blanks:
 
 
 def _find_header(rows: Iterator[GridRow], ignored: dict[int, str],
-                 blanks: _Blanks) -> tuple[int, list[Column]]:
+                 blanks: _Blanks, layout: Layout) -> tuple[int, list[Column]]:
     last = 0
     for number, cells in rows:
         if number > HEADER_SCAN_ROWS:
@@ -152,7 +177,7 @@ def _find_header(rows: Iterator[GridRow], ignored: dict[int, str],
         # Rows absent from the file are blank rows in Excel's eyes.
         blanks.add(last + 1, number - 1)
         last = number
-        columns = _header_columns(cells)
+        columns = _header_columns(cells, layout)
         if columns is not None:
             ignored[number] = "header"
             return number, columns
@@ -160,10 +185,7 @@ def _find_header(rows: Iterator[GridRow], ignored: dict[int, str],
             blanks.add(number, number)
         else:
             ignored[number] = "above the header"
-    raise SheetError(
-        f"no header row in the first {HEADER_SCAN_ROWS} rows: expected 设备编码 and at least "
-        f"{MIN_HEADER_MATCHES} known column headers (设备名称, 行政区域, 经度 …)"
-    )
+    raise SheetError(f"no header row in the first {HEADER_SCAN_ROWS} rows: expected {layout.expected}")
 
 
 def _sheet_row(number: int, cells: Cells, columns: list[Column], slots: list[int]) -> SheetRow:
@@ -184,12 +206,12 @@ PROGRESS_ROWS = 1000  # rows between two progress calls
 
 
 def _collect(sheet_name: str, rows: Iterable[GridRow],
-             on_rows: Callable[[int], None] | None = None) -> Sheet:
+             on_rows: Callable[[int], None] | None = None, layout: Layout = CAMERA_LAYOUT) -> Sheet:
     """Header, data rows and ignored rows from a stream of numbered rows."""
     stream = iter(rows)
     ignored: dict[int, str] = {}
     blanks = _Blanks()
-    header_row, columns = _find_header(stream, ignored, blanks)
+    header_row, columns = _find_header(stream, ignored, blanks, layout)
     slots = [column_index_from_string(c.letter) - 1 for c in columns]
     data: list[SheetRow] = []
     # Blank rows are reported only when data follows them: sheets often end in thousands of
@@ -460,15 +482,16 @@ def _fill_merged(rows: Iterable[GridRow], merges: list[_Merge]) -> Iterator[Grid
         yield number, cells
 
 
-def _pick_sheet(sheets: list[tuple[str, str, bool]]) -> tuple[str, str]:
-    """The sheet named 一机一档, else the first visible one (templates hide their pick lists)."""
-    named = [s for s in sheets if s[0].strip() == PREFERRED_SHEET]
+def _pick_sheet(sheets: list[tuple[str, str, bool]], preferred: str) -> tuple[str, str]:
+    """The sheet named as preferred (一机一档), else the first visible one (templates hide their pick lists)."""
+    named = [s for s in sheets if s[0].strip() == preferred]
     visible = [s for s in sheets if s[2]]
     name, part, _ = (named or visible or sheets)[0]
     return name, part
 
 
-def _read_xlsx(data: bytes, filename: str, max_unzipped: int, on_rows: Callable[[int], None] | None) -> Sheet:
+def _read_xlsx(data: bytes, filename: str, max_unzipped: int, on_rows: Callable[[int], None] | None,
+               layout: Layout) -> Sheet:
     """Stream the sheet XML with the standard library's expat-based parser.
 
     openpyxl's read-only mode took 20-27 s for 100,000 rows (measured) and hides merged
@@ -481,9 +504,9 @@ def _read_xlsx(data: bytes, filename: str, max_unzipped: int, on_rows: Callable[
         book = _read_book(archive)
         if not book.sheets:
             raise SheetError(f"{filename} has no worksheet")
-        name, part = _pick_sheet(book.sheets)
+        name, part = _pick_sheet(book.sheets, layout.preferred_sheet)
         merges = _merged_ranges(_xml_bytes(archive, part))
-        return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges), on_rows)
+        return _collect(name, _fill_merged(_xlsx_rows(archive, part, book), merges), on_rows, layout)
     except SheetError:
         raise
     except Exception as exc:  # a damaged part fails in many ways: KeyError, ParseError, ValueError…
@@ -541,10 +564,10 @@ def _decode(data: bytes, filename: str) -> str:
     raise SheetError(f"{filename} is not a text CSV file (neither UTF-8 nor GB18030)")
 
 
-def _header_score(lines: list[str], delimiter: str) -> int:
+def _header_score(lines: list[str], delimiter: str, layout: Layout) -> int:
     best = 0
     for cells in csv.reader(lines, delimiter=delimiter):
-        best = max(best, len({f.key for f in map(field_for_header, cells) if f is not None}))
+        best = max(best, len({k for k in map(layout.field_key, cells) if k is not None}))
     return best
 
 
@@ -554,22 +577,23 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[GridRow]:
         yield number, {index: unquote(cell) for index, cell in enumerate(cells) if cell != ""}
 
 
-def _read_csv(data: bytes, filename: str, on_rows: Callable[[int], None] | None) -> Sheet:
+def _read_csv(data: bytes, filename: str, on_rows: Callable[[int], None] | None, layout: Layout) -> Sheet:
     text = _decode(data, filename)
     head = text.splitlines()[:HEADER_SCAN_ROWS]
     try:
-        delimiter = max(_DELIMITERS, key=lambda d: _header_score(head, d))
-        return _collect(PurePath(filename).stem, _csv_rows(text, delimiter), on_rows)
+        delimiter = max(_DELIMITERS, key=lambda d: _header_score(head, d, layout))
+        return _collect(PurePath(filename).stem, _csv_rows(text, delimiter), on_rows, layout)
     except csv.Error as exc:
         raise SheetError(f"{filename} is a damaged CSV file ({exc})") from exc
 
 
 def read_sheet(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
                max_unzipped: int = DEFAULT_MAX_UNZIPPED,
-               on_rows: Callable[[int], None] | None = None) -> Sheet:
-    """Read the camera sheet of an .xlsx or .csv upload; any unreadable file is a SheetError.
+               on_rows: Callable[[int], None] | None = None, layout: Layout = CAMERA_LAYOUT) -> Sheet:
+    """Read the sheet of an .xlsx or .csv upload (by default the camera sheet); any unreadable
+    file is a SheetError.
 
-    `on_rows(n)` hears every PROGRESS_ROWS data rows read.
+    `on_rows(n)` hears every PROGRESS_ROWS data rows read; `layout` says what its header holds.
     """
     name = PurePath(filename).name or "the file"
     if not data:
@@ -578,9 +602,9 @@ def read_sheet(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
         raise SheetError(f"{name} is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit")
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, name, max_unzipped, on_rows)
+        return _read_xlsx(data, name, max_unzipped, on_rows, layout)
     if suffix == ".csv":
-        return _read_csv(data, name, on_rows)
+        return _read_csv(data, name, on_rows, layout)
     if suffix in (".xls", ".et", ".wps"):
         raise SheetError(f"{name} is an old or WPS-format workbook; save it as .xlsx")
     raise SheetError(f"{name}: only .xlsx and .csv files can be imported")

@@ -4,6 +4,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Date,
+    DoublePrecision,
     Float,
     ForeignKey,
     Integer,
@@ -47,6 +48,17 @@ class Site(Table):
     coverage_status = Varchar(length=10, default="built")  # planned | built
     longitude = Float(null=True, default=None)
     latitude = Float(null=True, default=None)
+
+
+class CoveragePlan(Table, tablename="coverage_plan"):
+    """The coverage plan (应覆盖目标): how many points of a key-site category a district must cover.
+
+    The office edits it; a site of that category (Site.key_category) with a camera in service
+    counts as built (docs/reports.md)."""
+
+    region_code = Varchar(length=6, index=True)
+    category = Varchar(length=40)  # the same words as Site.key_category: school, hospital, checkpoint...
+    planned = Integer()
 
 
 class Owner(Table):
@@ -137,6 +149,8 @@ class Camera(Table):
     owner = ForeignKey(references=Owner, null=True, on_delete=OnDelete.set_null, index=True)
     contractor = ForeignKey(references=Contractor, null=True, on_delete=OnDelete.set_null, index=True)
     networked = Boolean(default=False, index=True)
+    province_networked = Boolean(default=False)  # 联网上级平台: channel networked to the provincial platform
+    province_networked_on = Date(null=True, default=None)  # ... since this day
     install_date = Date(null=True, default=None, index=True)  # a list sort key
     retention_days = Integer(null=True, default=None)
     contact = Varchar(length=128, default="")
@@ -150,6 +164,20 @@ class Camera(Table):
     custom = JSON(default={})  # columns an office adds to its sheet, kept by header text
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # a list sort key
+
+
+class ServicePeriod(Table):
+    """One stretch of a camera's service (在用时段): [starts_at, ends_at) in Unix seconds, open while in service.
+
+    Written when the declared status enters or leaves service, or by an import's registration
+    (注册/启用日期) and decommissioning (撤除/停用日期) dates; every uptime figure counts a camera
+    only inside these (registry/service_periods.py). Removed with the camera.
+    """
+
+    camera_id = Integer(index=True)
+    starts_at = DoublePrecision()
+    ends_at = DoublePrecision(null=True, default=None)
+    source = Varchar(length=32, default="status")  # status | import | migration
 
 
 class ImportJob(Table):

@@ -213,6 +213,13 @@ def _check_position(check: CameraCheck, rules: ValidationRules) -> None:
         _check_far(check, lon, lat, rules)
 
 
+def _check_province(check: CameraCheck) -> None:
+    """A 联网上级平台 date belongs to a camera networked to the provincial platform."""
+    if check.values.get("province_networked_on") is not None and check.values.get("province_networked") is False:
+        check.fail(["province_networked_on"], "province_date_without_flag",
+                   f"{header_for('province_networked_on')} is given but {header_for('province_networked')} says no")
+
+
 def _check_retention(check: CameraCheck, rules: ValidationRules) -> None:
     days = check.values.get("retention_days")
     if days is not None and days < rules.min_retention_days:
@@ -287,6 +294,7 @@ def validate_camera(raw: Mapping[str, Any], *, rules: ValidationRules = DEFAULT_
     _check_id_region(check)
     _check_position(check, rules)
     _check_retention(check, rules)
+    _check_province(check)
     return check
 
 

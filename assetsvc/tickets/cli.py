@@ -20,6 +20,7 @@ import click
 
 from assetsvc.cli_shell import cli_actor, run
 from assetsvc.runtime import settings
+from assetsvc.tickets.paper.replay import KINDS
 
 STAGES = ("respond", "arrive", "restore")
 # CLI verb -> (service action, help). One command is made per entry by _action_command.
@@ -95,6 +96,7 @@ def tickets() -> None:
 @click.option("--severity", default=None, help="One or more severities, comma-separated (P1,P2).")
 @click.option("--fault", default=None, help="One or more fault kinds, comma-separated (down,stream).")
 @click.option("--contractor", default=None, type=int, help="A contractor id.")
+@click.option("--source", default=None, help="auto, manual or paper (paper work orders), comma-separated.")
 @click.option("--breached/--not-breached", default=None, help="Only tickets with (or without) a breached stage.")
 @click.option("--region", default=None, help="A region code or prefix (330106, 3301).")
 @click.option("--min-age-h", default=None, type=float, help="Only tickets opened at least this many hours ago.")
@@ -102,13 +104,13 @@ def tickets() -> None:
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=50, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the page as JSON.")
-def list_(state: str | None, severity: str | None, fault: str | None, contractor: int | None,
+def list_(state: str | None, severity: str | None, fault: str | None, contractor: int | None, source: str | None,
           breached: bool | None, region: str | None, min_age_h: float | None, sort: str | None, page: int,
           per_page: int, as_json: bool) -> None:
     """Tickets, newest first, with their SLA breach flags."""
     from assetsvc.tickets import views
 
-    query = {"state": state, "severity": severity, "fault": fault, "contractor": contractor,
+    query = {"state": state, "severity": severity, "fault": fault, "contractor": contractor, "source": source,
              "breached": None if breached is None else str(breached).lower(), "region": region,
              "min_age_h": min_age_h, "sort": sort, "page": page, "per_page": per_page}
     found = _call(lambda actor: views.list_tickets(actor, {k: v for k, v in query.items() if v is not None}))
@@ -130,7 +132,7 @@ def list_(state: str | None, severity: str | None, fault: str | None, contractor
 @click.argument("ticket_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
 def show(ticket_id: int, as_json: bool) -> None:
-    """One ticket: SLA stages, timeline, pauses, linked cameras and attachments."""
+    """One ticket: SLA stages, timeline, pauses, linked cameras, attachments, disputes, evidence frames."""
     from assetsvc.registry import crud
     from assetsvc.registry.entities import CONTRACTOR
     from assetsvc.tickets import views
@@ -173,8 +175,7 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
                      f"from {_when(d['from'])} to {_when(d['until'])}")
     lines.append(f"timeline ({settings().timezone})")
     for e in t["timeline"]:
-        move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
-        lines.append(f"  {_when(e['at'])}  {e['actor']}  {e['kind']}{move}" + (f": {e['note']}" if e["note"] else ""))
+        lines.append(_timeline_line(e))
     if t["suspensions"]:
         lines.append("pauses (挂起)")
         for s in t["suspensions"]:
@@ -193,7 +194,24 @@ def _detail(t: Mapping[str, Any]) -> list[str]:
         for a in t["attachments"]:
             lines.append(f"  #{a['id']} {a['filename']} {a['content_type']} {a['size']} bytes by "
                          f"{a['uploaded_by']} {_when(a['uploaded_at'])}")
+    for d in t.get("disputes") or []:
+        lines.append(f"dispute #{d['id']} {d['status']} by {d['raised_by']} {_when(d['raised_at'])}: {d['reason']} "
+                     f"(attachments {', '.join(map(str, d['attachments']))})"
+                     + (f"; {d['decided_by']}: {d['decision_note']}" if d["decided_by"] else ""))
+    for f in t.get("evidence") or []:
+        lines.append(f"evidence {f['role']} frame {f['id']} at {f['at']}: {f['verdict']} ({f['size']} bytes)")
     return lines
+
+
+def _timeline_line(e: Mapping[str, Any]) -> str:
+    """`#12 2026-11-03 10:15  admin  accepted open->acknowledged (entered 2026-11-05 09:00) VOIDED by #14`."""
+    move = f" {e['from_state'] or ''}->{e['to_state']}" if e["to_state"] else ""
+    late = e.get("entered_at") is not None and abs(e["entered_at"] - e["at"]) >= 60  # entered afterwards
+    entered = f" (entered {_when(e['entered_at'])})" if late else ""
+    voids = f" #{e['voids']}" if e.get("voids") is not None else ""
+    mark = f" VOIDED by #{e['voided_by']}" if e.get("voided_by") is not None else ""
+    return (f"  #{e.get('id', '-')} {_when(e['at'])}  {e['actor']}  {e['kind']}{voids}{move}{entered}{mark}"
+            + (f": {e['note']}" if e["note"] else ""))
 
 
 def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
@@ -218,7 +236,11 @@ def _sla_lines(sla: Mapping[str, Any]) -> list[str]:
 @click.option("--note", required=True, help="What is wrong (kept in the timeline).")
 @click.option("--severity", default=None, help="Override the severity rules (P1, P2, ...).")
 @click.option("--fault", default=None, help="down, stream, picture, clock, reboot_loop, drift (default manual).")
-def open_(camera: int | None, upstream: int | None, note: str, severity: str | None, fault: str | None) -> None:
+@click.option("--opened-at", default=None, metavar="TIME",
+              help="A paper work order: when it was opened, e.g. '2026-11-03 09:30' (office time) or ISO 8601 "
+                   "with a zone; record its later events with `tickets record`.")
+def open_(camera: int | None, upstream: int | None, note: str, severity: str | None, fault: str | None,
+          opened_at: str | None) -> None:
     """Open a ticket by hand against exactly one of --camera or --upstream."""
     from assetsvc.tickets import lifecycle
 
@@ -226,9 +248,39 @@ def open_(camera: int | None, upstream: int | None, note: str, severity: str | N
         raise click.UsageError("give exactly one of --camera or --upstream")
     body: dict[str, Any] = {"subject_type": "camera" if camera is not None else "upstream",
                             "subject_id": camera if camera is not None else upstream, "note": note}
-    body.update({k: v for k, v in (("severity", severity), ("fault", fault)) if v is not None})
+    body.update({k: v for k, v in (("severity", severity), ("fault", fault), ("opened_at", opened_at))
+                 if v is not None})
     opened = _call(lambda actor: lifecycle.open_manual(actor, body))
-    click.echo(f"opened ticket {opened['id']}")
+    click.echo(f"opened ticket {opened['id']}" + (" (a paper work order)" if opened_at else ""))
+
+
+@tickets.command("record")
+@click.argument("ticket_id", type=int)
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.option("--at", "at", required=True, metavar="TIME",
+              help="When it happened: '2026-11-03 10:15' (office time) or ISO 8601 with a zone; never in the future.")
+@click.option("--reason", default=None, help="A pause request's reason (one the contract allows).")
+@click.option("--note", default=None, help="What the paper says (kept in the timeline).")
+def record(ticket_id: int, kind: str, at: str, reason: str | None, note: str | None) -> None:
+    """Record a paper work order's event with the time it happened (office only; audited)."""
+    from assetsvc.tickets.paper import service as paper
+
+    body = {k: v for k, v in (("kind", kind), ("at", at), ("reason", reason), ("note", note)) if v is not None}
+    done = _call(lambda actor: paper.record(actor, ticket_id, body))
+    click.echo(f"ticket {ticket_id}: event {done['id']} {kind} at {_when(done['at'])} recorded; "
+               f"the ticket is {done['state']}")
+
+
+@tickets.command("void")
+@click.argument("ticket_id", type=int)
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is wrong (kept in the timeline).")
+def void(ticket_id: int, event_id: int, reason: str) -> None:
+    """Void a wrong entry of a paper work order; it stays in the timeline, marked, and no longer counts."""
+    from assetsvc.tickets.paper import service as paper
+
+    done = _call(lambda actor: paper.void(actor, ticket_id, event_id, {"reason": reason}))
+    click.echo(f"ticket {ticket_id}: event {event_id} voided by event {done['id']}; the ticket is {done['state']}")
 
 
 def _action_command(verb: str, action: str, help_text: str) -> None:
@@ -273,6 +325,135 @@ def _pause_command(verb: str, decision: str, help_text: str) -> None:
 _pause_command("approve-pause", "approve", "Approve a requested pause: the clocks stop from the request.")
 _pause_command("reject-pause", "reject", "Reject a requested pause (a note is required).")
 _pause_command("end-pause", "end", "End a running pause: the ticket returns to its state and the clocks run.")
+
+
+@tickets.command("false-alarm")
+@click.argument("ticket_id", type=int)
+@click.option("--note", required=True, help="Why the picture verdict is wrong.")
+def false_alarm(ticket_id: int, note: str) -> None:
+    """Mark a picture ticket a false alarm: cancelled without penalty, its frame joins the camera's baseline."""
+    from assetsvc.tickets import disputes
+
+    done = _call(lambda actor: disputes.false_alarm(actor, ticket_id, {"note": note}))
+    click.echo(f"ticket {ticket_id} cancelled as a false alarm; "
+               + (f"frame {done['frame_id']} joined the camera's baseline" if done["baseline_updated"]
+                  else "no evidence frame to learn from (the baseline is unchanged)"))
+
+
+@tickets.command("dispute")
+@click.argument("ticket_id", type=int)
+@click.option("--reason", required=True, help="Why the contractor disputes the ticket.")
+@click.option("--attachment", "attachments", type=int, multiple=True, required=True,
+              help="An attachment of the ticket given as evidence (repeat for several).")
+def dispute(ticket_id: int, reason: str, attachments: tuple[int, ...]) -> None:
+    """Record a contractor's dispute (申诉) of a ticket, with the ticket's attachments as evidence."""
+    from assetsvc.tickets import disputes
+
+    done = _call(lambda actor: disputes.dispute(actor, ticket_id, {"reason": reason,
+                                                                    "attachments": list(attachments)}))
+    click.echo(f"dispute {done['id']} of ticket {ticket_id} waits for the office's decision")
+
+
+def _dispute_command(verb: str, decision: str, help_text: str) -> None:
+    @tickets.command(verb, help=help_text)
+    @click.argument("ticket_id", type=int)
+    @click.argument("dispute_id", type=int)
+    @click.option("--note", required=True, help="The office's reasons.")
+    def command(ticket_id: int, dispute_id: int, note: str) -> None:
+        from assetsvc.tickets import disputes
+
+        done = _call(lambda actor: disputes.decide_dispute(actor, ticket_id, dispute_id, decision, {"note": note}))
+        click.echo(f"dispute {done['id']} of ticket {ticket_id} is {done['status']}"
+                   + ("; the ticket is cancelled without penalty" if done["status"] == "upheld" else
+                      "; the ticket goes on"))
+
+
+_dispute_command("uphold-dispute", "uphold", "Uphold a dispute: the ticket is cancelled without penalty.")
+_dispute_command("reject-dispute", "reject", "Reject a dispute: the ticket goes on as before.")
+
+
+@tickets.command("evidence")
+@click.argument("ticket_id", type=int)
+@click.option("--save", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the frames as JPEG files into this folder.")
+@click.option("--json", "as_json", is_flag=True)
+def evidence(ticket_id: int, folder: Path | None, as_json: bool) -> None:
+    """A picture ticket's evidence frames: the frame that showed the fault and the camera's last good one."""
+    from assetsvc.tickets import views
+
+    frames = _call(lambda actor: views.evidence(actor, ticket_id))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for frame in frames:
+            data = _call(lambda actor, f=frame: views.evidence_jpeg(actor, ticket_id, f["id"]))
+            (folder / f"ticket{ticket_id}-{frame['role']}-{frame['id']}.jpg").write_bytes(data)
+    if as_json:
+        _json(frames)
+        return
+    if not frames:
+        click.echo(f"ticket {ticket_id} has no evidence frames")
+    for f in frames:
+        click.echo(f"{f['role']:5}  frame {f['id']}  {f['at']}  {f['verdict']}  {f['width']}x{f['height']}  "
+                   f"{f['size']} bytes")
+@tickets.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_(file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import closed work orders of past months (.xlsx or .csv) as one batch; exits 1 when a row is rejected."""
+    from assetsvc.tickets.paper import importer
+
+    limit = settings().import_max_mb * 2**20
+    if file.stat().st_size > limit:
+        raise click.ClickException(f"{file} is larger than ASSETSVC_IMPORT_MAX_MB ({settings().import_max_mb} MB)")
+    data = file.read_bytes()
+    report = _call(lambda actor: importer.import_orders(data, file.name, actor, dry_run=dry_run, max_bytes=limit,
+                                                        source="cli"))
+    body = report.to_json()
+    if as_json:
+        _json(body)
+    else:
+        for row in body["rows"]:
+            for error in row.get("errors", []):
+                click.echo(f"row {row['row']}: REJECTED {error['field']}: {error['reason']}")
+            if row["action"] == "already_imported":
+                click.echo(f"row {row['row']}: work order {row['order_no']} already imported (batch {row['batch']})")
+        s = body["summary"]
+        if s["rejected"]:
+            click.echo(f"{s['rejected']} of {s['rows']} row(s) rejected: nothing written")
+        else:
+            verb = "would import" if s["dry_run"] else "imported"
+            click.echo(f"{s['rows']} row(s): {verb} {s['import']}, {s['already_imported']} already imported"
+                       + (f"; batch {body['batch']}" if body["batch"] else ""))
+    if report.rejected:
+        sys.exit(1)
+
+
+@tickets.command("import-batches")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the batches as JSON.")
+def import_batches(limit: int, as_json: bool) -> None:
+    """Work-order import batches, newest first (undone ones marked)."""
+    from assetsvc.tickets.paper import batches
+
+    found = _call(lambda actor: batches.list_batches(actor, limit))
+    if as_json:
+        _json(found)
+        return
+    for b in found:
+        state = f"undone {_when(b['undone_at'])} by {b['undone_by']}" if b["undone_at"] else "standing"
+        click.echo(f"{b['id']}\t{b['filename']}\t{b['rows']} rows, {b['written']} tickets\t"
+                   f"{_when(b['created_at'])} by {b['created_by']}\t{state}")
+
+
+@tickets.command("undo-import")
+@click.argument("batch_id", type=int)
+def undo_import(batch_id: int) -> None:
+    """Undo a work-order import batch: delete the tickets it made (other tickets stay)."""
+    from assetsvc.tickets.paper import batches
+
+    b = _call(lambda actor: batches.undo(actor, batch_id, source="cli"))
+    click.echo(f"batch {b['id']} undone: {b['written']} ticket(s) of {b['filename']} deleted")
 
 
 @tickets.command("run-jobs")
@@ -507,6 +688,9 @@ def score(contract_id: int, month: str, counts: tuple[str, ...], as_json: bool) 
         click.echo("  no deductions")
     click.echo("on time (met of met + breached; not applicable left out): "
                + (", ".join(_on_time(stage, r) for stage, r in found["on_time"].items()) or "no stages"))
+    waived, disputed = found["waived"], found["waived"]["disputes"]
+    click.echo(f"without penalty: {waived['false_alarms']} false alarm(s); disputes upheld {disputed['upheld']}, "
+               f"rejected {disputed['rejected']}, waiting {disputed['open']}")
 
 
 def _on_time(stage: str, rate: Mapping[str, Any]) -> str:

@@ -178,17 +178,60 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
         if clock.figures is not None:
             figures.append(clock.figures)
     fault_s = await fault_seconds(contract_id, start, end, terms.scheme, now)
+    excused = await excused_seconds(contract_id, start, end, fault_s, now)
+    by_rule = {rule: {cam: s - excused.get((rule, cam), 0.0) for cam, s in found.by_camera.items()}
+               for rule, found in fault_s.items()}
+    online = await monitoring.online_rates(await contract_cameras(contract_id, end - 1e-3), start, end,
+                                           terms.scheme.sample_hours, now=now)
     try:
-        result = monthly_score(terms.scheme, figures, lambda rule: fault_s[rule].by_camera, _counts(counts))
+        result = monthly_score(terms.scheme, figures, lambda rule: by_rule[rule], _counts(counts))
     except ValueError as exc:
         raise ValidationFailed(str(exc), [field_error("count", "missing", str(exc))]) from None
     return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
             "score": str(result.score), "grade": result.grade, "points": str(result.points),
             "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
+            "waived": await waived(contract_id, start, end),
+            "online": {"hours": list(online.hours), "instants": online.instants, "counted": online.counted,
+                       "sampled_online_rate": online.sampled_online_rate, "online_rate": online.online_rate},
             "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
                             "capped": d.capped, "items": list(d.items)[:1000],
                             **({"counts": list(d.counts)} if d.counts is not None else {})}
                            for d in result.deductions]}
+
+
+async def waived(contract_id: int, start: float, end: float) -> dict[str, Any]:
+    """The month's tickets that ended without penalty, and its disputes by outcome (docs/sla.md)."""
+    rows = await bulk.fetch(Ticket, "SELECT close_reason, COUNT(*) AS n FROM ticket WHERE contract = ? AND "
+                            "opened_at >= ? AND opened_at < ? AND state = 'cancelled' AND close_reason IN "
+                            "('false_alarm', 'dispute_upheld') GROUP BY close_reason", [contract_id, start, end])
+    found = {r["close_reason"]: int(r["n"]) for r in rows}
+    disputes = await bulk.fetch(Ticket, "SELECT d.status, COUNT(*) AS n FROM ticket_dispute d JOIN ticket t ON "
+                                "t.id = d.ticket WHERE t.contract = ? AND t.opened_at >= ? AND t.opened_at < ? "
+                                "GROUP BY d.status", [contract_id, start, end])
+    by_status = {r["status"]: int(r["n"]) for r in disputes}
+    return {"false_alarms": found.get("false_alarm", 0),
+            "disputes": {s: by_status.get(s, 0) for s in ("upheld", "rejected", "open")}}
+
+
+async def excused_seconds(contract_id: int, start: float, end: float,
+                          fault_s: Mapping[Any, Any], now: float) -> dict[tuple[Any, int], float]:
+    """Fault seconds no rule may count: a camera's time from the fault of a ticket cancelled without
+    penalty (a false alarm, an upheld dispute) to its cancellation, clipped to the month, per rule."""
+    if not fault_s:
+        return {}
+    rows = await bulk.fetch(Ticket, "SELECT subject_id, fault_since, closed_at FROM ticket WHERE contract = ? AND "
+                            "subject_type = 'camera' AND state = 'cancelled' AND close_reason IN ('false_alarm', "
+                            "'dispute_upheld') AND fault_since < ? AND closed_at > ?", [contract_id, end, start])
+    out: dict[tuple[Any, int], float] = {}
+    for row in rows:
+        span = (max(start, row["fault_since"]), min(end, row["closed_at"]))
+        if span[1] <= span[0]:
+            continue
+        for rule in fault_s:
+            found = await monitoring.fault_seconds([row["subject_id"]], *span, rule, now=now)
+            seconds = found.by_camera.get(row["subject_id"], 0.0)
+            out[(rule, row["subject_id"])] = out.get((rule, row["subject_id"]), 0.0) + seconds
+    return out
 
 
 def _on_time(figures: list) -> dict[str, dict[str, Any]]:
@@ -203,7 +246,8 @@ async def contract_cameras(contract_id: int, at: float) -> list[int]:
     (store.Contracts.assign: the camera's own contractor, the most specific covering contract).
 
     Whatever their status now: a camera decommissioned on the 20th still answers for the 1st to
-    the 20th; its in-service time comes from the monitoring's intervals, not from its status."""
+    the 20th; its in-service time comes from its service periods (the registry's records), not from
+    its status now."""
     book = await Contracts.load(at)
     mine = next((row for row in book.rows if row["id"] == contract_id), None)
     if mine is None:

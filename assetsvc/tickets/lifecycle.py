@@ -18,14 +18,17 @@ from typing import Any, Mapping
 
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
+from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
-from assetsvc.tickets import clocks, config as ticket_config
+from assetsvc.runtime import settings
+from assetsvc.tickets import clocks, config as ticket_config, instants
 from assetsvc.tickets.faults import Fault, aspect_of
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS, Contracts, devices, dumps, terms_version
-from assetsvc.tickets.tables import Ticket, TicketEvent, TicketSuspension
+from assetsvc.tickets.tables import Ticket, TicketDispute, TicketEvent, TicketSuspension
 
 SYSTEM = "system"
+PAPER = "paper"  # the source of a paper work order: its events are recorded afterwards, never acted live
 MAX_NOTE = 2000
 # action -> (states it may start from, state it leads to, who: "contractor" = the ticket's
 # contractor or the office, "office" = admin only)
@@ -71,6 +74,14 @@ def _may_act(actor: Actor, who: str, action: str) -> None:
                         else f"this account may not {action} tickets")
 
 
+def live_only(ticket: Mapping[str, Any], action: str) -> None:
+    """A paper work order's events are recorded with their times, never acted now (cancel aside)."""
+    if ticket["source"] == PAPER:
+        raise Conflict(f"ticket {ticket['id']} is a paper work order: record its events with the times they "
+                       f"happened (POST /api/v1/tickets/{ticket['id']}/events, `assetsvc tickets record`), "
+                       f"not {action}")
+
+
 def _note(raw: Any, required: bool, name: str = "note") -> str:
     if raw is None or raw == "":
         if required:
@@ -105,10 +116,14 @@ def _fields(body: Any, allowed: tuple[str, ...]) -> Mapping[str, Any]:
 # ---- writing ----------------------------------------------------------------------------------
 
 async def event(ticket_id: int, at: float, actor: str, kind: str, from_state: str | None = None,
-                to_state: str | None = None, note: str = "", data: Mapping[str, Any] | None = None) -> None:
-    await bulk.execute_many(TicketEvent, "INSERT INTO ticket_event (ticket, at, actor, kind, from_state, to_state, "
-                                         "note, data) VALUES (?,?,?,?,?,?,?,?)",
-                            [[ticket_id, at, actor, kind, from_state, to_state, note, dumps(data or {})]])
+                to_state: str | None = None, note: str = "", data: Mapping[str, Any] | None = None, *,
+                entered_at: float | None = None, voids: int | None = None) -> int:
+    """Append a timeline line; `at` is when it happened, `entered_at` when it was entered (default `at`)."""
+    rows = await bulk.fetch(TicketEvent, "INSERT INTO ticket_event (ticket, at, actor, kind, from_state, to_state, "
+                                         "note, data, entered_at, voids) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                            [ticket_id, at, actor, kind, from_state, to_state, note, dumps(data or {}),
+                             at if entered_at is None else entered_at, voids])
+    return rows[0]["id"]
 
 
 async def update(ticket_id: int, columns: Mapping[str, Any], now: float) -> None:
@@ -161,8 +176,12 @@ async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_on
 
 async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: str, since: float, source: str,
                       actor: str, now: float, contracts: Contracts, device: Mapping[str, Any] | None = None,
-                      severity: str | None = None, note: str = "", affected: int = 0) -> int:
-    """Insert a ticket (in the caller's transaction) with its opening event and notice; returns its id."""
+                      severity: str | None = None, note: str = "", affected: int = 0,
+                      opened_at: float | None = None) -> int:
+    """Insert a ticket (in the caller's transaction) with its opening event and notice; returns its id.
+
+    opened_at: a paper work order's opening, earlier than `now`, when it is entered."""
+    opened = now if opened_at is None else opened_at
     if device is None:
         device = (await devices(subject_type, [subject_id])).get(subject_id)
         if device is None:
@@ -182,25 +201,38 @@ async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: 
         affected_count, sla_note, terms_version, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'open',?,?,0,?,?,?,?)
         RETURNING id""", [subject_type, subject_id, fault, cause[:64], source, title, severity, area,
                           device["region_code"] or "", assignment.contractor_id, assignment.contract_id,
-                          since, now, affected, assignment.note[:200], await terms_version(assignment.contract_id),
-                          now])
+                          since, opened, affected, assignment.note[:200],
+                          await terms_version(assignment.contract_id), now])
     ticket_id = rows[0]["id"]
-    await event(ticket_id, now, actor, "opened", None, "open", note,
+    if subject_type == "camera" and fault == "picture":  # the frame that showed it, and the last good one
+        await monitoring.hold_evidence(subject_id, ticket_id, since)
+    await event(ticket_id, opened, actor, "opened", None, "open", note,
                 {"cause": cause, "fault_since": since, "severity": severity, "severity_rule": rule,
-                 "contract_id": assignment.contract_id, "assignment": assignment.note or "by contract"})
+                 "contract_id": assignment.contract_id, "assignment": assignment.note or "by contract"},
+                entered_at=now)
     ticket = await refresh(ticket_id, now, actor)
     await notify("ticket.opened", ticket, now)
     return ticket_id
 
 
 async def open_manual(actor: Actor, body: Any, now: float | None = None) -> dict[str, Any]:
-    """The office opens a ticket by hand: {subject_type, subject_id, note, severity?, fault?}."""
+    """The office opens a ticket by hand: {subject_type, subject_id, note, severity?, fault?, opened_at?}.
+
+    With `opened_at` (a past time) it is a paper work order (source `paper`): taken by phone or on
+    paper, its later events are recorded with the times they happened (tickets/paper/)."""
     if actor.role != "admin":
         raise Forbidden("only the video office may open tickets by hand")
     if not isinstance(body, Mapping):
         raise ValidationFailed("send a JSON object", [field_error("body", "invalid", "expected a JSON object")])
+    now = time.time() if now is None else now
     errors = []
-    unknown = sorted(set(body) - {"subject_type", "subject_id", "note", "severity", "fault"})
+    opened_at = None
+    if body.get("opened_at") is not None:
+        try:
+            opened_at = instants.parse(body["opened_at"], "opened_at", now)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    unknown = sorted(set(body) - {"subject_type", "subject_id", "note", "severity", "fault", "opened_at"})
     errors += [field_error(k, "unknown", "not a ticket field") for k in unknown]
     subject_type = body.get("subject_type", "camera")
     if subject_type not in ("camera", "upstream"):
@@ -220,16 +252,22 @@ async def open_manual(actor: Actor, body: Any, now: float | None = None) -> dict
         errors += exc.errors
     if errors:
         raise ValidationFailed("the ticket was not opened", errors)
-    now = time.time() if now is None else now
+    opened = now if opened_at is None else opened_at
     async with db.write_transaction():
         device = (await devices(subject_type, [subject_id])).get(subject_id)
         if device is None:
             raise ValidationFailed("the ticket was not opened",
                                    [field_error("subject_id", "unknown_reference", f"no {subject_type} {subject_id}")])
+        # A paper work order is assigned by the contracts in force on the day it was opened.
         ticket_id = await open_ticket(subject_type=subject_type, subject_id=subject_id, fault=fault,
-                                      cause="manual", since=now, source="manual", actor=actor.username, now=now,
-                                      contracts=await Contracts.load(now), device=device,
-                                      severity=severity.strip() if severity else None, note=note)
+                                      cause="manual", since=opened, source="manual" if opened_at is None else PAPER,
+                                      actor=actor.username, now=now, contracts=await Contracts.load(opened),
+                                      device=device, severity=severity.strip() if severity else None, note=note,
+                                      opened_at=opened_at)
+        if opened_at is not None:
+            await audit.record(actor.username, "create", "ticket", ticket_id, f"paper work order {ticket_id}",
+                               {"opened_at": [None, opened_at], "entered_at": [None, now],
+                                "subject": [None, f"{subject_type} {subject_id}"]})
     return {"id": ticket_id}
 
 
@@ -249,6 +287,8 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
     async with db.write_transaction():
         ticket = check_visible(actor, await load(ticket_id, lock=True), ticket_id)
         _may_act(actor, who, action)
+        if action != "cancel":
+            live_only(ticket, action)
         state = ticket["state"]
         if state not in starts:
             raise Conflict(f"ticket {ticket_id} is {state}; {action} needs it {' or '.join(starts)}")
@@ -271,12 +311,25 @@ async def act(actor: Actor, ticket_id: int, action: str, body: Any, now: float |
         if target == "resolved":
             columns["verify_overdue_at"] = None
         await update(ticket_id, columns, now)
+        if target in FINISHED or action == "reopen":
+            await keep_evidence(ticket_id, target in FINISHED, now)
         await event(ticket_id, now, actor.username, action if action != "arrive" else "on_site", state, target, note)
         if target == "resolved":
             await request_verification(ticket, now)
         ticket = await refresh(ticket_id, now, actor.username)
         await notify(f"ticket.{target}", ticket, now, by=actor.username)
     return {"id": ticket_id, "state": target}
+
+
+async def keep_evidence(ticket_id: int, finished: bool, now: float) -> None:
+    """A ticket's evidence frames are held while it is active or disputed; once it is finished (and no
+    dispute is open) they are kept ASSETSVC_EVIDENCE_KEEP_DAYS more, then may be evicted."""
+    disputed = await bulk.fetch(TicketDispute, "SELECT id FROM ticket_dispute WHERE ticket = ? AND status = 'open'",
+                                [ticket_id])
+    if finished and not disputed:
+        await monitoring.evidence_hold(ticket_id, False, now + settings().evidence_keep_days * 86400)
+    else:
+        await monitoring.evidence_hold(ticket_id, True)
 
 
 async def _drop_pending_pauses(ticket_id: int, actor: str, now: float) -> None:
@@ -331,6 +384,7 @@ async def request_suspension(actor: Actor, ticket_id: int, body: Any, now: float
     async with db.write_transaction():
         ticket = check_visible(actor, await load(ticket_id, lock=True), ticket_id)
         _may_act(actor, "contractor", "ask to suspend")
+        live_only(ticket, "ask for a pause")
         if ticket["state"] not in SUSPENDABLE:
             raise Conflict(f"ticket {ticket_id} is {ticket['state']}; a pause can be asked while it is "
                            f"{', '.join(SUSPENDABLE)}")
@@ -370,6 +424,7 @@ async def decide_suspension(actor: Actor, ticket_id: int, suspension_id: int, de
             raise Forbidden(f"only the video office may {decision} a pause"
                             + (" (a contractor cannot approve its own pause)" if actor.is_contractor else ""))
         _may_act(actor, "contractor", f"{decision} a pause of")
+        live_only(ticket, f"{decision} a pause")
         rows = await bulk.fetch(TicketSuspension, "SELECT * FROM ticket_suspension WHERE id = ? AND ticket = ?",
                                 [suspension_id, ticket_id])
         if not rows:
@@ -422,6 +477,7 @@ async def system_close(ticket: Mapping[str, Any], reason: str, restored_at: floa
     await update(ticket["id"], {"state": "closed", "close_reason": reason, "restored_at": restored_at,
                                 "closed_at": now, "resume_state": None}, now)
     await _drop_pending_pauses(ticket["id"], SYSTEM, now)
+    await keep_evidence(ticket["id"], True, now)
     await event(ticket["id"], now, SYSTEM, reason, ticket["state"], "closed", note, data)
     fresh = await refresh(ticket["id"], now)
     await notify("ticket.closed", fresh, now, reason=reason)

@@ -74,6 +74,9 @@ async def run(now: float | None = None) -> Outcome:
                                                                                     config, now)]
         if todo:
             work.append((key, todo))
+    waived = await _waived([key for key, _ in work])
+    work = [(key, [(kind, c) for kind, c in todo if not (isinstance(c, Fault) and (*key, kind, c.since) in waived)])
+            for key, todo in work]
     contracts = await Contracts.load(now)
     planned = await monitoring.in_maintenance([k for k, todo in work if any(isinstance(c, Fault) for _, c in todo)],
                                               now)
@@ -92,6 +95,20 @@ async def run(now: float | None = None) -> Outcome:
                     outcome.errors.append(f"{item[0][0]} {item[0][1]}: {type(exc).__name__}: {exc}"[:300])
     await _link_cameras(now, outcome)
     return outcome
+
+
+async def _waived(keys: list[tuple[str, int]]) -> set[tuple[str, int, str, float]]:
+    """(type, id, fault, fault_since) of tickets cancelled without penalty (a false alarm, an upheld
+    dispute): the same fault streak opens no new ticket; a new streak (the fault cleared and came
+    back) does."""
+    if not keys:
+        return set()
+    rows = await bulk.fetch_in(Ticket, "SELECT subject_type, subject_id, fault, fault_since FROM ticket WHERE "
+                               "state = 'cancelled' AND close_reason IN ('false_alarm', 'dispute_upheld') AND "
+                               "subject_id IN ({in})", [i for _, i in keys])
+    wanted = set(keys)
+    return {(r["subject_type"], r["subject_id"], r["fault"], r["fault_since"]) for r in rows
+            if (r["subject_type"], r["subject_id"]) in wanted}
 
 
 async def _apply_chunk(chunk: list, by_subject: Mapping, states: Mapping, contracts: Contracts, now: float,

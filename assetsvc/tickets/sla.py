@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from assetsvc.monitoring.service import DOWN_ONLY, DowntimeRule
 from assetsvc.monitoring.uptime_math import union
+from assetsvc.settings import times_of_day
 from assetsvc.tickets.calendar import (US, CalendarMissing, DataError, Instant, ServiceCalendar, WorkingDays,
                                        advance_us, calendar_from_data, data_list, data_table, data_text,
                                        read_document, span_us, to_us)
@@ -247,6 +248,9 @@ class ScoringScheme:
     grades: tuple[Grade, ...]
     base: Decimal = Decimal(100)
     max_amount: Decimal | None = None
+    # The contract's spot-check times of day for its sampled online rate (minutes after midnight,
+    # office time); None: the office's (ASSETSVC_SAMPLE_HOURS).
+    sample_hours: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -525,8 +529,8 @@ def _terms(raw: Any, calendars: Mapping[str, ServiceCalendar]) -> SlaTerms:
     return SlaTerms(cells)
 
 
-def _scoring(raw: Any) -> tuple[tuple[Grade, ...], Decimal, Decimal | None]:
-    table = data_table(raw, "scoring", {"grades"}, {"base", "max_amount"})
+def _scoring(raw: Any) -> tuple[tuple[Grade, ...], Decimal, Decimal | None, tuple[int, ...] | None]:
+    table = data_table(raw, "scoring", {"grades"}, {"base", "max_amount", "sample_hours"})
     base = _number(table.get("base", 100), "scoring.base")
     grades = []
     for n, item in enumerate(data_list(table["grades"], "scoring.grades"), 1):
@@ -541,7 +545,13 @@ def _scoring(raw: Any) -> tuple[tuple[Grade, ...], Decimal, Decimal | None]:
     if grades[0].min > base:
         raise DataError(f"scoring.grades: {grades[0].name!r} needs {grades[0].min}, above the base {base}")
     max_amount = _number(table["max_amount"], "scoring.max_amount") if "max_amount" in table else None
-    return tuple(grades), base, max_amount
+    hours = None
+    if "sample_hours" in table:
+        try:
+            hours = times_of_day(table["sample_hours"])
+        except ValueError as exc:
+            raise DataError(f"scoring.sample_hours = {table['sample_hours']!r}: {exc}") from None
+    return tuple(grades), base, max_amount, hours
 
 
 _RULE_KEYS = {  # kind -> (required, optional) keys beyond name, kind and the amounts

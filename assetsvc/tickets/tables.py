@@ -18,7 +18,7 @@ class Ticket(Table, tablename="ticket"):
     subject_id = Integer()
     fault = Varchar(length=16)  # down | stream | picture | clock | reboot_loop | drift | manual
     cause = Varchar(length=64, default="")  # the monitoring cause when opened, e.g. onvif_light:timeout
-    source = Varchar(length=8, default="auto")  # auto | manual
+    source = Varchar(length=8, default="auto")  # auto | manual | paper (events recorded afterwards)
     title = Varchar(length=200, default="")
     severity = Varchar(length=16)
     area = Varchar(length=16, default="urban")
@@ -35,6 +35,7 @@ class Ticket(Table, tablename="ticket"):
     restored_at = DoublePrecision(null=True, default=None)  # from the passing check (or the recovery)
     closed_at = DoublePrecision(null=True, default=None)
     close_reason = Varchar(length=16, null=True, default=None)  # verified | self_recovered | cancelled | office
+    # | false_alarm | dispute_upheld (cancelled without penalty: docs/tickets.md, 'False alarms and disputes')
     fault_cleared_at = DoublePrecision(null=True, default=None)  # the monitoring saw the fault end
     reopen_count = Integer(default=0)
     affected_count = Integer(default=0)  # cameras linked under an upstream device
@@ -64,6 +65,10 @@ class TicketEvent(Table, tablename="ticket_event"):
     to_state = Varchar(length=16, null=True, default=None)
     note = Text(default="")
     data = JSON(default={})
+    # When the line was entered: the same as `at` for what happens live; later for a paper work
+    # order's events, entered with the times they happened (NULL on lines from before it was kept).
+    entered_at = DoublePrecision(null=True, default=None)
+    voids = Integer(null=True, default=None)  # a correcting line: the id of the line it voids
 
 
 class TicketSuspension(Table, tablename="ticket_suspension"):
@@ -105,6 +110,21 @@ class TicketAttachment(Table, tablename="ticket_attachment"):
     uploaded_at = DoublePrecision()
 
 
+class TicketDispute(Table, tablename="ticket_dispute"):
+    """A contractor's dispute (申诉) of a ticket: a reason and evidence (attachments of the ticket),
+    upheld (the ticket is cancelled without penalty) or rejected (it goes on) by the office."""
+
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
+    reason = Text(default="")
+    attachments = JSON(default=[])  # ids of the ticket's attachments given as evidence
+    status = Varchar(length=10, default="open")  # open | upheld | rejected
+    raised_by = Varchar(length=64)
+    raised_at = DoublePrecision()
+    decided_by = Varchar(length=64, null=True, default=None)
+    decided_at = DoublePrecision(null=True, default=None)
+    decision_note = Text(default="")
+
+
 class ContractTerms(Table, tablename="contract_terms"):
     """A contract's SLA document (docs/sla.md, 'Contract data'), validated before it is stored."""
 
@@ -126,5 +146,28 @@ class ContractTermsVersion(Table, tablename="contract_terms_version"):
     updated_by = Varchar(length=64)
 
 
+class TicketImportBatch(Table, tablename="ticket_import_batch"):
+    """One import of closed work orders from the old platform or paper (导入批次); undone as a whole."""
+
+    filename = Varchar(length=255)
+    rows = Integer(default=0)
+    written = Integer(default=0)  # tickets made
+    created_by = Varchar(length=64)
+    created_at = DoublePrecision()
+    undone_by = Varchar(length=64, default="")
+    undone_at = DoublePrecision(null=True, default=None)
+    summary = JSON(default={})
+
+
+class TicketImportRow(Table, tablename="ticket_import_row"):
+    """A ticket a batch made, by its work order number (the key a re-import recognises)."""
+
+    batch = ForeignKey(references=TicketImportBatch, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=64, index=True)
+    ticket_id = Integer()
+    row = Integer()
+
+
 # Children first, so deletes never trip a foreign key.
-TABLES = (TicketEvent, TicketSuspension, TicketCamera, TicketAttachment, Ticket, ContractTermsVersion, ContractTerms)
+TABLES = (TicketEvent, TicketSuspension, TicketDispute, TicketCamera, TicketAttachment, TicketImportRow,
+          Ticket, TicketImportBatch, ContractTermsVersion, ContractTerms)

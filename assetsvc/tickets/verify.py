@@ -39,8 +39,10 @@ async def run(now: float | None = None) -> Outcome:
     now = time.time() if now is None else now
     config = ticket_config.current()
     outcome = Outcome()
+    # A paper work order's repair is the time recorded on it, confirmed by the office's recorded close.
     waiting = await bulk.fetch(Ticket, "SELECT id, subject_type, subject_id, fault, cause, resolved_at, "
-                                       "verify_overdue_at FROM ticket WHERE state = 'resolved' ORDER BY id")
+                                       "verify_overdue_at FROM ticket WHERE state = 'resolved' AND "
+                                       "source <> 'paper' ORDER BY id")
     for ticket in waiting:
         try:
             await _one(ticket, config, now, outcome)

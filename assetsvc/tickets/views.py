@@ -11,11 +11,12 @@ from typing import Any, Mapping
 
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
-from assetsvc.errors import ValidationFailed, field_error
+from assetsvc.errors import NotFound, ValidationFailed, field_error
 from assetsvc.monitoring import service as monitoring
 from assetsvc.monitoring.uptime_scope import region_condition, region_ref
 from assetsvc.runtime import settings
 from assetsvc.tickets import clocks
+from assetsvc.tickets.disputes import disputes_of
 from assetsvc.tickets.lifecycle import _may_act, can_read, check_visible, event, load
 from assetsvc.tickets.store import ACTIVE, FINISHED, TERMS
 from assetsvc.tickets.tables import Ticket, TicketAttachment
@@ -71,7 +72,7 @@ def _where(actor: Actor, query: Mapping[str, Any], now: float) -> tuple[list[str
         where.append("t.contractor = ?")
         args.append(_int(query["contractor"], "contractor", 1))
     for name, allowed in (("state", STATES), ("severity", None), ("fault", None), ("subject_type", ("camera", "upstream")),
-                          ("source", ("auto", "manual"))):
+                          ("source", ("auto", "manual", "paper"))):
         raw = query.get(name)
         if raw in (None, ""):
             continue
@@ -146,10 +147,15 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     ticket = check_visible(actor, await load(ticket_id), ticket_id)
     suspensions = (await clocks.suspensions_of([ticket_id])).get(ticket_id, [])
     clock = clocks.clock(ticket, suspensions, await TERMS.for_tickets([ticket]), now)
-    events = await bulk.fetch(Ticket, "SELECT at, actor, kind, from_state, to_state, note, data FROM ticket_event "
-                                      "WHERE ticket = ? ORDER BY at, id", [ticket_id])
+    events = await bulk.fetch(Ticket, "SELECT id, at, entered_at, actor, kind, from_state, to_state, note, data, "
+                                      "voids FROM ticket_event WHERE ticket = ? ORDER BY at, id", [ticket_id])
+    # A paper work order's line shows when it happened (at) and when it was entered; a voided
+    # line stays, marked with the line that voids it.
+    voided = {item["voids"]: item["id"] for item in events if item["voids"] is not None}
     for item in events:
         item["data"] = bulk.json_column(item["data"], {})
+        item["entered_at"] = item["at"] if item["entered_at"] is None else item["entered_at"]
+        item["voided_by"] = voided.get(item["id"])
     cameras = await bulk.fetch(Ticket, "SELECT l.camera_id, l.linked_at, l.recovered_at, c.name, c.gb_id FROM "
                                        "ticket_camera l LEFT JOIN camera c ON c.id = l.camera_id WHERE l.ticket = ? "
                                        "ORDER BY l.camera_id", [ticket_id])
@@ -164,7 +170,27 @@ async def detail(actor: Actor, ticket_id: int, now: float | None = None) -> dict
     ticket = {**ticket, "contractor_name": names[0]["name"] if names else None}  # as the list shows it
     return {**_row(ticket, now), "device": device[0] if device else None, "sla": clocks.figures_json(clock),
             "timeline": events, "suspensions": pauses, "cameras": cameras, "attachments": files,
+            "disputes": await disputes_of(ticket_id), "evidence": await _evidence(ticket_id),
             "downtime": await _downtime(ticket, now)}
+
+
+async def _evidence(ticket_id: int) -> list[dict[str, Any]]:
+    return [f.to_json(f"/api/v1/tickets/{ticket_id}/evidence") for f in await monitoring.ticket_evidence(ticket_id)]
+
+
+async def evidence(actor: Actor, ticket_id: int) -> list[dict[str, Any]]:
+    """A picture ticket's evidence frames: the frame that showed the fault and the camera's last good
+    frame before it (monitoring keeps them; the ticket's scoping applies)."""
+    check_visible(actor, await load(ticket_id), ticket_id)
+    return await _evidence(ticket_id)
+
+
+async def evidence_jpeg(actor: Actor, ticket_id: int, frame_id: int) -> bytes:
+    check_visible(actor, await load(ticket_id), ticket_id)
+    data = await monitoring.ticket_frame_jpeg(ticket_id, frame_id)
+    if data is None:
+        raise NotFound(f"ticket {ticket_id} has no evidence frame {frame_id}")
+    return data
 
 
 async def _downtime(ticket: Mapping[str, Any], now: float) -> dict[str, Any] | None:

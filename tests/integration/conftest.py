@@ -16,21 +16,23 @@ from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
-    KeyCheck,
-    Camera, Contract, Contractor, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
+    KeyCheck, ServicePeriod,
+    Camera, Contract, Contractor, CoveragePlan, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
 from assetsvc.monitoring import topology
+from assetsvc.reports.tables import LeagueRulesDocument, ReportVersion
 from assetsvc.runtime import migrate
 from assetsvc.tickets.store import TERMS
 from assetsvc.tickets.tables import TABLES as TICKET_TABLES
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 # Children before parents, so deletes never trip a foreign key.
-TABLES = (*TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
+TABLES = (ReportVersion, LeagueRulesDocument, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
-          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory,
-          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, Camera, UpstreamDevice, Credential, Contract, Site,
+          monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
+          monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"

@@ -13,7 +13,7 @@ SCOPED = {e.name for e in ENTITIES if e.contractor_column and not e.contractor_s
 HIDDEN_FROM_CONTRACTORS = {e.name for e in ENTITIES} - SEES_ALL - SCOPED
 NAMES = [e.name for e in ENTITIES]
 UPDATES = {
-    "regions": None, "stations": {"contact": "0772-1"}, "sites": {"alias": "新俗称"},
+    "regions": None, "stations": {"contact": "0772-1"}, "sites": {"alias": "新俗称"}, "coverage-plans": {"planned": 5},
     "owners": {"contact": "0772-2"}, "contractors": {"phone": "0772-3"}, "contracts": {"note": "续签"},
     "credentials": {"username": "operator"}, "devices": {"model": "S5735"},
     "cameras": {"name": "改名后的摄像机"},

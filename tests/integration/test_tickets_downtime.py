@@ -24,6 +24,7 @@ from assetsvc.tickets import contracts, lifecycle, views
 from assetsvc.tickets.store import TERMS
 from tests.integration.conftest import ADMIN, bearer
 from tests.integration.test_tickets_score import at, camera
+from tests.integration.test_uptime_world import service_where
 
 H = 3600.0
 TERMS_TOML = """
@@ -80,6 +81,7 @@ async def spans(camera_id: int, rows: list[tuple[str, str, float, float | None]]
         await bulk.insert_rows(StateInterval, [{"subject_type": "camera", "subject_id": camera_id, "state": state,
                                                 "cause": cause, "start": start, "end": end}
                                                for state, cause, start, end in rows])
+    await service_where((camera_id, start, end) for _, _, start, end in rows)
 
 
 async def window_on(camera_id: int, start: float, end: float) -> None:

@@ -32,6 +32,7 @@ from assetsvc.tickets import contracts, lifecycle, opener, verify
 from assetsvc.tickets.store import TERMS
 from assetsvc.tickets.tables import Ticket
 from tests.integration.conftest import ADMIN
+from tests.integration.test_uptime_world import service_where
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 EXAMPLE = Path(__file__).parents[2] / "assetsvc" / "tickets" / "data" / "contract-sla.example.toml"
@@ -76,6 +77,7 @@ async def intervals(rows: list[tuple[int, str, float, float | None]]) -> None:
         await bulk.insert_rows(StateInterval, [{"subject_type": "camera", "subject_id": cam, "state": state,
                                                 "cause": CAUSES[state],
                                                 "start": start, "end": end} for cam, state, start, end in rows])
+    await service_where((cam, start, end) for cam, _, start, end in rows)
 
 
 async def test_the_november_score_matches_the_hand_worked_figures(people):

@@ -6,7 +6,7 @@ from typing import Any
 
 from assetsvc.registry import crud
 from assetsvc.registry.entities import (
-    CAMERA, CONTRACT, CREDENTIAL, OWNER, REGION, SITE, STATION, UPSTREAM,
+    CAMERA, CONTRACT, COVERAGE_PLAN, CREDENTIAL, OWNER, REGION, SITE, STATION, UPSTREAM,
 )
 from tests.integration.conftest import ADMIN
 
@@ -27,6 +27,7 @@ def bodies(a_id: int, b_id: int, station: int | None = None) -> dict[str, dict[s
         "regions": {"code": "450205"},
         "stations": {"name": "河西派出所", "region_code": "450204"},
         "sites": {"name": "河西路口", "region_code": "450204", "point_class": 1, "station": station},
+        "coverage-plans": {"region_code": "450204", "category": "hospital", "planned": 4},
         "owners": {"name": "柳州市交通运输局", "owner_class": "government"},
         "contractors": {"name": "丙运维公司"},
         "contracts": {"code": "HT-A", "contractor": a_id, "region_codes": ["450204"],
@@ -53,6 +54,11 @@ async def build(a_id: int, b_id: int) -> dict[str, dict[str, int]]:
     site_b = await crud.create_record(SITE, ADMIN, {"name": "城中广场", "region_code": "450202",
                                                      "coverage_status": "planned"})
     ids["sites"] = {"a": site["id"], "b": site_b["id"]}
+    plan = await crud.create_record(COVERAGE_PLAN, ADMIN, {"region_code": "450204", "category": "school",
+                                                           "planned": 3})
+    plan_b = await crud.create_record(COVERAGE_PLAN, ADMIN, {"region_code": "450202", "category": "school",
+                                                             "planned": 2})
+    ids["coverage-plans"] = {"a": plan["id"], "b": plan_b["id"]}
     ow = await crud.create_record(OWNER, ADMIN, {"name": "柳州市公安局柳南分局", "owner_class": "police"})
     ow_b = await crud.create_record(OWNER, ADMIN, {"name": "和谐小区业主委员会", "owner_class": "social"})
     ids["owners"] = {"a": ow["id"], "b": ow_b["id"]}
