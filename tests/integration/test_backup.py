@@ -16,6 +16,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from assetsvc.app import backup as backups
+from assetsvc.app.jobs import month_just_ended
+from assetsvc.reports import versions as report_versions
 from assetsvc.registry.tables import Camera
 from assetsvc.runtime import settings
 from assetsvc.tickets.tables import Ticket, TicketEvent
@@ -58,7 +60,8 @@ async def seed(client, people) -> dict:
     await ticket.save().run()
     await TicketEvent(ticket=ticket.id, at=now, actor="system", kind="opened", to_state="open").save().run()
     hook = await webhooks.create_endpoint(ADMIN, {"name": "office", "url": "http://127.0.0.1:9/hooks"}, now=now)
-    return {"webhook_secret": hook["secret"], "ticket": ticket.id}
+    report = await report_versions.generate(ADMIN, month_just_ended(now), now)
+    return {"webhook_secret": hook["secret"], "ticket": ticket.id, "report": report}
 
 
 @pytest.mark.skipif(not SQLITE, reason="the SQLite backup; PostgreSQL uses pg_dump (tested below)")
@@ -74,7 +77,7 @@ async def test_backup_while_writing_restores_every_record_ticket_and_secret(clie
     report = await copying
     assert report.key_file == dest / "secret.key" and (dest / "secret.key").stat().st_mode & 0o777 == 0o600
     taken = rows(dest / "assetsvc.sqlite")
-    assert len(taken["camera"]) >= 20 and len(taken["ticket"]) == 1
+    assert len(taken["camera"]) >= 20 and len(taken["ticket"]) == 1 and len(taken["report_version"]) == 1
 
     fresh = tmp_path / "fresh"
     done = cli(fresh, "restore", str(dest))
@@ -88,6 +91,10 @@ async def test_backup_while_writing_restores_every_record_ticket_and_secret(clie
     sealed = [r for r in restored["webhook_endpoint"]][0]
     assert seeded["webhook_secret"] in [key.decrypt(v.encode()).decode() for v in sealed if isinstance(v, str)
                                         and v.startswith("gAAAA")]
+    report = seeded["report"]
+    shown = cli(fresh, "report", "versions", "--month", report["month"])
+    assert shown.returncode == 0 and "v1  draft" in shown.stdout, shown.stderr
+    assert report["content_hash"][:12] in shown.stdout  # the report version, as it was generated
     # The restored folder serves: the CLI reads its tickets.
     listed = cli(fresh, "tickets", "list")
     assert listed.returncode == 0 and f"{seeded['ticket']}" in listed.stdout, listed.stderr
