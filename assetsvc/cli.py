@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from assetsvc.accounts.service import ROLES
 from assetsvc.cli_shell import cli_actor, run
 from assetsvc.monitoring.history.cli import history
 from assetsvc.monitoring.picture_cli import picture_baseline
@@ -102,6 +104,46 @@ def worker(scheduler: bool, once: bool) -> None:
     click.echo(run(lambda: process.work(config, scheduler=scheduler, once=once), schema=False))
 
 
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup(dest: Path) -> None:
+    """Back up the SQLite database (online, while the service runs) and the key into the new folder DEST.
+
+    Keep DEST/secret.key apart from the database copy (docs/operations.md). PostgreSQL: pg_dump."""
+    from assetsvc.app import backup as backups
+    from assetsvc.runtime import settings
+
+    try:
+        made = backups.backup(settings(), dest)
+    except (backups.BackupError, sqlite3.Error, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {made.database_bytes} bytes to {made.folder / backups.DATABASE}")
+    if made.key_file:
+        click.echo(f"the key is in {made.key_file}: store it apart from the database copy (another medium, "
+                   "another safe); without it the device passwords and webhook secrets in the copy are lost")
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The backup's key file, kept apart [default: SRC/secret.key].")
+def restore(src: Path, key_file: Path | None) -> None:
+    """Restore a backup folder into a data folder that has no database yet (the service stopped).
+
+    The key is checked against the backup's stored key check before anything is written; then
+    migrations are applied and the restored secrets are opened with the installed key."""
+    from assetsvc.app import backup as backups, startup
+    from assetsvc.runtime import settings
+    from assetsvc.secrets import KeyError_
+
+    try:
+        target = backups.restore(settings(), src, key_file)
+    except (backups.BackupError, KeyError_, sqlite3.Error, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    run(lambda: startup.prepare(create_key=False), schema=False)
+    click.echo(f"restored {target}; migrations applied and the key opens the stored secrets")
+
+
 @main.group()
 def user() -> None:
     """Manage users and API tokens."""
@@ -115,7 +157,7 @@ def _password(prompt: bool) -> str:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "auditor", "contractor", "platform"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 @click.option("--scope", "scope", multiple=True, metavar="KIND=VALUE",
               help="Platform accounts: cameras it may report on (owner=NAME, owner_class=social, region=4502).")
@@ -169,7 +211,7 @@ def user_passwd(username: str, temporary: bool) -> None:
 
 @user.command("role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["admin", "auditor", "contractor", "platform"]))
+@click.argument("role", type=click.Choice(list(ROLES)))
 @click.option("--contractor", default=None, help="Contractor name (role contractor only).")
 def user_role(username: str, role: str, contractor: str | None) -> None:
     """Give a user another role; it holds from the user's next request."""

@@ -112,6 +112,29 @@ def _database_url(data_dir: Path) -> str:
     return raw
 
 
+def _listen(name: str) -> tuple[str, int] | None:
+    """host:port from ASSETSVC_<name> ([::1]:9850 for IPv6), or None when unset."""
+    raw = _env(name)
+    if raw is None:
+        return None
+    host, sep, port = raw.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise SettingsError(f"ASSETSVC_{name}={raw!r} is not host:port (127.0.0.1:9850, [::1]:9850)")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise SettingsError(f"ASSETSVC_{name}={raw!r}: the host must be an IP address") from None
+    return host, int(port)
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (_env(name) or default).lower()
+    if value not in allowed:
+        raise SettingsError(f"ASSETSVC_{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every ASSETSVC_* variable; README.md's configuration table mirrors these docstrings."""
@@ -151,6 +174,15 @@ class Settings:
         metadata={"doc": "SQLite: how long a writer waits for the lock before failing, seconds."}
     )
     log_level: str = field(metadata={"doc": "DEBUG, INFO, WARNING or ERROR."})
+    log_format: str = field(
+        metadata={"doc": "text (one plain line per record) or json (one JSON object per line with the "
+                         "request id and the user; docs/operations.md)."}
+    )
+    metrics_listen: tuple | None = field(
+        metadata={"doc": "host:port where this process also serves its own metrics in Prometheus format "
+                         "WITHOUT authentication (for `assetsvc worker`, which has no API); unset: none. "
+                         "Bind it to loopback or a management address (docs/operations.md)."}
+    )
     monitoring_config: str | None = field(
         metadata={"doc": "TOML file of probe plans per device class, confirmation rules and limits "
                          "(default: the built-in one; see docs/monitoring.md)."}
@@ -249,6 +281,8 @@ def load_settings() -> Settings:
         region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
         log_level=level,
+        log_format=_choice("LOG_FORMAT", "text", ("text", "json")),
+        metrics_listen=_listen("METRICS_LISTEN"),
         monitoring_config=_env("MONITORING_CONFIG"),
         tickets_config=_env("TICKETS_CONFIG"),
         calendar_dir=_env("CALENDAR_DIR"),

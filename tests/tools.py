@@ -117,6 +117,37 @@ def _node() -> str | None:
 def _chromium() -> str | None:
     # Playwright (a test extra) cannot download its own browsers here: it drives this one.
     return None if os.access(CHROMIUM, os.X_OK) else f"{CHROMIUM} is not installed"
+PG_BIN_DIRS = ("/usr/lib/postgresql/*/bin",)  # Debian's server binaries are off PATH
+
+
+def pg_bin(name: str) -> str | None:
+    """A PostgreSQL server program (initdb, pg_ctl): on PATH, else Debian's newest version folder."""
+    import glob
+
+    found = shutil.which(name)
+    if found:
+        return found
+    for pattern in PG_BIN_DIRS:
+        for folder in sorted(glob.glob(pattern), reverse=True):
+            if os.access(os.path.join(folder, name), os.X_OK):
+                return os.path.join(folder, name)
+    return None
+
+
+def _pg_cluster() -> str | None:
+    for name in ("initdb", "pg_ctl"):
+        if pg_bin(name) is None:
+            return f"{name} is not installed"
+    if os.geteuid() == 0:  # initdb refuses root: the cluster runs as the postgres user
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no postgres user to run initdb as"
+        if shutil.which("runuser") is None:
+            return "running as root and runuser (util-linux) is missing"
+    return None
 
 
 def _pdftotext() -> str | None:
@@ -145,6 +176,8 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     # The CJK fonts make the screenshots readable (the UI itself ships no font: offline networks).
     Tool("chromium", ("chromium", "fonts-noto-cjk"), "the browser tests of the web UI (Playwright drives Debian's chromium)",
          _chromium),
+    Tool("pg-cluster", ("postgresql",), "the PostgreSQL restart fault test on a throwaway cluster (initdb, pg_ctl "
+         "on a temporary port; never the shared server)", _pg_cluster),
     Tool("pdftotext", ("poppler-utils",), "reading the report PDF's text and rendering its pages", _pdftotext),
     Tool("cjk-font", ("fonts-wqy-zenhei",), "the report PDF's Chinese text (an offline TrueType font)", _cjk_font),
 )}

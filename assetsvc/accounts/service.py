@@ -31,7 +31,8 @@ __all__ = ["Actor", "AccountError", "RateLimited", "ROLES", "add_user", "set_pas
 
 log = logging.getLogger("assetsvc.accounts")
 # platform: a video platform's machine account; it may only push passive camera status.
-ROLES = ("admin", "auditor", "contractor", "platform")
+# metrics: a monitoring server's account (Prometheus); it may only read /metrics.
+ROLES = ("admin", "auditor", "contractor", "platform", "metrics")
 MAX_TOKEN_DAYS = 365  # an explicit --hours/--days may not exceed this
 LAST_USED_EVERY_S = 60  # a token's last_used_at is rewritten at most this often
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

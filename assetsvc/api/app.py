@@ -8,9 +8,9 @@ from litestar import Litestar, Response, Router, get
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import ResponseSpec
 
-from assetsvc import db, storage
+from assetsvc import db, logs, storage
 from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, openapi, reports, tickets, ui, webhooks
+from assetsvc.api import guard, metrics, openapi, reports, tickets, ui, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -56,10 +56,10 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *reports.HANDLERS,
         ],
     )
-    openapi.document_errors([api, healthz], OPEN_PATHS)
+    openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)
     app = Litestar(
-        route_handlers=[api, healthz, openapi.assets_router(), *ui.HANDLERS],
-        middleware=[DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
+        route_handlers=[api, healthz, metrics.metrics, openapi.assets_router(), *ui.HANDLERS],
+        middleware=[logs.RequestContext, DefineMiddleware(TokenAuth, exclude=[f"^{p}$" for p in OPEN_PATHS]
                                      + [f"^{openapi.ASSETS_PATH}/",  # the docs page's static files
                                         "^/$", "^/ui(/|$)"])],  # the web UI's files (it logs in itself)
         exception_handlers=errors.HANDLERS,
@@ -90,9 +90,8 @@ def _allow_every_method(app: Litestar) -> None:
 
 
 def configure_logging() -> None:
-    """Plain log lines to stderr at ASSETSVC_LOG_LEVEL."""
-    logging.basicConfig(level=settings().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log lines to stderr at ASSETSVC_LOG_LEVEL, plain or JSON (ASSETSVC_LOG_FORMAT)."""
+    logs.configure(settings().log_level, settings().log_format)
     # APScheduler logs every job run at INFO; our jobs log their own outcome (assetsvc.jobs).
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 

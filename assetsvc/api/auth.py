@@ -8,6 +8,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from assetsvc.accounts.service import authenticate
+from assetsvc import logs
 from assetsvc.actor import Actor
 from assetsvc.api.session import COOKIE, SAFE_METHODS, check_origin
 from assetsvc.errors import Forbidden, field_error
@@ -19,6 +20,8 @@ OPEN_PATHS = {LOGIN_PATH, SESSION_PATH, "/healthz"}
 PLATFORM_PATHS = {"/api/v1/status/passive", "/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/tokens"}
 # What a user holding a temporary password may still do: see who they are, change it, leave.
 PASSWORD_PATHS = {"/api/v1/auth/me", "/api/v1/auth/password", "/api/v1/auth/logout"}
+# A metrics account (role "metrics", a Prometheus server's token) reads /metrics and nothing else.
+METRICS_PATHS = {"/metrics"}
 
 
 def _credential(connection: ASGIConnection) -> tuple[str, bool]:
@@ -46,9 +49,12 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         actor = await authenticate(token)
         if actor is None:
             raise NotAuthorizedException("the session or token is unknown, expired or revoked")
+        logs.user.set(actor.username)  # every log line of this request names its user
         path = connection.url.path
         if actor.role == "platform" and path not in PLATFORM_PATHS:
             raise PermissionDeniedException("a platform account may only push passive status")
+        if actor.role == "metrics" and path not in METRICS_PATHS:
+            raise PermissionDeniedException("a metrics account may only read /metrics")
         if actor.must_change_password and path not in PASSWORD_PATHS:
             message = "your password is temporary: change it first (POST /api/v1/auth/password)"
             raise Forbidden(message, [field_error("password", "change_required", message)])

@@ -13,8 +13,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from assetsvc import telemetry
 from assetsvc.actor import Actor
-from assetsvc.app.leader import Leadership
+from assetsvc.app.leader import Leadership, job_lock
 from assetsvc.monitoring import evidence, stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.reports import versions as reports
@@ -102,14 +103,25 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-async def _run_job(job: Job, config: MonitoringConfig) -> None:
+async def _run_job(job: Job, config: MonitoringConfig) -> str:
+    """One run under the job's lock: ok, failed, or skipped (another node is running this job)."""
     started = time.perf_counter()
     try:
-        outcome = await job.run(config)
+        async with job_lock(job.name) as mine:
+            if not mine:
+                log.warning("job %s skipped: another node is still running it", job.name)
+                telemetry.JOB_DURATION.labels(job.name, "skipped").observe(time.perf_counter() - started)
+                return "skipped"
+            outcome = await job.run(config)
     except Exception:  # noqa: BLE001 - one failed run is logged; the schedule goes on
         log.exception("job %s failed", job.name)
-        return
-    log.info("job %s done in %.2f s: %s", job.name, time.perf_counter() - started, outcome)
+        telemetry.JOB_FAILURES.labels(job.name).inc()
+        telemetry.JOB_DURATION.labels(job.name, "failed").observe(time.perf_counter() - started)
+        return "failed"
+    took = time.perf_counter() - started
+    telemetry.JOB_DURATION.labels(job.name, "ok").observe(took)
+    log.info("job %s done in %.2f s: %s", job.name, took, outcome)
+    return "ok"
 
 
 def build_scheduler(config: MonitoringConfig, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
@@ -130,7 +142,7 @@ def _now() -> dt.datetime:
 
 
 async def lead(config: MonitoringConfig, stop: asyncio.Event, name: str, check_every_s: float = 5.0,
-               on_check: Callable[[bool], Awaitable[None]] | None = None) -> None:
+               on_check: Callable[[bool], Awaitable[None]] | None = None, jobs: tuple[Job, ...] = JOBS) -> None:
     """Contend for leadership until `stop`; run the scheduler while leader, stop it when the lock is lost."""
     leadership = Leadership()
     scheduler: AsyncIOScheduler | None = None
@@ -139,10 +151,13 @@ async def lead(config: MonitoringConfig, stop: asyncio.Event, name: str, check_e
             leading = await leadership.try_acquire()
             if leading and scheduler is None:
                 log.info("%s is now the scheduler leader", name)
-                scheduler = build_scheduler(config)
+                scheduler = build_scheduler(config, jobs)
                 scheduler.start()
             elif not leading and scheduler is not None:
                 log.warning("%s lost scheduler leadership", name)
+                # APScheduler 3 quirk: AsyncIOExecutor.shutdown cancels the job coroutines still
+                # running (wait=True cannot be honoured there). A run that does not stop at once
+                # still holds its job lock (leader.job_lock), so the new leader's run waits its turn.
                 scheduler.shutdown(wait=False)
                 scheduler = None
             if on_check:  # the node's heartbeat, with whether it leads

@@ -8,9 +8,12 @@ SQLite: an exclusive lock on a file beside the database (one machine by construc
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from assetsvc.runtime import settings
 
@@ -86,3 +89,36 @@ class Leadership:
                 await conn.close(timeout=5)
             except Exception:  # noqa: BLE001 - closing a dead connection
                 conn.terminate()
+
+
+def job_lock_key(name: str) -> int:
+    """A job's advisory lock key: 64 bits of a hash of its name, signed as PostgreSQL's bigint."""
+    digest = hashlib.blake2b(f"assetsvc job {name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@asynccontextmanager
+async def job_lock(name: str) -> AsyncIterator[bool]:
+    """Whether this node may run the job `name` now (PostgreSQL: nobody else is running it).
+
+    A transaction-level advisory lock (pg_try_advisory_xact_lock) in a transaction of its own, on
+    a connection of its own, held until the job returns: a node that lost leadership while a job
+    ran keeps the lock until its run ends, so the new leader's first run of that job is skipped
+    instead of overlapping it. If the node dies, its connection closes and the server ends the
+    transaction, lock included. The job's own queries use the pool as always.
+    SQLite: one machine, and the leader file lock already admits one scheduler: always True.
+    """
+    if settings().is_sqlite:
+        yield True
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(settings().database_url, timeout=10)
+    try:
+        async with conn.transaction():
+            yield bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", job_lock_key(name)))
+    finally:
+        try:
+            await conn.close(timeout=5)
+        except Exception:  # noqa: BLE001 - the server may have closed it already
+            conn.terminate()

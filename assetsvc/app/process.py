@@ -22,6 +22,7 @@ def serve(host: str, port: int, *, worker: bool = True, scheduler: bool = True, 
 
     `extra` (e.g. the demo's simulated fleet) starts before probing and stops after it."""
     config = startup.begin(ticket_rules=True, config=config)
+    startup.expose_metrics()
     background = runner.Background(worker=worker, scheduler=scheduler, config=config)
     starts, stops = [background.start], [background.stop]
     if extra is not None:
@@ -39,6 +40,7 @@ async def work(config: MonitoringConfig, *, scheduler: bool, once: bool) -> str:
     """A probe worker until SIGINT/SIGTERM (contending for the scheduler too with `scheduler`);
     with `once`, probe what is due now, write it and return."""
     await startup.prepare(create_key=False)
+    startup.expose_metrics()
     if once:
         await tasks.sync(config, time.time())
         stats = await Worker(config).run_until_idle()

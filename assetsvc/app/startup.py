@@ -44,6 +44,16 @@ async def prepare(*, create_key: bool) -> None:
     await check_key(create_if_unused=create_key)
 
 
+def expose_metrics() -> None:
+    """With ASSETSVC_METRICS_LISTEN, serve this process's own metrics there (prometheus_client's
+    server in a daemon thread, no authentication: a management address only)."""
+    listen = runtime.settings().metrics_listen
+    if listen is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(listen[1], addr=listen[0])
+
+
 def check_ticket_rules() -> None:
     """A wrong tickets file or holiday-notice folder stops start-up, with its message."""
     try:

@@ -12,6 +12,12 @@ from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.subjects import monitored
 from assetsvc.monitoring.tables import DeviceState, ProbeTask, StateInterval
 
+# A sync that adds this many rows (a first import of a large registry) refreshes the planner's
+# statistics of the tables it filled: autovacuum's analyze would come minutes later, and until
+# then PostgreSQL plans the claim and the writer's lookups for the empty tables it last saw.
+ANALYZE_AFTER_ROWS = 1000
+FILLED = ("probe_task", "device_state", "state_interval")
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -19,6 +25,7 @@ class SyncReport:
     tasks_removed: int
     subjects_added: int
     subjects_removed: int
+    analyzed: bool = False
 
 
 def first_due(now: float, every_s: float, rng: random.Random) -> float:
@@ -74,9 +81,14 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
         # The stream URIs it reported go with it (SQLite reuses a deleted camera's id).
         await bulk.execute_many(DeviceState, "DELETE FROM stream_source WHERE camera_id = ?",
                                 [[i] for t, i in gone if t == "camera"])
-    return SyncReport(len(added), len(stale_tasks), len(new), len(gone))
+    analyzed = len(added) + len(new) >= ANALYZE_AFTER_ROWS
+    if analyzed:  # after the commit (the statistics must see the rows), outside any transaction
+        for table in FILLED:
+            await db.engine().run_ddl(f"ANALYZE {table}")
+    return SyncReport(len(added), len(stale_tasks), len(new), len(gone), analyzed)
 
 
 def describe(report: SyncReport) -> dict[str, Any]:
     return {"tasks_added": report.tasks_added, "tasks_removed": report.tasks_removed,
-            "subjects_added": report.subjects_added, "subjects_removed": report.subjects_removed}
+            "subjects_added": report.subjects_added, "subjects_removed": report.subjects_removed,
+            "analyzed": report.analyzed}

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from assetsvc import bulk, db
+from assetsvc import bulk, db, telemetry
 from assetsvc.monitoring import drift_store, evidence, picture_memory, queue, streams, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
@@ -93,6 +93,9 @@ class Worker:
         if not claimed:
             return 0
         self.stats.claimed += len(claimed)
+        now = self.clock()
+        for task in claimed:  # due against run: how far behind its slot each task starts
+            telemetry.CYCLE_LAG.observe(max(0.0, now - task.due_at))
         subjects = await targets.load((c.subject_type, c.subject_id) for c in claimed)
         # Plans other than light may grab a picture: judge it with the camera's memory.
         memories = await picture_memory.load(c.subject_id for c in claimed
@@ -110,8 +113,12 @@ class Worker:
     def _finished(self, job: asyncio.Task) -> None:
         self._inflight.pop(job, None)
         if not job.cancelled() and job.exception() is None:
-            self._done.append(job.result())
+            outcome = job.result()
+            self._done.append(outcome)
             self.stats.probed += 1
+            for result in outcome.results:
+                telemetry.PROBE_RESULTS.labels(result.kind, "ok" if result.ok else _outcome(result.error)).inc()
+                telemetry.PROBE_DURATION.labels(result.kind).observe(result.duration_s)
         elif not job.cancelled():
             log.error("probe task failed unexpectedly: %r", job.exception())
 
@@ -144,7 +151,12 @@ class Worker:
                 # decide whether they count then).
                 self._done = outcomes + self._done
                 raise
-            self.stats.write_s += time.perf_counter() - started
+            took = time.perf_counter() - started
+            telemetry.WRITER_BATCH.observe(took)
+            telemetry.WRITER_ROWS.labels("kept").inc(len(kept))
+            if len(outcomes) > len(kept):
+                telemetry.WRITER_ROWS.labels("lost_lease").inc(len(outcomes) - len(kept))
+            self.stats.write_s += took
             self.stats.flushes += 1
             self.stats.written += len(kept)
             self.stats.lost_leases += len(outcomes) - len(kept)
@@ -209,6 +221,7 @@ class Worker:
                     # (lock timeout, deadlock victim, lost connection): log, back off, carry on.
                     log.warning("worker %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc, pause)
                     self.stats.errors += 1
+                    telemetry.WORKER_ERRORS.inc()
                     await _wait(stop, pause)
                     pause = min(pause * 2, 60.0)
                     continue
@@ -240,6 +253,10 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - a missed beat must not stop probing
                 log.warning("heartbeat failed: %s", exc)
             await _wait(stop, every_s)
+
+
+def _outcome(error: ErrorKind | None) -> str:
+    return error.value if isinstance(error, ErrorKind) else "error"
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -17,6 +17,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol
 
+from piccolo.query.functions.aggregate import Count
+
 from assetsvc import db
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ServiceError
@@ -252,3 +254,9 @@ async def stop_running() -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def counts() -> dict[str, int]:
+    """Import jobs per state (queued, running, done, rejected, failed), for /metrics."""
+    rows = await ImportJob.select(ImportJob.state, Count(ImportJob.id, alias="n")).group_by(ImportJob.state).run()
+    return {row["state"]: int(row["n"]) for row in rows}

@@ -9,6 +9,8 @@ deployment from before it gets the row once its key opens every stored secret.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Awaitable, Callable
 
 from assetsvc.registry.tables import Credential, KeyCheck
@@ -80,3 +82,32 @@ async def verified_vault(also_sealed: Sealed | None = None, settings: Settings |
                         "that sealed them (the stored key check does not open); set the right key or "
                         "restore the key file; nothing was written")
     return vault
+
+
+def check_backup(database: Path, key: bytes | None, key_source: str) -> bool:
+    """Whether a backed-up SQLite file seals secrets, after checking `key` opens its key check.
+
+    Read straight from the file (it is not this process's database): raises KeyError_ naming
+    `key_source` when the key does not open the stored check, or when secrets are sealed and no
+    key is given; returns False when nothing was ever sealed (no key needed)."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        tables = {KeyCheck._meta.tablename, Credential._meta.tablename}
+        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables <= present:
+            raise KeyError_(f"{database} is not an assetsvc database (no {', '.join(sorted(tables - present))} table)")
+        row = conn.execute(f"SELECT token FROM {KeyCheck._meta.tablename} ORDER BY id LIMIT 1").fetchone()
+        sealed = row is not None or conn.execute(f"SELECT 1 FROM {Credential._meta.tablename} LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    if not sealed:
+        return False
+    if key is None:
+        raise KeyError_(f"the backup {database} holds sealed secrets but no key was given: pass the key file "
+                        "kept with the backup (--key PATH); nothing was restored")
+    if row is None:  # sealed before the check row existed: start-up establishes it after the restore
+        return True
+    if not _opens(Vault(key), row[0]):
+        raise KeyError_(f"the key in {key_source} is not the key of this backup (it does not open the "
+                        "backup's stored key check); find the key file saved with this backup; nothing was restored")
+    return True

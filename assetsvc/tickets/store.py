@@ -186,3 +186,25 @@ async def terms_version(contract_id: int | None) -> int | None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class TicketCount:
+    """How many tickets are in one state with one SLA standing (for /metrics).
+
+    sla: breached (a respond, arrive or restore deadline was missed), none (no deadlines: no
+    contract terms, or a calendar year missing) or within."""
+
+    state: str
+    sla: str
+    count: int
+
+
+async def ticket_counts() -> list[TicketCount]:
+    """Tickets by state and SLA standing, one grouped query."""
+    rows = await bulk.fetch(Ticket, """SELECT state, CASE
+        WHEN respond_breached_at IS NOT NULL OR arrive_breached_at IS NOT NULL OR restore_breached_at IS NOT NULL
+        THEN 'breached'
+        WHEN respond_due IS NULL AND arrive_due IS NULL AND restore_due IS NULL THEN 'none'
+        ELSE 'within' END AS sla, COUNT(*) AS n FROM ticket GROUP BY 1, 2""")
+    return [TicketCount(r["state"], r["sla"], int(r["n"])) for r in rows]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
@@ -251,3 +252,23 @@ async def ping(actor: Actor, endpoint_id: int, *, now: float | None = None) -> d
             raise Conflict(f"webhook endpoint {endpoint_id} is inactive; activate it first")
         [delivery] = await outbox.enqueue_to([endpoint_id], "ping", {"endpoint": row["name"]}, at)
     return {"queued": 1, "event": "ping", "delivery": delivery}
+
+
+@dataclass(frozen=True)
+class OutboxFigures:
+    """The webhook outbox now (for /metrics): deliveries per state, the oldest pending one's age."""
+
+    by_state: Mapping[str, int]
+    oldest_pending_s: float  # 0 when nothing is pending
+
+
+async def outbox_figures(now: float) -> OutboxFigures:
+    rows = await bulk.fetch(WebhookDelivery, "SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest "
+                            "FROM webhook_delivery GROUP BY state")
+    by_state = {s: 0 for s in STATES}
+    oldest = None
+    for row in rows:
+        by_state[row["state"]] = int(row["n"])
+        if row["state"] == "pending":
+            oldest = row["oldest"]
+    return OutboxFigures(by_state, max(0.0, now - oldest) if oldest is not None else 0.0)

@@ -17,6 +17,10 @@ from tests.conftest import REPO
     ("REGION_MAX_KM", "far", "not a number"),
     ("SESSION_MINUTES", "0", "outside"),
     ("TIMEZONE", "Asia/Atlantis", "not a known time zone"),
+    ("LOG_FORMAT", "xml", "not one of text, json"),
+    ("METRICS_LISTEN", "9850", "not host:port"),
+    ("METRICS_LISTEN", "127.0.0.1:99999", "not host:port"),
+    ("METRICS_LISTEN", "metrics.local:9850", "must be an IP address"),
 ])
 def test_bad_value_names_the_variable(monkeypatch, name, value, words):
     monkeypatch.setenv(f"ASSETSVC_{name}", value)

@@ -1,0 +1,141 @@
+"""`assetsvc backup` / `assetsvc restore`: an online SQLite copy taken while writes go on, restored
+into a fresh data folder with every record, ticket and secret readable; a wrong key is refused
+before anything is written; PostgreSQL is pointed at pg_dump/pg_restore."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from assetsvc.app import backup as backups
+from assetsvc.app.jobs import month_just_ended
+from assetsvc.reports import versions as report_versions
+from assetsvc.registry.tables import Camera
+from assetsvc.runtime import settings
+from assetsvc.tickets.tables import Ticket, TicketEvent
+from assetsvc.webhooks import service as webhooks
+from tests.integration.conftest import ADMIN, bearer
+
+SQLITE = os.environ.get("ASSETSVC_TEST_DB", "sqlite") == "sqlite"
+DEVICE_PW = "Backup-Device-Pw-1"
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`assetsvc ARGS` on the embedded database of `data_dir`, with the key file there (no env key)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ASSETSVC_DATABASE_URL", "ASSETSVC_SECRET_KEY")}
+    env["ASSETSVC_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "assetsvc.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of an SQLite file, in rowid order."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
+    finally:
+        conn.close()
+
+
+async def seed(client, people) -> dict:
+    made = await client.post("/api/v1/credentials/", headers=bearer(people.admin),
+                             json={"name": "cams", "username": "admin", "password": DEVICE_PW})
+    assert made.status_code == 201, made.text
+    for n in range(20):
+        await Camera(gb_id=f"330106001313200{n:05d}", name=f"cam {n}", region_code="330106",
+                     credential=made.json()["id"]).save().run()
+    now = time.time()
+    ticket = Ticket(subject_type="camera", subject_id=1, fault="down", severity="P2", state="open",
+                    fault_since=now, opened_at=now, updated_at=now)
+    await ticket.save().run()
+    await TicketEvent(ticket=ticket.id, at=now, actor="system", kind="opened", to_state="open").save().run()
+    hook = await webhooks.create_endpoint(ADMIN, {"name": "office", "url": "http://127.0.0.1:9/hooks"}, now=now)
+    report = await report_versions.generate(ADMIN, month_just_ended(now), now)
+    return {"webhook_secret": hook["secret"], "ticket": ticket.id, "report": report}
+
+
+@pytest.mark.skipif(not SQLITE, reason="the SQLite backup; PostgreSQL uses pg_dump (tested below)")
+async def test_backup_while_writing_restores_every_record_ticket_and_secret(client, people, tmp_path):
+    seeded = await seed(client, people)
+    dest = tmp_path / "backup-1"
+    copying = asyncio.create_task(asyncio.to_thread(backups.backup, settings(), dest))
+    written = 0
+    while not copying.done() or written < 5:  # the service goes on writing during the copy
+        await Camera(gb_id=f"330106001313201{written:05d}", name=f"later {written}", region_code="330106").save().run()
+        written += 1
+        await asyncio.sleep(0)
+    report = await copying
+    assert report.key_file == dest / "secret.key" and (dest / "secret.key").stat().st_mode & 0o777 == 0o600
+    taken = rows(dest / "assetsvc.sqlite")
+    assert len(taken["camera"]) >= 20 and len(taken["ticket"]) == 1 and len(taken["report_version"]) == 1
+
+    fresh = tmp_path / "fresh"
+    done = cli(fresh, "restore", str(dest))
+    assert done.returncode == 0, done.stderr
+    assert "key opens the stored secrets" in done.stdout
+    restored = rows(fresh / "assetsvc.sqlite")
+    assert restored == taken  # every row of every table, as it was at the instant of the copy
+    key = Fernet((fresh / "secret.key").read_bytes().strip())
+    secret = restored["credential"][0][3]
+    assert key.decrypt(secret.encode()).decode() == DEVICE_PW
+    sealed = [r for r in restored["webhook_endpoint"]][0]
+    assert seeded["webhook_secret"] in [key.decrypt(v.encode()).decode() for v in sealed if isinstance(v, str)
+                                        and v.startswith("gAAAA")]
+    report = seeded["report"]
+    shown = cli(fresh, "report", "versions", "--month", report["month"])
+    assert shown.returncode == 0 and "v1  draft" in shown.stdout, shown.stderr
+    assert report["content_hash"][:12] in shown.stdout  # the report version, as it was generated
+    # The restored folder serves: the CLI reads its tickets.
+    listed = cli(fresh, "tickets", "list")
+    assert listed.returncode == 0 and f"{seeded['ticket']}" in listed.stdout, listed.stderr
+
+
+@pytest.mark.skipif(not SQLITE, reason="the SQLite backup")
+async def test_a_wrong_key_is_refused_before_anything_is_restored(client, people, tmp_path):
+    await seed(client, people)
+    dest = tmp_path / "backup"
+    backups.backup(settings(), dest)
+    wrong = tmp_path / "other.key"
+    wrong.write_bytes(Fernet.generate_key())
+    fresh = tmp_path / "fresh"
+    refused = cli(fresh, "restore", str(dest), "--key", str(wrong))
+    assert refused.returncode == 1
+    assert "is not the key of this backup" in refused.stderr and "nothing was restored" in refused.stderr
+    assert not (fresh / "assetsvc.sqlite").exists() and not (fresh / "secret.key").exists()
+    # Without the key file kept apart, the secrets cannot come back: said as much.
+    (dest / "secret.key").rename(tmp_path / "kept-apart.key")
+    missing = cli(fresh, "restore", str(dest))
+    assert missing.returncode == 1 and "no key was given" in missing.stderr
+    assert not (fresh / "assetsvc.sqlite").exists()
+    # With the key from where it was kept, it restores.
+    assert cli(fresh, "restore", str(dest), "--key", str(tmp_path / "kept-apart.key")).returncode == 0
+
+
+@pytest.mark.skipif(not SQLITE, reason="the SQLite backup")
+async def test_restore_never_overwrites_a_database_and_backup_wants_a_new_folder(client, people, tmp_path):
+    dest = tmp_path / "backup"
+    backups.backup(settings(), dest)
+    with pytest.raises(backups.BackupError, match="not an empty folder"):
+        backups.backup(settings(), dest)
+    with pytest.raises(backups.BackupError, match="a database already exists"):
+        backups.restore(settings(), dest)  # onto the test's own, live database
+
+
+@pytest.mark.skipif(SQLITE, reason="PostgreSQL only")
+def test_on_postgresql_the_commands_point_to_pg_dump_and_pg_restore(tmp_path):
+    env = {**os.environ}
+    done = subprocess.run([sys.executable, "-m", "assetsvc.cli", "backup", str(tmp_path / "b")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "pg_dump --format=custom" in done.stderr and "pg_restore" in done.stderr and "key" in done.stderr
+    assert not (tmp_path / "b").exists()
