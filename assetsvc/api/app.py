@@ -10,7 +10,7 @@ from litestar.openapi import ResponseSpec
 
 from assetsvc import db, storage
 from assetsvc.api import account, errors, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, openapi, reports, tickets, webhooks
+from assetsvc.api import guard, openapi, province, reports, tickets, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -53,6 +53,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *tickets.HANDLERS,
             *webhooks.HANDLERS,
             *reports.HANDLERS,
+            *province.HANDLERS,
         ],
     )
     openapi.document_errors([api, healthz], OPEN_PATHS)

@@ -63,6 +63,17 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/tickets/{ticket_id}/disputes/{dispute_id}/{decision}"): _object({"note": TEXT}, ["note"]),
     ("post", "/api/v1/webhooks"): _object(WEBHOOK, ["name", "url"]),
     ("patch", "/api/v1/webhooks/{endpoint_id}"): _object({**WEBHOOK, "rotate_secret": {"type": "boolean"}}, []),
+    ("put", "/api/v1/province"): _object({
+        "url": {"type": "string", "pattern": "^https://", "maxLength": 2000},
+        "ca_bundle": {"type": ["string", "null"], "maxLength": 1000, "description": "absolute path of a PEM file"},
+        "client_cert": {"type": ["string", "null"], "maxLength": 1000},
+        "client_key": {"type": ["string", "null"], "maxLength": 1000},
+        "mapping": {"type": "string", "maxLength": 1000, "description": "province-v1 or a TOML file's path"},
+        "area_code": {"type": "string", "pattern": "^[0-9]{6,12}$"},
+        "unit_code": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+        "give_up_days": {"type": "integer", "minimum": 1, "maximum": 90},
+        "timeout_s": {"type": "number", "minimum": 0.1, "maximum": 300},
+        "secret": {"type": ["string", "null"], "minLength": 16, "maxLength": 500}}, []),
     ("post", "/api/v1/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"], extra=True),
     ("post", "/api/v1/tickets/import"): _object({"file": {"type": "string", "format": "binary"}}, ["file"]),
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
