@@ -90,10 +90,14 @@ def _clean(values: MappingType[str, Any], merged: dict[str, Any]) -> dict[str, A
         merged[name] = _file(name, merged.get(name), errors)
     if merged.get("client_key") and not merged.get("client_cert"):
         errors.append(field_error("client_key", "invalid", "a client key needs its client_cert"))
-    try:
-        mapping.load(merged.get("mapping") or "")
-    except mapping.MappingError as exc:
-        errors.append(field_error("mapping", "invalid", str(exc)))
+    ref = merged.get("mapping")
+    if not isinstance(ref, str) or not 0 < len(ref) <= 1000:
+        errors.append(field_error("mapping", "type", "mapping is a shipped mapping's name or a TOML file's path"))
+    else:
+        try:
+            mapping.load(ref)
+        except mapping.MappingError as exc:
+            errors.append(field_error("mapping", "invalid", str(exc)))
     if not isinstance(merged.get("area_code"), str) or not re.fullmatch(r"\d{6}(\d{2,6})?", merged["area_code"]):
         errors.append(field_error("area_code", "invalid", "area_code is the platform's 6 to 12 digit area code"))
     unit = merged.get("unit_code")

@@ -17,6 +17,7 @@ DATA = Path(__file__).parent / "data"
 STEP = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z_][A-Za-z0-9_]*)=([^\]]+)\])?$")
 FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_FIELDS = 500
+MAX_BYTES = 256 * 1024
 
 
 class MappingError(ValueError):
@@ -79,6 +80,10 @@ def load(ref: str) -> Mapping:
     """Read and check a mapping; MappingError names what is wrong."""
     path = locate(ref)
     try:
+        if not path.is_file():  # never a device or a folder (/dev/zero would never end)
+            raise FileNotFoundError(path)
+        if path.stat().st_size > MAX_BYTES:
+            raise MappingError(f"mapping {ref!r} is larger than {MAX_BYTES // 1024} KB")
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise MappingError(f"no mapping {ref!r} (shipped: {', '.join(shipped())}; or a TOML file's path)") from None

@@ -78,4 +78,20 @@ async def post(client: httpx.AsyncClient, target: Target, key: str, payload: str
                 return Outcome(False, answer.status_code,
                                _short(f"http: HTTP {answer.status_code}" + (f": {text}" if text else "")))
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
-        return Outcome(False, None, _short(describe(exc, client)))
+        return Outcome(False, None, _short(_broken_after_handshake(exc) or describe(exc, client)))
+
+
+def _broken_after_handshake(exc: BaseException) -> str | None:
+    """anyio quirk (anyio/streams/tls.py, _call_sslobject_method): with TLS 1.3 the server checks our
+    client certificate after the handshake has completed on our side; its refusal (an alert, then
+    the connection closed) breaks our write, anyio marks the stream broken and the next read raises
+    a bare BrokenResourceError with no cause, so the alert's text is lost. Say what it most likely is."""
+    current: BaseException | None = exc
+    for _ in range(8):
+        if current is None:
+            return None
+        if type(current).__name__ == "BrokenResourceError" and current.__cause__ is None:
+            return ("tls: the platform closed the connection right after the TLS handshake (with TLS 1.3 "
+                    "this is how a refused or missing client certificate shows): check client_cert")
+        current = current.__cause__ or current.__context__
+    return None
