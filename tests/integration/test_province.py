@@ -304,3 +304,29 @@ async def test_the_api_lists_deliveries_to_auditors_and_only_admins_retry(platfo
     assert bad.status_code == 400
     bad_body = await client.put("/api/v1/province", json={"url": "ftp://x", "colour": 1}, headers=bearer(people.admin))
     assert bad_body.status_code == 400 and bad_body.json()["errors"][0]["field"] == "colour"
+
+
+async def test_an_outcome_arriving_after_the_lease_was_taken_over_changes_nothing(platform):
+    await configure(platform)
+    await approve_next()
+    target, row = await delivery.claim("slow-node", T0)
+    await delivery.deliver_due(T0 + delivery.LEASE_S + 1)  # another node takes over and delivers
+    late = delivery.Outcome(False, None, "timeout: no answer within 30 s")
+    assert await delivery.record("slow-node", row, target, late, T0 + delivery.LEASE_S + 2) == "lost"
+    found = await only_delivery()
+    assert (found["state"], found["attempts"], len(found["tries"])) == ("delivered", 1, 2)
+
+
+def test_the_cli_sets_the_platform_reading_the_key_from_stdin_and_never_shows_it(platform):
+    made = subprocess.run([sys.executable, "-m", "assetsvc.cli", "report", "province", "set", "--url", platform.url,
+                           "--ca-bundle", str(platform.ca_pem), "--area-code", "330100", "--unit-code", "HZ",
+                           "--key-stdin"], input=KEY + "\n", capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert made.returncode == 0, made.stderr
+    shown = assetsvc("report", "province", "show")
+    assert shown.returncode == 0 and KEY not in shown.stdout + made.stdout
+    assert json.loads(shown.stdout)["area_code"] == "330100"
+    bad = assetsvc("report", "province", "set", "--url", "http://plain.example/api")
+    assert bad.returncode != 0 and "url" in bad.stderr and "Traceback" not in bad.stderr
+    missing = assetsvc("report", "retry-delivery", "99")
+    assert missing.returncode != 0 and "no province delivery with id 99" in missing.stderr

@@ -105,11 +105,17 @@ async def record(owner: str, row: dict[str, Any], target: config.Target, outcome
     else:
         state, sql, args = "pending", "next_at = ?, last_error = ?", [now + backoff(attempts), outcome.error]
     async with db.write_transaction():
-        await bulk.execute_many(ProvinceDelivery, f"UPDATE province_delivery SET {sql}, attempts = ?, last_status = ?, "
-                                "lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                                [[*args, attempts, outcome.status, row["id"], owner]])
         await bulk.insert_rows(ProvinceAttempt, [{"delivery": row["id"], "at": now, "status": outcome.status,
                                                   "error": outcome.error}])
+        held = await bulk.fetch(ProvinceDelivery, "SELECT lease_owner FROM province_delivery WHERE id = ?", [row["id"]])
+        if not held or held[0]["lease_owner"] != owner:
+            # Our lease ran out and another node took the delivery over: the attempt is kept on
+            # record, the state is the other node's to write.
+            log.warning("province delivery %s: lease lost during the attempt; outcome not applied", row["id"])
+            return "lost"
+        await bulk.execute_many(ProvinceDelivery, f"UPDATE province_delivery SET {sql}, attempts = ?, last_status = ?, "
+                                "lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                                [[*args, attempts, outcome.status, row["id"]]])
         if state != "pending":  # the office hears of the end either way
             await webhooks.enqueue(f"report.province_{state}", _event(row, state, outcome), contractor_id=None, at=now)
     return state
@@ -135,6 +141,8 @@ async def deliver_due(now: float, *, limit: int = 20) -> dict[str, int]:
                                      int(now + time.monotonic() - started))
         state = await record(owner, row, target, outcome, now)
         counts["sent"] += 1
+        if state == "lost":
+            break
         counts[{"pending": "retrying"}.get(state, state)] += 1
         if state == "pending":
             log.warning("province delivery %s (%s v%s) failed, attempt %d: %s", row["id"], row["month"],

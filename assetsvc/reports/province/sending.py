@@ -84,14 +84,16 @@ async def post(client: httpx.AsyncClient, target: Target, key: str, payload: str
 def _broken_after_handshake(exc: BaseException) -> str | None:
     """anyio quirk (anyio/streams/tls.py, _call_sslobject_method): with TLS 1.3 the server checks our
     client certificate after the handshake has completed on our side; its refusal (an alert, then
-    the connection closed) breaks our write, anyio marks the stream broken and the next read raises
-    a bare BrokenResourceError with no cause, so the alert's text is lost. Say what it most likely is."""
-    current: BaseException | None = exc
-    for _ in range(8):
-        if current is None:
-            return None
-        if type(current).__name__ == "BrokenResourceError" and current.__cause__ is None:
-            return ("tls: the platform closed the connection right after the TLS handshake (with TLS 1.3 "
-                    "this is how a refused or missing client certificate shows): check client_cert")
+    the connection closed) breaks our write or read, and anyio raises BrokenResourceError, bare or
+    from the socket's reset, so the alert's text is lost. When no TLS error is left in the chain,
+    say what it most likely is."""
+    chain, current = [], exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
         current = current.__cause__ or current.__context__
+    if any(isinstance(c, ssl.SSLError) for c in chain):
+        return None  # describe() names the TLS error itself
+    if any(type(c).__name__ == "BrokenResourceError" for c in chain):
+        return ("tls: the platform broke the connection after the TLS handshake (with TLS 1.3 this is how a "
+                "refused or missing client certificate shows): check client_cert")
     return None
