@@ -13,6 +13,7 @@ import pytest
 
 from assetsvc import bulk, db
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from assetsvc.secrets import KeyError_
 from assetsvc.registry.tables import Camera
 from assetsvc.reports import versions
 from assetsvc.reports.province import config, delivery, service
@@ -115,7 +116,8 @@ async def _fail_once_then_deliver(platform: Platform, expect: str) -> dict:
     return row
 
 
-@pytest.mark.parametrize("scenario", ["down", "answer_500", "bad_signature", "client_cert_refused"])
+@pytest.mark.parametrize("scenario", ["down", "answer_500", "bad_signature", "client_cert_refused",
+                                      "client_cert_missing"])
 async def test_every_failure_is_retried_until_the_version_is_once_in_effect(platform, scenario):
     await configure(platform)
     if scenario == "down":
@@ -133,7 +135,8 @@ async def test_every_failure_is_retried_until_the_version_is_once_in_effect(plat
         platform.require_client_cert = True
         platform.stop()
         platform.start()
-        await configure(platform, client_cert=str(platform.stranger_pem))  # from a CA the platform does not trust
+        if scenario == "client_cert_refused":  # from a CA the platform does not trust
+            await configure(platform, client_cert=str(platform.stranger_pem))
         await _fail_once_then_deliver(platform, "tls")
         await configure(platform, client_cert=str(platform.client_pem))
     assert (await delivery.deliver_due(T0 + 10))["sent"] == 0  # not before its back-off
@@ -330,3 +333,25 @@ def test_the_cli_sets_the_platform_reading_the_key_from_stdin_and_never_shows_it
     assert bad.returncode != 0 and "url" in bad.stderr and "Traceback" not in bad.stderr
     missing = assetsvc("report", "retry-delivery", "99")
     assert missing.returncode != 0 and "no province delivery with id 99" in missing.stderr
+
+
+async def test_a_wrong_credential_key_sends_nothing_and_loses_nothing(platform, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from assetsvc import runtime
+    from assetsvc.app import startup
+
+    await configure(platform)
+    await approve_next()
+    monkeypatch.setenv("ASSETSVC_SECRET_KEY", Fernet.generate_key().decode())
+    runtime.settings.cache_clear()
+    try:
+        assert (await delivery.deliver_due(T0))["sent"] == 0
+        with pytest.raises(KeyError_):
+            await configure(platform)
+    finally:
+        monkeypatch.undo()
+        runtime.settings.cache_clear()
+        await startup.check_key(create_if_unused=False)
+    assert (await only_delivery())["state"] == "pending" and not platform.requests
+    assert (await delivery.deliver_due(T0))["delivered"] == 1 and platform.distinct_keys == 1
