@@ -355,3 +355,14 @@ async def test_a_wrong_credential_key_sends_nothing_and_loses_nothing(platform, 
         await startup.check_key(create_if_unused=False)
     assert (await only_delivery())["state"] == "pending" and not platform.requests
     assert (await delivery.deliver_due(T0))["delivered"] == 1 and platform.distinct_keys == 1
+
+
+async def test_two_senders_at_once_send_each_version_once(platform):
+    import asyncio
+
+    await configure(platform)
+    await approve_next()
+    await approve_next(T0 + 1)
+    results = await asyncio.gather(delivery.deliver_due(T0 + 2), delivery.deliver_due(T0 + 2))
+    assert sum(r["delivered"] for r in results) == 2
+    assert len(platform.requests) == 2 and platform.distinct_keys == 2
