@@ -10,7 +10,7 @@ from litestar.openapi import ResponseSpec
 
 from assetsvc import db, logs, storage
 from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
-from assetsvc.api import guard, metrics, openapi, reports, tickets, ui, webhooks
+from assetsvc.api import guard, metrics, openapi, province, reports, tickets, ui, webhooks
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -54,6 +54,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *tickets.HANDLERS,
             *webhooks.HANDLERS,
             *reports.HANDLERS,
+            *province.HANDLERS,
         ],
     )
     openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)

@@ -19,6 +19,7 @@ from assetsvc.app.leader import Leadership, job_lock
 from assetsvc.monitoring import evidence, stale, tasks, worker
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.reports import versions as reports
+from assetsvc.reports.province import delivery as province
 from assetsvc.runtime import settings
 from assetsvc.tickets import opener, sweep, verify
 from assetsvc.webhooks import delivery
@@ -67,6 +68,10 @@ async def _webhooks(config: MonitoringConfig) -> object:
     return await delivery.job()
 
 
+async def _province(config: MonitoringConfig) -> object:
+    return await province.job()
+
+
 async def _evidence(config: MonitoringConfig) -> object:
     return await evidence.evict(time.time())
 
@@ -99,6 +104,8 @@ JOBS: tuple[Job, ...] = (
     Job("evidence_evict", _evidence, 600, "evidence frames over ASSETSVC_EVIDENCE_MAX_MB: the oldest no ticket "
                                           "keeps go; expired ticket holds are dropped"),
     Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
+    Job("deliver_province", _province, 30, "send approved monthly reports to the provincial platform "
+                                           "(signed, idempotent; retried up to an hour apart; docs/province.md)"),
     Job("monthly_report", _report, 0, "draft the report of the month just ended (docs/reports.md)", cron=REPORT_CRON),
 )
 

@@ -9,12 +9,12 @@ from assetsvc import db, runtime, storage
 from assetsvc.api.app import configure_logging
 from assetsvc.monitoring.config import MonitoringConfig, current
 from assetsvc.registry import keycheck
+from assetsvc.reports.province import config as province
 from assetsvc.secrets import load_key, write_key_file
 from assetsvc.settings import SettingsError
 from assetsvc.storage import StorageFailure
 from assetsvc.tickets import config as ticket_config
 from assetsvc.tickets.calendar import DataError
-from assetsvc.webhooks import service as webhooks
 
 
 async def check_key(*, create_if_unused: bool) -> None:
@@ -25,9 +25,9 @@ async def check_key(*, create_if_unused: bool) -> None:
     stored key check (registry/keycheck.py), written here when the key is first established.
     """
     settings = runtime.settings()
-    if load_key(settings) is None and create_if_unused and not await keycheck.established(webhooks.sealed_secrets):
+    if load_key(settings) is None and create_if_unused and not await keycheck.established(province.sealed_secrets):
         write_key_file(settings.secret_key_file)
-    runtime.install_vault(await keycheck.verified_vault(webhooks.sealed_secrets))
+    runtime.install_vault(await keycheck.verified_vault(province.sealed_secrets))  # webhooks' and the province's
 
 
 async def prepare(*, create_key: bool) -> None:

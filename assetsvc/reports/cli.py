@@ -174,3 +174,13 @@ def coverage_list(as_json: bool) -> None:
         return
     for row in found:
         click.echo(f"{row['region_code']}  {row['category']:<20} {row['planned']}")
+
+
+def _province() -> None:
+    from assetsvc.reports.province.cli import COMMANDS
+
+    for command in COMMANDS:
+        report.add_command(command)
+
+
+_province()

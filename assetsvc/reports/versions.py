@@ -18,6 +18,7 @@ from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound
 from assetsvc.reports.build import build, check_month
+from assetsvc.reports.province import outbox as province
 from assetsvc.reports.tables import ReportVersion
 
 MAX_CHANGES = 500
@@ -193,5 +194,6 @@ async def approve(actor: Actor, month: str, version: int, now: float | None = No
                                 "approved_by = ? WHERE id = ?", [[now, actor.username, rows[0]["id"]]])
         await audit.record(actor.username, "update", "report_version", rows[0]["id"], f"report {month} v{version}",
                            {"status": ["draft", "approved"]})
+        await province.enqueue(rows[0], now)  # sent to the provincial platform by the outbox (docs/province.md)
     return _row((await bulk.fetch(ReportVersion, f"SELECT {_COLUMNS} FROM report_version WHERE id = ?",
                                   [rows[0]["id"]]))[0])
