@@ -1,13 +1,16 @@
 """Image-quality accuracy per fault kind, at first sight and with a learned baseline (docs/performance.md).
 
-    python bench/bench_iq_accuracy.py [--per-source 4] [--seed 1] [--quick]
+    python bench/bench_iq_accuracy.py [--per-source 4] [--seed 1]
 
 The labelled sample (/work/shared/data/iq-sample) and a set generated from scikit-image's offline
-photographs (tests/probes/iq_synth.py). For each fault kind: recall; for healthy frames: the share
-flagged. "First sight": diagnose(frame) (frozen with the previous grab; scene change needs a
-baseline, so it has none). "With baseline": the scene's baseline learned by probes.iq_memory.judge
-from its earlier frames, then each frame judged with it and the previous grab. Also the CPU per
-picture check at 1280x720. The generated set is cached under the temp folder.
+photographs (tests/probes/iq_synth.py), split by photograph: a tuning half (seed --seed) and a
+held-out half generated from seed --seed + 1. For each fault kind: recall; for healthy frames:
+the share flagged. "First sight": judge(frame) with an empty memory, as monitoring judges a
+camera's first grab (frozen with the previous grab; scene change needs a baseline); its
+scene-dependent checks may leave a frame "unsure" (no fault), and the share left so is printed.
+"With baseline": the scene's baseline learned by probes.iq_memory.judge from its earlier frames,
+then each frame judged with it and the previous grab. Also the CPU per picture check at
+1280x720. The generated sets are cached under the temp folder.
 """
 
 from __future__ import annotations
