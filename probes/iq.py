@@ -46,6 +46,9 @@ PRECEDENCE = ("no_signal", "dark", "overexposed", "frozen", "low_contrast", "blu
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
 #   dark and overexposed also hide motion (changes shrink with the light), so frozen is unreliable;
+# - low contrast does not explain occlusion: occlusion needs texture left beside the featureless
+#   region, which fog or a dirty dome (contrast gone everywhere) does not leave, while a large
+#   plain cover also narrows the luma spread; both are reported;
 # - blur: defocus removes texture everywhere, so the whole frame reads as featureless (focus is
 #   measured away from a featureless region, so a cover's soft outline is not read as blur);
 # - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
@@ -55,7 +58,7 @@ EXPLAINS: dict[str, frozenset[str]] = {
     "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
     "dark": frozenset({"frozen", "low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
     "overexposed": frozenset({"frozen", "low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
-    "low_contrast": frozenset({"blur", "occlusion", "scene_change"}),
+    "low_contrast": frozenset({"blur", "scene_change"}),
     "blur": frozenset({"occlusion"}),
     "occlusion": frozenset({"low_contrast", "color_cast", "scene_change"}),
     "stripes": frozenset({"noise"}),
@@ -74,6 +77,13 @@ def most_specific(faulted: list[str] | set[str]) -> list[str]:
         if name in faulted and not any(name in EXPLAINS.get(k, ()) for k in kept):
             kept.append(name)
     return kept + sorted(set(faulted) - set(PRECEDENCE))
+
+
+def _moved(checks: list[Check], t: Thresholds) -> bool:
+    """Scene change by a confident shift: a clear correlation peak (the same scene) far from centre."""
+    scene = next((c for c in checks if c.name == "scene_change"), None)
+    return (scene is not None and scene.verdict == "fault" and scene.value is not None
+            and scene.value >= t.scene_min_response)
 
 
 def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:
@@ -96,11 +106,20 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     # With a baseline, occlusion is judged against it: only texture newly hidden counts.
     single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
     checks: list[Check] = [fn(v, t) for fn in single]
+    normal_ab = None if baseline is None else (baseline.stats.get("cast_a"), baseline.stats.get("cast_b"))
+    if normal_ab is not None and None not in normal_ab:
+        # The cast is judged as a shift from the camera's usual colour (check_color_cast).
+        checks = [check_color_cast(v, t, normal_ab) if c.name == "color_cast" else c for c in checks]
     if previous is not None:
         checks.append(check_frozen(v, previous, t))
     if baseline is not None:
         checks.append(check_new_occlusion(v, baseline.reference_grey, t))
         checks.append(check_scene_change(v, baseline.reference_grey, t))
+    if baseline is not None and _moved(checks, t):
+        # The same scene found shifted beyond the limit: the camera turned, and the reference no longer
+        # lies under this view, so the featureless area it brought in is not a newly hidden view.
+        checks = [replace(c, verdict="ok", detail=c.detail + "; not judged: the view moved")
+                  if c.name == "occlusion" else c for c in checks]
     if baseline is not None and _cover_not_defocus(checks, v, baseline, t):
         # The cover is out of focus, so its outline reads as blur; the view beside it kept its texture.
         checks = [replace(c, verdict="ok", detail=c.detail + "; the soft edge is the cover's outline")

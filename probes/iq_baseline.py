@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from probes.iq_checks import (SMALL_WIDTH, Views, check_color_cast, check_dark, check_low_contrast,
-                              check_occlusion, views)
+                              check_occlusion, mean_ab, views)
 from probes.iq_detail import check_blur, check_noise, check_stripes
 from probes.iq_decode import decode_image
 from probes.iq_types import DEFAULT, Thresholds
@@ -77,6 +77,7 @@ def record_baseline(image: np.ndarray | Views, thresholds: Thresholds = DEFAULT)
     """Measure a picture the operator confirmed as this camera's normal view."""
     v = views(image, thresholds)
     stats = {key: fn(v, thresholds).value for key, fn in _STATS.items()}
+    stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
     return Baseline(v.small_grey.copy(), v.width, v.height, stats)
 
 
@@ -85,7 +86,8 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
 
     - dark / low contrast: half the camera's normal mean luma / luma spread, when that is lower
       than the default (a camera that normally looks at a dim tunnel is not "too dark");
-    - colour cast: 15 Lab units beyond its normal cast (a lawn, a sodium-lit street);
+    - colour cast: 15 Lab units beyond its normal cast (a lawn, a sodium-lit street); a baseline
+      that knows its mean (a*, b*) (cast_a, cast_b) judges the shift from it instead (diagnose);
     - blur / noise: 1.5 times its normal edge blur / noise (a soft lens, a night camera);
     - occlusion: 15 points above its normal largest featureless region (a big sky or wall); with
       a baseline diagnose judges occlusion against its reference instead (check_new_occlusion);

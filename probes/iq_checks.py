@@ -123,21 +123,39 @@ def check_low_contrast(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Ch
 _HUES = ("red", "yellow", "green", "cyan", "blue", "magenta")
 
 
-def check_color_cast(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+def mean_ab(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> tuple[float, float]:
+    """The mean (a*, b*) of the picture in CIE-Lab (small copy)."""
+    small = views(image, t).small
+    lab = cv2.cvtColor(small.astype(np.float32) * (1 / 255), cv2.COLOR_BGR2Lab)
+    return float(lab[..., 1].mean()), float(lab[..., 2].mean())
+
+
+def _hue(a: float, b: float) -> str:
+    # Lab hue angles: red ~40 deg, yellow ~90, green ~135, cyan ~200, blue ~290, magenta ~330.
+    angle = math.degrees(math.atan2(b, a)) % 360
+    return _HUES[min(range(6), key=lambda i: abs((angle - (40, 90, 135, 200, 290, 330)[i] + 180) % 360 - 180))]
+
+
+def check_color_cast(image: np.ndarray | Views, t: Thresholds = DEFAULT,
+                     normal_ab: tuple[float, float] | None = None) -> Check:
     """Colour cast (偏色): the mean (a*, b*) of the frame in CIE-Lab, as a distance from neutral.
 
     A correct white balance averages close to grey over a whole scene; a failed IR-cut filter or a
     wrong white balance moves the whole frame towards one hue. The detail names that hue.
+    `normal_ab`: the camera's usual mean (a*, b*) (its baseline); then the distance is measured
+    from it and compared with `color_shift_ab`: a cast is a shift of the whole picture's colour,
+    and a scene's own colour (a lawn, a brown room) can hide or mimic it when measured from grey.
     """
-    small = views(image, t).small
-    lab = cv2.cvtColor(small.astype(np.float32) * (1 / 255), cv2.COLOR_BGR2Lab)
-    a, b = float(lab[..., 1].mean()), float(lab[..., 2].mean())
+    a, b = mean_ab(image, t)
+    if normal_ab is not None:
+        na, nb = normal_ab
+        shift = math.hypot(a - na, b - nb)
+        return check("color_cast", shift, shift > t.color_shift_ab, t.color_shift_ab,
+                     f"mean a* {a:+.1f}, b* {b:+.1f}: moved {shift:.1f} towards {_hue(a - na, b - nb)} "
+                     f"from the usual {na:+.1f}, {nb:+.1f}")
     dist = math.hypot(a, b)
-    # Lab hue angles: red ~40 deg, yellow ~90, green ~135, cyan ~200, blue ~290, magenta ~330.
-    angle = math.degrees(math.atan2(b, a)) % 360
-    hue = _HUES[min(range(6), key=lambda i: abs((angle - (40, 90, 135, 200, 290, 330)[i] + 180) % 360 - 180))]
     return check("color_cast", dist, dist > t.color_cast_ab, t.color_cast_ab,
-                 f"mean a* {a:+.1f}, b* {b:+.1f} ({hue})")
+                 f"mean a* {a:+.1f}, b* {b:+.1f} ({_hue(a, b)})")
 
 
 def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
@@ -150,8 +168,11 @@ def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0))
 
 
-def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
-    """(featureless 8x8 blocks after the closing, blocks with texture) of a 320-wide grey copy."""
+def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT,
+                margin: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(featureless 8x8 blocks after the closing, blocks with texture) of a 320-wide grey copy.
+    `margin`: texture must exceed the threshold this many times (both outputs): 2 for a reference,
+    whose blocks near the threshold flip with noise and light from one grab to the next."""
     std = texture_blocks(small_grey)
     if std.size == 0:
         return np.zeros_like(std, bool), np.zeros_like(std, bool)
@@ -159,7 +180,7 @@ def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT) -> tuple[np.nda
     # sensor noise (a night picture's gain) is not texture: a cover is still featureless when its
     # blocks vary no more than the picture's own noise does (up to a cap: heavy noise is its own fault).
     threshold = max(t.occlusion_texture * min(1.0, float(small_grey.mean()) / 100),
-                    min(t.occlusion_noise_cap, t.occlusion_noise_factor * _small_noise(small_grey)))
+                    min(t.occlusion_noise_cap, t.occlusion_noise_factor * _small_noise(small_grey))) * margin
     flat = (std < threshold).astype(np.uint8)
     # Closing bridges thin features crossing an occluder (a leaf's vein, the edge of a board).
     return cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, std >= threshold

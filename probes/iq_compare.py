@@ -9,6 +9,7 @@ from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_s
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
+REFERENCE_MARGIN = 2.0
 _BLOCK = 8
 
 
@@ -107,13 +108,18 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     of the frame (the region being occlusion-sized), or the region outgrew what is normal here
     (`occlusion_area`, relaxed by the baseline). Value: the new share."""
     grey = _grey(image)
-    normal, _ = featureless(_same_size(reference_grey, grey.shape), t)
+    # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
+    # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
+    normal, _ = featureless(_same_size(reference_grey, grey.shape), t, margin=REFERENCE_MARGIN)
     share, visible, region = occluded_share(grey, t, normal)
     whole = float(region.mean())
     # Newly hidden texture, or a featureless region grown beyond what is normal here (adapt_thresholds
     # sets occlusion_area to the baseline's own share + 15 points): a cover over the usual sky.
-    fault = visible >= t.occlusion_visible_min and (whole > t.occlusion_area or (
-        share > t.occlusion_new_area and whole > min(t.occlusion_area, DEFAULT.occlusion_area)))
+    # Either way the region must hide some view that had texture (a quarter of occlusion_new_area):
+    # a featureless area that only grew over blocks that never had texture hides nothing.
+    fault = visible >= t.occlusion_visible_min and share > t.occlusion_new_area / 4 and (
+        whole > t.occlusion_area or (share > t.occlusion_new_area and whole > min(t.occlusion_area,
+                                                                                 DEFAULT.occlusion_area)))
     return check("occlusion", share, fault, t.occlusion_new_area,
                  f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
                  f"the baseline, texture on {visible:.0%} of the rest")

@@ -9,6 +9,7 @@ The JPEG is at most EVIDENCE_WIDTH wide and MAX_BYTES long: the quality steps do
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 
 from probes.iq_baseline import Baseline
-from probes.iq_checks import Views, resize_to_width, views
+from probes.iq_checks import Views, mean_ab, resize_to_width, views
 from probes.iq_decode import decode_image
 from probes.iq_types import Diagnosis
 
@@ -29,6 +30,7 @@ QUALITIES = (80, 65, 50, 35, 20)
 STAT_OF = {"dark": "mean_luma", "low_contrast": "contrast_spread", "color_cast": "color_cast_ab",
            "blur": "blur_permille", "noise": "noise_sigma", "occlusion": "occlusion_share",
            "stripes": "stripes_amplitude"}
+COLOUR = ("cast_a", "cast_b")  # the grab's mean (a*, b*): accepted as normal, it is the camera's usual colour
 
 
 def encode_jpeg(image: np.ndarray, width: int = EVIDENCE_WIDTH, max_bytes: int = MAX_BYTES) -> bytes:
@@ -69,7 +71,7 @@ def grab_of(jpeg: bytes, width: int, height: int, stats: Mapping[str, Any]) -> B
     v = views(decode_image(jpeg))
     clean: dict[str, float | None] = {}
     for key, value in dict(stats).items():
-        if key in STAT_OF.values():
+        if key in STAT_OF.values() or key in COLOUR:
             clean[key] = None if value is None else float(value)
     return Baseline(v.small_grey.copy(), int(width), int(height), clean)
 
@@ -81,4 +83,8 @@ def evidence(v: Views, diagnosis: Diagnosis, mode: str) -> Evidence:
         key = STAT_OF.get(check.name)
         if key is not None:
             stats[key] = check.value
+    # With a baseline the colour check measures the shift from the usual colour: keep the absolute
+    # distance from grey under its own key, and the colour itself.
+    a, b = mean_ab(v)
+    stats["color_cast_ab"], stats["cast_a"], stats["cast_b"] = round(math.hypot(a, b), 4), round(a, 4), round(b, 4)
     return Evidence(encode_jpeg(v.work), v.width, v.height, diagnosis.verdict, tuple(diagnosis.faults), mode, stats)

@@ -17,9 +17,9 @@ from typing import Any, Mapping
 import cv2
 import numpy as np
 
-from probes.iq import diagnose
+from probes.iq import diagnose, most_specific
 from probes.iq_baseline import Baseline, record_baseline
-from probes.iq_checks import Views, resize_to_width, views
+from probes.iq_checks import Views, mean_ab, resize_to_width, views
 from probes.iq_compare import FROZEN_WIDTH, check_scene_change
 from probes.iq_decode import decode_image
 from probes.iq_types import DEFAULT, Diagnosis, Thresholds
@@ -32,12 +32,30 @@ LEARN_GRABS = 2
 ABSOLUTE = frozenset({"no_signal", "frozen", "dark", "overexposed"})
 # Baseline statistics that get worse with the fault: the worst of the learned grabs is kept.
 _LOWER_IS_WORSE = ("mean_luma", "contrast_spread")
+_AVERAGED = ("cast_a", "cast_b")  # the usual colour: the newest grab's (an accepted grab's colour is usual)
 _CHECK_OF = {"mean_luma": "dark", "contrast_spread": "low_contrast", "color_cast_ab": "color_cast",
              "blur_permille": "blur", "noise_sigma": "noise", "occlusion_share": "occlusion",
              "stripes_amplitude": "stripes"}  # Baseline.stats key -> the check that measures it
 NIGHT_CHROMA = 4.0
 """A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
 MAX_BYTES = 256 * 1024
+FIRST_SIGHT_SURE: dict[str, float | None] = {
+    "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": 1.5, "low_contrast": 0.3}
+"""Checks whose normal value depends on the scene (the ones adapt_thresholds relaxes per camera),
+and how far past its threshold a picture must measure to be judged a fault before any baseline:
+this many times the threshold (low contrast: below this share of it); None: never judged from
+one picture. In between the check says "unsure" (no fault) and the baseline judges it once learned.
+- occlusion: a sky, a white wall, water or the night outside a lit area is as featureless as a
+  cover, and as large; one picture cannot tell them apart (the baseline's texture can);
+- blur: a soft scene (fur, an enlarged picture, fog far away) measures up to ~1.5 times the
+  threshold; a defocused lens 1.6 times and more;
+- stripes: brick, tiles, blinds and print are periodic with amplitudes up to ~2 times the
+  threshold; interference over the whole frame is larger;
+- colour cast: a scene of one colour (a lawn, a brown room, sodium light) averages up to ~1.3
+  times the threshold from grey;
+- low contrast: a night sky with one bright object, a snowfield, spreads down to ~0.45 of it; fog
+  or a dirty dome pulls everything to one grey, below 0.3.
+See docs/probes-iq.md (first sight) for the measured margins."""
 
 
 def mode_of(v: Views) -> str:
@@ -57,7 +75,8 @@ def merge(grabs: tuple[Baseline, ...]) -> Baseline:
     stats: dict[str, float | None] = {}
     for key in dict.fromkeys(k for g in grabs for k in g.stats):  # a key one grab lacks keeps the others' value
         values = [g.stats.get(key) for g in grabs if g.stats.get(key) is not None]
-        stats[key] = None if not values else (min(values) if key in _LOWER_IS_WORSE else max(values))
+        stats[key] = None if not values else (
+            values[-1] if key in _AVERAGED else min(values) if key in _LOWER_IS_WORSE else max(values))
     last = grabs[-1]
     return Baseline(last.reference_grey, last.width, last.height, stats)
 
@@ -145,7 +164,33 @@ def consistent(a: Baseline, b: Baseline) -> bool:
     return all(_alike(s.get(key), o.get(key), ratio, slack) for key, ratio, slack in (
         ("mean_luma", 1.6, 12), ("contrast_spread", 1.6, 15), ("color_cast_ab", 1.0, 10),
         ("blur_permille", 1.5, 0.5), ("noise_sigma", 1.6, 1.5), ("stripes_amplitude", 1.5, 4),
-        ("occlusion_share", 1.0, 0.15)))
+        # The largest featureless region splits and merges from grab to grab (0.67 vs 0.89 on brick
+        # under a sky): it must differ by a whole occlusion's worth to mean something came in front.
+        ("occlusion_share", 1.0, DEFAULT.occlusion_area)))
+
+
+def first_sight(diagnosis: Diagnosis) -> Diagnosis:
+    """A diagnosis with no baseline: a scene-dependent check (FIRST_SIGHT_SURE) that faulted but is
+    not sure becomes "unsure", so no fault; the others are kept. The verdict follows the rest."""
+    checks = []
+    for c in diagnosis.checks:
+        factor = FIRST_SIGHT_SURE.get(c.name, 0.0)
+        if c.verdict == "fault" and c.name in FIRST_SIGHT_SURE and c.value is not None:
+            limit = None if factor is None or c.threshold is None else factor * c.threshold
+            sure = limit is not None and (c.value < limit if c.name == "low_contrast" else c.value >= limit)
+            if not sure:
+                reason = "never judged from one picture" if limit is None else f"sure at {limit:g}"
+                c = replace(c, verdict="unsure", detail=f"{c.detail}; unsure at first sight ({reason}), "
+                            "the baseline judges it")
+        checks.append(c)
+    faults = most_specific({c.name for c in checks if c.verdict == "fault"})
+    return Diagnosis(checks, faults, faults[0] if faults else "ok")
+
+
+def unsure(diagnosis: Diagnosis) -> list[str]:
+    """The checks a picture left unjudged at first sight."""
+    return [c.name for c in diagnosis.checks if c.verdict == "unsure"]
+
 
 
 def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
@@ -166,14 +211,19 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     mode = mode_of(v)
     own = memory.baselines.get(mode)
     baseline = own or next((memory.baselines[m] for m in MODES if m in memory.baselines), None)
+    if own is None and baseline is not None:  # the other mode's colour is not this picture's usual one
+        baseline = replace(baseline, stats={k: v for k, v in baseline.stats.items() if k not in _AVERAGED})
     diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds)
+    if baseline is None:
+        diagnosis = first_sight(diagnosis)
     updated = replace(memory, previous=signature(v))
     refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults
     if own is not None or refused:
         return Judged(diagnosis, mode, baseline is not None, updated)
     if baseline is None:  # the grab's statistics are what its checks just measured at first sight
-        grab = Baseline(v.small_grey.copy(), v.width, v.height,
-                        {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()})
+        stats = {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()}
+        stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
+        grab = Baseline(v.small_grey.copy(), v.width, v.height, stats)
     else:
         grab = record_baseline(v, thresholds)
     earlier = memory.learning.get(mode, ())
@@ -182,7 +232,8 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
         earlier = ()  # another view, or unlike the others: not yet this camera's normal picture
     grabs = (*earlier, grab)
     learning = dict(memory.learning)
-    seen = tuple(sorted(set(memory.flagged.get(mode, ()) if earlier else ()) | set(diagnosis.faults)))
+    seen = tuple(sorted(set(memory.flagged.get(mode, ()) if earlier else ()) | set(diagnosis.faults)
+                        | set(unsure(diagnosis))))
     flagged = {**memory.flagged, mode: seen} if seen else {m: f for m, f in memory.flagged.items() if m != mode}
     if len(grabs) < max(1, learn_grabs):
         learning[mode] = grabs

@@ -7,7 +7,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-Verdict = Literal["ok", "fault"]
+Verdict = Literal["ok", "fault", "unsure"]
+""""unsure": measured past its threshold, but a single picture cannot tell the fault from the scene
+(probes.iq_memory.first_sight); like "ok" it is no fault, and the baseline judges it once learned."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Thresholds:
     """Luma spread between the 5th and 95th percentiles below this is a washed-out picture."""
     color_cast_ab: float = 30.0
     """Distance of the mean (a*, b*) from neutral grey in CIE-Lab units above this is a cast."""
+    color_shift_ab: float = 15.0
+    """With a baseline: the mean (a*, b*) moved this far (Lab units) from the camera's usual mean is a
+    cast (a just-noticeable difference is ~2-3 units; daylight and AWB drift of one view stay under ~8)."""
     blur_edge_permille: float = 2.0
     """Edge blur sigma above this many thousandths of the frame width is out of focus."""
     blur_min_px: float = 1.6

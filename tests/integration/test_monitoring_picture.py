@@ -131,7 +131,8 @@ async def test_an_unusual_but_constant_scene_is_not_flagged_once_its_baseline_is
     async with FakeOnvifDevice() as device:
         cam, clock, worker = await engine(device)
         first = await run(device, worker, clock, [big_wall(1)], 1)
-        assert await verdict(cam) == "occlusion"  # at first sight a big plain wall looks like a cover
+        # At first sight a big plain wall looks like a cover: unsure, so no fault (the baseline judges it).
+        assert await verdict(cam) == "ok"
         await run(device, worker, clock, [big_wall(n) for n in range(2, 8)], first)
         assert await verdict(cam) == "ok"
         state = await state_of(cam)
