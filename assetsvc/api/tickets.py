@@ -1,7 +1,7 @@
 """Ticket endpoints (工单): lists, queue, detail, actions, notes, pauses, attachments; contract SLA terms and score."""
 
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
-from typing import Annotated, Any
+from typing import Annotated, Any, Awaitable
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post, put
@@ -11,6 +11,9 @@ from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMul
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, Page, PerPage, only
 from assetsvc.errors import ServiceError, ValidationFailed, field_error
+from assetsvc.registry import import_jobs
+from assetsvc.registry.import_jobs import ImportJobView
+from assetsvc.registry.importer import Progress
 from assetsvc.runtime import settings
 from assetsvc.tickets import contracts, disputes, lifecycle, views
 from assetsvc.tickets.paper import batches, importer, service as paper
@@ -170,15 +173,26 @@ async def void_event(request: Request, ticket_id: Id, event_id: Id) -> dict[str,
 # ---- imports of closed work orders --------------------------------------------------------------
 
 # Reads the upload itself (read_upload), bounded by ASSETSVC_UPLOAD_MAX_MB.
-@post("/tickets/import", tags=TAGS, status_code=200, request_max_body_size=None,
-      summary="Import closed work orders of past months (.xlsx or .csv, multipart part `file`) as one batch; "
-              "?dry_run=true reports without writing")
-async def import_orders(request: Request, dry_run: FromQuery[bool] = False) -> dict[str, Any]:
+@post("/tickets/import", tags=TAGS, status_code=202, request_max_body_size=None,
+      summary="Import closed work orders of past months (.xlsx or .csv, multipart part `file`) as one batch, "
+              "as a job; poll GET /tickets/import/jobs/{job_id}; ?dry_run=true reports without writing")
+async def import_orders(request: Request, dry_run: FromQuery[bool] = False) -> ImportJobView:
     only(request, "dry_run")
-    batches.require_admin(actor_of(request))
+    actor = actor_of(request)
+    batches.require_admin(actor)
     filename, data = await read_upload(request)
-    report = await importer.import_orders(data, filename or "upload.csv", actor_of(request), dry_run=dry_run)
-    return report.to_json()
+    name = filename or "upload.csv"
+
+    def run(progress: Progress) -> Awaitable[importer.Report]:
+        return importer.import_orders(data, name, actor, dry_run=dry_run, progress=progress)
+    return await import_jobs.start(data, name, actor, dry_run=dry_run, run=run)
+
+
+@get("/tickets/import/jobs/{job_id:int}", tags=TAGS,
+     summary="A work-order import job: progress while it runs, then its report (done, rejected) or error (failed)")
+async def import_orders_job(request: Request, job_id: Id) -> ImportJobView:
+    only(request)
+    return await import_jobs.get(actor_of(request), job_id)
 
 
 @get("/tickets/import/batches", tags=TAGS, summary="Work-order import batches, newest first (undone ones marked)")
@@ -320,5 +334,5 @@ async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dic
 
 HANDLERS = [list_tickets, queue, ticket_detail, open_ticket, act, add_note, request_suspension, decide_suspension,
             false_alarm, raise_dispute, decide_dispute, ticket_evidence, ticket_evidence_frame,
-            record_event, void_event, import_orders, import_batches, undo_import, attach, download, get_terms, put_terms,
+            record_event, void_event, import_orders, import_orders_job, import_batches, undo_import, attach, download, get_terms, put_terms,
             score]

@@ -5,8 +5,9 @@ The job row is the truth every process reads: its state, stage and row counts wh
 task of the process that accepted the upload; reading and validating go to a worker thread
 (importer.import_sheet), the database work stays on the event loop.
 
-Other imports (monitoring's history import) run as jobs the same way: they pass their own
-`run(progress)`, whose report has `rows`, `rejected` and `to_json()` like ImportReport.
+Other imports (monitoring's history import, the tickets' work-order import) run as jobs the
+same way: they pass their own `run(progress)`, whose report has `rows`, `rejected` and
+`to_json()` like ImportReport.
 """
 
 from __future__ import annotations

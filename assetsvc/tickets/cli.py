@@ -395,20 +395,33 @@ def evidence(ticket_id: int, folder: Path | None, as_json: bool) -> None:
     for f in frames:
         click.echo(f"{f['role']:5}  frame {f['id']}  {f['at']}  {f['verdict']}  {f['width']}x{f['height']}  "
                    f"{f['size']} bytes")
+
+
+def _show_progress(progress: Any) -> None:
+    of = f" of {progress.total}" if progress.total else ""
+    click.echo(f"\r{progress.stage} {progress.done}{of} rows\x1b[K", err=True, nl=False)
+
+
 @tickets.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report what would be written; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_(file: Path, dry_run: bool, as_json: bool) -> None:
+@click.option("--progress/--no-progress", default=None, help="Count rows on stderr (default: on a terminal).")
+def import_(file: Path, dry_run: bool, as_json: bool, progress: bool | None) -> None:
     """Import closed work orders of past months (.xlsx or .csv) as one batch; exits 1 when a row is rejected."""
+    from assetsvc.registry.importer import Progress
     from assetsvc.tickets.paper import importer
 
     limit = settings().import_max_mb * 2**20
     if file.stat().st_size > limit:
         raise click.ClickException(f"{file} is larger than ASSETSVC_IMPORT_MAX_MB ({settings().import_max_mb} MB)")
     data = file.read_bytes()
+    shown = sys.stderr.isatty() if progress is None else progress
+    counter = Progress(listener=_show_progress if shown else None)
     report = _call(lambda actor: importer.import_orders(data, file.name, actor, dry_run=dry_run, max_bytes=limit,
-                                                        source="cli"))
+                                                        source="cli", progress=counter))
+    if shown:
+        click.echo(err=True)
     body = report.to_json()
     if as_json:
         _json(body)

@@ -14,7 +14,9 @@ everything but act as the contractor's hands on site is allowed too; auditors on
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Mapping
 
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
@@ -133,9 +135,26 @@ async def update(ticket_id: int, columns: Mapping[str, Any], now: float) -> None
                             [[*columns.values(), now, ticket_id]])
 
 
+# Set while an import writes closed, past work orders: their notices would tell of nothing live.
+_no_notices: ContextVar[bool] = ContextVar("ticket_no_notices", default=False)
+
+
+@contextmanager
+def without_notices() -> Iterator[None]:
+    """Inside (this task only): no webhook notice about any ticket is queued; the timeline is written as ever."""
+    token = _no_notices.set(True)
+    try:
+        yield
+    finally:
+        _no_notices.reset(token)
+
+
 async def notify(event_name: str, ticket: Mapping[str, Any], at: float, **extra: Any) -> None:
     """Queue a webhook notice about the ticket (office endpoints and the ticket's contractor's)."""
     from assetsvc.webhooks import outbox
+
+    if _no_notices.get():
+        return
 
     payload = {"ticket": summary(ticket), **extra}
     await outbox.enqueue(event_name, payload, contractor_id=ticket["contractor_id"], at=at)
@@ -161,17 +180,38 @@ async def refresh(ticket_id: int, now: float, actor: str = SYSTEM, *, running_on
     settled = clocks.settle(ticket, clock, ticket_config.current().escalate_after_s, now)
     await update(ticket_id, settled.columns, now)
     ticket.update(settled.columns)
+    entered = await entered_at(ticket) if settled.breached or settled.escalate else None
     for stage in settled.breached:
+        deadline = settled.columns[f"{stage}_due"]
         await event(ticket_id, now, actor, "breached", note=f"{stage} deadline passed",
-                    data={"stage": stage, "deadline": settled.columns[f"{stage}_due"]})
-        await notify("ticket.breached", ticket, now, stage=stage)
+                    data={"stage": stage, "deadline": deadline})
+        if not _past_at_entry(deadline, entered):
+            await notify("ticket.breached", ticket, now, stage=stage)
     for stage in settled.withdrawn:
         await event(ticket_id, now, actor, "breach_withdrawn", note=f"{stage} deadline moved by a pause",
                     data={"stage": stage})
     if settled.escalate:
         await event(ticket_id, now, actor, "escalated", note="breached and still not restored: the office is told")
-        await notify("ticket.escalated", ticket, now)
+        first = min(ticket[f"{s}_breached_at"] for s in clocks.STAGES if ticket[f"{s}_breached_at"] is not None)
+        if not _past_at_entry(first + ticket_config.current().escalate_after_s, entered):
+            await notify("ticket.escalated", ticket, now)
     return ticket
+
+
+async def entered_at(ticket: Mapping[str, Any]) -> float | None:
+    """When a paper work order was entered (its opening line's entry time); None for a live ticket."""
+    if ticket["source"] != PAPER:
+        return None
+    rows = await bulk.fetch(TicketEvent, "SELECT entered_at FROM ticket_event WHERE ticket = ? AND kind = 'opened' "
+                                         "ORDER BY id LIMIT 1", [ticket["id"]])
+    return rows[0]["entered_at"] if rows else None
+
+
+def _past_at_entry(deadline: float | None, entered: float | None) -> bool:
+    """A paper work order's deadline that had passed when it was entered: its breach or escalation
+    is on the timeline and in the figures, but no notice is sent (docs/webhooks.md, 'Paper and
+    imported work orders'); a deadline still ahead at entry is told like a live one."""
+    return entered is not None and deadline is not None and deadline <= entered
 
 
 async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: str, since: float, source: str,

@@ -17,11 +17,13 @@ asked at 11:45 and approved at 11:50, ended Tue 09:00; repaired Tue 15:00; close
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -358,19 +360,49 @@ async def test_a_work_order_sheet_with_bad_rows_names_each_by_row_and_writes_not
     assert await tickets_now() == []
 
 
+async def import_job(client, token: str, text: str, query: str = "", name: str = "oct.csv") -> dict:
+    """POST the sheet (202, a job), then poll the job until it has finished; the finished job."""
+    files = {"file": (name, text.encode("utf-8"), "text/csv")}
+    answer = await client.post(f"{API}/tickets/import{query}", headers=bearer(token), files=files)
+    assert answer.status_code == 202, answer.text
+    job = answer.json()
+    assert job["state"] in ("queued", "running", "done", "rejected", "failed") and job["file"] == name
+    for _ in range(2000):  # bounded: a job of a few rows finishes in a few polls
+        if job["state"] not in ("queued", "running"):
+            return job
+        await asyncio.sleep(0.02)
+        polled = await client.get(f"{API}/tickets/import/jobs/{job['id']}", headers=bearer(token))
+        assert polled.status_code == 200, polled.text
+        job = polled.json()
+    raise AssertionError("the import job did not finish")
+
+
 async def test_the_work_order_import_over_the_api_and_the_cli(client, people, tmp_path):
     await world(people.a_id)
     files = {"file": ("oct.csv", SHEET.encode("utf-8"), "text/csv")}
     refused = await client.post(f"{API}/tickets/import", headers=bearer(people.contractor_a), files=files)
     assert refused.status_code == 403
-    dry = await client.post(f"{API}/tickets/import?dry_run=true", headers=bearer(people.admin), files=files)
-    assert dry.status_code == 200, dry.text
-    assert dry.json()["summary"]["import"] == 2 and await tickets_now() == []
+    dry = await import_job(client, people.admin, SHEET, "?dry_run=true")
+    assert (dry["state"], dry["dry_run"], dry["progress"]) == ("done", True, {"stage": "finished", "done": 2,
+                                                                              "total": 2})
+    assert dry["report"]["summary"]["import"] == 2 and await tickets_now() == []
+    peeked = await client.get(f"{API}/tickets/import/jobs/{dry['id']}", headers=bearer(people.contractor_a))
+    assert peeked.status_code == 403  # a job, like the import, is the office's
+    missing = await client.get(f"{API}/tickets/import/jobs/999999", headers=bearer(people.admin))
+    assert missing.status_code == 404
+    # A rejected sheet: the job says so, with the report naming each row; nothing is written.
+    rejected = await import_job(client, people.admin, BAD, name="bad.csv")
+    assert rejected["state"] == "rejected" and rejected["report"]["summary"]["rejected"] == 4
+    assert await tickets_now() == []
+    # An unreadable file: the job failed, with the reason in the API's error shape.
+    broken = await import_job(client, people.admin, "工单号,设备编码\n", name="empty.csv")
+    assert broken["state"] == "failed" and broken["error"]["errors"][0]["field"] == "file", broken
     path = tmp_path / "oct.csv"
     path.write_text(SHEET, "utf-8")
-    first = cli("tickets", "import", str(path))
+    first = cli("tickets", "import", str(path), "--progress")
     assert first.returncode == 0, first.stderr
     assert "imported 2" in first.stdout
+    assert "validating 2 of 2 rows" in first.stderr and "finished 2 of 2 rows" in first.stderr
     again = cli("tickets", "import", str(path))
     assert again.returncode == 0 and "2 already imported" in again.stdout
     listed = await client.get(f"{API}/tickets/import/batches", headers=bearer(people.admin))
@@ -401,3 +433,81 @@ async def test_the_same_work_orders_import_from_an_xlsx_workbook(people):
                                                                               (3, "WO-1002", "import")]
     assert [t["on_site_at"] for t in await tickets_now()] == [at(12, 10, 40) - 31 * 86400,
                                                              at(13, 11, 30) - 31 * 86400]
+
+
+# ---- webhook notices of paper and imported work orders ---------------------------------------------
+# Entered Wed 4 Nov 10:00 for Mon 2 Nov 09:00 (P2, office hours): the respond (Mon 09:30) and arrive
+# (Mon 11:00) deadlines had passed at entry, and the escalation that follows the first breach too;
+# restore (24 h of office hours: Mon 7 h, Tue 7.5 h, Wed 7.5 h, Thu 08:30-10:30) is due Thu 5 Nov
+# 10:30, after entry.
+
+
+@pytest.fixture
+def receiver():
+    from tests.integration.test_webhooks import Receiver
+
+    found = Receiver()
+    found.start()
+    yield found
+    found.release.set()
+    found.stop()
+
+
+async def endpoints(receiver, contractor_id: int) -> None:
+    from assetsvc.webhooks import service as webhooks
+
+    await webhooks.create_endpoint(ADMIN, {"name": "office", "url": receiver.url("/office")}, now=ENTERED)
+    await webhooks.create_endpoint(ADMIN, {"name": "contractor", "url": receiver.url("/contractor"),
+                                           "contractor": contractor_id}, now=ENTERED)
+
+
+def told(receiver) -> dict[str, list[tuple[str, str | None]]]:
+    """Per endpoint, the notices it received: (event, stage of a breach)."""
+    return {path: [(json.loads(r["body"])["event"], json.loads(r["body"])["data"].get("stage"))
+                   for r in receiver.requests if r["path"] == path] for path in ("/office", "/contractor")}
+
+
+async def test_a_paper_work_order_tells_its_opening_but_no_deadline_past_at_entry(people, receiver):
+    from assetsvc.tickets import sweep
+    from assetsvc.webhooks import delivery
+
+    await world(people.a_id)
+    await endpoints(receiver, people.a_id)
+    cam = (await bulk.fetch(Camera, "SELECT id FROM camera"))[0]["id"]
+    ticket_id = await paper_ticket(cam)
+    row, _, _ = await stored(ticket_id)
+    assert (row["respond_breached_at"], row["arrive_breached_at"], row["restore_due"]) == \
+        (at(2, 9, 30), at(2, 11), at(5, 10, 30))
+    assert row["escalated_at"] == ENTERED  # on the timeline and in the figures, untold
+    await delivery.deliver_due(ENTERED)
+    opened = [("ticket.opened", None)]
+    assert told(receiver) == {"/office": opened, "/contractor": opened}
+
+    # Entries recorded later tell nothing either; the restore deadline, still ahead at entry, is told
+    # when it passes, like a live ticket's.
+    await record(ticket_id, "accepted", text(2, 9, 20), now=at(4, 10, 5))
+    await sweep.run(at(5, 11))
+    await delivery.deliver_due(at(5, 11))
+    told_now = [*opened, ("ticket.breached", "restore")]
+    assert told(receiver) == {"/office": told_now, "/contractor": told_now}
+    kinds = [line["kind"] for line in (await views.detail(ADMIN, ticket_id, now=at(5, 11)))["timeline"]]
+    assert kinds.count("breached") == 3 and kinds.count("escalated") == 1
+
+
+async def test_an_imported_closed_work_order_sends_no_notice_at_all(client, people, receiver):
+    from assetsvc.tickets import sweep
+    from assetsvc.webhooks import delivery
+    from assetsvc.webhooks.tables import WebhookDelivery
+
+    await world(people.a_id)
+    await endpoints(receiver, people.a_id)
+    job = await import_job(client, people.admin, SHEET)
+    assert job["state"] == "done" and job["report"]["summary"]["written"] == 2
+    # WO-1002 arrived late: the breach is on its timeline and in the score, and nobody is told.
+    late = [t for t in await tickets_now() if t["on_site_at"] == at(13, 11, 30) - 31 * 86400][0]
+    kinds = [line["kind"] for line in (await views.detail(ADMIN, late["id"]))["timeline"]]
+    assert "breached" in kinds and "closed" in kinds
+    await sweep.run()
+    assert await WebhookDelivery.count().run() == 0
+    assert (await delivery.deliver_due(time.time() + 3600))["sent"] == 0
+    assert receiver.requests == []

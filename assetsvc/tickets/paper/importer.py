@@ -7,10 +7,15 @@ written. A dry run reports what would be written. A row whose work order number 
 holds is `already_imported`, so importing the same file again changes nothing. Each written row
 becomes a paper work order with its events recorded at the sheet's times (service.py), so SLA
 figures and scores read it like any ticket; the batch can be undone as a whole (batches.py).
+
+The work orders are closed and past: writing them queues no webhook notice (no ticket.opened, no
+breach, no escalation), as docs/webhooks.md says. `progress` moves through reading, validating and
+writing, for the API's import job (registry/import_jobs.py) and the CLI's `--progress`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +23,8 @@ from typing import Any
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
 from assetsvc.errors import ValidationFailed, field_error
-from assetsvc.registry.sheet import SheetError, SheetRow, read_sheet
+from assetsvc.registry.importer import Progress
+from assetsvc.registry.sheet import Sheet, SheetError, SheetRow, read_sheet
 from assetsvc.tickets import config as ticket_config, instants, lifecycle
 from assetsvc.tickets.paper import batches, service
 from assetsvc.tickets.paper.replay import Entry, OutOfOrder, replay
@@ -132,16 +138,35 @@ class _Abort(Exception):
     """A row failed while writing: the transaction rolls back and the report says which."""
 
 
+PROGRESS_EVERY = 100  # rows between two progress moves while validating and writing
+
+
+def _read(data: bytes, filename: str, max_bytes: int | None, now: float,
+          progress: Progress) -> tuple[Sheet, list[RowPlan]]:
+    """The CPU half (no database, run in a worker thread): read the file and check each row."""
+    progress.at("reading")
+    try:
+        sheet = read_sheet(data, filename, layout=LAYOUT, on_rows=lambda n: progress.at("reading", n),
+                           **({"max_bytes": max_bytes} if max_bytes else {}))
+    except SheetError as exc:
+        raise ValidationFailed(exc.message, [field_error("file", "unreadable", exc.message)]) from None
+    plans = []
+    total = len(sheet.rows)
+    for index, row in enumerate(sheet.rows, start=1):
+        plans.append(_check(row, now))
+        if index % PROGRESS_EVERY == 0 or index == total:
+            progress.at("validating", index, total)
+    return sheet, plans
+
+
 async def import_orders(data: bytes, filename: str, actor: Actor, *, dry_run: bool = False,
-                        max_bytes: int | None = None, source: str = "api") -> Report:
+                        max_bytes: int | None = None, source: str = "api",
+                        progress: Progress | None = None) -> Report:
     """Check every row, then (not a dry run, none rejected) write the batch in one transaction."""
     batches.require_admin(actor)
     now = time.time()
-    try:
-        sheet = read_sheet(data, filename, layout=LAYOUT, **({"max_bytes": max_bytes} if max_bytes else {}))
-    except SheetError as exc:
-        raise ValidationFailed(exc.message, [field_error("file", "unreadable", exc.message)]) from None
-    plans = [_check(row, now) for row in sheet.rows]
+    progress = progress or Progress()
+    sheet, plans = await asyncio.to_thread(_read, data, filename, max_bytes, now, progress)
     _repeats(plans)
     await _cameras(plans, sheet.rows)
     held = await batches.imported_keys([p.key for p in plans if p.action == "import"])
@@ -150,18 +175,25 @@ async def import_orders(data: bytes, filename: str, actor: Actor, *, dry_run: bo
             plan.action, plan.held_by = "already_imported", held[plan.key]
     report = Report(filename, plans, dry_run)
     if dry_run or report.rejected or not any(p.action == "import" for p in plans):
+        progress.at("finished", len(plans), len(plans))
         return report
+    todo = [p for p in plans if p.action == "import"]
+    progress.at("writing", 0, len(todo))
     try:
         async with db.write_transaction():
             written = []
-            for plan in (p for p in plans if p.action == "import"):
-                plan.ticket = await _write(plan, actor, now)
-                written.append((plan.key, plan.ticket, plan.row))
+            with lifecycle.without_notices():  # closed, past work orders: nothing to tell anyone
+                for index, plan in enumerate(todo, start=1):
+                    plan.ticket = await _write(plan, actor, now)
+                    written.append((plan.key, plan.ticket, plan.row))
+                    if index % PROGRESS_EVERY == 0:
+                        progress.at("writing", index, len(todo))
             report.batch = await batches.record(filename, len(plans), written, actor, report.to_json()["summary"],
                                                 source)
     except _Abort:
         for plan in plans:
             plan.ticket = None
+    progress.at("finished", len(plans), len(plans))
     return report
 
 
