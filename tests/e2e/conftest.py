@@ -12,17 +12,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests import tools
 from tests.conftest import ENGINE, REPO
 from tests.integration.conftest import PASSWORD, app, client, clean, database, people  # noqa: F401 - fixtures
-from tests.integration.test_openapi_fuzz import free_port
+from tests.served import served
 
 SCREENSHOTS = Path(os.environ.get("ASSETSVC_TEST_SCREENSHOTS")
                    or Path(tempfile.gettempdir()) / "assetsvc-ui-screens") / ENGINE
@@ -51,24 +49,8 @@ def built_ui() -> Path:
 @pytest.fixture(scope="module")  # stopped once the browser tests are done, not at the end of the suite
 def server(built_ui, database):  # noqa: F811 - the migrated test database (a fixture)
     """`assetsvc serve` on the test database: API and UI, no worker and no scheduler (nothing is probed)."""
-    port = free_port()
-    env = {**os.environ, "ASSETSVC_UI_DIR": str(built_ui)}
-    process = subprocess.Popen([sys.executable, "-m", "assetsvc.cli", "serve", "--no-worker", "--no-scheduler",
-                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
+    with served({"ASSETSVC_UI_DIR": str(built_ui)}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -4,48 +4,25 @@ authenticated as the office, finds no server error and no answer the schema does
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.integration.conftest import bearer
+from tests.served import served
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = int(os.environ.get("ASSETSVC_TEST_FUZZ_EXAMPLES", "25"))  # ~2 min on 2 cores
 SEED = os.environ.get("ASSETSVC_TEST_FUZZ_SEED", "20261206")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(people):
     """`assetsvc serve` on the test database, API only (no worker, no scheduler: nothing leaves loopback)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "assetsvc.cli", "serve", "--no-worker", "--no-scheduler",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
+    with served() as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(server, people, tmp_path):
