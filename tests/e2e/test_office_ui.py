@@ -9,13 +9,18 @@ import time
 
 import pytest
 
-from assetsvc import db
+from assetsvc import bulk, db
+from assetsvc.monitoring.tables import StateInterval
 from assetsvc.monitoring import evidence, picture_memory
 from assetsvc.tickets import disputes, views
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration.conftest import ADMIN
 from tests.integration.test_evidence_frames import grab
 from tests.integration.test_tickets_api import World
+from tests.integration.test_tickets_edges import state
+from tests.integration.test_uptime_world import service_where
+
+DAY = 86400
 
 pytestmark = pytest.mark.needs("chromium")
 
@@ -25,9 +30,25 @@ async def _confirm(page) -> None:
     await page.locator(".el-message-box__btns .el-button--primary").click()
 
 
+async def _history(w: World, now: float) -> None:
+    """A month of states: camera A up, down two days, degraded a day, up again; camera B up, down now."""
+    rows = [(w.cam_a, "up", now - 30 * DAY, now - 5 * DAY), (w.cam_a, "down", now - 5 * DAY, now - 3 * DAY),
+            (w.cam_a, "degraded", now - 3 * DAY, now - 2 * DAY), (w.cam_a, "up", now - 2 * DAY, now - 60),
+            (w.cam_b, "up", now - 30 * DAY, now - 60)]
+    causes = {"up": "", "down": "onvif_light:timeout", "degraded": "picture:dark"}
+    async with db.write_transaction():
+        await bulk.insert_rows(StateInterval, [{"subject_type": "camera", "subject_id": cam, "state": label,
+                                                "cause": causes[label], "start": start, "end": end}
+                                               for cam, label, start, end in rows])
+    await service_where((cam, start, end) for cam, _, start, end in rows)  # in service all that time
+    await state(w.cam_a, "up", now - 2 * DAY)
+    await state(w.cam_b, "down", now - 600)
+
+
 async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(open_page, people):
     w = await World(people).build()
     now = time.time()
+    await _history(w, now)
     async with db.write_transaction():  # as the monitoring engine keeps them
         await evidence.record([(w.cam_a, grab(1, "ok"), now - 600), (w.cam_a, grab(2, "dark"), now - 300)], now)
     frames = [f.id for f in await evidence.camera_frames(ADMIN, w.cam_a)]
@@ -113,12 +134,13 @@ async def test_office_generates_approves_and_downloads_a_report(open_page, peopl
 
 
 async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_page, people):
-    await World(people).build()
+    await _history(await World(people).build(), time.time())
     page = await open_page()
     await login(page, "admin", to="/ui/dashboard")
     await page.wait_for_url("**/ui/dashboard")
     await page.locator("[data-test=rates] canvas").wait_for()
     await page.locator("[data-test=ticket-sla]").wait_for()
+    await page.locator("[data-test=online-now]", has_text="50.00%").wait_for()  # one of the two cameras is up
     await settled(page)
     await shoot(page, "dashboard-zh")
     await switch_language(page, "English")
