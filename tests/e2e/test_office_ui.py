@@ -12,7 +12,7 @@ import pytest
 from assetsvc import bulk, db
 from assetsvc.monitoring.tables import StateInterval
 from assetsvc.monitoring import evidence, picture_memory
-from assetsvc.tickets import disputes, views
+from assetsvc.tickets import disputes, lifecycle, views
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration.conftest import ADMIN
 from tests.integration.test_evidence_frames import grab
@@ -74,6 +74,15 @@ async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(ope
     await switch_language(page, "English")
     await page.locator("[data-test=baseline]", has_text="last reset").wait_for()
     await shoot(page, "camera-ops-en")
+    # A picture verdict the office knows is wrong: marked a false alarm, the ticket is cancelled.
+    picture = (await lifecycle.open_manual(ADMIN, {"subject_id": w.cam_a, "note": "画面偏暗", "fault": "picture"}))["id"]
+    await page.reload()
+    await page.click(f"[data-test=false-alarm-{picture}]")
+    await page.locator(".el-message-box__input input").fill("路灯检修，画面暗属正常")
+    await _confirm(page)
+    await page.locator("[data-test=camera-tickets]", has_text="已撤销").wait_for()  # (a reload: zh-CN again)
+    stored = await views.detail(ADMIN, picture)
+    assert (stored["state"], stored["close_reason"]) == ("cancelled", "false_alarm")
 
 
 async def test_office_approves_a_pause_and_upholds_a_dispute(open_page, people):
