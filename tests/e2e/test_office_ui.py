@@ -143,7 +143,8 @@ async def test_office_generates_approves_and_downloads_a_report(open_page, peopl
 
 
 async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_page, people):
-    await _history(await World(people).build(), time.time())
+    w = await World(people).build()
+    await _history(w, time.time())
     page = await open_page()
     await login(page, "admin", to="/ui/dashboard")
     await page.wait_for_url("**/ui/dashboard")
@@ -165,3 +166,16 @@ async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_p
     await phone.locator("[data-test=rates] canvas").wait_for()
     await settled(phone)
     await shoot(phone, "dashboard-phone-zh")
+    # An auditor reads the same screens with no button that changes anything.
+    auditor = await open_page()
+    await login(auditor, "auditor", to=f"/ui/tickets/{w.ticket_a}")
+    await auditor.locator("[data-test=sla]").wait_for()
+    await settled(auditor)
+    for action in ("accept", "cancel", f"pause-approve-{w.pause_a}", "dispute"):
+        assert await auditor.locator(f"[data-test={action}]").count() == 0, action
+    await auditor.goto(f"/ui/cameras/{w.cam_a}")
+    await auditor.locator("[data-test=baseline]").wait_for()
+    assert await auditor.locator("[data-test=reset-baseline]").count() == 0
+    await auditor.goto("/ui/reports")
+    await auditor.locator("[data-test=versions]").wait_for()
+    assert await auditor.locator("[data-test=generate]").count() == 0
