@@ -97,6 +97,7 @@ async def test_office_approves_a_pause_and_upholds_a_dispute(open_page, people):
     await page.click(f"[data-test=pause-approve-{w.pause_a}]")
     await page.locator("[data-test=paused]").wait_for()
     assert await page.locator("[data-test=countdown-restore]").count() == 0  # the countdown stopped
+    assert await page.locator("[data-test=countdown]").inner_text() == "修复时限: 计时暂停中"
     assert (await views.detail(ADMIN, w.ticket_a))["sla"]["paused"] is True
     [d] = (await views.detail(ADMIN, w.ticket_a))["disputes"]
     await page.click(f"[data-test=uphold-{d['id']}]")
