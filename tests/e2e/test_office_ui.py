@@ -1,0 +1,182 @@
+"""The office's console (web UI part 2) in a real browser against a real server: a camera's
+frames and the baseline reset, a pause approved and a dispute upheld on a ticket, a monthly report
+generated, approved and downloaded, and the dashboard. Screenshots in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from assetsvc import bulk, db
+from assetsvc.monitoring.tables import StateInterval
+from assetsvc.monitoring import evidence, picture_memory
+from assetsvc.tickets import disputes, lifecycle, views
+from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
+from tests.integration.conftest import ADMIN
+from tests.integration.test_evidence_frames import grab
+from tests.integration.test_tickets_api import World
+from tests.integration.test_tickets_edges import state
+from tests.integration.test_uptime_world import service_where
+
+DAY = 86400
+
+pytestmark = pytest.mark.needs("chromium")
+
+
+async def _confirm(page) -> None:
+    """The OK button of Element Plus' message box (a confirm or a prompt)."""
+    await page.locator(".el-message-box__btns .el-button--primary").click()
+
+
+async def _history(w: World, now: float) -> None:
+    """A month of states: camera A up, down two days, degraded a day, up again; camera B up, down now."""
+    rows = [(w.cam_a, "up", now - 30 * DAY, now - 5 * DAY), (w.cam_a, "down", now - 5 * DAY, now - 3 * DAY),
+            (w.cam_a, "degraded", now - 3 * DAY, now - 2 * DAY), (w.cam_a, "up", now - 2 * DAY, now - 60),
+            (w.cam_b, "up", now - 30 * DAY, now - 60)]
+    causes = {"up": "", "down": "onvif_light:timeout", "degraded": "picture:dark"}
+    async with db.write_transaction():
+        await bulk.insert_rows(StateInterval, [{"subject_type": "camera", "subject_id": cam, "state": label,
+                                                "cause": causes[label], "start": start, "end": end}
+                                               for cam, label, start, end in rows])
+    await service_where((cam, start, end) for cam, _, start, end in rows)  # in service all that time
+    await state(w.cam_a, "up", now - 2 * DAY)
+    await state(w.cam_b, "down", now - 600)
+
+
+async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(open_page, people):
+    w = await World(people).build()
+    now = time.time()
+    await _history(w, now)
+    async with db.write_transaction():  # as the monitoring engine keeps them
+        await evidence.record([(w.cam_a, grab(1, "ok"), now - 600), (w.cam_a, grab(2, "dark"), now - 300)], now)
+    frames = [f.id for f in await evidence.camera_frames(ADMIN, w.cam_a)]
+    assert len(frames) == 2
+    page = await open_page()
+    await login(page, "admin", to=f"/ui/cameras/{w.cam_a}")
+    await page.wait_for_url(f"**/ui/cameras/{w.cam_a}")
+    # Both pictures are shown, and the browser got them (JPEG, from this server).
+    for kind in ("good", "fault"):
+        picture = page.locator(f"[data-test=frame-{kind}]")
+        await picture.wait_for()
+        answer = await page.context.request.get(await picture.get_attribute("src"))
+        assert answer.status == 200 and (await answer.body())[:2] == b"\xff\xd8"
+    await page.locator(f"[data-test=camera-tickets] >> text=#{w.ticket_a}").wait_for()
+    await settled(page)
+    await shoot(page, "camera-ops-zh")
+    assert (await picture_memory.status(w.cam_a)).reset_at is None
+    await page.click("[data-test=reset-baseline]")
+    await _confirm(page)
+    await page.locator("[data-test=baseline]", has_text="上次重置").wait_for()
+    after = await picture_memory.status(w.cam_a)
+    assert after.reset_at is not None and after.reset_by == "admin"
+    await switch_language(page, "English")
+    await page.locator("[data-test=baseline]", has_text="last reset").wait_for()
+    await shoot(page, "camera-ops-en")
+    # A picture verdict the office knows is wrong: marked a false alarm, the ticket is cancelled.
+    picture = (await lifecycle.open_manual(ADMIN, {"subject_id": w.cam_a, "note": "画面偏暗", "fault": "picture"}))["id"]
+    await page.reload()
+    await page.click(f"[data-test=false-alarm-{picture}]")
+    await page.locator(".el-message-box__input input").fill("路灯检修，画面暗属正常")
+    await _confirm(page)
+    await page.locator("[data-test=camera-tickets]", has_text="已撤销").wait_for()  # (a reload: zh-CN again)
+    stored = await views.detail(ADMIN, picture)
+    assert (stored["state"], stored["close_reason"]) == ("cancelled", "false_alarm")
+
+
+async def test_office_approves_a_pause_and_upholds_a_dispute(open_page, people):
+    w = await World(people).build()  # contractor A's ticket with a pause requested and a photo
+    await disputes.dispute(w.user_a, w.ticket_a, {"reason": "业主锁门，无法进场", "attachments": [w.photo_a]})
+    page = await open_page()
+    await login(page, "admin", to="/ui/tickets")
+    await page.wait_for_url("**/ui/tickets")
+    await page.click(f"[data-test=ticket-{w.ticket_a}]")
+    await page.locator("[data-test=countdown-restore]").wait_for()  # the restore clock runs
+    await shoot(page, "ticket-office-zh")
+    await page.click(f"[data-test=pause-approve-{w.pause_a}]")
+    await page.locator("[data-test=paused]").wait_for()
+    assert await page.locator("[data-test=countdown-restore]").count() == 0  # the countdown stopped
+    assert await page.locator("[data-test=countdown]").inner_text() == "修复时限: 计时暂停中"
+    assert (await views.detail(ADMIN, w.ticket_a))["sla"]["paused"] is True
+    [d] = (await views.detail(ADMIN, w.ticket_a))["disputes"]
+    await page.click(f"[data-test=uphold-{d['id']}]")
+    await page.locator(".el-message-box__input input").fill("照片属实，免责")
+    await _confirm(page)
+    await page.locator(f"[data-test=dispute-status-{d['id']}]", has_text="已支持").wait_for()
+    await page.locator("[data-test=state]", has_text="已撤销").wait_for()
+    stored = await views.detail(ADMIN, w.ticket_a)
+    assert (stored["state"], stored["close_reason"]) == ("cancelled", "dispute_upheld")
+    await switch_language(page, "English")
+    await page.locator(f"[data-test=dispute-status-{d['id']}]", has_text="Upheld").wait_for()
+    await shoot(page, "ticket-office-en")
+    await page.goto("/ui/tickets?state=cancelled")
+    await page.locator(f"[data-test=ticket-{w.ticket_a}]").wait_for()
+    await shoot(page, "tickets-list-en")
+
+
+def _last_month() -> str:
+    first = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    return first.strftime("%Y-%m")
+
+
+async def test_office_generates_approves_and_downloads_a_report(open_page, people):
+    month = _last_month()
+    page = await open_page()
+    await login(page, "admin", to=f"/ui/reports?month={month}")
+    await page.wait_for_url("**/ui/reports?month=*")
+    await page.click("[data-test=generate]")
+    await page.locator("[data-test=status-1]", has_text="草稿").wait_for(timeout=60000)
+    await page.click("[data-test=approve-1]")
+    await _confirm(page)
+    await page.locator("[data-test=status-1]", has_text="已审核").wait_for()
+    await shoot(page, "reports-zh")
+    async with page.expect_download() as waiting:
+        await page.click("[data-test=download-1-xlsx]")
+    download = await waiting.value
+    path = await download.path()
+    with open(path, "rb") as f:
+        assert f.read(2) == b"PK"  # an xlsx (a zip)
+    assert download.suggested_filename.endswith(".xlsx")
+    await switch_language(page, "English")
+    await page.locator("[data-test=status-1]", has_text="Approved").wait_for()
+    await shoot(page, "reports-en")
+
+
+async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_page, people):
+    w = await World(people).build()
+    await _history(w, time.time())
+    page = await open_page()
+    await login(page, "admin", to="/ui/dashboard")
+    await page.wait_for_url("**/ui/dashboard")
+    await page.locator("[data-test=rates] canvas").wait_for()
+    await page.locator("[data-test=ticket-sla]").wait_for()
+    await page.locator("[data-test=online-now]", has_text="50.00%").wait_for()  # one of the two cameras is up
+    await settled(page)
+    await shoot(page, "dashboard-zh")
+    await switch_language(page, "English")
+    await page.get_by_text("Open tickets by SLA").wait_for()
+    await settled(page)
+    await shoot(page, "dashboard-en")
+    await page.goto("/ui/uptime")
+    await page.locator("[data-test=figures]").wait_for()
+    await settled(page)
+    await shoot(page, "uptime-zh")
+    phone = await open_page(PHONE)
+    await login(phone, "admin", to="/ui/dashboard")
+    await phone.locator("[data-test=rates] canvas").wait_for()
+    await settled(phone)
+    await shoot(phone, "dashboard-phone-zh")
+    # An auditor reads the same screens with no button that changes anything.
+    auditor = await open_page()
+    await login(auditor, "auditor", to=f"/ui/tickets/{w.ticket_a}")
+    await auditor.locator("[data-test=sla]").wait_for()
+    await settled(auditor)
+    for action in ("accept", "cancel", f"pause-approve-{w.pause_a}", "dispute"):
+        assert await auditor.locator(f"[data-test={action}]").count() == 0, action
+    await auditor.goto(f"/ui/cameras/{w.cam_a}")
+    await auditor.locator("[data-test=baseline]").wait_for()
+    assert await auditor.locator("[data-test=reset-baseline]").count() == 0
+    await auditor.goto("/ui/reports")
+    await auditor.locator("[data-test=versions]").wait_for()
+    assert await auditor.locator("[data-test=generate]").count() == 0
