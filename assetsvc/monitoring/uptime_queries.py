@@ -111,32 +111,38 @@ def camera_page(service: Ranges, held: Ranges, sort: str, limit: int, offset: in
             f"ORDER BY ({key}) IS NULL, {key}{direction}, p.id LIMIT {int(limit)} OFFSET {int(offset)}", args)
 
 
-def _causes(source: str, begin: str, finish: str) -> str:
-    """Seconds by (state, cause, root upstream device) of the intervals in `source`."""
-    return (f"SELECT si.state AS state, si.cause AS cause, si.root_upstream AS root, "
-            f"SUM({finish} - {begin}) AS v {source} GROUP BY si.state, si.cause, si.root_upstream")
+def _causes(source: str, begin: str, finish: str, by_camera: bool = False) -> str:
+    """Seconds by (state, cause, root upstream device) of the intervals in `source` (and by camera)."""
+    cam, group = ("m.cam AS cam, ", "m.cam, ") if by_camera else ("", "")
+    return (f"SELECT {cam}si.state AS state, si.cause AS cause, si.root_upstream AS root, "
+            f"SUM({finish} - {begin}) AS v {source} GROUP BY {group}si.state, si.cause, si.root_upstream")
 
 
-def causes_in_ranges(ranges: Ranges, not_up: bool = False) -> tuple[str, list[Any]]:
-    """Seconds by (state, cause, root) of the intervals inside each camera's ranges (all states, or not up)."""
+def causes_in_ranges(ranges: Ranges, not_up: bool = False, by_camera: bool = False) -> tuple[str, list[Any]]:
+    """Seconds by (state, cause, root) of the intervals inside each camera's ranges (all states, or not up);
+    `by_camera` keeps each camera's rows apart (column cam)."""
     source, args = q.in_ranges(ranges)
     if not_up:
         source += " AND si.state <> 'up'"
-    return _causes(source, *q.clipped_to_range()), args
+    return _causes(source, *q.clipped_to_range(), by_camera=by_camera), args
 
 
-def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN) -> tuple[str, list[Any]]:
+def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN,
+                       by_camera: bool = False) -> tuple[str, list[Any]]:
     """(state, k1, k2, n): n intervals in `states` inside the ranges cover exactly the sample instants k1 .. k2 - 1.
 
     Intervals covering no instant (shorter than the step, between two instants) are dropped;
     the caller turns each row into +n/-n events. One GROUP BY on the (state, k1, k2) triple:
     most covering outages span one or two instants, so it returns far fewer rows than intervals.
+    `by_camera` keeps each camera's rows apart (column cam).
     """
     source, args = q.in_ranges(ranges)
     begin, finish = q.clipped_to_range()
     listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
-    seg = (f"SELECT si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
+    cam, group = ("m.cam AS cam, ", "cam, ") if by_camera else ("", "")
+    seg = (f"SELECT {cam}si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
            f"{source} AND si.state IN ({listed})")
-    return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2", args
+    return (f"SELECT {group}state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 "
+            f"GROUP BY {group}state, k1, k2", args)
 
 
