@@ -100,31 +100,50 @@ async def per_camera(cameras: CameraSet, start: float, end: float, *, step: floa
         held = await fetch(*queries.causes_in_ranges(cov.held, by_camera=True)) if cov.held else []
         not_up = (await fetch(*queries.causes_in_ranges(cov.service, not_up=True, by_camera=True))
                   if causes and cov.service else [])
-        step_events = await _events(fetch, cov, holey, w, instants)
-        hour_events = await _events(fetch, cov, holey, grid.window, hour_instants)
+        step_events, hour_events = await _events(fetch, cov, holey, ((w, instants), (grid.window, hour_instants)))
     return PerCamera(start, end, w.end, w.step, hours, grid.chosen, instants, hour_instants, cov,
                      {r["id"]: r for r in per}, _by_camera(held), _by_camera(not_up) if causes else None,
                      step_events, hour_events)
 
 
-async def _events(fetch: Fetch, cov: Coverage, holey: set[int], w: q.Window, instants: int) -> dict[int, Events]:
-    """Per camera, the events uptime._counts adds up for a scope (same queries, grouped by camera)."""
-    out: dict[int, Events] = {}
-    if not instants or not cov.service:
+async def _events(fetch: Fetch, cov: Coverage, holey: set[int],
+                  grids: tuple[tuple[q.Window, int], ...]) -> list[dict[int, Events]]:
+    """Per grid and camera, the events uptime._counts adds up for a scope (its queries grouped by camera,
+    every grid's instants read in the same pass over the intervals)."""
+    out: list[dict[int, Events]] = [{} for _ in grids]
+    live = [i for i, (_, instants) in enumerate(grids) if instants]
+    if not live or not cov.service:
         return out
+    windows = tuple(grids[i][0] for i in live)
+
+    def each(rows: list[dict[str, Any]]) -> Iterable[tuple[int, dict[int, list[dict[str, Any]]]]]:
+        """Per live grid: the rows as covering_in_ranges gives them, by camera."""
+        for j, i in enumerate(live):
+            mine: dict[int, list[dict[str, Any]]] = {}
+            for r in rows:
+                if r[f"k1_{j}"] < r[f"k2_{j}"]:
+                    mine.setdefault(r["cam"], []).append(
+                        {"state": r["state"], "k1": r[f"k1_{j}"], "k2": r[f"k2_{j}"], "n": r["n"]})
+            yield i, mine
+
     for ranges, sign in ((cov.service, 1), (cov.held, -1)):
         if not ranges:
             continue
         whole, gaps = _split(ranges, holey)
-        for cam, spans in ranges.items():
-            out.setdefault(cam, []).extend(_spans({cam: spans}, w, ("in_service",), sign))
+        for i in live:
+            w = grids[i][0]
+            for cam, spans in ranges.items():
+                out[i].setdefault(cam, []).extend(_spans({cam: spans}, w, ("in_service",), sign))
         if whole:
-            rows = await fetch(*queries.covering_in_ranges(whole, w, ("down", "unknown"), by_camera=True))
-            for cam, mine in _by_camera(rows).items():
-                out.setdefault(cam, []).extend(_covering(mine, sign))
+            rows = await fetch(*queries.covering_on_grids(whole, windows, ("down", "unknown")))
+            for i, by_cam in each(rows):
+                for cam, mine in by_cam.items():
+                    out[i].setdefault(cam, []).extend(_covering(mine, sign))
         if gaps:
-            rows = _by_camera(await fetch(*queries.covering_in_ranges(gaps, w, KNOWN, by_camera=True)))
-            for cam, spans in gaps.items():
-                out.setdefault(cam, []).extend(_spans({cam: spans}, w, ("unknown",), sign))
-                out[cam].extend(_covering(rows.get(cam, []), sign, True))
+            rows = await fetch(*queries.covering_on_grids(gaps, windows, KNOWN))
+            for i, by_cam in each(rows):
+                w = grids[i][0]
+                for cam, spans in gaps.items():
+                    out[i].setdefault(cam, []).extend(_spans({cam: spans}, w, ("unknown",), sign))
+                    out[i][cam].extend(_covering(by_cam.get(cam, []), sign, True))
     return out

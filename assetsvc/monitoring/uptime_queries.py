@@ -127,22 +127,38 @@ def causes_in_ranges(ranges: Ranges, not_up: bool = False, by_camera: bool = Fal
     return _causes(source, *q.clipped_to_range(), by_camera=by_camera), args
 
 
-def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN,
-                       by_camera: bool = False) -> tuple[str, list[Any]]:
+def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN) -> tuple[str, list[Any]]:
     """(state, k1, k2, n): n intervals in `states` inside the ranges cover exactly the sample instants k1 .. k2 - 1.
 
     Intervals covering no instant (shorter than the step, between two instants) are dropped;
     the caller turns each row into +n/-n events. One GROUP BY on the (state, k1, k2) triple:
     most covering outages span one or two instants, so it returns far fewer rows than intervals.
-    `by_camera` keeps each camera's rows apart (column cam).
     """
     source, args = q.in_ranges(ranges)
     begin, finish = q.clipped_to_range()
     listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
-    cam, group = ("m.cam AS cam, ", "cam, ") if by_camera else ("", "")
-    seg = (f"SELECT {cam}si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
+    seg = (f"SELECT si.state AS state, {q.instant_of(begin, w)} AS k1, {q.instant_of(finish, w)} AS k2 "
            f"{source} AND si.state IN ({listed})")
-    return (f"SELECT {group}state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 "
-            f"GROUP BY {group}state, k1, k2", args)
+    return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2", args
 
 
+
+
+def covering_on_grids(ranges: Ranges, grids: tuple[q.Window, ...], states: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """covering_in_ranges by camera on several sample grids in one pass over the intervals.
+
+    Rows (cam, state, k1_0, k2_0, k1_1, k2_1, ..., n): n intervals of the camera cover instants
+    k1_i .. k2_i - 1 of grid i; a row covers an instant of at least one grid (the caller drops
+    the grids where k1_i >= k2_i).
+    """
+    source, args = q.in_ranges(ranges)
+    begin, finish = q.clipped_to_range()
+    listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
+    ks = [f"k{e}_{i}" for i in range(len(grids)) for e in (1, 2)]
+    cols = ", ".join(f"{q.instant_of(begin, w)} AS k1_{i}, {q.instant_of(finish, w)} AS k2_{i}"
+                     for i, w in enumerate(grids))
+    seg = f"SELECT m.cam AS cam, si.state AS state, {cols} {source} AND si.state IN ({listed})"
+    keep = " OR ".join(f"k1_{i} < k2_{i}" for i in range(len(grids)))
+    group = ", ".join(ks)
+    return (f"SELECT cam, state, {group}, COUNT(*) AS n FROM ({seg}) seg WHERE {keep} "
+            f"GROUP BY cam, state, {group}", args)
