@@ -116,15 +116,13 @@ async def _events(fetch: Fetch, cov: Coverage, holey: set[int],
         return out
     windows = tuple(grids[i][0] for i in live)
 
-    def each(rows: list[dict[str, Any]]) -> Iterable[tuple[int, dict[int, list[dict[str, Any]]]]]:
-        """Per live grid: the rows as covering_in_ranges gives them, by camera."""
-        for j, i in enumerate(live):
-            mine: dict[int, list[dict[str, Any]]] = {}
-            for r in rows:
+    def add(rows: list[dict[str, Any]], sign: int, unknown_from_known: bool = False) -> None:
+        """Each row's events on each live grid, one row at a time (no second copy of 100,000 cameras' rows)."""
+        for r in rows:
+            for j, i in enumerate(live):
                 if r[f"k1_{j}"] < r[f"k2_{j}"]:
-                    mine.setdefault(r["cam"], []).append(
-                        {"state": r["state"], "k1": r[f"k1_{j}"], "k2": r[f"k2_{j}"], "n": r["n"]})
-            yield i, mine
+                    one = {"state": r["state"], "k1": r[f"k1_{j}"], "k2": r[f"k2_{j}"], "n": r["n"]}
+                    out[i].setdefault(r["cam"], []).extend(_covering([one], sign, unknown_from_known))
 
     for ranges, sign in ((cov.service, 1), (cov.held, -1)):
         if not ranges:
@@ -135,15 +133,11 @@ async def _events(fetch: Fetch, cov: Coverage, holey: set[int],
             for cam, spans in ranges.items():
                 out[i].setdefault(cam, []).extend(_spans({cam: spans}, w, ("in_service",), sign))
         if whole:
-            rows = await fetch(*queries.covering_on_grids(whole, windows, ("down", "unknown")))
-            for i, by_cam in each(rows):
-                for cam, mine in by_cam.items():
-                    out[i].setdefault(cam, []).extend(_covering(mine, sign))
+            add(await fetch(*queries.covering_on_grids(whole, windows, ("down", "unknown"))), sign)
         if gaps:
-            rows = await fetch(*queries.covering_on_grids(gaps, windows, KNOWN))
-            for i, by_cam in each(rows):
+            for i in live:
                 w = grids[i][0]
                 for cam, spans in gaps.items():
                     out[i].setdefault(cam, []).extend(_spans({cam: spans}, w, ("unknown",), sign))
-                    out[i][cam].extend(_covering(by_cam.get(cam, []), sign, True))
+            add(await fetch(*queries.covering_on_grids(gaps, windows, KNOWN)), sign, True)
     return out
