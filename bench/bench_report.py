@@ -57,7 +57,11 @@ async def run(args: argparse.Namespace) -> None:
         now = end + DAY
         timings = []
         began = time.perf_counter()
-        first = await versions.generate(actor, "2026-11", now=now)
+
+        def step(message: str) -> None:  # where the first generation spends its time
+            print(f"  {time.perf_counter() - began:7.1f} s  {message}", flush=True)
+
+        first = await versions.generate(actor, "2026-11", now=now, progress=step)
         timings.append(("generate (new draft)", time.perf_counter() - began, first["content_hash"][:12]))
         began = time.perf_counter()
         again = await versions.generate(actor, "2026-11", now=now)

@@ -111,18 +111,20 @@ def camera_page(service: Ranges, held: Ranges, sort: str, limit: int, offset: in
             f"ORDER BY ({key}) IS NULL, {key}{direction}, p.id LIMIT {int(limit)} OFFSET {int(offset)}", args)
 
 
-def _causes(source: str, begin: str, finish: str) -> str:
-    """Seconds by (state, cause, root upstream device) of the intervals in `source`."""
-    return (f"SELECT si.state AS state, si.cause AS cause, si.root_upstream AS root, "
-            f"SUM({finish} - {begin}) AS v {source} GROUP BY si.state, si.cause, si.root_upstream")
+def _causes(source: str, begin: str, finish: str, by_camera: bool = False) -> str:
+    """Seconds by (state, cause, root upstream device) of the intervals in `source` (and by camera)."""
+    cam, group = ("m.cam AS cam, ", "m.cam, ") if by_camera else ("", "")
+    return (f"SELECT {cam}si.state AS state, si.cause AS cause, si.root_upstream AS root, "
+            f"SUM({finish} - {begin}) AS v {source} GROUP BY {group}si.state, si.cause, si.root_upstream")
 
 
-def causes_in_ranges(ranges: Ranges, not_up: bool = False) -> tuple[str, list[Any]]:
-    """Seconds by (state, cause, root) of the intervals inside each camera's ranges (all states, or not up)."""
+def causes_in_ranges(ranges: Ranges, not_up: bool = False, by_camera: bool = False) -> tuple[str, list[Any]]:
+    """Seconds by (state, cause, root) of the intervals inside each camera's ranges (all states, or not up);
+    `by_camera` keeps each camera's rows apart (column cam)."""
     source, args = q.in_ranges(ranges)
     if not_up:
         source += " AND si.state <> 'up'"
-    return _causes(source, *q.clipped_to_range()), args
+    return _causes(source, *q.clipped_to_range(), by_camera=by_camera), args
 
 
 def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KNOWN) -> tuple[str, list[Any]]:
@@ -140,3 +142,23 @@ def covering_in_ranges(ranges: Ranges, w: q.Window, states: tuple[str, ...] = KN
     return f"SELECT state, k1, k2, COUNT(*) AS n FROM ({seg}) seg WHERE k1 < k2 GROUP BY state, k1, k2", args
 
 
+
+
+def covering_on_grids(ranges: Ranges, grids: tuple[q.Window, ...], states: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """covering_in_ranges by camera on several sample grids in one pass over the intervals.
+
+    Rows (cam, state, k1_0, k2_0, k1_1, k2_1, ..., n): n intervals of the camera cover instants
+    k1_i .. k2_i - 1 of grid i; a row covers an instant of at least one grid (the caller drops
+    the grids where k1_i >= k2_i).
+    """
+    source, args = q.in_ranges(ranges)
+    begin, finish = q.clipped_to_range()
+    listed = ", ".join(f"'{s}'" for s in states if s in STATES)  # our constants only
+    ks = [f"k{e}_{i}" for i in range(len(grids)) for e in (1, 2)]
+    cols = ", ".join(f"{q.instant_of(begin, w)} AS k1_{i}, {q.instant_of(finish, w)} AS k2_{i}"
+                     for i, w in enumerate(grids))
+    seg = f"SELECT m.cam AS cam, si.state AS state, {cols} {source} AND si.state IN ({listed})"
+    keep = " OR ".join(f"k1_{i} < k2_{i}" for i in range(len(grids)))
+    group = ", ".join(ks)
+    return (f"SELECT cam, state, {group}, COUNT(*) AS n FROM ({seg}) seg WHERE {keep} "
+            f"GROUP BY cam, state, {group}", args)

@@ -298,6 +298,15 @@ def validate_camera(raw: Mapping[str, Any], *, rules: ValidationRules = DEFAULT_
     return check
 
 
+# The fields the record-level checks above read (_check_mandatory's point_class, the ID/region,
+# position, retention and province checks). Every other verdict on a field depends on its own value
+# only, so checking some fields plus these gives the same verdict on those fields as checking the
+# whole record (the monthly report's 一机一档完整率 checks the mandatory fields of 100,000 records
+# that way). A new record-level check names the fields it reads here.
+RECORD_CHECK_FIELDS = ("point_class", "gb_id", "region_code", "longitude", "latitude", "retention_days",
+                       "province_networked", "province_networked_on")
+
+
 @dataclass(frozen=True, slots=True)
 class RowVerdict:
     """The import verdict on one sheet row, keyed by its Excel row number."""

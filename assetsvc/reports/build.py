@@ -21,7 +21,7 @@ from assetsvc.reports import (contractors_section, league, registry_section, rul
                               uptime_section, worst_section)
 from assetsvc.reports.config import current
 from assetsvc.runtime import settings
-from assetsvc.tickets.contracts import contract_cameras, month_bounds
+from assetsvc.tickets.contracts import contracts_cameras, month_bounds
 from assetsvc.tickets.month import month_tickets
 
 SCHEMA_ID = "https://assetsvc.invalid/schemas/monthly-report-1.json"
@@ -83,7 +83,7 @@ async def build(actor: Actor, month: str, now: float,
     progress("reading the registry")
     cameras = await camera_rows(actor, {}, None)
     contracts = await _contracts(actor, month)
-    members = {c["id"]: await contract_cameras(c["id"], end - 1e-3) for c in contracts}
+    members = await contracts_cameras([c["id"] for c in contracts], end - 1e-3)
     every = scopes.build(cameras, contracts, members)
     tickets = await month_tickets(start, end)
     progress(f"{len(cameras):,} cameras, {len(every)} scopes, {len(tickets):,} tickets")

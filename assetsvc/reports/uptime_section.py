@@ -1,7 +1,9 @@
 """Uptime (在线率, 完好率, unknown share, 时钟准确率, 图像质量合格率) per scope, from the uptime service only.
 
-Every figure is the uptime service's (monitoring.uptime.compute over the scope's cameras, intervals
-minus maintenance, docs/metrics.md); this module only divides the seconds it returns. The clock and
+Every figure is the uptime service's (intervals minus maintenance, docs/metrics.md): each camera's
+month is read once (monitoring.uptime_many.per_camera, the same queries as uptime.compute grouped
+by camera) and added up per scope with the service's own arithmetic; this module only divides
+the seconds it returns. The clock and
 picture figures are time-weighted over the cameras whose plans read the clock / the picture
 (monitoring.probed): a scope with none shows "n/a", never 100 %.
 """
@@ -12,6 +14,7 @@ from typing import Any, Iterable
 
 from assetsvc.monitoring import uptime
 from assetsvc.monitoring.probed import Probed
+from assetsvc.monitoring.uptime_many import PerCamera, per_camera
 from assetsvc.monitoring.uptime_scope import camera_ids
 from assetsvc.reports.figures import change, hours, pending, rate, ratio
 from assetsvc.reports.scopes import Scope
@@ -41,12 +44,12 @@ def _degraded(found: uptime.Uptime, aspect: str) -> dict[str, float]:
     return out
 
 
-async def _aspect(scope: Scope, ids: frozenset[int], main: uptime.Uptime, aspect: str, start: float,
-                  end: float, done: dict[tuple[int, ...], uptime.Uptime]) -> tuple[Any, dict[str, float | None]]:
+def _aspect(scope: Scope, ids: frozenset[int], main: uptime.Uptime, aspect: str, month: PerCamera,
+            done: dict[tuple[int, ...], uptime.Uptime]) -> tuple[Any, dict[str, float | None]]:
     """(the aspect's pass rate or "n/a", fault share per category) over the scope's checked cameras.
 
-    `done` holds the figures already computed for a camera set (clock and picture are usually
-    read on the same cameras: one pass serves both)."""
+    `done` holds the figures already added up for a camera set (clock and picture are usually
+    read on the same cameras: one sum serves both)."""
     checked = tuple(c for c in scope.cameras if c in ids)
     if not checked:
         return pending(f"no camera of this scope is checked for its {aspect} (passive or no such plan)"), {}
@@ -55,8 +58,7 @@ async def _aspect(scope: Scope, ids: frozenset[int], main: uptime.Uptime, aspect
     elif checked in done:
         found = done[checked]
     else:
-        found = done[checked] = await uptime.compute(camera_ids(checked), start, end, step=STEP_S, causes=True,
-                                                     now=end)
+        found = done[checked] = month.figures(checked, causes=True)
     observed = found.totals.observed
     faults = _degraded(found, aspect)
     by_category = {k: ratio(v, observed) for k, v in sorted(faults.items())}
@@ -64,13 +66,13 @@ async def _aspect(scope: Scope, ids: frozenset[int], main: uptime.Uptime, aspect
     return passed, by_category
 
 
-async def scope_row(scope: Scope, probed: Probed, start: float, end: float) -> dict[str, Any]:
-    found = await uptime.compute(camera_ids(scope.cameras, scope.kind, scope.ref), start, end, step=STEP_S,
-                                 causes=True, now=end)
+def scope_row(scope: Scope, probed: Probed, month: PerCamera) -> dict[str, Any]:
+    """One scope's row, added up from the month's per-camera figures (the uptime service's)."""
+    found = month.figures(scope.cameras, scope.kind, scope.ref, causes=True)
     figures = found.figures()
     done: dict[tuple[int, ...], uptime.Uptime] = {}
-    clock, _ = await _aspect(scope, probed.clock, found, "clock", start, end, done)
-    picture, categories = await _aspect(scope, probed.picture, found, "picture", start, end, done)
+    clock, _ = _aspect(scope, probed.clock, found, "clock", month, done)
+    picture, categories = _aspect(scope, probed.picture, found, "picture", month, done)
     t = found.totals
     return {**scope.head(), "cameras": found.cameras,
             "online_rate": rate(figures["online_rate"]), "sampled_online_rate": rate(found.sampled["online_rate"]),
@@ -84,18 +86,27 @@ async def scope_row(scope: Scope, probed: Probed, start: float, end: float) -> d
                       "unknown": hours(t.counted("unknown"))}}
 
 
-async def previous(scopes: Iterable[Scope], start: float, end: float) -> dict[str, dict[str, float | None]]:
+def _every(scopes: Iterable[Scope]) -> list[int]:
+    return sorted({c for scope in scopes for c in scope.cameras})
+
+
+async def previous(scopes: list[Scope], start: float, end: float) -> dict[str, dict[str, float | None]]:
     """The month before's online, working and unknown figures of these scopes (same cameras)."""
+    month = await per_camera(camera_ids(_every(scopes)), start, end, step=STEP_S, now=end)
     out = {}
     for scope in scopes:
-        found = (await uptime.compute(camera_ids(scope.cameras), start, end, step=STEP_S, now=end)).figures()
+        found = month.figures(scope.cameras).figures()
         out[scope.key] = {k: rate(found[k]) for k in CHANGED}
     return out
 
 
 async def section(scopes: list[Scope], probed: Probed, month: tuple[float, float],
                   before: tuple[float, float]) -> dict[str, Any]:
-    rows = [await scope_row(scope, probed, *month) for scope in scopes]
+    """Every scope's row: each camera's month read once through the uptime service, then added up per scope."""
+    start, end = month
+    per = await per_camera(camera_ids(_every(scopes)), start, end, step=STEP_S, causes=True, now=end)
+    rows = [scope_row(scope, probed, per) for scope in scopes]
+    del per
     compared = [s for s in scopes if s.kind in ("city", "district", "owner_class")]
     earlier = await previous(compared, *before)
     for row in rows:

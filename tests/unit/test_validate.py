@@ -226,3 +226,45 @@ def test_stream_uri_is_read_from_the_headers_offices_use():
 
     for header in ("取流地址", "RTSP地址", "视频流地址", "RTSP URL", "stream_uri"):
         assert field_for_header(header).key == "stream_uri", header
+
+
+# Values that break one field alone, or a record-level check (ID vs region, position, retention,
+# province date, point class 1's extra mandatory fields).
+_BAD = {
+    "gb_id": ["45020500041326001213", "4502040004132600121", ""],
+    "region_code": ["450205", "450200", "abc", ""],
+    "longitude": [24.293187, 150.0, 112.0, ""],
+    "latitude": [109.388946, 60.0, ""],
+    "ipv4": ["10.4.0.666", ""],
+    "camera_type": ["鱼眼球", ""],
+    "point_class": [1, 9, ""],
+    "retention_days": [7, "x", ""],
+    "install_date": ["2022-13-01", ""],
+    "province_networked": ["否", "是", ""],
+    "province_networked_on": ["2026-10-01", "20261301"],
+    "name": ["", "  "],
+    "contact": ["", "张三 13800000000"],
+}
+
+
+def test_checking_some_fields_plus_the_record_check_fields_gives_the_whole_records_verdict_on_them():
+    """The monthly report validates only the mandatory fields and RECORD_CHECK_FIELDS of each record."""
+    import random
+
+    from assetsvc.registry.validate import RECORD_CHECK_FIELDS, ValidationRules
+
+    rnd = random.Random(7)
+    fields = sorted(set(CLEAN) | set(_BAD))
+    compared = 0
+    for _ in range(400):
+        raw = dict(CLEAN)
+        for key in rnd.sample(sorted(_BAD), rnd.randint(0, 4)):
+            raw[key] = rnd.choice(_BAD[key])
+        wanted = rnd.sample(fields, rnd.randint(1, 8))
+        rules = ValidationRules(mandatory=tuple(wanted[:5]), mandatory_class1=tuple(wanted[5:]))
+        whole = validate_camera(raw, rules=rules)
+        part = validate_camera({k: raw[k] for k in raw if k in {*wanted, *RECORD_CHECK_FIELDS}}, rules=rules)
+        assert {(e.field, e.kind) for e in part.errors if e.field in wanted} == \
+            {(e.field, e.kind) for e in whole.errors if e.field in wanted}, (raw, wanted)
+        compared += any(e.field in wanted for e in whole.errors)
+    assert compared > 100  # most draws have a verdict to compare
