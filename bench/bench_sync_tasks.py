@@ -11,13 +11,19 @@ then times with the default monitoring file:
 - steady sync: nothing changed, the job's minute in a stable registry (the usual case);
 - churn sync: 1% of the cameras left service and as many new ones registered.
 Prints figures and the process's peak RSS; asserts nothing about time.
+
+To time another version of the job on the same registry (e.g. the one before the comparison
+moved into SQL), pass its file: `git show 849e852:assetsvc/monitoring/tasks.py > /tmp/old.py`
+then `--tasks-file /tmp/old.py`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import random
+import sys
 import time
 from typing import Any
 
@@ -34,6 +40,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--cameras", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="steady syncs timed (default 5)")
+    parser.add_argument("--tasks-file", help="time the sync() of this file instead of assetsvc.monitoring.tasks")
     args = parser.parse_args()
     bench = common.configure(args.engine)
     try:
@@ -54,6 +61,11 @@ def camera(n: int, rnd: random.Random, owners: list[int], edges: list[int]) -> d
 async def run(args: argparse.Namespace) -> None:
     from assetsvc import bulk, db
     from assetsvc.monitoring import tasks
+
+    if args.tasks_file:
+        spec = importlib.util.spec_from_file_location("assetsvc.monitoring.tasks_timed", args.tasks_file)
+        tasks = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+        spec.loader.exec_module(tasks)
     from assetsvc.monitoring.config import default_text, parse
     from assetsvc.registry.tables import Camera, Owner, UpstreamDevice
 
@@ -91,8 +103,8 @@ async def run(args: argparse.Namespace) -> None:
         await timed("churn sync", f"{churn:,} cameras left service, {churn:,} registered")
         await timed("steady sync after", "nothing changed")
         common.print_table(("run", "seconds", "tasks +", "tasks -", "subjects +", "subjects -", "note"), rows,
-                           title=f"\nsync_tasks, {args.engine}, {args.cameras:,} cameras")
-        print(f"\npeak RSS {common.peak_rss_mb():.0f} MB")
+                           title=f"\nsync_tasks, {args.engine}, {args.cameras:,} cameras, {args.tasks_file or 'this tree'}")
+        print(f"\npeak RSS {common.peak_rss_mb():.0f} MB; load average {common.load_now()}")
     finally:
         await common.close_database()
 
