@@ -53,7 +53,7 @@ def main() -> None:
 def camera(n: int, rnd: random.Random, owners: list[int], edges: list[int]) -> dict[str, Any]:
     protocols = rnd.choices([p for p, _ in PROTOCOLS], [w for _, w in PROTOCOLS])[0]
     return {"gb_id": f"{REGION}00011320{n:06d}", "name": f"摄像机{n}", "region_code": REGION,
-            "owner": owners[rnd.choices((0, 1, 2), (5, 2, 3))[0]], "upstream": edges[n // PER_EDGE],
+            "owner": owners[rnd.choices((0, 1, 2), (5, 2, 3))[0]], "upstream": edges[n // PER_EDGE % len(edges)],
             "point_class": rnd.choice((1, 2, 3, 4, None)), "probe_protocols": protocols,
             "ipv4": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"}
 
