@@ -120,18 +120,21 @@ async def test_a_full_disk_during_a_probe_cycle_writes_nothing_then_the_next_wri
 async def test_an_import_on_a_full_disk_says_so_writes_nothing_and_succeeds_after(client, people, disk):
     files = {"data": ("registry-sample.xlsx", (SHARED_DATA / "registry-sample.xlsx").read_bytes())}
     disk.full()
-    # The job's row fits in a page the file already has: the job starts, its write fails.
+    # Whether the job's own row still fits in a page the file has depends on the free pages the
+    # earlier tests left: either the request answers 507, or the job starts and its import fails.
     started = await client.post("/api/v1/import?skip_invalid=true", files=files, headers=bearer(people.admin))
-    assert started.status_code == 202, started.text
-    job = await finished_job(client, people.admin, started.json())
-    assert job["state"] == "failed" and job["report"] is None
-    assert job["error"]["detail"].startswith("the import was not written: the disk holding the database or data "
-                                             "folder is full; nothing was written. Free space and the service "
-                                             "carries on")
+    full = "the disk holding the database or data folder is full; nothing was written. Free space and the service"
+    if started.status_code == 507:
+        assert full in started.json()["detail"]
+    else:
+        assert started.status_code == 202, started.text
+        job = await finished_job(client, people.admin, started.json())
+        assert job["state"] == "failed" and job["report"] is None
+        assert job["error"]["detail"].startswith(f"the import was not written: {full}")
     assert await Camera.count().run() == 0
     disk.freed()
     started = await client.post("/api/v1/import?skip_invalid=true", files=files, headers=bearer(people.admin))
     job = await finished_job(client, people.admin, started.json())
     assert job["state"] == "done"
     assert await Camera.count().run() == 285
-    assert await ImportJob.count().run() == 2
+    assert await ImportJob.count().where(ImportJob.state == "done").run() == 1
