@@ -9,7 +9,7 @@ from typing import Any
 from assetsvc import bulk, db
 from assetsvc.monitoring import evidence, picture_memory
 from assetsvc.monitoring.config import MonitoringConfig
-from assetsvc.monitoring.subjects import monitored
+from assetsvc.monitoring.subjects import wanted_sql
 from assetsvc.monitoring.tables import DeviceState, ProbeTask, StateInterval
 
 # A sync that adds this many rows (a first import of a large registry) refreshes the planner's
@@ -39,31 +39,42 @@ async def sync(config: MonitoringConfig, now: float, rng: random.Random | None =
     A device entering service gets an `unknown` interval from now; one leaving service (declared
     planned or decommissioned, or deleted) has its open interval closed at now, so its time is
     no longer counted.
+
+    The comparison runs in the database (subjects.wanted_sql: the registry classified by the
+    configuration's classes in SQL), so a minute in which nothing changed reads no task or state
+    row into Python; only the differences come back.
     """
     rng = rng or random.Random()
-    devices = await monitored()
-    wanted: dict[tuple[str, int, str], float] = {}
-    subjects: set[tuple[str, int]] = set()
-    for device in devices:
-        device_class = config.classify(device)
-        if device_class is None:
-            continue
-        key = (device["subject_type"], device["subject_id"])
-        subjects.add(key)
-        for plan in device_class.plans.values():
-            wanted[(*key, plan.name)] = plan.every_s
+    wanted, args = wanted_sql(config)
     async with db.write_transaction():
-        tasks = await bulk.fetch(ProbeTask, "SELECT id, subject_type, subject_id, plan FROM probe_task")
-        have = {(t["subject_type"], t["subject_id"], t["plan"]): t["id"] for t in tasks}
-        added = [{"subject_type": k[0], "subject_id": k[1], "plan": k[2],
-                  "due_at": first_due(now, every, rng)} for k, every in wanted.items() if k not in have]
-        stale_tasks = [[task_id] for k, task_id in have.items() if k not in wanted]
+        added = [{"subject_type": r["subject_type"], "subject_id": r["subject_id"], "plan": r["plan"],
+                  "due_at": first_due(now, config.classes[r["cls"]].plans[r["plan"]].every_s, rng)}
+                 for r in await bulk.fetch(ProbeTask, f"""
+            WITH {wanted}
+            SELECT w.subject_type, w.subject_id, w.plan, w.cls FROM wanted_task w
+            WHERE NOT EXISTS (SELECT 1 FROM probe_task t WHERE t.subject_type = w.subject_type
+                              AND t.subject_id = w.subject_id AND t.plan = w.plan)
+            ORDER BY w.subject_type, w.subject_id, w.k""", args)]
+        stale_tasks = [[r["id"]] for r in await bulk.fetch(ProbeTask, f"""
+            WITH {wanted}
+            SELECT t.id FROM probe_task t
+            WHERE NOT EXISTS (SELECT 1 FROM wanted_task w WHERE w.subject_type = t.subject_type
+                              AND w.subject_id = t.subject_id AND w.plan = t.plan)
+            ORDER BY t.id""", args)]
         await bulk.insert_rows(ProbeTask, added)
         await bulk.execute_many(ProbeTask, "DELETE FROM probe_task WHERE id = ?", stale_tasks)
-        states = await bulk.fetch(DeviceState, "SELECT subject_type, subject_id FROM device_state")
-        known = {(s["subject_type"], s["subject_id"]) for s in states}
-        new = sorted(subjects - known)
-        gone = sorted(known - subjects)
+        new = [(r["subject_type"], r["subject_id"]) for r in await bulk.fetch(DeviceState, f"""
+            WITH {wanted}
+            SELECT w.subject_type, w.subject_id FROM wanted_subject w
+            WHERE NOT EXISTS (SELECT 1 FROM device_state s WHERE s.subject_type = w.subject_type
+                              AND s.subject_id = w.subject_id)
+            ORDER BY w.subject_type, w.subject_id""", args)]
+        gone = [(r["subject_type"], r["subject_id"]) for r in await bulk.fetch(DeviceState, f"""
+            WITH {wanted}
+            SELECT s.subject_type, s.subject_id FROM device_state s
+            WHERE NOT EXISTS (SELECT 1 FROM wanted_subject w WHERE w.subject_type = s.subject_type
+                              AND w.subject_id = s.subject_id)
+            ORDER BY s.subject_type, s.subject_id""", args)]
         await bulk.insert_rows(DeviceState, [
             {"subject_type": t, "subject_id": i, "state": "unknown", "cause": "no data", "since": now,
              "aspects": {}} for t, i in new])

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from assetsvc import bulk, db, telemetry
+from assetsvc import bulk, db, storage, telemetry
 from assetsvc.monitoring import drift_store, evidence, picture_memory, queue, streams, targets
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.monitoring.evaluate import needs_recheck
@@ -219,7 +219,14 @@ class Worker:
                     pause = 1.0
                 except Exception as exc:  # noqa: BLE001 - a database hiccup must not end probing
                     # (lock timeout, deadlock victim, lost connection): log, back off, carry on.
-                    log.warning("worker %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc, pause)
+                    if (failure := storage.classify(exc)) is not None:
+                        # A full disk (or a read-only one): the batch was rolled back and its
+                        # outcomes stay in memory (flush), written by the first flush that succeeds.
+                        log.error("worker %s: %s; %d finished probe(s) kept for the next write; retrying "
+                                  "in %.0f s", self.name, failure, len(self._done), pause)
+                    else:
+                        log.warning("worker %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc,
+                                    pause)
                     self.stats.errors += 1
                     telemetry.WORKER_ERRORS.inc()
                     await _wait(stop, pause)

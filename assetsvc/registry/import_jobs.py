@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from piccolo.query.functions.aggregate import Count
 
-from assetsvc import db
+from assetsvc import db, storage
 from assetsvc.actor import Actor
 from assetsvc.errors import Forbidden, NotFound, ServiceError
 from assetsvc.registry.importer import Progress, import_sheet
@@ -172,6 +172,15 @@ async def _finish(job_id: int, state: str, report: Report | None = None,
     await ImportJob.update(values).where(ImportJob.id == job_id).run()
 
 
+async def _finish_or_log(job_id: int, error: JobError) -> None:
+    """Record a storage failure on the job; if even that cannot be written (the disk is still
+    full), say so in the log: the job's stopped heartbeat marks it failed later (fail_interrupted)."""
+    try:
+        await _finish(job_id, "failed", error=error)
+    except Exception as exc:  # noqa: BLE001 - the failure is already logged above
+        log.error("import job %s: its failure could not be recorded: %s", job_id, storage.classify(exc) or exc)
+
+
 async def _beat(job_id: int, progress: Progress) -> None:
     """Write the job's progress and heartbeat every BEAT_SECONDS until cancelled."""
     while True:
@@ -212,9 +221,13 @@ async def _run_now(job_id: int, run: Runner, skip_invalid: bool, progress: Progr
         report = await run(progress)
     except ServiceError as exc:
         await _finish(job_id, "failed", error=JobError(exc.message, exc.errors))
-    except Exception:
-        log.exception("import job %s failed", job_id)
-        await _finish(job_id, "failed", error=JobError("the import failed on an internal error", []))
+    except Exception as exc:
+        if (failure := storage.classify(exc)) is None:
+            log.exception("import job %s failed", job_id)
+            await _finish(job_id, "failed", error=JobError("the import failed on an internal error", []))
+        else:  # a full disk: the import's transaction was rolled back, nothing of it is in the registry
+            log.error("import job %s failed: %s", job_id, failure)
+            await _finish_or_log(job_id, JobError(f"the import was not written: {failure}", []))
     else:
         # An atomic import with invalid rows wrote nothing: the API answered 422 for it before jobs.
         rejected = bool(report.rejected) and not skip_invalid
