@@ -171,7 +171,7 @@ async def test_a_time_out_after_the_body_arrived_is_resent_and_stays_once_in_eff
 
 
 async def _office_endpoint() -> None:
-    await webhooks.create_endpoint(ADMIN, {"name": "office", "url": "http://192.168.10.20/hooks"}, now=T0)
+    await webhooks.create_endpoint(ADMIN, {"name": "office", "url": "http://office-hooks.invalid/hooks"}, now=T0)
 
 
 async def _drive(until: float, limit: int = 400) -> int:
