@@ -72,7 +72,16 @@ async def false_alarm(actor: Actor, ticket_id: int, body: Any, now: float | None
             "baseline_updated": learned is not None, "frame_id": learned.id if learned else None}
 
 
+def _whole(value: Any) -> Any:
+    """A JSON number that is a whole number as an int (JSON Schema's integer takes 331.0 too)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
 def _evidence_ids(raw: Any) -> list[int]:
+    if isinstance(raw, list):
+        raw = [_whole(i) for i in raw]
     if (not isinstance(raw, list) or not raw or len(raw) > MAX_EVIDENCE
             or any(isinstance(i, bool) or not isinstance(i, int) or not 1 <= i < 2**31 for i in raw)):
         raise ValidationFailed("give the evidence as a list of the ticket's attachment ids",

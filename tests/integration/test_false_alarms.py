@@ -151,6 +151,11 @@ async def test_a_dispute_needs_the_tickets_own_attachments_as_evidence(people):
         await disputes.dispute(a, one, {"reason": "not ours", "attachments": []}, now=at(11, 2, 10))
     with pytest.raises(ValidationFailed, match=f"no attachment {theirs}"):
         await disputes.dispute(a, one, {"reason": "not ours", "attachments": [theirs]}, now=at(11, 2, 10))
+    # A whole number written as 12.0 is the id 12 (JSON Schema's integer); 1.5 is no id.
+    with pytest.raises(ValidationFailed, match=f"no attachment {theirs}"):
+        await disputes.dispute(a, one, {"reason": "not ours", "attachments": [float(theirs)]}, now=at(11, 2, 10))
+    with pytest.raises(ValidationFailed, match="attachment ids"):
+        await disputes.dispute(a, one, {"reason": "not ours", "attachments": [1.5]}, now=at(11, 2, 10))
     from assetsvc.errors import NotFound
 
     with pytest.raises(NotFound):  # another contractor's ticket does not exist for it
