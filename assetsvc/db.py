@@ -74,8 +74,21 @@ async def write_transaction() -> AsyncIterator[None]:
     """
     db = engine()
     if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate):
-            yield
+        async with db.transaction(transaction_type=TransactionType.immediate) as transaction:
+            try:
+                yield
+            except BaseException:
+                # SQLite quirk: on SQLITE_FULL (and IOERR, NOMEM) SQLite may roll the whole
+                # transaction back by itself. piccolo's SQLiteTransaction.__aexit__ then sends
+                # ROLLBACK, which fails with "cannot rollback - no transaction is active"; that
+                # error replaces the real one, and piccolo skips closing the connection and
+                # resetting its current_transaction context variable, so the task's later queries
+                # would run on that dead connection. Marking it rolled back makes piccolo skip the
+                # ROLLBACK, close the connection and let the original error through.
+                connection = transaction.connection
+                if connection is not None and not connection.in_transaction:
+                    transaction._rolled_back = True
+                raise
     else:
         async with db.transaction():
             yield

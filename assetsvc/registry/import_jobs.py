@@ -34,6 +34,9 @@ STALE_SECONDS = 30
 ACTIVE = ("queued", "running")
 # Strong references to the running tasks: the event loop keeps only weak ones.
 _running: dict[int, asyncio.Task] = {}
+# A finished job whose outcome could not be written (the disk was full): the outcome is kept here,
+# shown by get() and written by the first get() that can. Its import may well have been written.
+_unrecorded: dict[int, dict[Any, Any]] = {}
 # One import at a time per process: the others stay queued. Two imports writing at once raced
 # on the lookups they create (the same region or station inserted twice) and share two cores.
 _one_at_a_time: asyncio.Lock | None = None
@@ -147,7 +150,12 @@ async def get(actor: Actor, job_id: int) -> ImportJobView:
     row = await ImportJob.select().where(ImportJob.id == job_id).first().output(load_json=True).run()
     if row is None:
         raise NotFound(f"no import job {job_id}")
-    if row["state"] in ACTIVE and job_id not in _running and await fail_interrupted(job_id):
+    if job_id in _unrecorded:
+        values = _unrecorded[job_id]
+        if await _record(job_id, values):
+            _unrecorded.pop(job_id, None)
+        row |= {column._meta.name: value for column, value in values.items()}
+    elif row["state"] in ACTIVE and job_id not in _running and await fail_interrupted(job_id):
         row = await ImportJob.select().where(ImportJob.id == job_id).first().output(load_json=True).run()
     return _view(row)
 
@@ -169,16 +177,20 @@ async def _finish(job_id: int, state: str, report: Report | None = None,
         values[ImportJob.done] = values[ImportJob.total] = len(report.rows)
     if error is not None:
         values[ImportJob.error] = {"detail": error.detail, "errors": error.errors}
-    await ImportJob.update(values).where(ImportJob.id == job_id).run()
+    if not await _record(job_id, values):
+        _unrecorded[job_id] = values
 
 
-async def _finish_or_log(job_id: int, error: JobError) -> None:
-    """Record a storage failure on the job; if even that cannot be written (the disk is still
-    full), say so in the log: the job's stopped heartbeat marks it failed later (fail_interrupted)."""
+async def _record(job_id: int, values: dict[Any, Any]) -> bool:
+    """Write a finished job's outcome; False when the disk is full (the caller keeps it in memory)."""
     try:
-        await _finish(job_id, "failed", error=error)
-    except Exception as exc:  # noqa: BLE001 - the failure is already logged above
-        log.error("import job %s: its failure could not be recorded: %s", job_id, storage.classify(exc) or exc)
+        await ImportJob.update(values).where(ImportJob.id == job_id).run()
+    except Exception as exc:
+        if (failure := storage.classify(exc)) is None:
+            raise
+        log.error("import job %s: its outcome could not be recorded yet: %s", job_id, failure)
+        return False
+    return True
 
 
 async def _beat(job_id: int, progress: Progress) -> None:
@@ -227,7 +239,7 @@ async def _run_now(job_id: int, run: Runner, skip_invalid: bool, progress: Progr
             await _finish(job_id, "failed", error=JobError("the import failed on an internal error", []))
         else:  # a full disk: the import's transaction was rolled back, nothing of it is in the registry
             log.error("import job %s failed: %s", job_id, failure)
-            await _finish_or_log(job_id, JobError(f"the import was not written: {failure}", []))
+            await _finish(job_id, "failed", error=JobError(f"the import was not written: {failure}", []))
     else:
         # An atomic import with invalid rows wrote nothing: the API answered 422 for it before jobs.
         rejected = bool(report.rejected) and not skip_invalid
@@ -249,8 +261,8 @@ async def fail_interrupted(job_id: int | None = None) -> int:
     }).where(ImportJob.state.is_in(list(ACTIVE)), ImportJob.heartbeat_at < stale)
     if job_id is not None:
         query = query.where(ImportJob.id == job_id)
-    if _running:
-        query = query.where(ImportJob.id.not_in(list(_running)))
+    if here := [*_running, *_unrecorded]:
+        query = query.where(ImportJob.id.not_in(here))
     done = await query.returning(ImportJob.id).run()
     return len(done or [])
 
