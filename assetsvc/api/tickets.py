@@ -16,6 +16,7 @@ from assetsvc.registry.import_jobs import ImportJobView
 from assetsvc.registry.importer import Progress
 from assetsvc.runtime import settings
 from assetsvc.tickets import contracts, disputes, lifecycle, views
+from assetsvc.tickets.contract_views import ScoreView, TermsVersionView, TermsView
 from assetsvc.tickets.paper import batches, importer, service as paper
 
 TAGS = ["tickets"]
@@ -293,20 +294,34 @@ async def download(request: Request, ticket_id: Id, attachment_id: Id) -> Respon
 # ---- contract SLA terms and score -----------------------------------------------------------------
 
 @get("/contracts/{contract_id:int}/sla", tags=TAGS, summary="A contract's SLA terms document and version")
-async def get_terms(request: Request, contract_id: Id) -> dict[str, Any]:
+async def get_terms(request: Request, contract_id: Id) -> TermsView:
     only(request)
     return await contracts.get_terms(actor_of(request), contract_id)
 
 
 @put("/contracts/{contract_id:int}/sla", tags=TAGS, status_code=200,
      summary="Replace a contract's SLA terms: a JSON object, or TOML (Content-Type application/toml or text/plain)")
-async def put_terms(request: Request, contract_id: Id) -> dict[str, Any]:
+async def put_terms(request: Request, contract_id: Id) -> TermsView:
     only(request)
     if request.content_type[0] in TEXT_TYPES:
         raw: Any = await request.body()
     else:
         raw = await _body(request)
     return await contracts.put_terms(actor_of(request), contract_id, raw)
+
+
+@get("/contracts/{contract_id:int}/sla/versions", tags=TAGS,
+     summary="Every stored version of a contract's SLA terms, newest first (no documents)")
+async def terms_versions(request: Request, contract_id: Id) -> list[TermsVersionView]:
+    only(request)
+    return await contracts.list_versions(actor_of(request), contract_id)
+
+
+@get("/contracts/{contract_id:int}/sla/versions/{version:int}", tags=TAGS,
+     summary="One stored version of a contract's SLA terms with its document")
+async def terms_version(request: Request, contract_id: Id, version: Id) -> TermsVersionView:
+    only(request)
+    return await contracts.get_version(actor_of(request), contract_id, version)
 
 
 def parse_counts(values: list[str]) -> dict[str, str]:
@@ -326,7 +341,7 @@ def parse_counts(values: list[str]) -> dict[str, str]:
 
 @get("/contracts/{contract_id:int}/score", tags=TAGS,
      summary="A contract's monthly assessment (考核): ?month=2026-11&count=missed_inspection:2")
-async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dict[str, Any]:
+async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> ScoreView:
     only(request, "month", "count")
     counts = parse_counts(request.query_params.getall("count", []))
     return await contracts.score(actor_of(request), contract_id, month, counts)
@@ -335,4 +350,4 @@ async def score(request: Request, contract_id: Id, month: FromQuery[str]) -> dic
 HANDLERS = [list_tickets, queue, ticket_detail, open_ticket, act, add_note, request_suspension, decide_suspension,
             false_alarm, raise_dispute, decide_dispute, ticket_evidence, ticket_evidence_frame,
             record_event, void_event, import_orders, import_orders_job, import_batches, undo_import, attach, download, get_terms, put_terms,
-            score]
+            terms_versions, terms_version, score]

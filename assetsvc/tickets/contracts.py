@@ -20,6 +20,7 @@ from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.tickets import clocks
 from assetsvc.tickets.calendar import DataError
 from assetsvc.tickets.config import working_days
+from assetsvc.tickets.contract_views import DeductionView, ScoreView, StageRateView, TermsVersionView, TermsView, WaivedView
 from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets.sla import monthly_score, parse_contract_sla, stage_rates
 from assetsvc.monitoring.uptime_scope import region_condition
@@ -41,7 +42,7 @@ async def _contract(actor: Actor, contract_id: int) -> dict[str, Any]:
     return rows[0]
 
 
-async def get_terms(actor: Actor, contract_id: int) -> dict[str, Any]:
+async def get_terms(actor: Actor, contract_id: int) -> TermsView:
     contract = await _contract(actor, contract_id)
     rows = await bulk.fetch(ContractTerms, "SELECT document, version, updated_at, updated_by FROM contract_terms "
                                            "WHERE contract = ?", [contract_id])
@@ -73,7 +74,7 @@ def parse_document(raw: Any) -> Mapping[str, Any]:
     return raw
 
 
-async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None = None) -> dict[str, Any]:
+async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None = None) -> TermsView:
     if actor.role != "admin":
         raise Forbidden("only the video office may change a contract's SLA terms")
     document = parse_document(raw)
@@ -118,16 +119,43 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
     return await get_terms(actor, contract_id)
 
 
-async def _scheme_terms(contract_id: int, end: float) -> Any:
-    """The terms whose scoring scheme judges a month: the last version stored before the month
-    ended (the current terms when versions were not kept yet)."""
+async def list_versions(actor: Actor, contract_id: int) -> list[TermsVersionView]:
+    """Every stored version of the contract's terms, newest first (without their documents)."""
+    await _contract(actor, contract_id)
+    rows = await bulk.fetch(ContractTerms, "SELECT version, updated_at, updated_by FROM contract_terms_version "
+                                           "WHERE contract = ? ORDER BY version DESC", [contract_id])
+    current = rows[0]["version"] if rows else None
+    return [TermsVersionView(contract_id=contract_id, version=r["version"], updated_at=r["updated_at"],
+                             updated_by=r["updated_by"], current=r["version"] == current) for r in rows]
+
+
+async def get_version(actor: Actor, contract_id: int, version: int) -> TermsVersionView:
+    """One stored version of the contract's terms with its document; 404 when there is no such version."""
+    await _contract(actor, contract_id)
+    rows = await bulk.fetch(ContractTerms, "SELECT version, document, updated_at, updated_by FROM "
+                                           "contract_terms_version WHERE contract = ? AND version = ?",
+                            [contract_id, version])
+    if not rows:
+        raise NotFound(f"contract {contract_id} has no terms version {version}")
+    latest = await bulk.fetch(ContractTerms, "SELECT MAX(version) AS v FROM contract_terms_version WHERE contract = ?",
+                              [contract_id])
+    row = rows[0]
+    return TermsVersionView(contract_id=contract_id, version=row["version"], updated_at=row["updated_at"],
+                            updated_by=row["updated_by"], current=row["version"] == latest[0]["v"],
+                            document=bulk.json_column(row["document"], {}))
+
+
+async def _scheme_terms(contract_id: int, end: float) -> tuple[int | None, Any]:
+    """The terms whose scoring scheme judges a month, with their version: the last version stored
+    before the month ended (the current terms when versions were not kept yet)."""
     rows = await bulk.fetch(ContractTerms, "SELECT version FROM contract_terms_version WHERE contract = ? AND "
                                            "updated_at < ? ORDER BY version DESC LIMIT 1", [contract_id, end])
     if rows:
         found = await TERMS.for_tickets([{"contract_id": contract_id, "terms_version": rows[0]["version"]}])
         if (contract_id, rows[0]["version"]) in found:
-            return found[(contract_id, rows[0]["version"])]
-    return (await TERMS.get([contract_id])).get(contract_id)
+            return rows[0]["version"], found[(contract_id, rows[0]["version"])]
+    current = await bulk.fetch(ContractTerms, "SELECT version FROM contract_terms WHERE contract = ?", [contract_id])
+    return (current[0]["version"] if current else None), (await TERMS.get([contract_id])).get(contract_id)
 
 
 def month_bounds(month: str) -> tuple[float, float]:
@@ -156,13 +184,13 @@ def _counts(raw: Mapping[str, Any] | None) -> dict[str, int]:
 
 
 async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str, Any] | None = None,
-                now: float | None = None) -> dict[str, Any]:
+                now: float | None = None) -> ScoreView:
     """The contract's monthly assessment: tickets opened in the month (their figures as of the month's
     end, or closing), channels' fault hours in the month, and the office's counts (missed inspections)."""
     contract = await _contract(actor, contract_id)
     start, end = month_bounds(month)
     now = time.time() if now is None else now
-    terms = await _scheme_terms(contract_id, end)
+    version, terms = await _scheme_terms(contract_id, end)
     if terms is None or isinstance(terms, DataError):
         raise ValidationFailed("the contract has no usable SLA terms",
                                [field_error("contract", "no_terms", str(terms) if terms else "no terms stored")])
@@ -187,19 +215,25 @@ async def score(actor: Actor, contract_id: int, month: str, counts: Mapping[str,
         result = monthly_score(terms.scheme, figures, lambda rule: by_rule[rule], _counts(counts))
     except ValueError as exc:
         raise ValidationFailed(str(exc), [field_error("count", "missing", str(exc))]) from None
-    return {"contract_id": contract_id, "code": contract["code"], "month": month, "tickets": len(tickets),
-            "score": str(result.score), "grade": result.grade, "points": str(result.points),
-            "amount": str(result.amount), "amount_capped": result.amount_capped, "on_time": _on_time(figures),
-            "waived": await waived(contract_id, start, end),
-            "online": {"hours": list(online.hours), "instants": online.instants, "counted": online.counted,
-                       "sampled_online_rate": online.sampled_online_rate, "online_rate": online.online_rate},
-            "deductions": [{"rule": d.rule, "units": d.units, "points": str(d.points), "amount": str(d.amount),
-                            "capped": d.capped, "items": list(d.items)[:1000],
-                            **({"counts": list(d.counts)} if d.counts is not None else {})}
-                           for d in result.deductions]}
+    kinds = [rule.kind for rule in terms.scheme.rules]  # monthly_score keeps the scheme's rule order
+    return ScoreView(
+        contract_id=contract_id, code=contract["code"], month=month, terms_version=version, tickets=len(tickets),
+        score=str(result.score), grade=result.grade, points=str(result.points), amount=str(result.amount),
+        amount_capped=result.amount_capped, on_time=_on_time(figures), waived=await waived(contract_id, start, end),
+        online={"hours": list(online.hours), "instants": online.instants, "counted": online.counted,
+                "sampled_online_rate": online.sampled_online_rate, "online_rate": online.online_rate},
+        deductions=[_deduction(d, kind) for d, kind in zip(result.deductions, kinds, strict=True)])
 
 
-async def waived(contract_id: int, start: float, end: float) -> dict[str, Any]:
+def _deduction(d: Any, kind: str) -> DeductionView:
+    out = DeductionView(rule=d.rule, kind=kind, units=d.units, points=str(d.points), amount=str(d.amount),
+                        capped=d.capped, items=list(d.items)[:1000])
+    if d.counts is not None:
+        out["counts"] = list(d.counts)
+    return out
+
+
+async def waived(contract_id: int, start: float, end: float) -> WaivedView:
     """The month's tickets that ended without penalty, and its disputes by outcome (docs/sla.md)."""
     rows = await bulk.fetch(Ticket, "SELECT close_reason, COUNT(*) AS n FROM ticket WHERE contract = ? AND "
                             "opened_at >= ? AND opened_at < ? AND state = 'cancelled' AND close_reason IN "
@@ -209,8 +243,9 @@ async def waived(contract_id: int, start: float, end: float) -> dict[str, Any]:
                                 "t.id = d.ticket WHERE t.contract = ? AND t.opened_at >= ? AND t.opened_at < ? "
                                 "GROUP BY d.status", [contract_id, start, end])
     by_status = {r["status"]: int(r["n"]) for r in disputes}
-    return {"false_alarms": found.get("false_alarm", 0),
-            "disputes": {s: by_status.get(s, 0) for s in ("upheld", "rejected", "open")}}
+    return WaivedView(false_alarms=found.get("false_alarm", 0),
+                      disputes={"upheld": by_status.get("upheld", 0), "rejected": by_status.get("rejected", 0),
+                                "open": by_status.get("open", 0)})
 
 
 async def excused_seconds(contract_id: int, start: float, end: float,
@@ -234,7 +269,7 @@ async def excused_seconds(contract_id: int, start: float, end: float,
     return out
 
 
-def _on_time(figures: list) -> dict[str, dict[str, Any]]:
+def _on_time(figures: list) -> dict[str, StageRateView]:
     """Per stage: how many tickets met, breached, still running or not applicable, and the on-time
     rate met / (met + breached); self-recovered respond and arrive stages are not_applicable."""
     return {stage: {"met": r.met, "breached": r.breached, "running": r.running, "not_applicable": r.not_applicable,
