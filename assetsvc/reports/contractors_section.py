@@ -24,6 +24,8 @@ async def section(actor: Actor, rows: Iterable[Mapping[str, Any]], month: str, e
             continue
         out.append({**head, "score": found["score"], "grade": found["grade"], "points": found["points"],
                     "amount": found["amount"], "amount_capped": found["amount_capped"], "tickets": found["tickets"],
-                    "deductions": found["deductions"]})
+                    # The rule's kind (added to the score for the UI) stays out: a month generated again
+                    # would otherwise list every deduction as changed.
+                    "deductions": [{k: v for k, v in d.items() if k != "kind"} for d in found["deductions"]]})
     return {"formula": "score = base - deducted points (floor 0); payment deduction per the contract's rules",
             "contracts": out}

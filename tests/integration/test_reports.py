@@ -110,6 +110,7 @@ async def test_every_section_matches_the_hand_worked_month(people):
     [scored] = content["contractors"]["contracts"]
     # cam1 10 h and cam3 24 h down (over 8 h): 2 points; T2 and T3 restored late: 4 points, 200 yuan.
     assert (scored["score"], scored["grade"], scored["points"], scored["amount"]) == ("94", "good", "6", "200")
+    assert all("kind" not in d for d in scored["deductions"])  # the report keeps its shape (docs/report.schema.json)
     assert {d["rule"]: (d["units"], d["items"]) for d in scored["deductions"]} == {
         "down over 8 h": (2, sorted([cam1, cam3])), "late restore": (2, world.tickets[1:])}
 

@@ -141,7 +141,7 @@ const en: typeof zh = {
     whatLateTicket: 'a ticket late on {stage}', whatLateHours: 'each {per} late on {stage} ({rounding})',
     whatFaultHours: 'a channel faulty over {over} in the month', whatPerCount: 'each {counter}',
     rounding: { up: 'a started unit counts', down: 'whole units only', nearest: 'rounded' },
-    pointsEach: '{n} points', amountEach: 'CNY {n}', capPoints: 'at most {n} points a month', capAmount: 'at most CNY {n} a month', maxUnits: 'at most {n} per ticket',
+    pointsEach: '{n} point | {n} points', amountEach: 'CNY {n}', capPoints: 'at most {n} points a month', capAmount: 'at most CNY {n} a month', maxUnits: 'at most {n} per ticket',
     kinds: { late_ticket: 'Late ticket', late_hours: 'Late hours', fault_hours: 'Fault hours', per_count: 'Per count' },
     from: { approval: "the office's approval", request: "the contractor's request" },
     editHint: 'The terms are a JSON document (docs/sla.md). Saving stores a new version; open tickets take the new limits at once, finished ones stay on theirs.',
