@@ -2,13 +2,14 @@
 of the old platform's outage records (dry run by row with a clip, then the write), the uptime screen
 shows the month's figure from them, and undoing the batch takes them away again; a contract's monthly
 score with its deductions computed from tickets and intervals set up through the service functions,
-read by the office and by an auditor (who gets no edit button). Screenshots in both languages, on a
-desktop and a phone."""
+read by the office, by an auditor and by the contract's contractor (neither of them gets an edit
+button). Screenshots in both languages, on a desktop and a phone."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -174,6 +175,10 @@ async def test_contract_score_shows_its_deductions_and_an_auditor_reads_it_witho
     await page.locator("[data-test=rule-counts]", has_text="离线及所有降级").wait_for()
     await page.click("[data-test=edit-terms]")
     await page.locator("[data-test=counts-2] label", has_text="仅离线").click()
+    # (el-input puts its attributes on the textarea itself)
+    edited = json.loads(await page.locator("[data-test=terms-json]").input_value())
+    assert edited["penalties"][2]["counts"] == ["down"]  # the picker rewrote the document
+    await shoot(page, "contract-terms-dialog-zh")
     await page.click("[data-test=save-terms]")
     await page.locator("[data-test=rule-counts]", has_text="仅离线").wait_for()
     await page.locator("[data-test=terms-version]", has_text="第 2 版").wait_for()
@@ -195,6 +200,16 @@ async def test_contract_score_shows_its_deductions_and_an_auditor_reads_it_witho
     # The month is scored by the terms in force (none was stored before it ended: the current v2).
     await auditor.locator("[data-test=deductions]", has_text="Down only").wait_for()
     await shoot(auditor, "contract-score-auditor-en")
+    # Contractor A reads its own contract's score (the only contract it is offered), and cannot edit.
+    mine = await open_page()
+    await login(mine, "ca", to=f"/ui/contracts?month={month}")
+    await mine.locator("[data-test=score-value]", has_text="98").wait_for()
+    await settled(mine)
+    assert await mine.locator("[data-test=edit-terms]").count() == 0
+    await mine.click("[data-test=contract]")
+    offered = mine.locator(".el-select-dropdown__item:visible")
+    await offered.first.wait_for()
+    assert [await o.inner_text() for o in await offered.all()] == ["HT-A · 甲运维公司"]
     phone = await open_page(PHONE)
     await login(phone, "auditor", to=f"/ui/contracts?contract={w.contract_a}&month={month}")
     await phone.locator("[data-test=score-value]", has_text="98").wait_for()

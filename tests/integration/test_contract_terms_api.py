@@ -10,8 +10,13 @@ import pytest
 
 from assetsvc.tickets import lifecycle
 from tests.integration.conftest import ADMIN, bearer
-from tests.integration.test_tickets_api import (  # noqa: F401 - the fixtures are used by name
-    API, EXAMPLE, example, fresh_terms, march, open_ticket, w)
+from tests.integration.test_tickets_api import API, World, example, march, open_ticket
+from tests.integration.test_tickets_api import fresh_terms  # noqa: F401 - an autouse fixture
+
+
+@pytest.fixture
+async def w(people) -> World:
+    return await World(people).build()
 
 
 async def test_every_replacement_is_a_version_listed_newest_first(client, w):

@@ -145,7 +145,7 @@ const en: typeof zh = {
     kinds: { late_ticket: 'Late ticket', late_hours: 'Late hours', fault_hours: 'Fault hours', per_count: 'Per count' },
     from: { approval: "the office's approval", request: "the contractor's request" },
     editHint: 'The terms are a JSON document (docs/sla.md). Saving stores a new version; open tickets take the new limits at once, finished ones stay on theirs.',
-    notJson: 'This is not valid JSON', saved: 'Stored as a new version', saveVersion: 'Save as a new version',
+    notJson: 'This is not valid JSON', saved: 'Stored as a new version', saveVersion: 'Save as a new version', sep: '; ',
   },
   historyImport: {
     nav: 'History import', title: 'Import history', hint: "The old platform's outage records or maintenance windows (xlsx or csv). Check first, then write; each write is one batch that can be undone whole.",

@@ -138,7 +138,7 @@ export default {
     kinds: { late_ticket: '超时工单', late_hours: '超时时长', fault_hours: '故障时长', per_count: '计次' },
     from: { approval: '自视频办批准', request: '自运维单位申请' },
     editHint: '条款为 JSON 文档（格式见 docs/sla.md）。保存后生成新版本，进行中的工单立即按新时限计算；已结束的工单仍按原版本。',
-    notJson: '不是有效的 JSON', saved: '已保存为新版本', saveVersion: '保存为新版本',
+    notJson: '不是有效的 JSON', saved: '已保存为新版本', saveVersion: '保存为新版本', sep: '；',
   },
   historyImport: {
     nav: '历史导入', title: '导入历史数据', hint: '导入原平台的离线记录或维护窗口（xlsx / csv）。先校验，确认无误后再写入；每次写入为一个批次，可整批撤销。',
