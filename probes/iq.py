@@ -22,7 +22,7 @@ from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_con
                               check_occlusion, check_overexposed, views)
 from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_in_place
 from probes.iq_decode import decode_image, image_size
-from probes.iq_detail import check_blur, check_noise, check_stripes
+from probes.iq_detail import blurred_beside_cover, check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
 
 __all__ = [
@@ -45,6 +45,9 @@ PRECEDENCE = ("no_signal", "dark", "overexposed", "frozen", "low_contrast", "blu
 # - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
+#   but low contrast does not explain blur: the focus measure is a ratio of slopes, independent of
+#   contrast, and says nothing (None) where edges are too few; defocus also narrows the spread of a
+#   fine texture (a lawn), so blur found beside low contrast is reported;
 #   dark and overexposed also hide motion (changes shrink with the light), so frozen is unreliable;
 # - low contrast does not explain occlusion: occlusion needs texture left beside the featureless
 #   region, which fog or a dirty dome (contrast gone everywhere) does not leave, while a large
@@ -59,7 +62,7 @@ EXPLAINS: dict[str, frozenset[str]] = {
     "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
     "dark": frozenset({"frozen", "low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
     "overexposed": frozenset({"frozen", "low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
-    "low_contrast": frozenset({"blur", "scene_change"}),
+    "low_contrast": frozenset({"scene_change"}),
     "blur": frozenset({"occlusion"}),
     "occlusion": frozenset({"low_contrast", "color_cast"}),
     "stripes": frozenset({"noise"}),
@@ -122,8 +125,13 @@ def _hidden_or_turned(checks: list[Check], v: Views, baseline: Baseline, t: Thre
 
 
 def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:
+    """Blur and occlusion together, and the blur is the cover's soft outline: focus was judged over
+    the whole frame, outline included, and the view beside the cover kept the baseline's texture.
+    Blur measured away from the region and its outline is defocus whatever the texture says
+    (block texture at 320 px survives a defocus of a few pixels)."""
     faulted = {c.name for c in checks if c.verdict == "fault"}
-    return {"blur", "occlusion"} <= faulted and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept
+    return ({"blur", "occlusion"} <= faulted and not blurred_beside_cover(v, t)
+            and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept)
 
 
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,

@@ -90,14 +90,32 @@ def check_blur(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
     v = views(image, t)
     away = _away_from_cover(v, t)
     sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    where = "" if away is None else ", away from the featureless region"
     if sigma is None and away is not None:  # hardly an edge beside the flat region: defocus, judge it all
         sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band)
+        where = ""
     if sigma is None:
         return check("blur", None, False, t.blur_edge_permille, f"only {n} edge points: focus not judged")
     permille = 1000 * sigma / v.grey.shape[1]
-    limit = max(t.blur_edge_permille, 1000 * t.blur_min_px / v.grey.shape[1])
+    limit = _blur_limit(v, t)
     return check("blur", permille, permille > limit, round(limit, 3),
-                 f"edge sigma {sigma:.2f} px at {v.grey.shape[1]} px wide, {n} edge points")
+                 f"edge sigma {sigma:.2f} px at {v.grey.shape[1]} px wide, {n} edge points{where}")
+
+
+def _blur_limit(v: Views, t: Thresholds) -> float:
+    return max(t.blur_edge_permille, 1000 * t.blur_min_px / v.grey.shape[1])
+
+
+def blurred_beside_cover(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> bool:
+    """Out of focus even away from an occlusion-sized featureless region and its outline: then the
+    blur is not the cover's soft edge (the view beside it is defocused too). Hardly an edge left
+    beside the region counts as defocus, as in check_blur. False when there is no such region."""
+    v = views(image, t)
+    away = _away_from_cover(v, t)
+    if away is None:
+        return False
+    sigma, _ = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    return sigma is None or 1000 * sigma / v.grey.shape[1] > _blur_limit(v, t)
 
 
 def noise_sigma(grey: np.ndarray, block: int = 16) -> float | None:
