@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
+from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline, stripe_limits
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
 from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_in_place
@@ -148,7 +148,10 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     v = views(image, t)
     # With a baseline, occlusion is judged against it: only texture newly hidden counts.
     single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
-    checks: list[Check] = [fn(v, t) for fn in single]
+    # Stripes: each direction's limit relaxed by that direction's own periodic pattern in the baseline.
+    limits = None if baseline is None else stripe_limits(thresholds, baseline)
+    checks: list[Check] = [check_stripes(v, t, limits) if fn is check_stripes and limits is not None else fn(v, t)
+                           for fn in single]
     normal_ab = None if baseline is None else (baseline.stats.get("cast_a"), baseline.stats.get("cast_b"))
     if normal_ab is not None and None not in normal_ab:
         # The cast is judged as a shift from the camera's usual colour (check_color_cast).

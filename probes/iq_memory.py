@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from probes.iq import diagnose, most_specific
-from probes.iq_baseline import Baseline, record_baseline
+from probes.iq_baseline import Baseline, record_baseline, stripe_stats
 from probes.iq_checks import Views, mean_ab, resize_to_width, views
 from probes.iq_compare import FROZEN_WIDTH, check_scene_change
 from probes.iq_decode import decode_image
@@ -224,6 +224,7 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     if baseline is None:  # the grab's statistics are what its checks just measured at first sight
         stats = {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()}
         stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
+        stats.update(stripe_stats(v, thresholds))
         grab = Baseline(v.small_grey.copy(), v.width, v.height, stats)
     else:
         grab = record_baseline(v, thresholds)

@@ -170,6 +170,13 @@ def test_faint_stripes_are_below_the_threshold(scene):
     assert iq.check_stripes(_striped(scene, 3, 9.0, 0)).verdict == "ok"
 
 
+def test_a_periodic_scene_relaxes_the_stripe_limit_only_in_its_own_direction(scene):
+    print_rows = _striped(scene, 20, 30.0, 0)  # the camera's normal view: periodic rows, like print
+    ref = iq.record_baseline(print_rows)
+    assert iq.diagnose(print_rows, reference=ref).check("stripes").verdict == "ok"
+    assert iq.diagnose(_striped(print_rows, 15, 7.0, 1), reference=ref).faults == ["stripes"]
+
+
 def test_board_over_half_the_frame_is_occlusion_but_a_fifth_is_not(scene):
     half, fifth = scene.copy(), scene.copy()
     half[:, :640] = (150, 160, 170)
