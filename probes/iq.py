@@ -17,12 +17,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline
+from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline, stripe_limits
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept
+from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_in_place
 from probes.iq_decode import decode_image, image_size
-from probes.iq_detail import check_blur, check_noise, check_stripes
+from probes.iq_detail import blurred_beside_cover, check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
 
 __all__ = [
@@ -45,22 +45,26 @@ PRECEDENCE = ("no_signal", "dark", "overexposed", "frozen", "low_contrast", "blu
 # - no signal: an encoder's flat black/blue page is also dark, flat, blue, featureless and static;
 # - dark / overexposed / low contrast: with no usable luma range there are no edges, texture or
 #   colour to judge (dark also lifts the gain: noise), nor a view to compare with the reference;
+#   but low contrast does not explain blur: the focus measure is a ratio of slopes, independent of
+#   contrast, and says nothing (None) where edges are too few; defocus also narrows the spread of a
+#   fine texture (a lawn), so blur found beside low contrast is reported;
 #   dark and overexposed also hide motion (changes shrink with the light), so frozen is unreliable;
 # - low contrast does not explain occlusion: occlusion needs texture left beside the featureless
 #   region, which fog or a dirty dome (contrast gone everywhere) does not leave, while a large
 #   plain cover also narrows the luma spread; both are reported;
 # - blur: defocus removes texture everywhere, so the whole frame reads as featureless (focus is
 #   measured away from a featureless region, so a cover's soft outline is not read as blur);
-# - occlusion: the cover's own colour and flatness are not a cast or a contrast fault, and the
-#   view is hidden rather than moved;
+# - occlusion: the cover's own colour and flatness are not a cast or a contrast fault. Whether the
+#   view is hidden rather than moved is decided in diagnose from what is visible beside the cover
+#   (_hidden_or_turned); when nothing beside it can tell, both are reported;
 # - stripes: the stripes are the high-frequency energy the noise check sees.
 EXPLAINS: dict[str, frozenset[str]] = {
     "no_signal": frozenset(PRECEDENCE) - {"no_signal"},
     "dark": frozenset({"frozen", "low_contrast", "blur", "occlusion", "noise", "color_cast", "scene_change"}),
     "overexposed": frozenset({"frozen", "low_contrast", "blur", "occlusion", "color_cast", "scene_change"}),
-    "low_contrast": frozenset({"blur", "scene_change"}),
+    "low_contrast": frozenset({"scene_change"}),
     "blur": frozenset({"occlusion"}),
-    "occlusion": frozenset({"low_contrast", "color_cast", "scene_change"}),
+    "occlusion": frozenset({"low_contrast", "color_cast"}),
     "stripes": frozenset({"noise"}),
 }
 
@@ -86,9 +90,48 @@ def _moved(checks: list[Check], t: Thresholds) -> bool:
             and scene.value >= t.scene_min_response)
 
 
+def _view_lost(checks: list[Check], t: Thresholds) -> bool:
+    """Scene change by a weak correlation peak: the reference's view is not found in this picture."""
+    scene = next((c for c in checks if c.name == "scene_change"), None)
+    return (scene is not None and scene.verdict == "fault" and scene.value is not None
+            and scene.value < t.scene_min_response)
+
+
+def _hidden_or_turned(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> list[Check]:
+    """The view is lost: a cover hides it, or the camera turned (or zoomed) to another one. A large
+    featureless region comes with both (a cover; a sky the camera turned to). What is left visible
+    beside the region tells them apart: still the reference's content at the same place (a cover
+    hides the rest: occlusion, not scene change), or other content (a new view: scene change, not
+    occlusion). When too little texture is visible to tell, both verdicts stand as measured."""
+    match, whole, visible = view_in_place(v, baseline.reference_grey, t)
+    if match is None:
+        return checks
+    occlusion = next(c for c in checks if c.name == "occlusion")
+    large = whole > min(t.occlusion_area, DEFAULT.occlusion_area) and visible >= t.occlusion_visible_min
+    scene = next(c for c in checks if c.name == "scene_change")
+    if match < t.occlusion_view_match:
+        if occlusion.verdict != "fault":
+            return checks
+        occlusion = replace(occlusion, verdict="ok", detail=occlusion.detail
+                            + f"; not judged: the view beside it is another one (correlation {match:.2f})")
+    elif occlusion.verdict == "fault" or large:
+        occlusion = replace(occlusion, verdict="fault", detail=occlusion.detail + (
+            "" if occlusion.verdict == "fault" else f"; the view is lost under a featureless region of {whole:.0%}")
+            + f"; what is left of the view is in place (correlation {match:.2f})")
+        scene = replace(scene, verdict="ok", detail=scene.detail + "; hidden by the cover, not moved")
+    else:
+        return checks
+    return [occlusion if c.name == "occlusion" else scene if c.name == "scene_change" else c for c in checks]
+
+
 def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:
+    """Blur and occlusion together, and the blur is the cover's soft outline: focus was judged over
+    the whole frame, outline included, and the view beside the cover kept the baseline's texture.
+    Blur measured away from the region and its outline is defocus whatever the texture says
+    (block texture at 320 px survives a defocus of a few pixels)."""
     faulted = {c.name for c in checks if c.verdict == "fault"}
-    return {"blur", "occlusion"} <= faulted and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept
+    return ({"blur", "occlusion"} <= faulted and not blurred_beside_cover(v, t)
+            and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept)
 
 
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,
@@ -105,7 +148,10 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     v = views(image, t)
     # With a baseline, occlusion is judged against it: only texture newly hidden counts.
     single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
-    checks: list[Check] = [fn(v, t) for fn in single]
+    # Stripes: each direction's limit relaxed by that direction's own periodic pattern in the baseline.
+    limits = None if baseline is None else stripe_limits(thresholds, baseline)
+    checks: list[Check] = [check_stripes(v, t, limits) if fn is check_stripes and limits is not None else fn(v, t)
+                           for fn in single]
     normal_ab = None if baseline is None else (baseline.stats.get("cast_a"), baseline.stats.get("cast_b"))
     if normal_ab is not None and None not in normal_ab:
         # The cast is judged as a shift from the camera's usual colour (check_color_cast).
@@ -120,6 +166,8 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
         # lies under this view, so the featureless area it brought in is not a newly hidden view.
         checks = [replace(c, verdict="ok", detail=c.detail + "; not judged: the view moved")
                   if c.name == "occlusion" else c for c in checks]
+    if baseline is not None and _view_lost(checks, t):
+        checks = _hidden_or_turned(checks, v, baseline, t)
     if baseline is not None and _cover_not_defocus(checks, v, baseline, t):
         # The cover is out of focus, so its outline reads as blur; the view beside it kept its texture.
         checks = [replace(c, verdict="ok", detail=c.detail + "; the soft edge is the cover's outline")

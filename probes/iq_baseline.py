@@ -13,7 +13,7 @@ import numpy as np
 
 from probes.iq_checks import (SMALL_WIDTH, Views, check_color_cast, check_dark, check_low_contrast,
                               check_occlusion, mean_ab, views)
-from probes.iq_detail import check_blur, check_noise, check_stripes
+from probes.iq_detail import check_blur, check_noise, check_stripes, stripe_lines
 from probes.iq_decode import decode_image
 from probes.iq_types import DEFAULT, Thresholds
 
@@ -78,7 +78,34 @@ def record_baseline(image: np.ndarray | Views, thresholds: Thresholds = DEFAULT)
     v = views(image, thresholds)
     stats = {key: fn(v, thresholds).value for key, fn in _STATS.items()}
     stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
+    stats.update(stripe_stats(v, thresholds))
     return Baseline(v.small_grey.copy(), v.width, v.height, stats)
+
+
+STRIPE_KEYS = {"horizontal": "stripes_horizontal", "vertical": "stripes_vertical"}
+
+
+def stripe_stats(v: Views, t: Thresholds = DEFAULT) -> dict[str, float]:
+    """The periodic amplitude of a picture per direction, as Baseline.stats keys (STRIPE_KEYS)."""
+    return {STRIPE_KEYS[d]: round(line[0], 4) for d, line in stripe_lines(v, t).items()}
+
+
+def _relaxed_stripes(limit: float, normal: float) -> float:
+    return max(limit, 1.15 * normal + 3)
+
+
+def stripe_limits(t: Thresholds, baseline: Baseline) -> dict[str, float] | None:
+    """The stripe limit per direction for this camera: each direction relaxed by its own normal
+    periodic amplitude only (print's text rows raise the rows' limit, not the columns'). `t`: the
+    thresholds before adapt_thresholds. None when the baseline lacks the per-direction figures, or
+    when its overall amplitude exceeds both (a grab accepted as a false alarm, measured without
+    them): then the one relaxed limit of adapt_thresholds applies."""
+    s = baseline.stats
+    normal = {d: s.get(key) for d, key in STRIPE_KEYS.items()}
+    overall = s.get("stripes_amplitude")
+    if any(n is None for n in normal.values()) or (overall is not None and overall > max(normal.values()) + 1e-3):
+        return None
+    return {d: _relaxed_stripes(t.stripes_amplitude, n) for d, n in normal.items()}
 
 
 def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
@@ -108,7 +135,8 @@ def adapt_thresholds(t: Thresholds, baseline: Baseline) -> Thresholds:
         ("blur_edge_permille", scaled("blur_permille", 1.5), max),
         ("noise_sigma", scaled("noise_sigma", 1.5), max),
         ("occlusion_area", None if s.get("occlusion_share") is None else min(0.9, s["occlusion_share"] + 0.15), max),
-        ("stripes_amplitude", None if s.get("stripes_amplitude") is None else 1.15 * s["stripes_amplitude"] + 3, max),
+        ("stripes_amplitude", None if s.get("stripes_amplitude") is None
+         else _relaxed_stripes(t.stripes_amplitude, s["stripes_amplitude"]), max),
     ):
         if value is not None:
             changes[name] = pick(getattr(t, name), value)

@@ -135,3 +135,46 @@ def texture_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thres
     _, texture = featureless(grey, t)
     away = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & normal_texture
     return float((texture & away).sum() / away.sum()) if away.any() else 0.0
+
+
+def view_in_place(image: np.ndarray | Views, reference_grey: np.ndarray,
+                  t: Thresholds = DEFAULT) -> tuple[float | None, float, float]:
+    """(median correlation with the reference, region share, textured share of the rest): whether
+    what is visible beside today's largest featureless region is still the camera's view, in place.
+
+    Per 8x8 block of the 320-px grey copies, the normalised correlation with the reference at the
+    same place, over the blocks clearly textured in both (twice the featureless limit), away from
+    the region and two blocks around it (a cover's soft outline) and out of the OSD bands. The same
+    content correlates near 1 whatever the light (noise and JPEG lower it a little); a turned or
+    zoomed view puts other content there, near 0. None with fewer than 4 such blocks.
+    """
+    grey = _grey(image)
+    ref = _same_size(reference_grey, grey.shape)
+    share, visible, region = occluded_share(grey, t)
+    a, b = _block_moments(grey), _block_moments(ref)
+    (ma, va), (mb, vb) = a, b
+    h, w = ma.shape
+    cov = _block_mean(grey.astype(np.float32) * ref.astype(np.float32), (w, h)) - ma * mb
+    ncc = cov / np.sqrt(va * vb + 1e-6)
+    clear = REFERENCE_MARGIN * t.occlusion_texture
+    near = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) if region.any() else region
+    usable = ~near & (va >= clear * clear) & (vb >= clear * clear)
+    band = int(round(h * t.osd_band))
+    usable[:band] = False
+    usable[h - band:] = False
+    if int(usable.sum()) < 4:
+        return None, float(region.mean()), visible
+    return float(np.median(ncc[usable])), float(region.mean()), visible
+
+
+def _block_mean(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    return cv2.resize(x[:h * _BLOCK, :w * _BLOCK], (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _block_moments(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, variance) per 8x8 block, on the same grid as texture_blocks."""
+    g = grey.astype(np.float32)
+    size = (g.shape[1] // _BLOCK, g.shape[0] // _BLOCK)
+    mean = _block_mean(g, size)
+    return mean, np.maximum(_block_mean(g * g, size) - mean * mean, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Mapping
 
 import cv2
 import numpy as np
@@ -90,14 +91,32 @@ def check_blur(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
     v = views(image, t)
     away = _away_from_cover(v, t)
     sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    where = "" if away is None else ", away from the featureless region"
     if sigma is None and away is not None:  # hardly an edge beside the flat region: defocus, judge it all
         sigma, n = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band)
+        where = ""
     if sigma is None:
         return check("blur", None, False, t.blur_edge_permille, f"only {n} edge points: focus not judged")
     permille = 1000 * sigma / v.grey.shape[1]
-    limit = max(t.blur_edge_permille, 1000 * t.blur_min_px / v.grey.shape[1])
+    limit = _blur_limit(v, t)
     return check("blur", permille, permille > limit, round(limit, 3),
-                 f"edge sigma {sigma:.2f} px at {v.grey.shape[1]} px wide, {n} edge points")
+                 f"edge sigma {sigma:.2f} px at {v.grey.shape[1]} px wide, {n} edge points{where}")
+
+
+def _blur_limit(v: Views, t: Thresholds) -> float:
+    return max(t.blur_edge_permille, 1000 * t.blur_min_px / v.grey.shape[1])
+
+
+def blurred_beside_cover(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> bool:
+    """Out of focus even away from an occlusion-sized featureless region and its outline: then the
+    blur is not the cover's soft edge (the view beside it is defocused too). Hardly an edge left
+    beside the region counts as defocus, as in check_blur. False when there is no such region."""
+    v = views(image, t)
+    away = _away_from_cover(v, t)
+    if away is None:
+        return False
+    sigma, _ = edge_blur_sigma(v.grey, t.blur_min_edges, t.osd_band, away)
+    return sigma is None or 1000 * sigma / v.grey.shape[1] > _blur_limit(v, t)
 
 
 def noise_sigma(grey: np.ndarray, block: int = 16) -> float | None:
@@ -162,14 +181,24 @@ def _periodic_peak(grey: np.ndarray, t: Thresholds, strips: int = 8) -> tuple[fl
     return amplitude, h / (lo + i), prominence
 
 
-def check_stripes(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+def stripe_lines(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> dict[str, tuple[float, float, float]]:
+    """The strongest periodic line per direction: {"horizontal" | "vertical": (amplitude, period,
+    prominence)}; horizontal stripes vary along the rows (row means), vertical along the columns."""
+    grey = views(image, t).grey
+    return {"horizontal": _periodic_peak(grey, t), "vertical": _periodic_peak(grey.T, t)}
+
+
+def check_stripes(image: np.ndarray | Views, t: Thresholds = DEFAULT,
+                  limits: Mapping[str, float] | None = None) -> Check:
     """Stripe interference (条纹干扰): a periodic luma pattern along the rows (horizontal stripes) or
     the columns (vertical stripes) with amplitude above `stripes_amplitude` grey levels and a
-    spectral line `stripes_prominence` times above its neighbourhood. Value: the amplitude."""
-    grey = views(image, t).grey
-    found = [(*_periodic_peak(grey, t), "horizontal"), (*_periodic_peak(grey.T, t), "vertical")]
-    strong = [f for f in found if f[2] >= t.stripes_prominence] or found
-    amp, period, prominence, direction = max(strong, key=lambda f: f[0])
-    return check("stripes", amp, amp > t.stripes_amplitude and prominence >= t.stripes_prominence,
-                 t.stripes_amplitude,
+    spectral line `stripes_prominence` times above its neighbourhood. Value: the amplitude.
+    `limits`: an amplitude limit per direction (a baseline's, relaxed by that direction's own
+    periodic pattern only: print's text rows say nothing about columns)."""
+    found = [(*line, direction) for direction, line in stripe_lines(image, t).items()]
+    limit = {d: (limits or {}).get(d, t.stripes_amplitude) for _, _, _, d in found}
+    faulty = [f for f in found if f[0] > limit[f[3]] and f[2] >= t.stripes_prominence]
+    strong = faulty or [f for f in found if f[2] >= t.stripes_prominence] or found
+    amp, period, prominence, direction = max(strong, key=lambda f: f[0] - limit[f[3]])
+    return check("stripes", amp, bool(faulty), round(limit[direction], 3),
                  f"{direction} period {period:.1f} px, line {prominence:.0f}x above its neighbourhood")

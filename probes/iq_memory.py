@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from probes.iq import diagnose, most_specific
-from probes.iq_baseline import Baseline, record_baseline
+from probes.iq_baseline import Baseline, record_baseline, stripe_stats
 from probes.iq_checks import Views, mean_ab, resize_to_width, views
 from probes.iq_compare import FROZEN_WIDTH, check_scene_change
 from probes.iq_decode import decode_image
@@ -40,7 +40,7 @@ NIGHT_CHROMA = 4.0
 """A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
 MAX_BYTES = 256 * 1024
 FIRST_SIGHT_SURE: dict[str, float | None] = {
-    "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": 1.5, "low_contrast": 0.3}
+    "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": 2.0, "low_contrast": 0.3}
 """Checks whose normal value depends on the scene (the ones adapt_thresholds relaxes per camera),
 and how far past its threshold a picture must measure to be judged a fault before any baseline:
 this many times the threshold (low contrast: below this share of it); None: never judged from
@@ -51,8 +51,9 @@ one picture. In between the check says "unsure" (no fault) and the baseline judg
   threshold; a defocused lens 1.6 times and more;
 - stripes: brick, tiles, blinds and print are periodic with amplitudes up to ~2 times the
   threshold; interference over the whole frame is larger;
-- colour cast: a scene of one colour (a lawn, a brown room, sodium light) averages up to ~1.3
-  times the threshold from grey;
+- colour cast: a scene of one colour (a lawn, a brown room, sodium light) averages up to ~1.6
+  times the threshold from grey (a crop filled by a brown table: 47 Lab units); only a picture
+  beyond twice it is surely a cast;
 - low contrast: a night sky with one bright object, a snowfield, spreads down to ~0.45 of it; fog
   or a dirty dome pulls everything to one grey, below 0.3.
 See docs/probes-iq.md (first sight) for the measured margins."""
@@ -223,6 +224,7 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     if baseline is None:  # the grab's statistics are what its checks just measured at first sight
         stats = {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()}
         stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
+        stats.update(stripe_stats(v, thresholds))
         grab = Baseline(v.small_grey.copy(), v.width, v.height, stats)
     else:
         grab = record_baseline(v, thresholds)

@@ -87,6 +87,12 @@ class Thresholds:
     share of the baseline's texture away from the featureless region is still there."""
     occlusion_visible_min: float = 0.10
     """... and the rest of the frame still shows texture on at least this share of it."""
+    occlusion_view_match: float = 0.5
+    """With a baseline, when the view is lost (scene change with a weak peak) beside a large featureless
+    region: the median correlation of the textured blocks left visible with the reference at the same
+    place. At least this, the view is still there, hidden in part (occlusion); below, what is visible
+    is another view (the camera turned or zoomed: scene change). Same content correlates near 1, other
+    content near 0."""
     no_signal_uniform: float = 0.995
     """Share of the frame outside the centre that must be one flat colour for a no-signal screen."""
     no_signal_tolerance: float = 12.0

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from probes import iq
+from probes.iq_compare import view_in_place
 from probes.iq_detail import edge_blur_sigma
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "iq-sample"
@@ -169,6 +170,13 @@ def test_faint_stripes_are_below_the_threshold(scene):
     assert iq.check_stripes(_striped(scene, 3, 9.0, 0)).verdict == "ok"
 
 
+def test_a_periodic_scene_relaxes_the_stripe_limit_only_in_its_own_direction(scene):
+    print_rows = _striped(scene, 20, 30.0, 0)  # the camera's normal view: periodic rows, like print
+    ref = iq.record_baseline(print_rows)
+    assert iq.diagnose(print_rows, reference=ref).check("stripes").verdict == "ok"
+    assert iq.diagnose(_striped(print_rows, 15, 7.0, 1), reference=ref).faults == ["stripes"]
+
+
 def test_board_over_half_the_frame_is_occlusion_but_a_fifth_is_not(scene):
     half, fifth = scene.copy(), scene.copy()
     half[:, :640] = (150, 160, 170)
@@ -240,6 +248,37 @@ def test_another_view_and_a_panned_camera_are_scene_changes(scene):
     assert iq.diagnose(make_scene(9), reference=ref).faults == ["scene_change"]
     check = iq.diagnose(panned, reference=ref).check("scene_change")
     assert check.verdict == "fault" and "+10.0%" in check.detail
+
+
+def _board(image: np.ndarray, share: float = 0.75, grey: int = 60) -> np.ndarray:
+    """A plain board over the left `share` of the width, full height (an object at the lens)."""
+    out = image.copy()
+    out[:, : int(share * image.shape[1])] = grey
+    return out
+
+
+def test_what_is_left_beside_a_cover_is_the_view_in_place_and_after_a_turn_it_is_not(scene):
+    ref = iq.record_baseline(scene).reference_grey
+    covered, _, _ = view_in_place(_board(scene), ref)
+    turned, _, _ = view_in_place(_board(make_scene(9)), ref)
+    assert covered is not None and covered > 0.9
+    assert turned is not None and abs(turned) < 0.3
+
+
+def test_a_camera_turned_towards_a_plain_wall_is_a_scene_change_not_occlusion(scene):
+    diagnosis = iq.diagnose(_board(make_scene(9)), reference=iq.record_baseline(scene))
+    assert "scene_change" in diagnosis.faults and "occlusion" not in diagnosis.faults
+
+
+def test_a_cover_is_occlusion_not_scene_change(scene):
+    diagnosis = iq.diagnose(_board(scene), reference=iq.record_baseline(scene))
+    assert diagnosis.faults == ["occlusion"]
+
+
+def test_a_defocused_view_beside_a_cover_is_blur_not_the_covers_outline(scene):
+    defocused = _board(cv2.GaussianBlur(scene, (0, 0), 8), share=0.5)
+    diagnosis = iq.diagnose(defocused, reference=iq.record_baseline(scene))
+    assert diagnosis.verdict == "blur"
 
 
 # --- most specific label ----------------------------------------------------------------------

@@ -10,7 +10,9 @@ pytest.importorskip("skimage")
 
 from tests.probes import iq_synth  # noqa: E402
 
-SOURCES = ("brick", "text", "astronaut", "coffee")  # regular texture, print, a portrait, a still life
+# Tuning photographs only (bench/bench_iq_accuracy.py): the held-out and fresh groups' photographs
+# must not steer the thresholds, and a test that fails on them would.
+SOURCES = ("grass", "page", "astronaut", "coffee")  # regular texture, print, a portrait, a still life
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +25,15 @@ def test_healthy_frames_are_not_flagged_once_the_scene_has_a_baseline(counts):
     assert total == 32 and flagged == 0
 
 
-def test_the_baseline_flags_fewer_healthy_frames_than_first_sight(counts):
-    assert counts["baseline"]["ok"][0] < counts["first"]["ok"][0]
+def test_first_sight_flags_at_most_one_healthy_frame_in_twenty(counts):
+    # A coffee-table crop of this set (47 Lab units from grey) was flagged as a cast before the
+    # first-sight colour limit went to twice the threshold (docs/probes-iq.md, first sight).
+    flagged, total = counts["first"]["ok"]
+    assert total == 32 and flagged <= 0.05 * total
 
 
-# Occlusion is the known shortfall (docs/performance.md): a cover's soft outline still reads as
-# blur on some scenes, and on brick a cover's texture-free area is partly the brick's own.
+# Occlusion is the known shortfall (docs/performance.md): covers over scenes with little texture
+# hide too little of it to count.
 AT_LEAST = {kind: 6 if kind == "occlusion" else 7 for kind in iq_synth.FAULTS}
 
 
