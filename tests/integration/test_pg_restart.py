@@ -6,6 +6,11 @@ process with the scheduler and a probe worker against it, restarts the server wh
 run, and stops one fake camera after the restart. Then both processes must answer and probe
 again, and every device's state intervals must form one unbroken chain: nothing lost (no gap,
 the later fault recorded), nothing doubled (no two intervals from one instant, one open).
+
+The second test restarts it while an automatic ticket is open for cameras failing across the
+restart and while a webhook notice and a provincial report are being sent (their receivers hold
+the requests until the restart is over): one ticket per camera, its events once, every webhook and
+province delivery once in effect.
 """
 
 from __future__ import annotations
