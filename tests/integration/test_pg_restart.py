@@ -7,10 +7,11 @@ run, and stops one fake camera after the restart. Then both processes must answe
 again, and every device's state intervals must form one unbroken chain: nothing lost (no gap,
 the later fault recorded), nothing doubled (no two intervals from one instant, one open).
 
-The second test restarts it while an automatic ticket is open for cameras failing across the
-restart and while a webhook notice and a provincial report are being sent (their receivers hold
-the requests until the restart is over): one ticket per camera, its events once, every webhook and
-province delivery once in effect.
+The second test stops the server while an automatic ticket is open for cameras failing across
+the outage and while a webhook notice and a provincial report are being sent (their receivers
+hold the requests), keeps it down until the scheduler has lost leadership (which cancels the
+sends), then starts it: one ticket per camera, its events once, every webhook and province
+delivery once in effect, the cut sends handed back and sent again at once with the same ids.
 """
 
 from __future__ import annotations
@@ -101,6 +102,17 @@ class Cluster:
         The server's output goes to the log file (-l): a pipe would be held open by the server."""
         proc = await asyncio.create_subprocess_exec(*self._ctl("restart", "-m", "fast", "-o", self.options,
                                                                "-l", self.log),
+                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        assert await asyncio.wait_for(proc.wait(), 120) == 0, Path(self.log).read_text()[-2000:]
+
+    async def down(self) -> None:
+        """pg_ctl stop -m fast: every connection cut, nothing listens until up()."""
+        proc = await asyncio.create_subprocess_exec(*self._ctl("stop", "-m", "fast"), stdout=asyncio.subprocess.DEVNULL,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+        assert await asyncio.wait_for(proc.wait(), 120) == 0, Path(self.log).read_text()[-2000:]
+
+    async def up(self) -> None:
+        proc = await asyncio.create_subprocess_exec(*self._ctl("start", "-o", self.options, "-l", self.log),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         assert await asyncio.wait_for(proc.wait(), 120) == 0, Path(self.log).read_text()[-2000:]
 
@@ -385,13 +397,23 @@ async def test_a_restart_while_tickets_open_and_outboxes_send_loses_and_doubles_
             await wait_for(both_held, "the report and the first ticket notice held by their receivers", 750)
             opened_before = await conn.fetchval("SELECT COUNT(*) FROM ticket")
             await conn.close()
-            restarted_at = time.time()
-            await cluster.restart()  # both sends in flight, probes running every 2 s
-            receiver.release.set()  # the receivers answer now: the outcomes are written after the restart
-            conn = await asyncpg.connect(cluster.url("assetsvc"))
 
             def logged(name: int) -> str:
                 return logs[name].read_text(errors="replace")
+
+            async def leadership_lost():
+                return "lost scheduler leadership" in logged(0)
+
+            # The server goes down with both sends in flight and probes running every 2 s, and stays
+            # down until the API process has noticed (its leadership check, every 5 s): losing
+            # leadership cancels the running jobs, so both sends are cut short while nothing can
+            # be written. A plain `pg_ctl restart` is usually over before that check comes round.
+            restarted_at = time.time()
+            await cluster.down()
+            await wait_for(leadership_lost, "the API process noticing the server is gone", 150)
+            await cluster.up()
+            receiver.release.set()  # the held requests are answered now (their senders have gone)
+            conn = await asyncpg.connect(cluster.url("assetsvc"))
 
             async def jobs_ran_again():  # leadership taken back, and the opener's first run of it done
                 text = logged(0)
@@ -441,9 +463,11 @@ async def test_a_restart_while_tickets_open_and_outboxes_send_loses_and_doubles_
     assert sorted(r["event"] for r in rows if r["event"] != "ticket.opened") == ["report.province_delivered"], rows
     seen = receiver.in_effect()
     assert set(seen) == {r["delivery"] for r in rows}, (seen, rows)
+    # The cut-short send went again with its delivery id once the lease was handed back.
+    assert len(receiver.requests) == len(seen) + 1, receiver.requests
     # Province outbox: the one approved version, delivered, in effect once on the platform.
     assert [(p["idempotency_key"], p["state"]) for p in province] == [("monthly-report:2026-11:v1", "delivered")]
-    assert platform.distinct_keys == 1
+    assert platform.distinct_keys == 1 and len(platform.requests) == 2  # sent again after the cut, same key
     resent = {d: n for d, n in seen.items() if n > 1}
     print(f"restart at {restarted_at:.1f}: webhook requests {len(receiver.requests)} for {len(seen)} deliveries "
           f"(re-sent: {resent}); province requests {len(platform.requests)}; "
