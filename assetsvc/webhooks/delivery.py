@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from functools import partial
 import logging
 import os
 import socket
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
