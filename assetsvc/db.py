@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -14,6 +16,9 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from assetsvc import storage
 from assetsvc.settings import Settings
 from assetsvc.storage import StorageFailure
+
+log = logging.getLogger("assetsvc.db")
+T = TypeVar("T")
 
 
 class _Connection(sqlite3.Connection):
@@ -126,3 +131,34 @@ async def integrity_problem() -> str | None:
     rows = await db.run_ddl("PRAGMA quick_check")
     found = [str(next(iter(row.values()))) for row in rows or []]
     return None if found == ["ok"] else "; ".join(found[:5])
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the PostgreSQL server cannot be reached now (down, restarting, the
+    connection cut), as opposed to a statement the server refused."""
+    import asyncpg
+
+    return isinstance(exc, (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                            asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError))
+
+
+async def retry_while_unreachable(work: Callable[[], Awaitable[T]], what: str, within_s: float = 30.0) -> T:
+    """Run `work` (a short, idempotent write of its own), again while the server cannot be reached.
+
+    For bookkeeping that must not wait for the next run: handing an outbox lease back after a send
+    was cut short. Without it a database restart at that moment left the lease held until it ran
+    out (10-15 minutes), and the outbox behind it waited. Also runs in a `finally` of a cancelled
+    job (the scheduler cancels running jobs once when it loses leadership): awaiting is allowed
+    there. SQLite errors are never retried here (one file, no server to come back).
+    """
+    delay, waited = 0.25, 0.0
+    while True:
+        try:
+            return await work()
+        except Exception as exc:  # noqa: BLE001 - classified below; anything else goes up unchanged
+            if isinstance(engine(), SQLiteEngine) or not unreachable(exc) or waited >= within_s:
+                raise
+            log.warning("%s: the database cannot be reached (%s); trying again in %.2g s", what, exc, delay)
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 4.0)

@@ -3,7 +3,7 @@
 Two kinds of figure: what this process counted itself (telemetry.py: probe results and
 durations, cycle lag, writer batches, job runs), and what the database holds now, read at scrape
 time through each slice's service function (queue depth and leases, devices by state, tickets by
-state and SLA standing, webhook outbox depth and age, import jobs). The second kind is a custom
+state and SLA standing, webhook and province outbox depth and age, import jobs). The second kind is a custom
 collector built per scrape from a snapshot taken before the text is rendered, because
 prometheus_client calls `collect()` synchronously and the database is read asynchronously.
 """
@@ -24,6 +24,7 @@ from assetsvc.api.auth import actor_of
 from assetsvc.errors import Forbidden
 from assetsvc.monitoring.service import QueueFigures, queue_figures
 from assetsvc.registry import import_jobs
+from assetsvc.reports.province import service as province
 from assetsvc.tickets.store import TicketCount, ticket_counts
 from assetsvc.webhooks.service import OutboxFigures, outbox_figures
 
@@ -38,6 +39,7 @@ class Snapshot:
     queue: QueueFigures
     tickets: list[TicketCount]
     outbox: OutboxFigures
+    province: province.OutboxFigures
     imports: Mapping[str, int]
     took_s: float
 
@@ -47,8 +49,9 @@ async def snapshot(now: float) -> Snapshot:
     queue = await queue_figures(now)
     tickets = await ticket_counts()
     outbox = await outbox_figures(now)
+    pushed = await province.outbox_figures(now)
     imports = await import_jobs.counts()
-    return Snapshot(queue, tickets, outbox, imports, time.perf_counter() - started)
+    return Snapshot(queue, tickets, outbox, pushed, imports, time.perf_counter() - started)
 
 
 def _gauge(name: str, doc: str, labels: Iterable[str] = (), values: Iterable[tuple[tuple[str, ...], float]] = (),
@@ -83,6 +86,11 @@ class DatabaseCollector(Collector):
                      (((state,), n) for state, n in sorted(o.by_state.items())))
         yield _gauge("assetsvc_webhook_oldest_pending_seconds", "Age of the oldest pending webhook delivery",
                      value=o.oldest_pending_s)
+        p = self.shot.province
+        yield _gauge("assetsvc_province_deliveries", "Province report outbox rows by state (pending is the depth)",
+                     ["state"], (((state,), n) for state, n in sorted(p.by_state.items())))
+        yield _gauge("assetsvc_province_oldest_pending_seconds", "Age of the oldest pending province delivery "
+                     "(since its version was approved)", value=p.oldest_pending_s)
         yield _gauge("assetsvc_import_jobs", "Import jobs by state", ["state"],
                      (((state,), n) for state, n in sorted(self.shot.imports.items())))
         yield _gauge("assetsvc_metrics_scrape_seconds", "Time the database figures of this scrape took",

@@ -115,8 +115,20 @@ async def job_lock(name: str) -> AsyncIterator[bool]:
 
     conn = await asyncpg.connect(settings().database_url, timeout=10)
     try:
-        async with conn.transaction():
-            yield bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", job_lock_key(name)))
+        # A bare BEGIN, not asyncpg's Transaction: nothing is written on this connection, and
+        # closing it (below) ends the transaction and the lock. asyncpg's Transaction.__aexit__
+        # raises "the underlying connection is closed" when the server cut the session during the
+        # run (a restart), which made a run whose work was done count as failed, and hid the
+        # job's own error when it had one.
+        await conn.execute("BEGIN")
+        mine = bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", job_lock_key(name)))
+        try:
+            yield mine
+        finally:
+            if mine and conn.is_closed():
+                log.warning("job %s: the session holding its lock was cut during the run (the database "
+                            "restarted?); the lock went with it, so another node may have run the job meanwhile",
+                            name)
     finally:
         try:
             await conn.close(timeout=5)

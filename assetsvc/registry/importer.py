@@ -37,6 +37,11 @@ DIRECT = (
 )
 TEXT_DEFAULTS = {"vendor": "", "model": "", "site_alias": "", "address": "", "contact": "", "stream_uri": ""}
 CHUNK = 500
+# An import that creates this many cameras (a first registry of a city) refreshes the planner's
+# statistics of the camera table at once: until autovacuum's analyze comes round, PostgreSQL
+# plans for the empty table it last saw, and the next sync_tasks then probes the task index once
+# per camera (docs/performance.md: a steady sync at 100,000 cameras took 11-14 s so, 4-8 s after).
+ANALYZE_AFTER_ROWS = 1000
 DATES = ("registered_on", "decommissioned_on")  # sheet dates that set the service periods, not camera columns
 
 
@@ -199,6 +204,8 @@ async def import_sheet(
             creates, updates = await _plan(good, present, lookups, now)
             await _write(actor, creates, updates, source, progress)
         report.written = bool(creates or updates or lookups.created)
+        if len(creates) >= ANALYZE_AFTER_ROWS:  # after the commit: the statistics must see the rows
+            await db.engine().run_ddl("ANALYZE camera")
     progress.at("finished", len(good), len(good))
     report.created, report.updated = len(creates), len(updates)
     report.unchanged = len(good) - len(creates) - len(updates)

@@ -19,6 +19,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -178,7 +179,10 @@ async def _send_queue(client: httpx.AsyncClient, queue: Queue, owner: str, now: 
         if elapsed > LEASE_S / 2:  # stop long before the lease runs out; the rest go next run
             return
         outcome = await post(client, queue.url, queue.secret, item, int(now + elapsed))
-        state = await _record(owner, item, outcome, now)
+        # Idempotent (WHERE lease_owner = owner): recorded once the server is back, rather than
+        # sent again because a restart fell between the answer and the write.
+        state = await db.retry_while_unreachable(partial(_record, owner, item, outcome, now),
+                                                 "webhook outcome")
         counts[COUNTED[state]] += 1
         if not outcome.ok:
             log.warning("webhook %s to endpoint %s failed (attempt %d%s): %s", item["event"], queue.endpoint_id,
@@ -217,7 +221,9 @@ async def deliver_due(now: float, *, client: httpx.AsyncClient | None = None, li
     finally:
         if own:
             await http.aclose()
-        await _release(owner)
+        # Also when the run was cut short (a database restart, leadership lost): the leases go
+        # back as soon as the server answers, not when they run out.
+        await db.retry_while_unreachable(partial(_release, owner), "webhook leases")
     if failures:
         raise failures[0]
     counts["sent"] = counts["delivered"] + counts["retrying"] + counts["dead"]

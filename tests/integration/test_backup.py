@@ -5,6 +5,8 @@ before anything is written; PostgreSQL is pointed at pg_dump/pg_restore."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -18,6 +20,7 @@ from cryptography.fernet import Fernet
 from assetsvc.app import backup as backups
 from assetsvc.app.jobs import month_just_ended
 from assetsvc.reports import versions as report_versions
+from assetsvc.reports.province import config as province
 from assetsvc.registry.tables import Camera
 from assetsvc.runtime import settings
 from assetsvc.tickets.tables import Ticket, TicketEvent
@@ -26,6 +29,7 @@ from tests.integration.conftest import ADMIN, bearer
 
 SQLITE = os.environ.get("ASSETSVC_TEST_DB", "sqlite") == "sqlite"
 DEVICE_PW = "Backup-Device-Pw-1"
+PROVINCE_KEY = "Backup-Province-Signing-Key-1"
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -60,7 +64,11 @@ async def seed(client, people) -> dict:
     await ticket.save().run()
     await TicketEvent(ticket=ticket.id, at=now, actor="system", kind="opened", to_state="open").save().run()
     hook = await webhooks.create_endpoint(ADMIN, {"name": "office", "url": "http://127.0.0.1:9/hooks"}, now=now)
+    # The province's signing key is a sealed secret too (a .invalid host: never sent to).
+    await province.configure(ADMIN, {"url": "https://province.example.invalid/api/reports", "area_code": "330100",
+                                     "unit_code": "HZ-VIDEO-OFFICE", "secret": PROVINCE_KEY}, now=now)
     report = await report_versions.generate(ADMIN, month_just_ended(now), now)
+    await report_versions.approve(ADMIN, report["month"], report["version"], now=now)  # queued for the province
     return {"webhook_secret": hook["secret"], "ticket": ticket.id, "report": report}
 
 
@@ -78,6 +86,7 @@ async def test_backup_while_writing_restores_every_record_ticket_and_secret(clie
     assert report.key_file == dest / "secret.key" and (dest / "secret.key").stat().st_mode & 0o777 == 0o600
     taken = rows(dest / "assetsvc.sqlite")
     assert len(taken["camera"]) >= 20 and len(taken["ticket"]) == 1 and len(taken["report_version"]) == 1
+    assert len(taken["province_delivery"]) == 1 and len(taken["province_target"]) == 1
 
     fresh = tmp_path / "fresh"
     done = cli(fresh, "restore", str(dest))
@@ -91,10 +100,19 @@ async def test_backup_while_writing_restores_every_record_ticket_and_secret(clie
     sealed = [r for r in restored["webhook_endpoint"]][0]
     assert seeded["webhook_secret"] in [key.decrypt(v.encode()).decode() for v in sealed if isinstance(v, str)
                                         and v.startswith("gAAAA")]
+    province_sealed = restored["province_target"][0]
+    assert PROVINCE_KEY in [key.decrypt(v.encode()).decode() for v in province_sealed if isinstance(v, str)
+                            and v.startswith("gAAAA")]
     report = seeded["report"]
     shown = cli(fresh, "report", "versions", "--month", report["month"])
-    assert shown.returncode == 0 and "v1  draft" in shown.stdout, shown.stderr
+    assert shown.returncode == 0 and "v1  approved" in shown.stdout, (shown.stdout, shown.stderr)
     assert report["content_hash"][:12] in shown.stdout  # the report version, as it was generated
+    # The frozen content itself came back intact: it still hashes to the stored SHA-256.
+    with contextlib.closing(sqlite3.connect(f"file:{fresh / 'assetsvc.sqlite'}?mode=ro", uri=True)) as conn:
+        version = conn.execute("SELECT content, content_hash, status FROM report_version").fetchone()
+    version = dict(zip(("content", "content_hash", "status"), version))
+    assert hashlib.sha256(version["content"].encode("utf-8")).hexdigest() == report["content_hash"]
+    assert version["status"] == "approved"
     # The restored folder serves: the CLI reads its tickets.
     listed = cli(fresh, "tickets", "list")
     assert listed.returncode == 0 and f"{seeded['ticket']}" in listed.stdout, listed.stderr

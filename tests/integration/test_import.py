@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from assetsvc import db
 from assetsvc.audit.tables import Change
 from assetsvc.errors import ValidationFailed
 from assetsvc.registry.importer import import_sheet
@@ -153,3 +154,34 @@ async def test_a_header_close_to_a_known_field_is_named_in_the_dry_run_and_the_i
         ]
     row = await Camera.select(Camera.custom, Camera.ipv4).first().output(load_json=True).run()
     assert row == {"custom": {"IP地址1": "10.4.0.66", "杆件编号": "GJ-001"}, "ipv4": None}
+
+
+async def test_a_large_import_analyzes_the_camera_table():
+    from assetsvc import bulk
+    from assetsvc.registry import importer
+
+    def row(n: int) -> list[str]:  # the first sample row, under a new id and address
+        cells = list(_ROWS[0])
+        cells[0], cells[1], cells[10], cells[12] = f"4502040004132{n:07d}", f"cam {n}", f"10.5.{n // 250}.{n % 250 + 1}", ""
+        return cells
+
+    rows = [row(n) for n in range(importer.ANALYZE_AFTER_ROWS + 10)]
+
+    async def analyzed() -> int:
+        if db.is_sqlite():
+            if not await bulk.fetch(Camera, "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'", []):
+                return 0  # never analysed: the statistics table does not exist yet
+            found = await bulk.fetch(Camera, "SELECT stat FROM sqlite_stat1 WHERE tbl = 'camera'", [])
+            return max((int(r["stat"].split()[0]) for r in found), default=0)
+        found = await bulk.fetch(Camera, "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'camera'", [])
+        return int(found[0]["analyze_count"]) if found else 0
+
+    before = await analyzed()
+    small = await import_sheet(_csv(_CHINESE, rows[:5]), "small.csv", ADMIN)
+    assert small.created == 5, small.rows[0]
+    assert await analyzed() == before  # a few rows: autovacuum's business
+    report = await import_sheet(_csv(_CHINESE, rows[5:]), "large.csv", ADMIN)
+    assert report.created == len(rows) - 5
+    after = await analyzed()
+    # SQLite: sqlite_stat1 counts the rows now in the table; PostgreSQL: one more manual ANALYZE.
+    assert after == len(rows) if db.is_sqlite() else after == before + 1

@@ -125,3 +125,42 @@ async def test_a_large_task_sync_analyzes_the_tables_it_filled():
         assert any(s["tbl"] == "probe_task" and s["stat"].startswith(str(len(rows))) for s in stats), stats
     small = await tasks.sync(CONFIG, time.time())  # nothing new: no ANALYZE
     assert small.tasks_added == 0 and not small.analyzed
+
+
+async def job_lock_sessions() -> int:
+    """End the sessions holding job locks (transaction-level advisory locks), as a server restart would."""
+    rows = await bulk.fetch(ProbeTask, "SELECT pg_terminate_backend(l.pid) AS ended FROM pg_locks l "
+                            "WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() "
+                            "AND NOT (l.classid = ? AND l.objid = ?)", [LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF])
+    return len(rows)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="job locks are PostgreSQL advisory locks (SQLite: one machine)")
+async def test_a_run_whose_lock_session_is_cut_ends_with_its_own_outcome(caplog):
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def work(config) -> object:
+        entered.set()
+        await release.wait()
+        return "done"
+
+    async def broken(config) -> object:
+        entered.set()
+        await release.wait()
+        raise ValueError("the job's own error")
+
+    for job, expected in ((jobs.Job("cut_ok", work, 60, ""), "ok"), (jobs.Job("cut_failing", broken, 60, ""), "failed")):
+        entered.clear()
+        release.clear()
+        caplog.clear()
+        run = asyncio.create_task(jobs._run_job(job, CONFIG))  # noqa: SLF001
+        await entered.wait()
+        assert await job_lock_sessions() == 1  # the lock's session is gone while the job runs on
+        await asyncio.sleep(0.2)  # the client sees the connection close
+        release.set()
+        assert await run == expected
+        text = caplog.text
+        assert f"job {job.name}: the session holding its lock was cut" in text
+        assert "underlying connection is closed" not in text
+        if expected == "failed":
+            assert "the job's own error" in text  # the job's error, not the lock's

@@ -1,5 +1,5 @@
-"""No secret in a log line: flows that handle passwords, tokens, device credentials and webhook
-secrets run with every logger at DEBUG into a JSON handler, and the captured text is searched for
+"""No secret in a log line: flows that handle passwords, tokens, device credentials, webhook
+secrets and the provincial platform's signing key run with every logger at DEBUG into a JSON handler, and the captured text is searched for
 each secret. The same capture shows each line carries the request id and the user."""
 
 from __future__ import annotations
@@ -15,17 +15,22 @@ from assetsvc import db, logs
 from assetsvc.accounts.service import add_user, issue_token, set_password
 from assetsvc.monitoring import tasks
 from assetsvc.monitoring.config import parse
+from assetsvc.app.jobs import month_just_ended
 from assetsvc.monitoring.worker import Worker
+from assetsvc.reports import versions
+from assetsvc.reports.province import delivery as province
 from assetsvc.registry.tables import Camera
 from assetsvc.webhooks import delivery, outbox
 from tests.fakes.onvif_device import FakeOnvifDevice
-from tests.integration.conftest import bearer
+from tests.fakes.province import Platform
+from tests.integration.conftest import ADMIN, bearer
 from tests.integration.test_webhooks import receiver  # noqa: F401 - the fixture
 
 LOGIN_PW = "Leaky-Login-Pw-7f3a9c"
 WRONG_PW = "Leaky-Typo-Pw-2b8d1e"
 NEW_PW = "Leaky-New-Pw-5c0e44"
 DEVICE_PW = "Leaky-Device-Pw-91ab"
+PROVINCE_KEY = "Leaky-Province-Signing-Key-3d5e"
 CONFIG = """
 [[class]]
 name = "onvif"
@@ -56,8 +61,17 @@ def captured():
         logging.getLogger(name).setLevel(level)
 
 
-async def test_no_password_token_or_secret_reaches_a_debug_log(client, people, captured, receiver):  # noqa: F811
-    secrets: list[str] = [LOGIN_PW, WRONG_PW, NEW_PW, DEVICE_PW, people.admin]
+@pytest.fixture
+def platform(tmp_path):
+    fake = Platform(key=PROVINCE_KEY, folder=tmp_path)
+    fake.start()
+    yield fake
+    fake.close()
+
+
+async def test_no_password_token_or_secret_reaches_a_debug_log(client, people, captured, receiver,  # noqa: F811
+                                                                platform):
+    secrets: list[str] = [LOGIN_PW, WRONG_PW, NEW_PW, DEVICE_PW, PROVINCE_KEY, people.admin]
     # Passwords: a user made, a wrong login, a right one, the session used, the password changed.
     await add_user("leaky", LOGIN_PW, "admin")
     wrong = await client.post("/api/v1/auth/login", json={"username": "leaky", "password": WRONG_PW})
@@ -93,6 +107,16 @@ async def test_no_password_token_or_secret_reaches_a_debug_log(client, people, c
         await outbox.enqueue_to([hook.json()["id"]], "ticket.opened", {"id": 1}, time.time())
     sent = await delivery.deliver_due(time.time())
     assert receiver.requests, sent
+    # The provincial platform: its signing key set through the API, then used to sign a report.
+    put = await client.put("/api/v1/province", headers=bearer(people.admin),
+                           json={"url": platform.url, "ca_bundle": str(platform.ca_pem), "area_code": "330100",
+                                 "unit_code": "HZ-VIDEO-OFFICE", "secret": PROVINCE_KEY})
+    assert put.status_code == 200, put.text
+    month = month_just_ended(time.time())
+    made = await versions.generate(ADMIN, month)
+    await versions.approve(ADMIN, month, made["version"])
+    pushed = await province.deliver_due(time.time())
+    assert pushed["delivered"] == 1 and platform.distinct_keys == 1, pushed  # signed with the key
 
     text = captured.getvalue()
     lines = [json.loads(line) for line in text.splitlines()]

@@ -16,6 +16,8 @@ from assetsvc.monitoring import queue, tasks
 from assetsvc.monitoring.config import parse
 from assetsvc.monitoring.worker import Worker
 from assetsvc.registry.tables import Camera, ImportJob
+from assetsvc.reports.province import outbox as province
+from assetsvc.reports.tables import ReportVersion
 from assetsvc.tickets.tables import Ticket
 from assetsvc.webhooks import outbox
 from assetsvc.webhooks.tables import WebhookEndpoint
@@ -117,6 +119,13 @@ async def test_database_figures_are_read_at_scrape_time(client, people):
         await outbox.enqueue_to([endpoint.id], "ticket.opened", {"id": 1}, now - 120)
         await outbox.enqueue_to([endpoint.id], "ticket.opened", {"id": 2}, now - 5)
     await ImportJob(state="failed", filename="x.csv", created_by="admin").save().run()
+    for version in (1, 2):  # two approved versions waiting for the provincial platform, queued 600 and 60 s ago
+        report = ReportVersion(month="2026-11", version=version, status="approved", content="{}", content_hash="0" * 64,
+                               created_at=now, created_by="admin", approved_at=now, approved_by="admin")
+        await report.save().run()
+        async with db.write_transaction():
+            await province.enqueue({"id": report.id, "month": "2026-11", "version": version},
+                                   now - (600 if version == 1 else 60))
     found = samples((await client.get("/metrics", headers=bearer(await metrics_token()))).text)
     assert found[("assetsvc_probe_tasks", ())] == 3
     assert found[("assetsvc_probe_queue_due", ())] == 2
@@ -129,6 +138,9 @@ async def test_database_figures_are_read_at_scrape_time(client, people):
     assert found[("assetsvc_webhook_deliveries", (("state", "dead"),))] == 0
     assert 119 <= found[("assetsvc_webhook_oldest_pending_seconds", ())] < 3600
     assert found[("assetsvc_import_jobs", (("state", "failed"),))] == 1
+    assert found[("assetsvc_province_deliveries", (("state", "pending"),))] == 2
+    assert found[("assetsvc_province_deliveries", (("state", "failed"),))] == 0
+    assert 599 <= found[("assetsvc_province_oldest_pending_seconds", ())] < 3600
 
 
 async def test_a_worker_process_serves_its_own_metrics_on_the_listen_address(tmp_path):

@@ -19,6 +19,7 @@ import socket
 import ssl
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from assetsvc import bulk, db
@@ -121,6 +122,13 @@ async def record(owner: str, row: dict[str, Any], target: config.Target, outcome
     return state
 
 
+async def release(owner: str, delivery_id: int) -> None:
+    """Give back our lease of a delivery whose attempt did not get recorded."""
+    async with db.write_transaction():
+        await bulk.execute_many(ProvinceDelivery, "UPDATE province_delivery SET lease_owner = NULL, lease_until = NULL "
+                                "WHERE id = ? AND lease_owner = ?", [[delivery_id, owner]])
+
+
 async def deliver_due(now: float, *, limit: int = 20) -> dict[str, int]:
     """Send the due head deliveries at `now` (Unix seconds), up to `limit` attempts; counts."""
     owner = _owner()
@@ -132,14 +140,21 @@ async def deliver_due(now: float, *, limit: int = 20) -> dict[str, int]:
             break
         target, row = claimed
         try:
-            client = new_client(target)
-        except (OSError, ssl.SSLError) as exc:  # a CA bundle or client certificate that cannot be read
-            outcome = Outcome(False, None, f"tls: the configured certificate files cannot be used: {exc}"[:300])
-        else:
-            async with client:
-                outcome = await post(client, target, row["idempotency_key"], row["payload"],
-                                     int(now + time.monotonic() - started))
-        state = await record(owner, row, target, outcome, now)
+            try:
+                client = new_client(target)
+            except (OSError, ssl.SSLError) as exc:  # a CA bundle or client certificate that cannot be read
+                outcome = Outcome(False, None, f"tls: the configured certificate files cannot be used: {exc}"[:300])
+            else:
+                async with client:
+                    outcome = await post(client, target, row["idempotency_key"], row["payload"],
+                                         int(now + time.monotonic() - started))
+            state = await record(owner, row, target, outcome, now)
+        except BaseException:
+            # Cut short (the job cancelled when leadership was lost, the database gone while
+            # recording): hand the lease back as soon as the server answers, so the version is sent
+            # again (same idempotency key) at the next run, not when the lease runs out.
+            await db.retry_while_unreachable(partial(release, owner, row["id"]), "province lease")
+            raise
         counts["sent"] += 1
         if state == "lost":
             break

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from assetsvc import bulk, db
@@ -144,3 +145,19 @@ async def push(actor: Actor, month: str | None = None, *, now: float | None = No
                                    source)
     sent = await delivery.deliver_due(at)
     return {"queued": queued, **sent, "deliveries": await list_deliveries(actor, month=month, limit=20)}
+
+
+@dataclass(frozen=True)
+class OutboxFigures:
+    """The province outbox now (for /metrics): deliveries per state, the oldest pending one's age."""
+
+    by_state: Mapping[str, int]
+    oldest_pending_s: float  # since it was queued (approved); 0 when nothing is pending
+
+
+async def outbox_figures(now: float) -> OutboxFigures:
+    rows = await bulk.fetch(ProvinceDelivery, "SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest "
+                            "FROM province_delivery GROUP BY state")
+    by_state = {s: 0 for s in STATES} | {r["state"]: int(r["n"]) for r in rows}
+    oldest = next((r["oldest"] for r in rows if r["state"] == "pending"), None)
+    return OutboxFigures(by_state, max(0.0, now - oldest) if oldest is not None else 0.0)
