@@ -83,6 +83,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                                 extra=True),
     ("post", "/api/v1/history/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"],
                                                 extra=True),
+    ("put", "/api/v1/map/outlines"): {
+        "type": "object", "description": "A GeoJSON FeatureCollection of Polygon/MultiPolygon features, each naming "
+                                         "its GB/T 2260 region code in a property (docs/import-format.md)"},
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
         "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
     ("put", "/api/v1/report-rules/league"): {
