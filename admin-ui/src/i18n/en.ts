@@ -125,12 +125,11 @@ const en: typeof zh = {
   },
   errors: { generic: 'Failed: {m}', forbidden: 'You may not do this' },
   map: {
-    nav: 'Map', outlinesNav: 'District outlines', title: 'Camera map', states: 'States', datum: 'Datum {d}',
+    nav: 'Map', title: 'Camera map', states: 'States', datum: 'Datum {d}',
     cameras: '{n} cameras in service', withoutPosition: '{n} without coordinates', reset: 'Reset view', outlines: 'District outlines',
     noOutlines: 'No district outlines uploaded: shown on longitude/latitude axes', longitude: 'Longitude', latitude: 'Latitude',
     cluster: '{n} cameras (click to zoom in)', camera: 'Camera #{id}', cause: 'Cause', loading: 'Loading…',
     none: 'No cameras to show', manageOutlines: 'Manage district outlines', clustered: 'clustered',
-    heat: 'Heat', points: 'Points',
   },
   outlines: {
     title: 'District outlines', intro: 'Upload a GeoJSON file (a FeatureCollection of Polygon or MultiPolygon features, each naming its 6-digit region code in a property) to draw under the map. An upload replaces every stored outline; a file with any fault is not stored.',

@@ -118,12 +118,11 @@ export default {
   },
   errors: { generic: '操作失败：{m}', forbidden: '您无权执行此操作' },
   map: {
-    nav: '地图', outlinesNav: '区划边界', title: '摄像机地图', states: '状态', datum: '坐标系 {d}',
+    nav: '地图', title: '摄像机地图', states: '状态', datum: '坐标系 {d}',
     cameras: '{n} 台在用摄像机', withoutPosition: '{n} 台无坐标', reset: '复位视图', outlines: '区划边界',
     noOutlines: '尚未上传区划边界：按经纬度坐标轴显示', longitude: '经度', latitude: '纬度',
     cluster: '{n} 台摄像机（点击放大）', camera: '摄像机 #{id}', cause: '原因', loading: '加载中…',
     none: '没有可显示的摄像机', manageOutlines: '管理区划边界', clustered: '已聚合显示',
-    heat: '热力', points: '点位',
   },
   outlines: {
     title: '区划边界', intro: '上传 GeoJSON 文件（FeatureCollection，要素为 Polygon 或 MultiPolygon，属性中写明 6 位行政区划代码），作为地图底图。上传会替换现有全部边界；文件有任何错误都不会保存。',
