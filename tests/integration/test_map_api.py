@@ -95,6 +95,9 @@ async def test_an_upload_replaces_the_set_and_keeps_the_datum(client, people):
     assert response.status_code == 200, response.text
     doc = (await client.get(OUTLINES, headers=bearer(people.admin))).json()
     assert [f["properties"]["code"] for f in doc["features"]] == ["450205"] and doc["datum"] == "gcj02"
+    last = (await Change.select().where(Change.entity == outlines.ENTITY).order_by(Change.id, ascending=False)
+            .first().output(load_json=True).run())
+    assert last["changes"] == {"regions": [["450202", "450204"], ["450205"]], "datum": ["wgs84", "gcj02"]}
 
 
 @pytest.mark.parametrize("name,body,field,kind", INVALID, ids=[c[0] for c in INVALID])

@@ -45,7 +45,8 @@ async def upload(actor: Actor, content: bytes, max_bytes: int, *, code_property:
         raise ValidationFailed(message, [field_error("datum", "invalid", message)])
     outlines = parse(content, max_bytes, code_property)
     async with db.write_transaction():
-        before = [r["region_code"] for r in await DistrictOutline.select(DistrictOutline.region_code).run()]
+        stored = await DistrictOutline.select(DistrictOutline.region_code, DistrictOutline.datum).run()
+        before = [r["region_code"] for r in stored]
         await DistrictOutline.delete(force=True).run()
         await DistrictOutline.insert(*[
             DistrictOutline(region_code=o.region_code, name=o.name, vertices=o.vertices, datum=datum,
@@ -54,7 +55,8 @@ async def upload(actor: Actor, content: bytes, max_bytes: int, *, code_property:
             for o in outlines]).run()
         after = [o.region_code for o in outlines]
         await audit.record(actor.username, "update", ENTITY, 0, "district outlines",
-                           {"regions": [sorted(before), sorted(after)], "datum": [None, datum]}, source)
+                           {"regions": [sorted(before), sorted(after)],
+                            "datum": [stored[0]["datum"] if stored else None, datum]}, source)
     return await summary(actor)
 
 
