@@ -81,7 +81,7 @@ async def run(args) -> None:
     assert found.count == args.cameras
     await User(username="bench-admin", password_hash="x", role="admin").save().run()
     token = await issue_token("bench-admin", "api")
-    timings, body = [], b""
+    timings, body, wire = [], b"", 0
     transport = httpx.ASGITransport(app=create_app(manage_db=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for _ in range(args.rounds):
@@ -89,13 +89,14 @@ async def run(args) -> None:
             answer = await client.get("/api/v1/map/points", headers={"Authorization": f"Bearer {token}"})
             timings.append(time.perf_counter() - t0)
             answer.raise_for_status()
-            body = answer.content
+            body, wire = answer.content, answer.num_bytes_downloaded  # httpx asks for gzip by default
     common.print_table(("what", "p50 ms", "p95 ms", "max ms", "mean ms"), [
         ("map_points() service", *[f"{v:.0f}" for v in common.summary_ms(service)]),
         ("map_points() CPU of this process", *[f"{v:.0f}" for v in common.summary_ms(cpu)]),
         ("GET /api/v1/map/points (in-process)", *[f"{v:.0f}" for v in common.summary_ms(timings)])],
         title=f"{args.cameras:,} cameras, {args.rounds} rounds")
-    print(f"answer: {len(body) / 2**20:.2f} MiB JSON, {len(gzip.compress(body)) / 2**20:.2f} MiB gzipped "
+    print(f"answer: {len(body) / 2**20:.2f} MiB JSON, {len(gzip.compress(body)) / 2**20:.2f} MiB gzipped, "
+          f"{wire / 2**20:.2f} MiB on the wire "
           f"({len(body) / args.cameras:.1f} bytes per camera); peak RSS {common.peak_rss_mb():.0f} MB; "
           f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     await common.close_database()

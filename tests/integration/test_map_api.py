@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from assetsvc import bulk, db
 from assetsvc.audit.tables import Change
 from assetsvc.errors import ValidationFailed
 from assetsvc.monitoring.tables import DeviceState
@@ -185,6 +186,19 @@ async def test_points_carry_each_in_service_cameras_position_and_state(client, p
     assert by_id == {made["a_down"]: (109.30, 24.20, "down", "reach:timeout"),
                      made["a_new"]: (109.31, 24.21, "unknown", ""),
                      made["b_up"]: (109.32, 24.22, "up", "")}
+
+
+async def test_points_are_gzipped_for_clients_that_accept_it(client, people):
+    rows = [{"gb_id": f"450204000413260{n:05d}", "name": f"摄像机{n}", "region_code": "450204", "status": "active",
+             "longitude": 109.3 + n / 10_000, "latitude": 24.2 + n / 10_000} for n in range(200)]
+    async with db.write_transaction():
+        await bulk.insert_rows(Camera, rows)
+    response = await client.get("/api/v1/map/points", headers={**bearer(people.admin), "Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    assert response.json()["count"] == 200  # httpx undid the gzip
+    assert response.headers["cache-control"] == "no-store"
+    plain = await client.get("/api/v1/map/points", headers={**bearer(people.admin), "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == {**response.json(), "at": plain.json()["at"]}
 
 
 async def test_a_contractor_gets_only_the_points_it_maintains(client, people):
