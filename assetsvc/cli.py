@@ -16,6 +16,7 @@ from assetsvc.cli_shell import cli_actor, run
 from assetsvc.monitoring.history.cli import history
 from assetsvc.monitoring.picture_cli import picture_baseline
 from assetsvc.monitoring.uptime_cli import maintenance, uptime
+from assetsvc.registry.outlines.cli import outlines
 from assetsvc.reports.cli import report
 from assetsvc.settings import SettingsError, settings_table
 from assetsvc.storage import StorageFailure
@@ -723,7 +724,7 @@ def status_discard(batch_id: int) -> None:
     click.echo(json.dumps(run(lambda: passive_held.discard(cli_actor(), batch_id, time.time()))))
 
 
-for group in (uptime, maintenance, history, picture_baseline, tickets, contracts, webhooks, report):  # the slices' own command groups
+for group in (uptime, maintenance, history, picture_baseline, tickets, contracts, webhooks, report, outlines):  # the slices' own command groups
     main.add_command(group)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -167,6 +167,7 @@ class Settings:
                          "X-Forwarded-For is believed (default none: the peer address counts)."}
     )
     import_max_mb: int = field(metadata={"doc": "Largest accepted import file, MB."})
+    outline_max_mb: int = field(metadata={"doc": "Largest accepted district outline file (GeoJSON), MB."})
     region_max_km: float = field(
         metadata={"doc": "How far (km) a camera may lie from its district's centre before it is rejected."}
     )
@@ -278,6 +279,7 @@ def load_settings() -> Settings:
         login_window_seconds=_number("LOGIN_WINDOW_SECONDS", 900, 1, 86400),
         trusted_proxies=_networks("TRUSTED_PROXIES"),
         import_max_mb=_number("IMPORT_MAX_MB", 50, 1, 2048),
+        outline_max_mb=_number("OUTLINE_MAX_MB", 20, 1, 512),
         region_max_km=_number("REGION_MAX_KM", 50.0, 1.0, 5000.0, float),
         db_busy_timeout_s=_number("DB_BUSY_TIMEOUT_S", 30.0, 0.1, 600.0, float),
         log_level=level,

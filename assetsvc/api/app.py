@@ -11,6 +11,7 @@ from litestar.openapi import ResponseSpec
 from assetsvc import db, logs, storage
 from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
 from assetsvc.api import guard, metrics, openapi, province, reports, tickets, ui, webhooks
+from assetsvc.api import map as map_api
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -55,6 +56,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
             *webhooks.HANDLERS,
             *reports.HANDLERS,
             *province.HANDLERS,
+            map_api.router(),
         ],
     )
     openapi.document_errors([api, healthz, metrics.metrics], OPEN_PATHS)

@@ -83,6 +83,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                                 extra=True),
     ("post", "/api/v1/history/import"): _object({"data": {"type": "string", "format": "binary"}}, ["data"],
                                                 extra=True),
+    ("put", "/api/v1/map/outlines"): {
+        "type": "object", "required": ["type", "features"],
+        "description": "A GeoJSON FeatureCollection of Polygon/MultiPolygon features, each naming its GB/T 2260 "
+                       "region code in a property; closed rings, [lon, lat] in range (docs/import-format.md)",
+        "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["type", "properties", "geometry"],
+            "properties": {"type": {"const": "Feature"}, "properties": {"type": "object"}, "geometry": {
+                "type": "object", "required": ["type", "coordinates"],
+                "properties": {"type": {"enum": ["Polygon", "MultiPolygon"]},
+                               "coordinates": {"type": "array", "minItems": 1}}}}}}}},
     ("put", "/api/v1/contracts/{contract_id}/sla"): {
         "type": "object", "description": "The SLA terms (docs/sla.md); TOML text is taken as application/toml"},
     ("put", "/api/v1/report-rules/league"): {

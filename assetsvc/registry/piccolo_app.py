@@ -23,5 +23,6 @@ APP_CONFIG = AppConfig(
         tables.ServicePeriod,
         tables.ImportJob,
         tables.KeyCheck,
+        tables.DistrictOutline,
     ],
 )

@@ -210,3 +210,19 @@ class KeyCheck(Table, tablename="secret_key_check"):
 
     token = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DistrictOutline(Table, tablename="district_outline"):
+    """One district's outline (区划边界) from the office's GeoJSON upload, drawn under the cameras on the map.
+
+    The upload replaces the whole set (registry/outlines/service.py); `datum` is the file's
+    (wgs84, or gcj02 as the public DataV files are), the map converts before drawing.
+    """
+
+    region_code = Varchar(length=6, unique=True)
+    name = Varchar(length=64, default="")
+    geometry = JSON(default={})  # {"type": "Polygon" | "MultiPolygon", "coordinates": [...]}, [lon, lat] only
+    vertices = Integer(default=0)
+    datum = Varchar(length=8, default="wgs84")
+    uploaded_by = Varchar(length=150, default="")
+    uploaded_at = Timestamptz(default=TimestamptzNow())

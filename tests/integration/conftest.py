@@ -16,7 +16,7 @@ from assetsvc.accounts.tables import LoginAttempt, LoginThrottle, Token, User
 from assetsvc.api.app import create_app
 from assetsvc.audit.tables import Change
 from assetsvc.registry.tables import (
-    KeyCheck, ServicePeriod,
+    DistrictOutline, KeyCheck, ServicePeriod,
     Camera, Contract, Contractor, CoveragePlan, Credential, ImportJob, Owner, Region, Site, Station, UpstreamDevice,
 )
 from assetsvc.monitoring import tables as monitoring
@@ -33,7 +33,7 @@ TABLES = (*reversed(PROVINCE_TABLES), ReportVersion, LeagueRulesDocument, *TICKE
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
           monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
-          Token, LoginAttempt, LoginThrottle, KeyCheck, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
+          Token, LoginAttempt, LoginThrottle, KeyCheck, DistrictOutline, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 
 PASSWORD = "correct-horse-battery"

@@ -158,5 +158,21 @@ const en: typeof zh = {
     batches: 'Batches', kind: 'Kind', file: 'File', createdBy: 'Imported by', status: 'Status', standing: 'Standing',
     undoneBy: 'Undone by {who} at {at}', undo: 'Undo', undoConfirm: 'Undoing batch {id} ({file}) deletes the {n} records it wrote. Go ahead?', undone: 'Batch {id} undone',
   },
+  map: {
+    nav: 'Map', title: 'Camera map', states: 'States', datum: 'Datum {d}',
+    cameras: '{n} cameras in service', withoutPosition: '{n} without coordinates', reset: 'Reset view', outlines: 'District outlines',
+    noOutlines: 'No district outlines uploaded: shown on longitude/latitude axes', longitude: 'Longitude', latitude: 'Latitude',
+    cluster: '{n} cameras (click to zoom in)', camera: 'Camera #{id}', cause: 'Cause', loading: 'Loading…',
+    none: 'No cameras to show', manageOutlines: 'Manage district outlines', clustered: 'clustered',
+  },
+  outlines: {
+    title: 'District outlines', intro: 'Upload a GeoJSON file (a FeatureCollection of Polygon or MultiPolygon features, each naming its 6-digit region code in a property) to draw under the map. An upload replaces every stored outline; a file with any fault is not stored.',
+    file: 'Choose a GeoJSON file', datum: 'Datum', datums: { wgs84: 'WGS-84 (as the registry)', gcj02: 'GCJ-02 (Amap/DataV outline files)' },
+    property: 'Region code property', propertyHint: 'By default region_code, code, adcode, gb2260 are tried in turn',
+    upload: 'Upload and replace', delete: 'Delete all outlines', confirmDelete: 'Delete every district outline? The map goes back to longitude/latitude axes.',
+    uploaded: '{n} districts stored', deleted: '{n} districts deleted', stored: 'Stored outlines', none: 'No district outlines uploaded yet',
+    code: 'Region code', name: 'Name', kind: 'Type', vertices: 'Vertices', problems: 'The file was not stored:',
+    openMap: 'Open the map',
+  },
 }
 export default en

@@ -151,4 +151,20 @@ export default {
     batches: '导入批次', kind: '类型', file: '文件', createdBy: '导入人', status: '状态', standing: '有效',
     undoneBy: '已由 {who} 于 {at} 撤销', undo: '撤销', undoConfirm: '撤销批次 {id}（{file}）将删除它写入的 {n} 条记录，确定吗？', undone: '批次 {id} 已撤销',
   },
+  map: {
+    nav: '地图', title: '摄像机地图', states: '状态', datum: '坐标系 {d}',
+    cameras: '{n} 台在用摄像机', withoutPosition: '{n} 台无坐标', reset: '复位视图', outlines: '区划边界',
+    noOutlines: '尚未上传区划边界：按经纬度坐标轴显示', longitude: '经度', latitude: '纬度',
+    cluster: '{n} 台摄像机（点击放大）', camera: '摄像机 #{id}', cause: '原因', loading: '加载中…',
+    none: '没有可显示的摄像机', manageOutlines: '管理区划边界', clustered: '已聚合显示',
+  },
+  outlines: {
+    title: '区划边界', intro: '上传 GeoJSON 文件（FeatureCollection，要素为 Polygon 或 MultiPolygon，属性中写明 6 位行政区划代码），作为地图底图。上传会替换现有全部边界；文件有任何错误都不会保存。',
+    file: '选择 GeoJSON 文件', datum: '坐标系', datums: { wgs84: 'WGS-84（与登记坐标相同）', gcj02: 'GCJ-02（高德/DataV 边界文件）' },
+    property: '区划代码属性名', propertyHint: '默认依次查找 region_code、code、adcode、gb2260',
+    upload: '上传并替换', delete: '删除全部边界', confirmDelete: '删除全部区划边界？地图将改为按经纬度坐标轴显示。',
+    uploaded: '已保存 {n} 个区划', deleted: '已删除 {n} 个区划', stored: '现有区划边界', none: '尚未上传区划边界',
+    code: '区划代码', name: '名称', kind: '类型', vertices: '顶点数', problems: '文件未保存，问题如下：',
+    openMap: '查看地图',
+  },
 }
