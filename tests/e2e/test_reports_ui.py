@@ -11,6 +11,7 @@ import pytest
 
 from assetsvc.reports import mandatory, rules, versions
 from assetsvc.reports.province import config
+from assetsvc.registry.tables import CoveragePlan
 from assetsvc.reports.tables import MandatoryFieldsDocument
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.fakes.province import Platform
@@ -114,7 +115,17 @@ async def test_the_office_edits_the_mandatory_fields_and_the_diff_shows_the_comp
     await versions.generate(ADMIN, NOVEMBER)
     await versions.approve(ADMIN, NOVEMBER, 1)
     page = await open_page()
-    await login(page, "admin", to="/ui/report-settings?tab=mandatory")
+    await login(page, "admin", to="/ui/report-settings?tab=coverage")
+    # The coverage plan: the hospitals planned for 西湖区 go from 2 to 3.
+    hospitals = (await CoveragePlan.select().where(CoveragePlan.category == "hospital").first().run())["id"]
+    await page.locator(f"[data-test=planned-{hospitals}] input").fill("3")
+    await page.click(f"[data-test=plan-save-{hospitals}]")
+    await page.locator("[data-test=plans] tr", has_text="hospital").locator(f"[data-test=plan-save-{hospitals}]").and_(
+        page.locator("button:disabled")).wait_for()  # saved: nothing left to save
+    assert (await CoveragePlan.select().where(CoveragePlan.id == hospitals).first().run())["planned"] == 3
+    await settled(page)
+    await shoot(page, "report-settings-coverage-zh")
+    await page.locator(".el-tabs__item", has_text="必填字段").click()
     fields = page.locator("[data-test=mandatory-fields]")
     await fields.locator(".el-tag", has_text="(vendor)").wait_for()
     await settled(page)
@@ -139,6 +150,7 @@ async def test_the_office_edits_the_mandatory_fields_and_the_diff_shows_the_comp
     await page.locator(".el-tabs__item", has_text="版本对比").click()
     await page.click("[data-test=diff-run]")
     await page.locator("[data-test=diff-total]", has_text="v1 → v2").wait_for()
+    await page.locator("[data-test=diff-section] label", has_text="登记与覆盖").click()  # registry rows only
     row = page.locator("[data-test=diff-rows] tr", has_text="completeness_rate").filter(has_text="city")
     await row.first.wait_for()
     assert "→ 100.00%" in await row.first.inner_text()  # every record has its two fields now

@@ -128,7 +128,7 @@ const en: typeof zh = {
     nav: 'Report settings', tabChanges: 'Changes of a version', tabDiff: 'Compare versions', tabProvince: 'Province delivery', pickChanges: 'Click a version\'s change count to see what changed against the version it was based on.',
     compareFrom: 'Older version', compareTo: 'Newer version', compare: 'Compare', needTwo: 'The month needs two versions to compare',
     changedCount: 'v{from} → v{to}: {n} figures changed', firstShown: '(the first {n} shown)', noChanges: 'The two versions have the same figures',
-    section: 'Section', scope: 'Scope', field: 'Figure', change: 'Old → new',
+    section: 'Section', scope: 'Scope', field: 'Figure', change: 'Old → new', items: '{n} items', allSections: 'All',
     sections: { registry: 'Registry', uptime: 'Uptime', tickets: 'Tickets', contractors: 'Contractors', league: 'League', worst_cameras: 'Worst cameras', scopes: 'Scopes' },
     target: 'Provincial platform', notConfigured: 'The provincial platform is not configured (assetsvc report province set, or PUT /api/v1/province)', send: 'Send the approved version',
     sendDone: 'Sent what was due', retryDone: 'Retried', noDeliveries: 'Nothing sent for this month yet', attempts: 'Attempts', at: 'When', httpStatus: 'HTTP status',

@@ -121,7 +121,7 @@ export default {
     nav: '考核设置', tabChanges: '本版变更', tabDiff: '版本对比', tabProvince: '省级报送', pickChanges: '点击版本表中的“变更数”查看该版相对所依据版本的变更。',
     compareFrom: '旧版本', compareTo: '新版本', compare: '对比', needTwo: '该月至少有两个版本才能对比',
     changedCount: 'v{from} → v{to}：共 {n} 项数据变化', firstShown: '（仅显示前 {n} 项）', noChanges: '两个版本的数据完全相同',
-    section: '部分', scope: '范围', field: '指标', change: '旧值 → 新值',
+    section: '部分', scope: '范围', field: '指标', change: '旧值 → 新值', items: '{n} 项', allSections: '全部',
     sections: { registry: '登记与覆盖', uptime: '在线与完好', tickets: '工单', contractors: '运维考核', league: '排名', worst_cameras: '最差点位', scopes: '范围' },
     target: '省级平台', notConfigured: '尚未配置省级平台（assetsvc report province set 或 PUT /api/v1/province）', send: '报送已审核版本',
     sendDone: '已报送到期的版本', retryDone: '已重试', noDeliveries: '该月还没有报送记录', attempts: '尝试', at: '时间', httpStatus: 'HTTP 状态',
