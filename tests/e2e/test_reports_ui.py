@@ -119,9 +119,9 @@ async def test_the_office_edits_the_mandatory_fields_and_the_diff_shows_the_comp
     # The coverage plan: the hospitals planned for 西湖区 go from 2 to 3.
     hospitals = (await CoveragePlan.select().where(CoveragePlan.category == "hospital").first().run())["id"]
     await page.locator(f"[data-test=planned-{hospitals}] input").fill("3")
+    await page.locator(f"[data-test=planned-{hospitals}] input").press("Tab")  # (the number input commits on change)
     await page.click(f"[data-test=plan-save-{hospitals}]")
-    await page.locator("[data-test=plans] tr", has_text="hospital").locator(f"[data-test=plan-save-{hospitals}]").and_(
-        page.locator("button:disabled")).wait_for()  # saved: nothing left to save
+    await page.locator(".el-message", has_text="已保存").wait_for()
     assert (await CoveragePlan.select().where(CoveragePlan.id == hospitals).first().run())["planned"] == 3
     await settled(page)
     await shoot(page, "report-settings-coverage-zh")
