@@ -192,6 +192,8 @@ async def test_office_records_a_paper_work_order_notes_cancels_closes_reopens_an
     page = await open_page()
     await login(page, "admin", to=f"/ui/tickets/{paper}")
     await page.locator("[data-test=paper]").wait_for()
+    for action in ("accept", "arrive", "resolve", "pause"):  # never acted live: the server would refuse
+        assert await page.locator(f"[data-test={action}]").count() == 0, action
     accepted = instants.shown(now - 2 * 3600)  # office time, as the paper form says it
     when = page.locator("[data-test=paper] .el-date-editor input")  # (Element Plus puts no attribute on it)
     await when.fill(accepted)
