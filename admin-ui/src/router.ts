@@ -32,6 +32,7 @@ export const router = createRouter({
         { path: 'tickets', name: 'tickets', component: () => import('./views/tickets/TicketList.vue'), meta: { roles: roles.office } },
         { path: 'dashboard', name: 'dashboard', component: () => import('./views/office/DashboardView.vue'), meta: { roles: roles.office } },
         { path: 'reports', name: 'reports', component: () => import('./views/office/ReportsView.vue'), meta: { roles: roles.office } },
+        { path: 'report-settings', name: 'report-settings', component: () => import('./views/office/ReportSettings.vue'), meta: { roles: roles.office } },
         { path: 'uptime', name: 'uptime', component: () => import('./views/office/UptimeView.vue'), meta: { roles: roles.office } },
         { path: 'contracts', name: 'contracts', component: () => import('./views/office/ContractsView.vue'),
           meta: { roles: [...roles.office, 'contractor'] } },

@@ -8,7 +8,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import MAX_ID, choice, only
-from assetsvc.reports import export, rules, service, versions
+from assetsvc.reports import export, mandatory, rules, service, versions
 from assetsvc.reports.build import SECTIONS
 from assetsvc.reports.tables_out import NAMES
 
@@ -61,6 +61,34 @@ async def export_report(request: Request, month: Month,
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@get("/reports/{month:str}/diff", tags=TAGS,
+     summary="Every figure that differs between two versions of a month (section, scope, field, before, after)")
+async def diff(request: Request, month: Month,
+               base: Annotated[int, QueryParameter(name="from", ge=1, le=MAX_ID, description="the older version")],
+               version: Annotated[int, QueryParameter(name="to", ge=1, le=MAX_ID, description="the newer version")]
+               ) -> dict[str, Any]:
+    only(request, "from", "to")
+    return await versions.diff(actor_of(request), month, base, version)
+
+
+@get("/report-rules/mandatory", tags=TAGS,
+     summary="The mandatory field list (一机一档必填项) behind 完整率, with every field that may be named")
+async def get_mandatory(request: Request) -> dict[str, Any]:
+    only(request)
+    return await mandatory.get_fields(actor_of(request))
+
+
+@put("/report-rules/mandatory", tags=TAGS, status_code=200,
+     summary="Replace the mandatory field list (admin): {fields: [...], class1: [...]} of camera field keys")
+async def put_mandatory(request: Request) -> dict[str, Any]:
+    only(request)
+    try:
+        raw: Any = await request.json()
+    except Exception:  # noqa: BLE001 - any undecodable body is the same client error
+        raw = None
+    return await mandatory.put_fields(actor_of(request), raw)
+
+
 @get("/report-rules/league", tags=TAGS, summary="The league rules (考核办法) in force (the shipped example until set)")
 async def get_league(request: Request) -> dict[str, Any]:
     only(request)
@@ -81,4 +109,5 @@ async def put_league(request: Request) -> dict[str, Any]:
     return await rules.put_rules(actor_of(request), raw)
 
 
-HANDLERS = [generate, list_versions, show, approve, export_report, get_league, put_league]
+HANDLERS = [generate, list_versions, show, approve, export_report, diff, get_mandatory, put_mandatory, get_league,
+            put_league]

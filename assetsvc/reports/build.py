@@ -19,7 +19,7 @@ from assetsvc.registry.entities import CONTRACT, COVERAGE_PLAN, SITE
 from assetsvc.registry.exporter import camera_rows
 from assetsvc.reports import (contractors_section, league, registry_section, rules, scopes, tickets_section,
                               uptime_section, worst_section)
-from assetsvc.reports.config import current
+from assetsvc.reports.mandatory import config as report_config
 from assetsvc.runtime import settings
 from assetsvc.tickets.contracts import contracts_cameras, month_bounds
 from assetsvc.tickets.month import month_tickets
@@ -79,7 +79,7 @@ async def build(actor: Actor, month: str, now: float,
         raise Forbidden("only the video office generates reports")
     month, start, end = check_month(month, now)
     before = month_bounds(previous_month(month))
-    config = current()
+    config = await report_config()
     progress("reading the registry")
     cameras = await camera_rows(actor, {}, None)
     contracts = await _contracts(actor, month)

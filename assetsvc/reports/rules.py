@@ -33,7 +33,8 @@ async def get_rules(actor: Actor) -> dict[str, Any]:
     stored = await _latest()
     rules = await in_force()
     return {"version": stored["version"] if stored else 0, "example": stored is None, "rules": rules.as_json(),
-            "updated_at": stored["updated_at"] if stored else None, "updated_by": stored["updated_by"] if stored else None}
+            "updated_at": stored["updated_at"] if stored else None, "updated_by": stored["updated_by"] if stored else None,
+            "choices": {"rank": list(league.RANKED), "figures": sorted(league.FIGURES)}}
 
 
 async def put_rules(actor: Actor, raw: Any, now: float | None = None) -> dict[str, Any]:

@@ -33,4 +33,14 @@ class LeagueRulesDocument(Table, tablename="league_rules"):
     updated_by = Varchar(length=150)
 
 
-TABLES = (ReportVersion, LeagueRulesDocument)
+class MandatoryFieldsDocument(Table, tablename="report_mandatory"):
+    """The office's mandatory field list (一机一档必填项) for 完整率: one row per version, the highest
+    in force; none stored means data/report.toml's list."""
+
+    version = Integer(unique=True)
+    document = JSON()  # {"fields": [...], "class1": [...]}
+    updated_at = DoublePrecision()
+    updated_by = Varchar(length=150)
+
+
+TABLES = (ReportVersion, LeagueRulesDocument, MandatoryFieldsDocument)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from assetsvc import bulk, db
 from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
-from assetsvc.errors import Conflict, Forbidden, NotFound
+from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.reports.build import build, check_month
 from assetsvc.reports.province import outbox as province
 from assetsvc.reports.tables import ReportVersion
@@ -168,6 +168,24 @@ async def read(actor: Actor, month: str, version: int | None = None) -> tuple[di
                    "contractors": {**content["contractors"], "contracts": mine}}
     record = _row(row) | {"changes": bulk.json_column(row["changes"], [])}
     return record, content
+
+
+async def diff(actor: Actor, month: str, base: int, version: int) -> dict[str, Any]:
+    """Every figure that differs between two stored versions of a month (either order), old -> new."""
+    if actor.role not in ("admin", "auditor"):  # a contractor reads its own contracts' scores only
+        raise Forbidden("only the office and auditors compare report versions")
+    if base == version:
+        raise ValidationFailed("compare two different versions",
+                               [field_error("to", "invalid", "from and to name the same version")])
+    rows = {}
+    for v in (base, version):
+        row = await _one(month, v)
+        if digest(row["content"]) != row["content_hash"]:
+            raise Conflict(f"report {row['month']} v{v} does not match its stored hash")
+        rows[v] = row
+    moved = changes(json.loads(rows[base]["content"]), json.loads(rows[version]["content"]))
+    return {"month": rows[base]["month"], "from": _row(rows[base]), "to": _row(rows[version]),
+            "total": len(moved), "changes": moved[:MAX_CHANGES]}
 
 
 async def approve(actor: Actor, month: str, version: int, now: float | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from assetsvc import bulk, db
 from assetsvc.monitoring.tables import StateInterval
 from assetsvc.monitoring import evidence, picture_memory
-from assetsvc.tickets import disputes, lifecycle, views
+from assetsvc.tickets import disputes, instants, lifecycle, views
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration.conftest import ADMIN
 from tests.integration.test_evidence_frames import grab
@@ -180,3 +180,60 @@ async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_p
     await auditor.goto("/ui/reports")
     await auditor.locator("[data-test=versions]").wait_for()
     assert await auditor.locator("[data-test=generate]").count() == 0
+
+
+async def test_office_records_a_paper_work_order_notes_cancels_closes_reopens_and_marks_a_false_alarm(open_page, people):
+    """Every office action on a ticket is reachable from its page: a paper work order's event with the
+    time it happened, a note, cancel; close and reopen of a live ticket; a picture ticket's false alarm."""
+    w = await World(people).build()
+    now = time.time()
+    paper = (await lifecycle.open_manual(ADMIN, {"subject_id": w.cam_b, "note": "电话报修",
+                                                 "opened_at": now - 3 * 3600}))["id"]
+    page = await open_page()
+    await login(page, "admin", to=f"/ui/tickets/{paper}")
+    await page.locator("[data-test=paper]").wait_for()
+    for action in ("accept", "arrive", "resolve", "pause"):  # never acted live: the server would refuse
+        assert await page.locator(f"[data-test={action}]").count() == 0, action
+    accepted = instants.shown(now - 2 * 3600)  # office time, as the paper form says it
+    when = page.locator("[data-test=paper] .el-date-editor input")  # (Element Plus puts no attribute on it)
+    await when.fill(accepted)
+    await when.press("Enter")
+    await page.fill("[data-test=paper-note]", "纸质工单第 12 号")
+    await page.click("[data-test=paper-record]")
+    await page.locator("[data-test=timeline]", has_text="纸质工单第 12 号").wait_for()
+    stored = await views.detail(ADMIN, paper)
+    [event] = [e for e in stored["timeline"] if e.get("note") == "纸质工单第 12 号"]
+    assert abs(event["at"] - (now - 2 * 3600)) < 1 and stored["state"] == "acknowledged"
+    await page.fill("[data-test=note]", "已联系业主")
+    await page.click("[data-test=add-note]")
+    await page.locator("[data-test=timeline]", has_text="已联系业主").wait_for()
+    await settled(page)
+    await shoot(page, "ticket-paper-zh")
+    # A paper work order is closed by its recorded "closed" event, never by the live buttons.
+    assert await page.locator("[data-test=close]").count() == 0
+    await page.click("[data-test=cancel]")
+    await page.locator(".el-message-box__input input").fill("重复工单")
+    await _confirm(page)
+    await page.locator("[data-test=state]", has_text="已撤销").wait_for()
+    assert (await views.detail(ADMIN, paper))["state"] == "cancelled"
+    for action in ("cancel", "close", "reopen", "paper-record"):  # nothing left to do on a cancelled ticket
+        assert await page.locator(f"[data-test={action}]").count() == 0, action
+    # A live ticket: closed with a note, then reopened with one.
+    await page.goto(f"/ui/tickets/{w.ticket_b}")
+    for action, text, state_label in (("close", "现场核实已恢复", "已关闭"), ("reopen", "业主反映仍无画面", "已重开")):
+        await page.click(f"[data-test={action}]")
+        await page.locator(".el-message-box__input input").fill(text)
+        await _confirm(page)
+        await page.locator("[data-test=state]", has_text=state_label).wait_for()
+    assert (await views.detail(ADMIN, w.ticket_b))["state"] == "reopened"
+    picture = (await lifecycle.open_manual(ADMIN, {"subject_id": w.cam_a, "note": "画面偏暗", "fault": "picture"}))["id"]
+    await page.goto(f"/ui/tickets/{picture}")
+    await page.click("[data-test=false-alarm]")
+    await page.locator(".el-message-box__input input").fill("夜间补光正常，误报")
+    await _confirm(page)
+    await page.locator("[data-test=state]", has_text="已撤销").wait_for()
+    stored = await views.detail(ADMIN, picture)
+    assert (stored["state"], stored["close_reason"]) == ("cancelled", "false_alarm")
+    await switch_language(page, "English")
+    await page.locator("[data-test=state]", has_text="Cancelled").wait_for()
+    await shoot(page, "ticket-false-alarm-en")

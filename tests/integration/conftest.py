@@ -22,14 +22,14 @@ from assetsvc.registry.tables import (
 from assetsvc.monitoring import tables as monitoring
 from assetsvc.monitoring import topology
 from assetsvc.reports.province.tables import TABLES as PROVINCE_TABLES
-from assetsvc.reports.tables import LeagueRulesDocument, ReportVersion
+from assetsvc.reports.tables import LeagueRulesDocument, MandatoryFieldsDocument, ReportVersion
 from assetsvc.runtime import migrate
 from assetsvc.tickets.store import TERMS
 from assetsvc.tickets.tables import TABLES as TICKET_TABLES
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 # Children before parents, so deletes never trip a foreign key.
-TABLES = (*reversed(PROVINCE_TABLES), ReportVersion, LeagueRulesDocument, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
+TABLES = (*reversed(PROVINCE_TABLES), ReportVersion, LeagueRulesDocument, MandatoryFieldsDocument, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
           monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
