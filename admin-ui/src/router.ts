@@ -33,6 +33,8 @@ export const router = createRouter({
         { path: 'dashboard', name: 'dashboard', component: () => import('./views/office/DashboardView.vue'), meta: { roles: roles.office } },
         { path: 'reports', name: 'reports', component: () => import('./views/office/ReportsView.vue'), meta: { roles: roles.office } },
         { path: 'uptime', name: 'uptime', component: () => import('./views/office/UptimeView.vue'), meta: { roles: roles.office } },
+        { path: 'admin/:tab(users|platforms|webhooks|maintenance)?', name: 'admin', component: () => import('./views/admin/AdminView.vue'),
+          meta: { roles: roles.office } },
         { path: 'password', redirect: '/password' },
       ],
     },
