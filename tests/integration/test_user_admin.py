@@ -116,3 +116,17 @@ async def test_a_bad_token_request_is_a_400(client, people, body):
                                  headers=bearer(people.admin))
     assert response.status_code == 400, response.text
     assert await Token.count().where(Token.kind == "api").run() == 4  # the fixture's
+
+
+@pytest.mark.parametrize("body, field", [({"password": "reset-password-1", "temporary": 0}, "temporary"),
+                                         ({"password": "reset-password-1", "temporary": "true"}, "temporary")])
+async def test_a_body_is_read_strictly_not_coerced(client, people, body, field):
+    response = await client.post(f"/api/v1/users/{await _id('ca')}/password", json=body, headers=bearer(people.admin))
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
+    assert (await client.get("/api/v1/auth/me", headers=bearer(people.contractor_a))).status_code == 200
+
+
+async def test_a_token_lifetime_in_text_is_refused(client, people):
+    response = await client.post(f"/api/v1/users/{await _id('auditor')}/tokens", json={"days": "5"},
+                                 headers=bearer(people.admin))
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "days"
