@@ -1,7 +1,7 @@
 """Users and their tokens as the office sees them: list users, list and revoke tokens.
 
-The office (admin) sees and revokes every token; any other user only their own: another
-user's tokens answer 404, so token and user ids do not leak.
+The office (admin) sees and revokes every token, an auditor sees them all; any other user only
+their own: another user's tokens answer 404, so token and user ids do not leak.
 """
 
 from __future__ import annotations
@@ -14,23 +14,27 @@ from assetsvc.accounts.tables import Token, User
 from assetsvc.audit import service as audit
 from assetsvc.errors import Forbidden, NotFound
 
+READERS = ("admin", "auditor")  # who sees every user and token (only admin changes them)
+
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 async def list_users(actor: Actor) -> list[dict[str, Any]]:
-    """Every user with role, contractor and whether enabled (office only)."""
-    if actor.role != "admin":
-        raise Forbidden("only the video office may list users")
-    rows = await User.select(User.id, User.username, User.role, User.contractor, User.active,
-                             User.created_at).order_by(User.username).run()
-    return [{**r, "created_at": _iso(r["created_at"])} for r in rows]
+    """Every user with role, contractor and whether enabled (the office and auditors)."""
+    if actor.role not in READERS:
+        raise Forbidden("only the video office and auditors may list users")
+    rows = await User.select(User.id, User.username, User.role, User.contractor,
+                             User.contractor.name.as_alias("contractor_name"), User.active,
+                             User.must_change_password, User.created_at).order_by(User.username).run()
+    return [{**r, "active": bool(r["active"]), "must_change_password": bool(r["must_change_password"]),
+             "created_at": _iso(r["created_at"])} for r in rows]
 
 
 async def _username(actor: Actor, user_id: int) -> str:
-    """The user's name, when the actor may manage that user's tokens (office: anyone; else self)."""
-    if actor.role != "admin" and actor.user_id != user_id:
+    """The user's name, when the actor may see that user's tokens (office, auditor: anyone; else self)."""
+    if actor.role not in READERS and actor.user_id != user_id:
         raise NotFound(f"no user {user_id}")
     row = await User.select(User.username).where(User.id == user_id).first().run()
     if row is None:

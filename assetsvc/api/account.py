@@ -1,4 +1,4 @@
-"""Login, logout, who-am-I; users (office) and tokens (office, or one's own)."""
+"""Login, logout, who-am-I, one's own tokens, revoking a token (users: api/users.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,17 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
 class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     current_password: str
     new_password: str
+
+
+class TokenRead(msgspec.Struct):
+    """A session (`session`: bearer login, `browser`: the web UI's cookie) or API token (`api`); never the token."""
+
+    id: int
+    kind: str
+    name: str
+    created_at: str | None
+    expires_at: str | None
+    last_used_at: str | None
 
 
 class Me(msgspec.Struct):
@@ -90,32 +101,10 @@ async def change_password(request: Request, data: JSONBody[PasswordBody]) -> Non
     await service.change_own_password(actor_of(request), data.current_password, data.new_password, request.auth)
 
 
-@get("/users", tags=["auth"], summary="Every user with role and whether enabled (office only)")
-async def users(request: Request) -> list[dict[str, Any]]:
-    return await tokens.list_users(actor_of(request))
-
-
-@post("/users/{user_id:int}/disable", tags=["auth"], status_code=200,
-      summary="Disable a user and end all its sessions and API tokens (office only)")
-async def disable_user(request: Request, user_id: FromPath[int]) -> dict[str, Any]:
-    return await tokens.set_user_active(actor_of(request), user_id, False)
-
-
-@post("/users/{user_id:int}/enable", tags=["auth"], status_code=200, summary="Enable a user (office only)")
-async def enable_user(request: Request, user_id: FromPath[int]) -> dict[str, Any]:
-    return await tokens.set_user_active(actor_of(request), user_id, True)
-
-
-@get("/users/{user_id:int}/tokens", tags=["auth"],
-     summary="A user's sessions and API tokens, with last use (office; or one's own)")
-async def user_tokens(request: Request, user_id: FromPath[int]) -> list[dict[str, Any]]:
-    return await tokens.list_tokens(actor_of(request), user_id)
-
-
 @get("/auth/tokens", tags=["auth"], summary="The caller's own sessions and API tokens")
-async def my_tokens(request: Request) -> list[dict[str, Any]]:
+async def my_tokens(request: Request) -> list[TokenRead]:
     actor = actor_of(request)
-    return await tokens.list_tokens(actor, actor.user_id)
+    return msgspec.convert(await tokens.list_tokens(actor, actor.user_id), list[TokenRead])
 
 
 @delete("/tokens/{token_id:int}", tags=["auth"], status_code=204,
@@ -124,4 +113,4 @@ async def revoke_token(request: Request, token_id: FromPath[int]) -> None:
     await tokens.revoke_token(actor_of(request), token_id)
 
 
-HANDLERS = [login, open_session, logout, me, change_password, users, disable_user, enable_user, user_tokens, my_tokens, revoke_token]
+HANDLERS = [login, open_session, logout, me, change_password, my_tokens, revoke_token]

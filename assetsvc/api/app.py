@@ -12,6 +12,7 @@ from assetsvc import db, logs, storage
 from assetsvc.api import account, errors, history, monitoring, monitoring_uptime, registry
 from assetsvc.api import guard, metrics, openapi, province, reports, tickets, ui, webhooks
 from assetsvc.api import map as map_api
+from assetsvc.api import users
 from assetsvc.api.auth import OPEN_PATHS, TokenAuth
 from assetsvc.api.crud import entity_router
 from assetsvc.registry import import_jobs
@@ -47,6 +48,7 @@ def create_app(*, on_startup: list | None = None, on_shutdown: list | None = Non
         path="/api/v1",
         route_handlers=[
             *account.HANDLERS,
+            *users.HANDLERS,
             registry.registry_summary, registry.camera_service_periods, uploads, registry.import_job, registry.export_file,
             *[entity_router(e) for e in ENTITIES],
             *monitoring.HANDLERS,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from dataclasses import dataclass
 
+import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -57,10 +58,25 @@ async def passive_status(request: Request) -> Response[dict[str, Any]]:
     return Response(result, status_code=202 if "held" in result else 200)
 
 
+class HeldBatch(msgspec.Struct):
+    """Passive reports of a platform account held for the office: how many reports, how many say
+    offline, out of how many `cameras` in the account's scope; `status` held, confirmed or discarded."""
+
+    id: int
+    username: str
+    status: str
+    received_at: str | None
+    reports: int
+    offline: int
+    cameras: int
+    decided_by: str | None
+    decided_at: str | None
+
+
 @get("/status/passive/held", tags=["monitoring"], summary="Passive report batches held for the office")
 async def held_batches(request: Request,
-                       wanted: Annotated[str, choice("status", list(passive_held.STATUSES))] = "held") -> list[dict[str, Any]]:
-    return await passive_held.list_batches(actor_of(request), wanted)
+                       wanted: Annotated[str, choice("status", list(passive_held.STATUSES))] = "held") -> list[HeldBatch]:
+    return msgspec.convert(await passive_held.list_batches(actor_of(request), wanted), list[HeldBatch])
 
 
 @post("/status/passive/held/{batch_id:int}/confirm", tags=["monitoring"], status_code=200,

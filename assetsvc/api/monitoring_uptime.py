@@ -1,8 +1,9 @@
 """Uptime and maintenance-window endpoints: figures of a scope, per-camera drill-down, planned work."""
 
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Request, delete, get, post
 from litestar.params import FromQuery
 
@@ -49,29 +50,52 @@ async def uptime_upstream(
     return await uptime_views.upstream(actor_of(request), device_id, start=start, end=end, tz=tz)
 
 
+class WindowRead(msgspec.Struct):
+    """A maintenance window (计划维护): `scope` camera, site, region or upstream and its `ref` (an id,
+    or a region code); `active` while it runs."""
+
+    id: int
+    scope: str
+    ref: str
+    starts_at: str
+    ends_at: str
+    active: bool
+    reason: str
+    created_by: str
+    created_at: str
+
+
+class WindowEnded(msgspec.Struct):
+    """`deleted`: it had not started; `ended`: it ran and now ends."""
+
+    action: Literal["deleted", "ended"]
+    window: WindowRead
+
+
 @get("/maintenance", tags=TAGS, summary="Maintenance windows (newest first)")
 async def list_maintenance(
     request: Request, active_at: FromQuery[str | None] = None, scope_: WindowScope = None,
     ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None, limit: Limit = 200,
-) -> list[dict[str, Any]]:
-    return await maintenance.list_windows(actor_of(request), active_at=active_at, scope=scope_, ref=ref,
-                                          tz=tz, limit=limit)
+) -> list[WindowRead]:
+    found = await maintenance.list_windows(actor_of(request), active_at=active_at, scope=scope_, ref=ref,
+                                           tz=tz, limit=limit)
+    return msgspec.convert(found, list[WindowRead])
 
 
 @post("/maintenance", tags=TAGS, summary="Plan a maintenance window (admin)", status_code=201)
-async def create_maintenance(request: Request, tz: FromQuery[str | None] = None) -> dict[str, Any]:
+async def create_maintenance(request: Request, tz: FromQuery[str | None] = None) -> WindowRead:
     try:
         body = await request.json()
     except Exception:  # noqa: BLE001 - any undecodable body is the same client error
         body = None
-    return await maintenance.create(actor_of(request), body, tz=tz)
+    return msgspec.convert(await maintenance.create(actor_of(request), body, tz=tz), WindowRead)
 
 
 @delete("/maintenance/{window_id:int}", tags=TAGS, status_code=200,
         summary="End a window now (admin): deleted if not started, cut short if running")
 async def end_maintenance(request: Request, window_id: Id,
-                          tz: FromQuery[str | None] = None) -> dict[str, Any]:
-    return await maintenance.end(actor_of(request), window_id, tz=tz)
+                          tz: FromQuery[str | None] = None) -> WindowEnded:
+    return msgspec.convert(await maintenance.end(actor_of(request), window_id, tz=tz), WindowEnded)
 
 
 HANDLERS = [uptime_summary, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance, end_maintenance]

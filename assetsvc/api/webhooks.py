@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, delete, get, patch, post
 from litestar.params import QueryParameter
 
@@ -17,6 +18,58 @@ TAGS = ["webhooks"]
 State = Annotated[str | None, choice("state", ["pending", "delivered", "dead"])]
 
 
+class DeliveryCounts(msgspec.Struct):
+    pending: int
+    delivered: int
+    dead: int
+
+
+class EndpointRead(msgspec.Struct, omit_defaults=True):
+    """A receiver (never its secret, but once: `secret` in the answer that made or rotated it);
+    `contractor` null: the office's endpoint (every event); `events` empty: every event."""
+
+    id: int
+    name: str
+    url: str
+    contractor: int | None
+    events: list[str]
+    active: bool
+    created_at: str | None
+    deliveries: DeliveryCounts
+    secret: str | None = None
+
+
+class DeliveryRead(msgspec.Struct):
+    """One event to one endpoint: `state` pending (next try at `next_at`), delivered or dead;
+    `attempts`, the last answer's status or error, and the exact body sent."""
+
+    id: int
+    endpoint: int
+    endpoint_name: str
+    event: str
+    delivery: str
+    state: str
+    attempts: int
+    next_at: str | None
+    last_status: int | None
+    last_error: str | None
+    created_at: str | None
+    delivered_at: str | None
+    payload: Any
+
+
+class EndpointDeleted(msgspec.Struct):
+    deleted: int
+    name: str
+    dropped_pending: int
+
+
+class PingQueued(msgspec.Struct):
+    queued: int
+    event: str
+    delivery: str
+
+
 async def _body(request: Request) -> Any:
     """The JSON body, or None (the service checks the role first, then says the body is not an object)."""
     try:
@@ -26,51 +79,53 @@ async def _body(request: Request) -> Any:
 
 
 @get("/webhooks", tags=TAGS, summary="Webhook endpoints with their deliveries per state (never secrets)")
-async def list_endpoints(request: Request) -> list[dict[str, Any]]:
-    return await service.list_endpoints(actor_of(request))
+async def list_endpoints(request: Request) -> list[EndpointRead]:
+    return msgspec.convert(await service.list_endpoints(actor_of(request)), list[EndpointRead])
 
 
 @post("/webhooks", tags=TAGS, status_code=201, summary="Add an endpoint; the answer shows its secret once")
-async def create_endpoint(request: Request) -> dict[str, Any]:
-    return await service.create_endpoint(actor_of(request), await _body(request))
+async def create_endpoint(request: Request) -> EndpointRead:
+    return msgspec.convert(await service.create_endpoint(actor_of(request), await _body(request)), EndpointRead)
 
 
 @get("/webhooks/deliveries", tags=TAGS, summary="Deliveries, newest first (state: pending, delivered, dead)",
      responses={404: error_response(404)})  # an unknown endpoint filter
 async def list_deliveries(request: Request, state_: State = None,
                           endpoint: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
-                          limit: Limit = 100) -> list[dict[str, Any]]:
+                          limit: Limit = 100) -> list[DeliveryRead]:
     only(request, "state", "endpoint", "limit")
-    return await service.list_deliveries(actor_of(request), state=state_, endpoint=endpoint, limit=limit)
+    found = await service.list_deliveries(actor_of(request), state=state_, endpoint=endpoint, limit=limit)
+    return msgspec.convert(found, list[DeliveryRead])
 
 
 @post("/webhooks/deliveries/{delivery_id:int}/retry", tags=TAGS, status_code=200,
       summary="A dead delivery is sent again (pending, due now, fresh attempts)")
-async def retry_delivery(request: Request, delivery_id: Id) -> dict[str, Any]:
-    return await service.retry_delivery(actor_of(request), delivery_id)
+async def retry_delivery(request: Request, delivery_id: Id) -> DeliveryRead:
+    return msgspec.convert(await service.retry_delivery(actor_of(request), delivery_id), DeliveryRead)
 
 
 @get("/webhooks/{endpoint_id:int}", tags=TAGS, summary="One webhook endpoint (never its secret)")
-async def get_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
-    return await service.get_endpoint(actor_of(request), endpoint_id)
+async def get_endpoint(request: Request, endpoint_id: Id) -> EndpointRead:
+    return msgspec.convert(await service.get_endpoint(actor_of(request), endpoint_id), EndpointRead)
 
 
 @patch("/webhooks/{endpoint_id:int}", tags=TAGS,
        summary="Change an endpoint; secret or rotate_secret: true shows the new secret once")
-async def update_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
-    return await service.update_endpoint(actor_of(request), endpoint_id, await _body(request))
+async def update_endpoint(request: Request, endpoint_id: Id) -> EndpointRead:
+    changed = await service.update_endpoint(actor_of(request), endpoint_id, await _body(request))
+    return msgspec.convert(changed, EndpointRead)
 
 
 @delete("/webhooks/{endpoint_id:int}", tags=TAGS, status_code=200,
         summary="Remove an endpoint and its deliveries (the answer counts dropped pending ones)")
-async def delete_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
-    return await service.delete_endpoint(actor_of(request), endpoint_id)
+async def delete_endpoint(request: Request, endpoint_id: Id) -> EndpointDeleted:
+    return msgspec.convert(await service.delete_endpoint(actor_of(request), endpoint_id), EndpointDeleted)
 
 
 @post("/webhooks/{endpoint_id:int}/ping", tags=TAGS, status_code=202,
       summary="Queue a ping event for this endpoint alone")
-async def ping_endpoint(request: Request, endpoint_id: Id) -> dict[str, Any]:
-    return await service.ping(actor_of(request), endpoint_id)
+async def ping_endpoint(request: Request, endpoint_id: Id) -> PingQueued:
+    return msgspec.convert(await service.ping(actor_of(request), endpoint_id), PingQueued)
 
 
 HANDLERS = [list_endpoints, create_endpoint, list_deliveries, retry_delivery, get_endpoint, update_endpoint,
