@@ -5,7 +5,7 @@ const en: typeof zh = {
   app: { name: 'Camera asset service', language: 'Language', logout: 'Log out', user: 'Signed in as' },
   role: { admin: 'Video office', auditor: 'Auditor', contractor: 'Contractor', platform: 'Platform account' },
   nav: {
-    cameras: 'Cameras', import: 'Import', queue: 'My tickets', password: 'Change password', sites: 'Sites',
+    registryGroup: 'Registry', figuresGroup: 'Figures', cameras: 'Cameras', import: 'Import', queue: 'My tickets', password: 'Change password', sites: 'Sites',
     devices: 'Devices', owners: 'Owners', contractors: 'Contractors', contracts: 'Contracts', dashboard: 'Dashboard', tickets: 'Tickets', reports: 'Reports', uptime: 'Uptime',
   },
   records: { notFound: 'No such record, or not yours to see' },

@@ -3,7 +3,7 @@ export default {
   app: { name: '视频监控资产运维', language: '语言', logout: '退出登录', user: '当前用户' },
   role: { admin: '视频办', auditor: '审计', contractor: '运维单位', platform: '平台账号' },
   nav: {
-    cameras: '摄像机', import: '导入', queue: '我的工单', password: '修改密码', sites: '点位', devices: '上联设备',
+    registryGroup: '档案', figuresGroup: '统计考核', cameras: '摄像机', import: '导入', queue: '我的工单', password: '修改密码', sites: '点位', devices: '上联设备',
     owners: '建设单位', contractors: '运维单位', contracts: '运维合同', dashboard: '总览', tickets: '工单', reports: '月报', uptime: '在线率',
   },
   records: { notFound: '没有这条记录，或您无权查看' },
