@@ -124,5 +124,10 @@ const en: typeof zh = {
     seconds: 'Time', byCause: 'By cause', hoursUnit: 'h',
   },
   errors: { generic: 'Failed: {m}', forbidden: 'You may not do this' },
+  cameraFilters: {
+    owner: 'Owner', cameraType: 'Camera type', pointClass: 'Point class', site: 'Site', upstream: 'Upstream device',
+    cameraTypes: { c1: 'Dome', c2: 'Half dome', c3: 'Fixed bullet', c4: 'PTZ bullet', c5: 'Checkpoint bullet', c99: 'Unknown' },
+    pointClasses: { c1: 'Class 1', c2: 'Class 2', c3: 'Class 3', c4: 'Police internal', c9: 'Other' },
+  },
 }
 export default en

@@ -117,4 +117,9 @@ export default {
     seconds: '时长', byCause: '按原因', hoursUnit: '小时',
   },
   errors: { generic: '操作失败：{m}', forbidden: '您无权执行此操作' },
+  cameraFilters: {
+    owner: '建设单位', cameraType: '摄像机类型', pointClass: '点位类型', site: '点位', upstream: '上联设备',
+    cameraTypes: { c1: '球机', c2: '半球', c3: '固定枪机', c4: '遥控枪机', c5: '卡口枪机', c99: '未知' },
+    pointClasses: { c1: '一类', c2: '二类', c3: '三类', c4: '公安内部', c9: '其他' },
+  },
 }
