@@ -1,20 +1,26 @@
-"""Daily uptime figures over a range (每日在线率/完好率): one uptime.compute per day, the scope resolved once.
+"""Daily uptime figures over a range (每日在线率/完好率) in one read: the dashboard's 30-day chart.
 
-The dashboard's 30-day chart used to ask /uptime once per day. A day's figures here are the ones
-/uptime gives for that day ([midnight, next midnight) at the offset, the default step and sample
-hours): the same function with the same arguments, never a second downtime computation.
+The chart used to ask /uptime once per day. A day's figures here are the ones /uptime gives for
+that day ([midnight, next midnight) at the offset): the uptime service's own coverage, sums and
+totals (uptime.py, uptime_coverage.py, uptime_queries.py), read once for all the days; never a
+second downtime computation. tests/integration/test_uptime_daily.py holds the two equal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from assetsvc.actor import Actor
-from assetsvc.monitoring import uptime
-from assetsvc.monitoring.uptime_scope import resolve
-from assetsvc.monitoring.uptime_hours import office_hours
+from assetsvc.monitoring import uptime_queries as queries
+from assetsvc.monitoring.uptime import _totals, counted_window
+from assetsvc.monitoring.uptime_coverage import Coverage, coverage
 from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, parse_offset
+from assetsvc.monitoring.uptime_math import Totals
+from assetsvc.monitoring.uptime_read import fetch_all
+from assetsvc.monitoring.uptime_scope import CameraSet, resolve
 
 MAX_DAYS = 92  # a quarter; the chart shows 30
 
@@ -74,11 +80,38 @@ async def daily(actor: Actor, scope: str | None, ref: str | None, start: str | N
     """Each day's figures of the cameras in scope this actor may see (what /uptime answers for that day)."""
     days, offset = day_bounds(start, end, tz)
     cameras = await resolve(actor, scope, ref)
-    hours = office_hours()
+    found = await totals_by_day(cameras, [(a, b) for _, a, b in days], time.time() if now is None else now)
     out = []
-    for day, a, b in days:
-        found = await uptime.compute(cameras, a, b, step=DEFAULT_STEP_S, now=now, hours=hours, tz=offset)
-        figures = found.figures()
-        out.append(SeriesDay(day.isoformat(), iso(a, offset) or "", iso(b, offset) or "", found.cameras,
+    for (day, a, b), (count, totals) in zip(days, found):
+        figures = totals.figures()
+        out.append(SeriesDay(day.isoformat(), iso(a, offset) or "", iso(b, offset) or "", count,
                              figures["online_rate"], figures["working_rate"], figures["unknown_share"]))
     return UptimeSeries(cameras.scope, cameras.ref, out)
+
+
+async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
+    """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
+
+    uptime.compute reads the coverage and sums the intervals of one period. Here the coverage is read
+    once for all the days and clipped to each (coverage.clipped: the same ranges); the sums run once
+    over ranges that carry their day, grouped by camera and day, so every interval adds the same clipped
+    durations as in the day's own query; uptime._totals then adds them up as for one day. The sampled
+    rates are not part of the series (their grid is what costs in compute).
+    """
+    if not days:
+        return []
+    whole = counted_window(days[0][0], days[-1][1], DEFAULT_STEP_S, now)
+    async with fetch_all() as fetch:
+        cov = await coverage(fetch, cameras, whole) if whole.end > whole.start else Coverage({}, {})
+        parts = [cov.clipped(a, min(b, whole.end)) for a, b in days]
+        service = [(cam, d, a, b) for d, p in enumerate(parts) for cam, spans in p.service.items() for a, b in spans]
+        held = [(cam, d, a, b) for d, p in enumerate(parts) for cam, spans in p.held.items() for a, b in spans]
+        sums = await fetch(*queries.sums_by_day(service)) if service else []
+        causes = await fetch(*queries.causes_by_day(held)) if held else []
+    per: dict[int, list[dict[str, Any]]] = {}
+    for row in sums:
+        per.setdefault(int(row["d"]), []).append(row)
+    by_day: dict[int, list[dict[str, Any]]] = {}
+    for row in causes:
+        by_day.setdefault(int(row["d"]), []).append(row)
+    return [(p.cameras, _totals(per.get(d, []), by_day.get(d, []), p)) for d, p in enumerate(parts)]
