@@ -3,6 +3,8 @@ a bad national ID (设备编码) is answered with the API's message under its fi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assetsvc.registry.tables import Camera, Site
@@ -28,7 +30,7 @@ async def test_office_creates_a_site_then_a_camera_on_it(open_page, people):
     await page.fill("[data-test=field-point_class]", "1")
     await shoot(page, "site-new-zh")
     await page.click("[data-test=create]")
-    await page.wait_for_url("**/ui/records/sites/*[0-9]")
+    await page.wait_for_url(re.compile(r".*/ui/records/sites/\d+$"))
     site = await Site.objects().get(Site.name == "河西路口").run()
     assert site is not None and site.region_code == "450204" and site.point_class == 1
 
@@ -51,7 +53,7 @@ async def test_office_creates_a_site_then_a_camera_on_it(open_page, people):
 
     await page.fill("[data-test=field-gb_id]", "45020400041320000001")
     await page.click("[data-test=create]")
-    await page.wait_for_url("**/ui/cameras/*[0-9]")
+    await page.wait_for_url(re.compile(r".*/ui/cameras/\d+$"))
     made = await Camera.objects().get(Camera.gb_id == "45020400041320000001").run()
     assert made is not None and made.site == site.id and made.name == "河西路口东向西"
     assert await page.locator("[data-test=item-gb_id]").count() == 0  # left the form
