@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assetsvc.registry.tables import Camera, Site
-from tests.e2e.conftest import login, shoot, switch_language
+from tests.e2e.conftest import PHONE, login, shoot, switch_language
 
 pytestmark = pytest.mark.needs("chromium")
 
@@ -57,3 +57,12 @@ async def test_office_creates_a_site_then_a_camera_on_it(open_page, people):
     made = await Camera.objects().get(Camera.gb_id == "45020400041320000001").run()
     assert made is not None and made.site == site.id and made.name == "河西路口东向西"
     assert await page.locator("[data-test=item-gb_id]").count() == 0  # left the form
+
+
+async def test_a_new_owner_on_a_phone(open_page, people):
+    page = await open_page(PHONE)
+    await login(page, "admin", to="/ui/records/owners/new")
+    await page.fill("[data-test=field-name]", "柳南区交通局")
+    await page.click("[data-test=create]")
+    await page.locator("[data-test=item-owner_class] .el-form-item__error").wait_for()  # required, named
+    await shoot(page, "owner-new-phone-zh")

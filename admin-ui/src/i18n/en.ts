@@ -130,7 +130,7 @@ const en: typeof zh = {
     pointClasses: { c1: 'Class 1', c2: 'Class 2', c3: 'Class 3', c4: 'Police internal', c9: 'Other' },
   },
   recordCreate: {
-    new: 'New', create: 'Create', created: 'Created', listHint: 'several: separate with commas',
+    new: 'New', create: 'Create', created: 'Created', listHint: 'several: separate with commas', required: 'Required',
     titles: { cameras: 'New camera', sites: 'New site', devices: 'New upstream device', owners: 'New owner', contractors: 'New contractor', contracts: 'New contract' },
     fields: { longitude: 'Longitude', latitude: 'Latitude', owner: 'Owner', upstream: 'Upstream device', camera_type: 'Camera type',
       install_date: 'Installed on', status: 'Status' },

@@ -123,7 +123,7 @@ export default {
     pointClasses: { c1: '一类', c2: '二类', c3: '三类', c4: '公安内部', c9: '其他' },
   },
   recordCreate: {
-    new: '新建', create: '创建', created: '已创建', listHint: '多个用逗号分隔',
+    new: '新建', create: '创建', created: '已创建', listHint: '多个用逗号分隔', required: '必填',
     titles: { cameras: '新建摄像机', sites: '新建点位', devices: '新建上联设备', owners: '新建建设单位', contractors: '新建运维单位', contracts: '新建运维合同' },
     fields: { longitude: '经度', latitude: '纬度', owner: '建设单位', upstream: '上联设备', camera_type: '摄像机类型',
       install_date: '安装时间', status: '状态' },
