@@ -57,6 +57,13 @@ async def test_office_creates_a_site_then_a_camera_on_it(open_page, people):
     made = await Camera.objects().get(Camera.gb_id == "45020400041320000001").run()
     assert made is not None and made.site == site.id and made.name == "河西路口东向西"
     assert await page.locator("[data-test=item-gb_id]").count() == 0  # left the form
+    # The list filtered by the new site, from the address (the filter shows the site's name).
+    await page.goto(f"/ui/cameras?site={site.id}&camera_type=2")
+    await page.locator("[data-test=cameras] .el-table__body").get_by_text("河西路口东向西").wait_for()
+    await page.locator("[data-test=f-site]").get_by_text("河西路口").wait_for()
+    await shoot(page, "cameras-filter-site-zh")
+    await page.goto(f"/ui/cameras?site={site.id}&camera_type=3")
+    await page.locator("[data-test=cameras] .el-table__empty-text").wait_for()
 
 
 async def test_a_new_owner_on_a_phone(open_page, people):
