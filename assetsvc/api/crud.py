@@ -20,7 +20,7 @@ RESERVED = {"q", "sort", "page", "per_page"}
 def _filter_type(name: str, found: crud.Filter) -> Any:
     """The declared type of one list filter (the value still reaches the filter as text)."""
     if found.kind == "int":
-        return Annotated[int | None, QueryParameter(name=name, ge=0, le=MAX_ID)]
+        return Annotated[int | None, QueryParameter(name=name, ge=1, le=MAX_ID)]  # ids and codes start at 1
     if found.kind == "bool":
         return Annotated[bool | None, QueryParameter(name=name)]
     if found.kind == "region":
