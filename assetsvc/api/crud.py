@@ -26,7 +26,8 @@ def _filter_type(name: str, found: crud.Filter) -> Any:
     if found.kind == "region":
         return Annotated[str | None, QueryParameter(name=name, pattern="^[0-9]{6}$",
                                                 description="a GB/T 2260 code: the region and all below it")]
-    extra = {"enum": list(found.choices)} if found.choices else None
+    # "" is listed too: an empty filter is no filter (crud skips it), as a cleared select sends it.
+    extra = {"enum": ["", *found.choices]} if found.choices else None
     return Annotated[str | None, QueryParameter(name=name, schema_extra=extra)]
 
 
