@@ -9,7 +9,8 @@ from litestar.params import FromQuery
 
 from assetsvc.api.auth import actor_of
 from assetsvc.api.query import Id, Limit, Page, PerPage, choice, only
-from assetsvc.monitoring import maintenance, uptime_views
+from assetsvc.monitoring import maintenance, uptime_series, uptime_views
+from assetsvc.monitoring.uptime_series import UptimeSeries
 
 TAGS = ["uptime"]
 # Litestar reserves the handler argument name `scope` (the ASGI scope), so the query
@@ -27,6 +28,16 @@ async def uptime_summary(
     only(request, "start", "end", "scope", "ref", "step", "tz", "causes", "hours")
     return await uptime_views.summary(actor_of(request), scope=scope_, ref=ref, start=start, end=end,
                                       step=step, tz=tz, causes=causes, hours=hours)
+
+
+@get("/uptime/daily", tags=TAGS,
+     summary="Each day's 在线率 and 完好率 of a scope over [start, end) (dates; at most 92 days), as /uptime per day")
+async def uptime_daily(
+    request: Request, start: FromQuery[str | None] = None, end: FromQuery[str | None] = None, scope_: Scope = "all",
+    ref: FromQuery[str | None] = None, tz: FromQuery[str | None] = None,
+) -> UptimeSeries:
+    only(request, "start", "end", "scope", "ref", "tz")
+    return await uptime_series.daily(actor_of(request), scope_, ref, start, end, tz)
 
 
 @get("/uptime/cameras", tags=TAGS, summary="Per-camera uptime of a scope, worst first (paged)")
@@ -98,4 +109,4 @@ async def end_maintenance(request: Request, window_id: Id,
     return msgspec.convert(await maintenance.end(actor_of(request), window_id, tz=tz), WindowEnded)
 
 
-HANDLERS = [uptime_summary, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance, end_maintenance]
+HANDLERS = [uptime_summary, uptime_daily, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance, end_maintenance]

@@ -186,6 +186,10 @@ def _totals(per: list[dict[str, Any]], held: list[dict], cov: Coverage) -> Total
     Unknown is what the known states leave of the service ranges (and of the maintenance ranges):
     an interval in state unknown and a stretch with no interval at all are both "no data".
     """
+    # Rows in one fixed order (camera; state, cause, root), whatever order the engine returned them
+    # in: float sums then come out the same bits from every path that adds them (uptime_series).
+    per = sorted(per, key=lambda r: r["id"])
+    held = sorted(held, key=lambda r: (r["state"], r["cause"] or "", r["root"] is not None, r["root"] or 0))
     totals = Totals(upstream=sum(float(r["down_upstream"] or 0.0) for r in per))
     for state in KNOWN:
         totals.state[state] = sum(float(r[state] or 0.0) for r in per)

@@ -33,11 +33,26 @@ class Coverage:
         """Cameras with any in-service time in the period."""
         return len(self.service)
 
+    # Summed in camera order, not the order the rows came in: the same bits from every path.
     def in_service(self) -> float:
-        return sum(length(r) for r in self.service.values())
+        return sum(length(self.service[c]) for c in sorted(self.service))
 
     def in_maintenance(self) -> float:
-        return sum(length(r) for r in self.held.values())
+        return sum(length(self.held[c]) for c in sorted(self.held))
+
+    def clipped(self, start: float, end: float) -> "Coverage":
+        """The coverage of [start, end) inside this one's period: what coverage() reads for that part
+        (service periods and windows are clipped, then merged; merged, then clipped, is the same)."""
+        return Coverage(_clip(self.service, start, end), _clip(self.held, start, end))
+
+
+def _clip(ranges: Ranges, start: float, end: float) -> Ranges:
+    out: Ranges = {}
+    for cam, spans in ranges.items():
+        inside = [(max(a, start), min(b, end)) for a, b in spans if max(a, start) < min(b, end)]
+        if inside:
+            out[cam] = inside
+    return out
 
 
 async def coverage(fetch: Fetch, cameras: CameraSet, w: q.Window) -> Coverage:

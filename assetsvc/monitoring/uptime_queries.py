@@ -39,6 +39,27 @@ def sums(ranges: Ranges) -> tuple[str, list[Any]]:
             f"THEN {d} ELSE 0.0 END) AS down_upstream {source} GROUP BY m.cam", args)
 
 
+DayRanges = list[tuple[int, int, float, float]]  # (camera, day index, a, b)
+
+
+def sums_by_day(rows: DayRanges) -> tuple[str, list[Any]]:
+    """sums() for many days in one pass: the same clipped durations per range, grouped by camera and day d."""
+    source, args = q.in_day_ranges(rows)
+    begin, finish = q.clipped_to_range()
+    d = f"({finish} - {begin})"
+    per_state = ", ".join(f"SUM(CASE WHEN si.state = '{s}' THEN {d} ELSE 0.0 END) AS {s}" for s in STATES)
+    return (f"SELECT m.cam AS id, m.d AS d, {per_state}, SUM(CASE WHEN si.state = 'down' AND si.cause = 'upstream' "
+            f"THEN {d} ELSE 0.0 END) AS down_upstream {source} GROUP BY m.cam, m.d", args)
+
+
+def causes_by_day(rows: DayRanges) -> tuple[str, list[Any]]:
+    """causes_in_ranges() for many days in one pass, grouped by day d as well."""
+    source, args = q.in_day_ranges(rows)
+    begin, finish = q.clipped_to_range()
+    return (f"SELECT m.d AS d, si.state AS state, si.cause AS cause, si.root_upstream AS root, "
+            f"SUM({finish} - {begin}) AS v {source} GROUP BY m.d, si.state, si.cause, si.root_upstream", args)
+
+
 # Sort keys of the per-camera page as SQL over the page's sums p (h_: the part in maintenance),
 # and whether the worst comes first ascending. The figures shown are computed again in Python
 # (uptime_math.Totals): SQL only orders, so a page is one sort in the database.

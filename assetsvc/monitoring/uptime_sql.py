@@ -94,6 +94,22 @@ def ranges_source(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, li
     return sql, [[r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]]
 
 
+def day_ranges_source(rows: list[tuple[int, int, float, float]]) -> tuple[str, list[Any]]:
+    """A relation m(cam, d, a, b): ranges_source with a day index d on every range (uptime_series)."""
+    if db.is_sqlite():
+        sql = ("(SELECT json_extract(value, '$[0]') AS cam, json_extract(value, '$[1]') AS d, "
+               "json_extract(value, '$[2]') AS a, json_extract(value, '$[3]') AS b FROM json_each(?) LIMIT -1)")
+        return sql, [json.dumps(rows)]
+    sql = "(SELECT * FROM unnest(?::int[], ?::int[], ?::float8[], ?::float8[]) AS u(cam, d, a, b))"
+    return sql, [[r[0] for r in rows], [r[1] for r in rows], [float(r[2]) for r in rows], [float(r[3]) for r in rows]]
+
+
+def in_day_ranges(rows: list[tuple[int, int, float, float]]) -> tuple[str, list[Any]]:
+    """in_ranges over day-indexed ranges m(cam, d, a, b)."""
+    source, args = day_ranges_source(rows)
+    return (_SQLITE_RANGES if db.is_sqlite() else _PG_RANGES).format(ranges=source), args
+
+
 def in_ranges(ranges: dict[int, list[tuple[float, float]]]) -> tuple[str, list[Any]]:
     """FROM ... WHERE of the intervals overlapping each camera's ranges, and its arguments."""
     source, args = ranges_source(ranges)

@@ -33,6 +33,27 @@ async def _nothing_added(rows: list[dict[str, Any]]) -> None:
 MAX_PAGE = 500
 
 
+class Filter:
+    """A list filter: the condition for a query value, and what the value is (the API declares it so).
+
+    kind: "int" (a record id or a code), "bool", "region" (a GB/T 2260 code prefix) or "text";
+    `choices`, when given, are the only values (another is a ValueError: the API answers 400).
+    """
+
+    def __init__(self, where: Callable[[str], Where], kind: str = "text", choices: tuple[str, ...] = ()) -> None:
+        self.where, self.kind, self.choices = where, kind, choices
+
+    def __call__(self, value: str) -> Where:
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(self.choices)}")
+        return self.where(value)
+
+
+def filter_of(found: Callable[[str], Where]) -> Filter:
+    """A declared filter as it is, a bare function as a text filter."""
+    return found if isinstance(found, Filter) else Filter(found)
+
+
 @dataclass(frozen=True)
 class Entity:
     """How one kind of registry record is listed, checked, scoped and labelled."""

@@ -8,7 +8,7 @@ from typing import Any
 from assetsvc.errors import ValidationFailed, field_error
 from assetsvc.registry import regions
 from assetsvc.actor import Actor
-from assetsvc.registry.crud import Entity, get_record
+from assetsvc.registry.crud import Entity, Filter, get_record
 from assetsvc.runtime import settings
 from assetsvc.registry import service_periods
 from assetsvc.registry.lifecycle import LIFECYCLE
@@ -274,25 +274,29 @@ async def check_credential(values: dict, stored: dict | None) -> dict:
 # --- the entities -------------------------------------------------------------------------
 
 
-def _eq_int(column):
+def _eq_int(column) -> Filter:
     def where(value: str):
         try:
             return column == int(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number") from None
-    return where
+    return Filter(where, "int")
 
 
-def _eq_bool(column):
+def _eq_bool(column) -> Filter:
     def where(value: str):
         if value.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"{value!r} is not true or false")
         return column.eq(value.lower() in ("true", "1"))
-    return where
+    return Filter(where, "bool")
 
 
-def _region(column):
-    return lambda value: column.like(region_prefix(value) + "%")
+def _region(column) -> Filter:
+    return Filter(lambda value: column.like(region_prefix(value) + "%"), "region")
+
+
+def _one_of(column, choices: tuple[str, ...]) -> Filter:
+    return Filter(lambda value: column == value, "text", choices)
 
 
 REGION = Entity(
@@ -307,7 +311,7 @@ STATION = Entity(
 SITE = Entity(
     "sites", "site", Site, check_site, lambda r: r["name"], contractor_sees_all=True,
     filters={"region": _region(Site.region_code), "station": _eq_int(Site.station),
-             "point_class": _eq_int(Site.point_class), "coverage_status": lambda v: Site.coverage_status == v,
+             "point_class": _eq_int(Site.point_class), "coverage_status": _one_of(Site.coverage_status, ("planned", "built")),
              "key_category": lambda v: Site.key_category == v},
     search=("name", "alias", "address"), sortable=("id", "name", "region_code", "point_class"),
 )
@@ -319,7 +323,7 @@ COVERAGE_PLAN = Entity(
 )
 OWNER = Entity(
     "owners", "owner", Owner, check_owner, lambda r: r["name"], contractor_sees_all=True,
-    filters={"owner_class": lambda v: Owner.owner_class == v}, search=("name",),
+    filters={"owner_class": _one_of(Owner.owner_class, OWNER_CLASSES)}, search=("name",),
     sortable=("id", "name", "owner_class"), unique=("name",),
 )
 CONTRACTOR = Entity(
@@ -339,7 +343,7 @@ CREDENTIAL = Entity(
 UPSTREAM = Entity(
     "devices", "upstream_device", UpstreamDevice, check_upstream, lambda r: r["name"],
     contractor_column="contractor",
-    filters={"region": _region(UpstreamDevice.region_code), "kind": lambda v: UpstreamDevice.kind == v,
+    filters={"region": _region(UpstreamDevice.region_code), "kind": _one_of(UpstreamDevice.kind, DEVICE_KINDS),
              "contractor": _eq_int(UpstreamDevice.contractor), "parent": _eq_int(UpstreamDevice.parent),
              "status": lambda v: UpstreamDevice.status == v},
     search=("name", "gb_id", "ipv4"), sortable=("id", "name", "kind", "region_code"), unique=("gb_id",),
@@ -388,11 +392,11 @@ CAMERA = Entity(
     filters={
         "region": _region(Camera.region_code),
         "station": _eq_int(Camera.station),
-        "owner_class": lambda v: Camera.owner.owner_class == v,
+        "owner_class": _one_of(Camera.owner.owner_class, OWNER_CLASSES),
         "owner": _eq_int(Camera.owner),
         "contractor": _eq_int(Camera.contractor),
         "camera_type": _eq_int(Camera.camera_type),
-        "status": lambda v: Camera.status == v,
+        "status": _one_of(Camera.status, LIFECYCLE),
         "networked": _eq_bool(Camera.networked),
         "province_networked": _eq_bool(Camera.province_networked),
         "point_class": _eq_int(Camera.point_class),

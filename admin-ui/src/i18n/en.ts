@@ -240,5 +240,18 @@ const en: typeof zh = {
       refHint: { camera: 'Camera id', site: 'Site id', region: 'Region code, e.g. 450204', upstream: 'Upstream device id' },
     },
   },
+  cameraFilters: {
+    owner: 'Owner', cameraType: 'Camera type', pointClass: 'Point class', site: 'Site', upstream: 'Upstream device',
+    cameraTypes: { c1: 'Dome', c2: 'Half dome', c3: 'Fixed bullet', c4: 'PTZ bullet', c5: 'Checkpoint bullet', c99: 'Unknown' },
+    pointClasses: { c1: 'Class 1', c2: 'Class 2', c3: 'Class 3', c4: 'Police internal', c9: 'Other' },
+  },
+  recordCreate: {
+    new: 'New', create: 'Create', created: 'Created', listHint: 'several: separate with commas', required: 'Required',
+    titles: { cameras: 'New camera', sites: 'New site', devices: 'New upstream device', owners: 'New owner', contractors: 'New contractor', contracts: 'New contract' },
+    fields: { longitude: 'Longitude', latitude: 'Latitude', owner: 'Owner', upstream: 'Upstream device', camera_type: 'Camera type',
+      install_date: 'Installed on', status: 'Status' },
+    choices: { planned: 'Planned', active: 'Active', under_repair: 'Under repair', decommissioned: 'Decommissioned', police: 'Police',
+      government: 'Government', social: 'Social', nvr: 'NVR', switch: 'Switch', encoder: 'Encoder', link: 'Link' },
+  },
 }
 export default en

@@ -233,4 +233,17 @@ export default {
       refHint: { camera: '摄像机编号', site: '点位编号', region: '行政区划代码，如 450204', upstream: '上联设备编号' },
     },
   },
+  cameraFilters: {
+    owner: '建设单位', cameraType: '摄像机类型', pointClass: '点位类型', site: '点位', upstream: '上联设备',
+    cameraTypes: { c1: '球机', c2: '半球', c3: '固定枪机', c4: '遥控枪机', c5: '卡口枪机', c99: '未知' },
+    pointClasses: { c1: '一类', c2: '二类', c3: '三类', c4: '公安内部', c9: '其他' },
+  },
+  recordCreate: {
+    new: '新建', create: '创建', created: '已创建', listHint: '多个用逗号分隔', required: '必填',
+    titles: { cameras: '新建摄像机', sites: '新建点位', devices: '新建上联设备', owners: '新建建设单位', contractors: '新建运维单位', contracts: '新建运维合同' },
+    fields: { longitude: '经度', latitude: '纬度', owner: '建设单位', upstream: '上联设备', camera_type: '摄像机类型',
+      install_date: '安装时间', status: '状态' },
+    choices: { planned: '规划', active: '在用', under_repair: '维修中', decommissioned: '已报废', police: '公安', government: '政府',
+      social: '社会', nvr: '录像机', switch: '交换机', encoder: '编码器', link: '链路' },
+  },
 }

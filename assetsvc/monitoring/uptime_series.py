@@ -1,0 +1,117 @@
+"""Daily uptime figures over a range (每日在线率/完好率) in one read: the dashboard's 30-day chart.
+
+The chart used to ask /uptime once per day. A day's figures here are the ones /uptime gives for
+that day ([midnight, next midnight) at the offset): the uptime service's own coverage, sums and
+totals (uptime.py, uptime_coverage.py, uptime_queries.py), read once for all the days; never a
+second downtime computation. tests/integration/test_uptime_daily.py holds the two equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from assetsvc.actor import Actor
+from assetsvc.monitoring import uptime_queries as queries
+from assetsvc.monitoring.uptime import _totals, counted_window
+from assetsvc.monitoring.uptime_coverage import Coverage, coverage
+from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, parse_offset
+from assetsvc.monitoring.uptime_math import Totals
+from assetsvc.monitoring.uptime_read import fetch_all
+from assetsvc.monitoring.uptime_scope import CameraSet, resolve
+
+MAX_DAYS = 92  # a quarter; the chart shows 30
+
+
+@dataclass(frozen=True)
+class SeriesDay:
+    """One day's figures: cameras with service time that day, 在线率, 完好率, the share without data."""
+
+    day: str
+    start: str
+    end: str
+    cameras: int
+    online_rate: float | None
+    working_rate: float | None
+    unknown_share: float | None
+
+
+@dataclass(frozen=True)
+class UptimeSeries:
+    """Daily figures of a scope, oldest day first."""
+
+    scope: str
+    ref: str | None
+    days: list[SeriesDay]
+
+
+def _day(text: str | None, field: str) -> dt.date:
+    if text is None or not str(text).strip():
+        raise bad(field, "is required (a date such as 2026-11-01)")
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise bad(field, f"{text!r} is not a date such as 2026-11-01") from None
+
+
+def day_bounds(start: str | None, end: str | None, tz: str | None) -> tuple[list[tuple[dt.date, float, float]],
+                                                                               dt.timezone]:
+    """The days [start, end) as (date, midnight, next midnight) at the offset `tz` (default: the office's)."""
+    offset = parse_offset(tz)
+    first, last = _day(start, "start"), _day(end, "end")
+    if last <= first:
+        raise bad("end", f"must be after start ({start} .. {end})")
+    if last >= dt.date.max:  # the last day's next midnight must exist
+        raise bad("end", f"{end!r} is too late")
+    if (last - first).days > MAX_DAYS:
+        raise bad("end", f"at most {MAX_DAYS} days at once")
+
+    def midnight(d: dt.date) -> float:
+        return dt.datetime(d.year, d.month, d.day, tzinfo=offset).timestamp()
+
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days)]
+    return [(d, midnight(d), midnight(d + dt.timedelta(days=1))) for d in days], offset
+
+
+async def daily(actor: Actor, scope: str | None, ref: str | None, start: str | None, end: str | None,
+                tz: str | None = None, now: float | None = None) -> UptimeSeries:
+    """Each day's figures of the cameras in scope this actor may see (what /uptime answers for that day)."""
+    days, offset = day_bounds(start, end, tz)
+    cameras = await resolve(actor, scope, ref)
+    found = await totals_by_day(cameras, [(a, b) for _, a, b in days], time.time() if now is None else now)
+    out = []
+    for (day, a, b), (count, totals) in zip(days, found):
+        figures = totals.figures()
+        out.append(SeriesDay(day.isoformat(), iso(a, offset) or "", iso(b, offset) or "", count,
+                             figures["online_rate"], figures["working_rate"], figures["unknown_share"]))
+    return UptimeSeries(cameras.scope, cameras.ref, out)
+
+
+async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
+    """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
+
+    uptime.compute reads the coverage and sums the intervals of one period. Here the coverage is read
+    once for all the days and clipped to each (coverage.clipped: the same ranges); the sums run once
+    over ranges that carry their day, grouped by camera and day, so every interval adds the same clipped
+    durations as in the day's own query; uptime._totals then adds them up as for one day. The sampled
+    rates are not part of the series (their grid is what costs in compute).
+    """
+    if not days:
+        return []
+    whole = counted_window(days[0][0], days[-1][1], DEFAULT_STEP_S, now)
+    async with fetch_all() as fetch:
+        cov = await coverage(fetch, cameras, whole) if whole.end > whole.start else Coverage({}, {})
+        parts = [cov.clipped(a, min(b, whole.end)) for a, b in days]
+        service = [(cam, d, a, b) for d, p in enumerate(parts) for cam, spans in p.service.items() for a, b in spans]
+        held = [(cam, d, a, b) for d, p in enumerate(parts) for cam, spans in p.held.items() for a, b in spans]
+        sums = await fetch(*queries.sums_by_day(service)) if service else []
+        causes = await fetch(*queries.causes_by_day(held)) if held else []
+    per: dict[int, list[dict[str, Any]]] = {}
+    for row in sums:
+        per.setdefault(int(row["d"]), []).append(row)
+    by_day: dict[int, list[dict[str, Any]]] = {}
+    for row in causes:
+        by_day.setdefault(int(row["d"]), []).append(row)
+    return [(p.cameras, _totals(per.get(d, []), by_day.get(d, []), p)) for d, p in enumerate(parts)]
