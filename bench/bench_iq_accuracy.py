@@ -11,7 +11,8 @@ the share flagged. "First sight": judge(frame) with an empty memory, as monitori
 camera's first grab (frozen with the previous grab; scene change needs a baseline); its
 scene-dependent checks may leave a frame "unsure" (no fault), and the share left so is printed.
 "With baseline": the scene's baseline learned by probes.iq_memory.judge from its earlier frames,
-then each frame judged with it and the previous grab. Also the CPU per picture check at
+then each frame judged with it and the previous grab. The tuning group also has still, low-noise
+healthy grabs per scene (iq_synth.STILL; "still flagged": judged against the grab before). Also the CPU per picture check at
 1280x720. The generated sets are cached under the temp folder.
 """
 
@@ -38,11 +39,12 @@ from tests.probes import iq_synth  # noqa: E402
 SAMPLE = Path(os.environ.get("ASSETSVC_IQ_SAMPLE", "/work/shared/data/iq-sample"))
 
 
-def generated(per_source: int, seed: int, sources: tuple[str, ...]) -> list[iq_synth.Scene]:
-    cache = Path(tempfile.gettempdir()) / f"assetsvc-iq-synth-{per_source}-{seed}-{'-'.join(sources)}-v5.pickle"
+def generated(per_source: int, seed: int, sources: tuple[str, ...], still: bool) -> list[iq_synth.Scene]:
+    cache = Path(tempfile.gettempdir()) / (f"assetsvc-iq-synth-{per_source}-{seed}-{'-'.join(sources)}"
+                                           f"{'-still' if still else ''}-v6.pickle")
     if cache.is_file():
         return pickle.loads(cache.read_bytes())
-    data = iq_synth.scenes(per_source, seed, sources)
+    data = iq_synth.scenes(per_source, seed, sources, still=still)
     cache.write_bytes(pickle.dumps(data))
     return data
 
@@ -76,10 +78,10 @@ def print_table(title: str, result) -> list[str]:
         hits, total = table.get(kind, [0, 0])
         return f"{hits / total:6.3f} ({hits:3d}/{total:3d})" if total else "n/a"
 
-    for kind in ("ok", *iq_synth.FAULTS):
+    for kind in ("ok", *(["still"] if "still" in first else []), *iq_synth.FAULTS):
         hits, total = unjudged.get(kind, [0, 0])
         left = f"{hits / total:7.1%}" if total else "n/a"
-        label = "healthy flagged" if kind == "ok" else kind
+        label = {"ok": "healthy flagged", "still": "still flagged"}.get(kind, kind)
         lines.append(f"{label:16} {cell(first, kind):>17} {left:>8} {cell(base, kind):>17}")
     print("\n".join(lines))
     return lines
@@ -112,7 +114,8 @@ def main() -> None:
               "fresh": (iq_synth.FRESH, args.seed + 2)}
     for title in args.groups.split(","):
         sources, seed = groups[title]
-        scenes = generated(args.per_source, seed, sources)
+        # Still, low-noise healthy grabs only in the tuning group: the case the frozen check is tuned on.
+        scenes = generated(args.per_source, seed, sources, still=title == "tuning")
         print(f"\n{title}: {len(scenes)} scenes from {', '.join(sources)} (seed {seed}), "
               f"{sum(len(s.healthy) for s in scenes)} healthy frames judged, one frame per fault kind per scene")
         print_table("recall per fault kind; healthy frames flagged", iq_synth.evaluate(scenes))

@@ -68,7 +68,9 @@ def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thr
     value is the largest 8x8-block mean difference at 160 px wide, frozen below
     `frozen_max_change`; a small moving object anywhere keeps the picture live.
     A ticking OSD clock does not keep a frozen source live (live_change leaves its bands out).
-    Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test.
+    Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test, and so does
+    a still, low-noise one at the 160-px signature (3 in 4 such pairs on the tuning set; no statistic
+    of the two signatures separates them from a re-encoded repeat: docs/probes-iq.md, issue 14 part 6).
     """
     largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t)
     return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,

@@ -26,6 +26,7 @@ FAULTS = ("blur", "dark", "overexposed", "low_contrast", "color_cast", "occlusio
           "stripes", "frozen", "scene_change")
 LEARN = 2  # earlier frames a baseline is learned from
 HEALTHY = 4  # healthy frames judged per scene
+STILL = 4  # grabs of a still, low-noise healthy view per scene (the tuning group's, scenes(still=True))
 
 
 # Photographs scikit-image also ships that no threshold was ever set against: the bench's fresh
@@ -55,6 +56,7 @@ class Scene:
     faults: dict[str, np.ndarray] = field(default_factory=dict)  # kind -> faulty frame (after learn[-1])
     frozen_previous: np.ndarray | None = None  # the grab before faults["frozen"] (same frame, clock ticked)
     other_view: np.ndarray | None = None
+    still: list[np.ndarray] = field(default_factory=list)  # consecutive grabs of a still, low-noise view
 
 
 def _osd(image: np.ndarray, tick: int) -> np.ndarray:
@@ -161,8 +163,24 @@ def _fault(kind: str, m: _Maker, rng: np.random.Generator) -> np.ndarray:
     raise ValueError(kind)
 
 
-def scene(source: str, seed: int, night: bool = False, variant: str = "") -> Scene:
-    """One scene with its healthy and faulty frames; deterministic for (source, seed, night, variant)."""
+def _still(m: _Maker, seed: int, t: int) -> list[np.ndarray]:
+    """Healthy grabs of a still, low-noise view, as a static indoor or night camera gives: the same
+    view moved by at most 0.05 source px, light within 0.5 %, sensor noise only (sigma 0.5-1.0 by day,
+    1.0-2.0 at night), the clock ticking, JPEG. Its own generator, so the other frames stay as they were."""
+    rng = np.random.default_rng(seed + 7919)
+    out = []
+    for _ in range(STILL):
+        t += int(rng.integers(60, 600))
+        view = m.base(*rng.uniform(-0.05, 0.05, 2))
+        out.append(m.frame(view, light=float(rng.uniform(0.995, 1.005)),
+                           noise=float(rng.uniform(1.0, 2.0) if m.night else rng.uniform(0.5, 1.0)),
+                           quality=int(rng.integers(70, 92)), tick=t))
+    return out
+
+
+def scene(source: str, seed: int, night: bool = False, variant: str = "", still: bool = False) -> Scene:
+    """One scene with its healthy and faulty frames; deterministic for (source, seed, night, variant).
+    `still` adds grabs of the same view still and low-noise (Scene.still)."""
     rng = np.random.default_rng(seed)
     m = _Maker(rng, _photo(source), night, variant)
     s = Scene(f"{source}{'-night' if night else ''}{'-' + variant if variant else ''}-{seed}", night)
@@ -178,10 +196,10 @@ def scene(source: str, seed: int, night: bool = False, variant: str = "") -> Sce
             continue
         s.faults[kind] = _fault(kind, m, rng)
     # Frozen: the encoder repeats one frame; only the OSD clock ticks (and JPEG re-encodes it).
-    still = np.clip(m.base() * m.gain + rng.normal(0, 1.0, (*m.size[::-1], 1 if night else 3)), 0, 255)
-    still = still.astype(np.uint8)
-    s.frozen_previous = _jpeg(_osd(still, t + 1), 85)
-    s.faults["frozen"] = _jpeg(_osd(still, t + 301), 80)
+    repeated = np.clip(m.base() * m.gain + rng.normal(0, 1.0, (*m.size[::-1], 1 if night else 3)), 0, 255)
+    repeated = repeated.astype(np.uint8)
+    s.frozen_previous = _jpeg(_osd(repeated, t + 1), 85)
+    s.faults["frozen"] = _jpeg(_osd(repeated, t + 301), 80)
     # Scene change: the camera turned (a view a quarter of the frame or more away) or zoomed.
     if rng.random() < 0.5:
         turned = m.base(float(rng.choice([-1, 1]) * rng.uniform(0.25, 0.45) * m.crop[0]),
@@ -193,16 +211,21 @@ def scene(source: str, seed: int, night: bool = False, variant: str = "") -> Sce
         h, w = view.shape[:2]
         crop = view[int(h * (1 - 1 / zoom) / 2):, int(w * (1 - 1 / zoom) / 2):][:int(h / zoom), :int(w / zoom)]
         s.faults["scene_change"] = m.frame(cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR))
+    if still:
+        s.still = _still(m, seed, t)
     return s
 
 
-def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCES) -> list[Scene]:
-    """The set: per source, day and night scenes, some with a large sky or shadow."""
+def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCES,
+           still: bool = False) -> list[Scene]:
+    """The set: per source, day and night scenes, some with a large sky or shadow (`still`: with
+    still, low-noise grabs too)."""
     out = []
     variants = ("", "sky", "", "shadow")
     for i, source in enumerate(sources):
         for k in range(per_source):
-            out.append(scene(source, seed * 1000 + i * 50 + k, night=k % 2 == 1, variant=variants[k % 4]))
+            out.append(scene(source, seed * 1000 + i * 50 + k, night=k % 2 == 1, variant=variants[k % 4],
+                             still=still))
     return out
 
 
@@ -241,6 +264,14 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
             before = PictureMemory(learned.baselines, learned.learning,
                                    signature(views(s.frozen_previous)) if kind == "frozen" else learned.previous)
             _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
+        # Still, low-noise grabs (kind "still": healthy frames flagged), each after the one before it:
+        # at first sight with only the previous grab, and with the baseline learned above.
+        for previous, frame in zip(s.still, s.still[1:]):
+            d = judge(frame, PictureMemory(previous=signature(views(previous)))).diagnosis
+            _count(out["first"], "still", d.verdict != "ok")
+            _count(out["unjudged"], "still", d.verdict == "ok" and bool(unsure(d)))
+            before = PictureMemory(learned.baselines, learned.learning, signature(views(previous)))
+            _count(out["baseline"], "still", judge(frame, before).diagnosis.verdict != "ok")
     return out
 
 

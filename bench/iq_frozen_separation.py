@@ -1,0 +1,80 @@
+"""Whether a two-grab statistic separates a repeated frame from a still, low-noise live scene (issue 14).
+
+    python bench/iq_frozen_separation.py
+
+On the tuning group of bench/bench_iq_accuracy.py (seed 1, with its still grabs): per statistic,
+the spread (min, 10th percentile, median, 90th percentile, max) over the frozen pairs (one frame
+JPEG-encoded at q85 and at q80, the clock ticked), over consecutive still grabs (live), and over the
+labelled sample's frozen pairs with one side re-encoded at q40 (tests/probes/test_iq.py wants those
+frozen). Every statistic is taken from the 160-px grey signatures a camera's memory keeps, outside
+the OSD bands. A statistic separates the two when the frozen ranges lie wholly on one side of the
+still range.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_iq_accuracy import SAMPLE, generated  # noqa: E402
+from probes import iq  # noqa: E402
+from probes.iq_checks import views  # noqa: E402
+from probes.iq_compare import block_changes, live_change  # noqa: E402
+from probes.iq_detail import noise_sigma  # noqa: E402
+from probes.iq_memory import signature  # noqa: E402
+from tests.probes import iq_synth  # noqa: E402
+
+
+def statistics(later: np.ndarray, earlier: np.ndarray) -> dict[str, float]:
+    va, vb = views(later), views(earlier)
+    a, b = signature(va).astype(np.float32), signature(vb).astype(np.float32)
+    blocks = block_changes(a, b)
+    largest, _ = live_change(blocks)
+    band = int(round(blocks.shape[0] * 0.12))
+    inner = blocks[band:blocks.shape[0] - band]
+    # Temporal change in the flattest quarter of the blocks against the spatial noise there (second
+    # difference at 160 px): a repeated frame repeats its noise, a live one draws it anew.
+    h = a.shape[0]
+    rows = slice(int(round(h * 0.12)), h - int(round(h * 0.12)))
+    k = np.array([[1, -2, 1]], np.float32)
+    spatial = np.minimum(np.abs(cv2.filter2D(a[rows], -1, k)), np.abs(cv2.filter2D(a[rows], -1, k.T))) / np.sqrt(6)
+    d = np.abs(a[rows] - b[rows])
+    bh, bw = d.shape[0] // 8, d.shape[1] // 8
+    sp = cv2.resize(spatial[:bh * 8, :bw * 8], (bw, bh), interpolation=cv2.INTER_AREA)
+    tb = cv2.resize(d[:bh * 8, :bw * 8], (bw, bh), interpolation=cv2.INTER_AREA)
+    flat = sp <= np.percentile(sp, 25)
+    sigma = noise_sigma(va.grey) or 0.0
+    return {"largest block change": largest, "mean block change": float(inner.mean()),
+            "pixels changed": float((d != 0).mean()),
+            "mean change / full-res noise": float(inner.mean()) / max(sigma, 0.3),
+            "flat change / flat noise": float(tb[flat].mean() / max(sp[flat].mean(), 0.05))}
+
+
+def main() -> None:
+    groups: dict[str, list[dict[str, float]]] = {"frozen (q85/q80)": [], "still (live)": [], "sample frozen, q40": []}
+    for s in generated(4, 1, iq_synth.SOURCES[0::2], still=True):
+        groups["frozen (q85/q80)"].append(statistics(s.faults["frozen"], s.frozen_previous))
+        groups["still (live)"] += [statistics(b, a) for a, b in zip(s.still, s.still[1:])]
+    if (SAMPLE / "labels.csv").is_file():
+        for r in csv.DictReader((SAMPLE / "labels.csv").open()):
+            if r["pair"] and r["label"] == "frozen":
+                a = iq.decode_image((SAMPLE / r["file"]).read_bytes())
+                a = cv2.imdecode(cv2.imencode(".jpg", a, [cv2.IMWRITE_JPEG_QUALITY, 40])[1], cv2.IMREAD_COLOR)
+                groups["sample frozen, q40"].append(statistics(a, iq.decode_image((SAMPLE / r["pair"]).read_bytes())))
+    for name in next(iter(groups.values()))[0]:
+        print(name)
+        for group, rows in groups.items():
+            if rows:
+                values = np.array([r[name] for r in rows])
+                q = np.percentile(values, [0, 10, 50, 90, 100])
+                print(f"  {group:20} n={len(values):3d}  " + "  ".join(f"{x:6.3f}" for x in q))
+
+
+if __name__ == "__main__":
+    main()
