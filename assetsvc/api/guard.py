@@ -2,7 +2,9 @@
 
 PostgreSQL text refuses U+0000 while SQLite stores it, so the same request must not be taken on
 one engine and refused on the other; one check here holds for every endpoint. File uploads
-(multipart) are bytes and are not checked.
+(multipart) are bytes and are not checked; any other body is, whatever its Content-Type says:
+litestar's Request.json() decodes the body as JSON without looking at the declared type, so a JSON
+body sent as application/octet-stream (or with no type) reached the handlers unchecked.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from assetsvc.errors import ValidationFailed, field_error
 
 # \u0000 in JSON text, not preceded by an odd number of backslashes (\\u0000 is the text "\u0000").
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-TEXT_TYPES = ("application/json", "application/toml", "text/plain")
-
 
 def _refuse(where: str) -> None:
     message = f"the {where} holds a NUL character (U+0000), which no text may hold"
@@ -25,13 +25,14 @@ def _refuse(where: str) -> None:
 
 
 async def refuse_nul(request: Request) -> None:
-    """before_request hook: a 400 when the path, the query or a text body holds U+0000."""
+    """before_request hook: a 400 when the path, the query or a body other than a multipart
+    upload holds U+0000 (raw, or escaped as JSON writes it)."""
     if b"\x00" in unquote_to_bytes(request.scope.get("raw_path") or b""):
         _refuse("path")
     if b"\x00" in unquote_to_bytes(request.scope.get("query_string") or b""):
         _refuse("query")
     media = request.content_type[0]
-    if request.method in ("POST", "PUT", "PATCH") and media.endswith(("json", "toml")) or media == "text/plain":
+    if request.method in ("POST", "PUT", "PATCH") and not media.startswith("multipart/"):
         body = await request.body()  # bounded by the endpoint's body limit; handlers reuse it
         if b"\x00" in body or JSON_NUL.search(body):
             _refuse("body")
