@@ -145,8 +145,21 @@ async def settled(page) -> None:
 
 
 async def switch_language(page, label: str) -> None:
-    await page.click("[data-test=language]")
-    await page.click(f".el-select-dropdown__item:visible:has-text('{label}')")
+    """Open the language select and pick `label`. A tap can land while a toast (ElMessage, shown at
+    the top centre, where the select sits on a phone) is fading, and the list does not open: tap
+    again, as a user would (bounded: three taps)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    option = page.locator(f".el-select-dropdown__item:visible:has-text('{label}')")
+    for tap in range(3):
+        await page.click("[data-test=language]")
+        try:
+            await option.first.wait_for(timeout=5000)
+            break
+        except PlaywrightTimeout:
+            if tap == 2:
+                raise
+    await option.first.click()
 
 
 async def shoot(page, name: str) -> Path:
