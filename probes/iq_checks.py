@@ -234,16 +234,17 @@ def check_occlusion(image: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check
     grey = views(image, t).small_grey
     share, visible, region = occluded_share(grey, t)
     fault = share > t.occlusion_area and visible >= t.occlusion_visible_min
-    sky = fault and _sky_like(grey, region)
+    sky = fault and sky_like(grey, region)
     return check("occlusion", share, fault and not sky, t.occlusion_area,
                  f"largest featureless region {share:.0%} of the frame, texture on {visible:.0%} of the rest"
                  + (" (sky-like: spans the top, brighter than the view below)" if sky else ""))
 
 
-def _sky_like(small_grey: np.ndarray, region: np.ndarray, block: int = 8) -> bool:
+def sky_like(small_grey: np.ndarray, region: np.ndarray, block: int = 8) -> bool:
     """A featureless region that spans the whole width under the OSD band and is brighter than the
     rest is a sky: a cover is darker than the view (unlit, at the lens) or leaves part of the top
-    visible. Only at first sight; with a baseline occlusion is judged against it."""
+    visible. At first sight; with a baseline, a sky-like region is judged by its newly hidden texture
+    only (check_new_occlusion), not by how its brightness changed."""
     rows = region.shape[0]
     top = max(1, int(round(0.12 * rows)))  # the first block row below the OSD band
     if top >= rows or region[top].mean() < 0.9:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width
+from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width, sky_like
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
@@ -110,10 +110,20 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     of the frame (the region being occlusion-sized), or the region outgrew what is normal here
     (`occlusion_area`, relaxed by the baseline). Value: the new share."""
     grey = _grey(image)
+    reference = _same_size(reference_grey, grey.shape)
     # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
     # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
-    normal, _ = featureless(_same_size(reference_grey, grey.shape), t, margin=REFERENCE_MARGIN)
-    share, visible, region = occluded_share(grey, t, normal)
+    normal, _ = featureless(reference, t, margin=REFERENCE_MARGIN)
+    # A plain block darker than the light change explains is another surface: a cover over the
+    # plain sky, wall or moon also hides them. Not when today's region is a sky (spans the top,
+    # brighter than the rest: the sky's own brightness varies with the weather), as at first sight.
+    changed = changed_blocks(grey, reference, t)
+    share, visible, region = occluded_share(grey, t, normal & ~changed)
+    hidden_texture = None
+    if changed.any() and sky_like(grey, region):
+        share, visible, region = occluded_share(grey, t, normal)
+    elif changed.any():
+        hidden_texture = float((region & ~normal).mean())
     whole = float(region.mean())
     # Newly hidden texture, or a featureless region grown beyond what is normal here (adapt_thresholds
     # sets occlusion_area to the baseline's own share + 15 points): a cover over the usual sky.
@@ -122,9 +132,35 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     fault = visible >= t.occlusion_visible_min and share > t.occlusion_new_area / 4 and (
         whole > t.occlusion_area or (share > t.occlusion_new_area and whole > min(t.occlusion_area,
                                                                                  DEFAULT.occlusion_area)))
+    hidden = "" if hidden_texture is None else (
+        f" ({hidden_texture:.0%} textured there, {share - hidden_texture:.0%} plain but now darker)")
     return check("occlusion", share, fault, t.occlusion_new_area,
                  f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
-                 f"the baseline, texture on {visible:.0%} of the rest")
+                 f"the baseline{hidden}, texture on {visible:.0%} of the rest")
+
+
+def changed_blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT) -> np.ndarray:
+    """8x8 blocks (the featureless grid) darker than the picture's overall light change explains: by
+    more than `occlusion_changed` of the reference's light-corrected mean and at least
+    `occlusion_changed_min` grey levels. The light change is the median ratio of today's block means
+    to the reference's over the blocks textured in both (the view still seen), else the ratio of the
+    frame means. A cover at the lens is another surface, unlit (the housing shades it, the light
+    falls on its far side); the same surface follows the light (daylight drift, the iris, the gain),
+    and noise and JPEG move an 8x8 mean by a grey level or two. Only darker: a plain area that
+    brightens is a sky, a lamp switched on or a cast's clipped shadows, not something at the lens."""
+    now, _ = _block_moments(grey)
+    before, _ = _block_moments(reference)
+    _, textured_now = featureless(grey, t)
+    _, textured_before = featureless(reference, t)
+    h, w = now.shape
+    both = textured_now[:h, :w] & textured_before[:h, :w]
+    if int(both.sum()) >= 4:
+        gain = float(np.median(now[both] / np.maximum(before[both], 1.0)))
+    else:
+        gain = float(now.mean()) / max(float(before.mean()), 1.0)
+    expected = gain * before
+    darker = expected - now
+    return (darker > t.occlusion_changed * expected) & (darker >= t.occlusion_changed_min)
 
 
 def texture_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float:

@@ -82,6 +82,12 @@ class Thresholds:
     occlusion_new_area: float = 0.12
     """With a baseline: an occlusion-sized featureless region that hides more than this share of the
     frame where the baseline has texture (the camera's usual sky or wall alone never counts)."""
+    occlusion_changed: float = 0.3
+    """With a baseline, a block plain in the reference is also newly hidden when its mean luma fell by
+    more than this share of the reference's (after the picture's overall light change) ..."""
+    occlusion_changed_min: float = 12.0
+    """... and by at least this many grey levels: an unlit surface now lies there (a cover over a plain
+    sky, wall or moon), while the same surface only follows the light."""
     occlusion_texture_kept: float = 0.6
     """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
     share of the baseline's texture away from the featureless region is still there."""
