@@ -40,7 +40,7 @@ NIGHT_CHROMA = 4.0
 """A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
 MAX_BYTES = 256 * 1024
 FIRST_SIGHT_SURE: dict[str, float | None] = {
-    "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": 2.0, "low_contrast": 0.3}
+    "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": None, "low_contrast": 0.3}
 """Checks whose normal value depends on the scene (the ones adapt_thresholds relaxes per camera),
 and how far past its threshold a picture must measure to be judged a fault before any baseline:
 this many times the threshold (low contrast: below this share of it); None: never judged from
@@ -51,9 +51,11 @@ one picture. In between the check says "unsure" (no fault) and the baseline judg
   threshold; a defocused lens 1.6 times and more;
 - stripes: brick, tiles, blinds and print are periodic with amplitudes up to ~2 times the
   threshold; interference over the whole frame is larger;
-- colour cast: a scene of one colour (a lawn, a brown room, sodium light) averages up to ~1.6
-  times the threshold from grey (a crop filled by a brown table: 47 Lab units); only a picture
-  beyond twice it is surely a cast;
+- colour cast: a scene of one colour (a lawn, a brown room, sodium light, a retina photograph
+  filling the frame) averages as far from grey as a cast does (a brown table 47 Lab units, the
+  retina 63-64; generated casts 18-56), and no sign of one picture tells them apart (the spread
+  of the colours and the share of neutral pixels overlap too); the baseline judges it as a shift
+  from the camera's usual colour;
 - low contrast: a night sky with one bright object, a snowfield, spreads down to ~0.45 of it; fog
   or a dirty dome pulls everything to one grey, below 0.3.
 See docs/probes-iq.md (first sight) for the measured margins."""

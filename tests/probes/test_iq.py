@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from probes import iq
 from probes.iq_compare import view_in_place
 from probes.iq_detail import edge_blur_sigma
+from probes.iq_memory import PictureMemory, judge
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "iq-sample"
 needs_sample = pytest.mark.skipif(not (SAMPLE / "labels.csv").is_file(), reason=f"no labelled sample at {SAMPLE}")
@@ -279,6 +280,59 @@ def test_a_defocused_view_beside_a_cover_is_blur_not_the_covers_outline(scene):
     defocused = _board(cv2.GaussianBlur(scene, (0, 0), 8), share=0.5)
     diagnosis = iq.diagnose(defocused, reference=iq.record_baseline(scene))
     assert diagnosis.verdict == "blur"
+
+
+def _tinted(image: np.ndarray, a: float, b: float, seed: int = 0) -> np.ndarray:
+    """The picture moved by (a*, b*) in CIE-Lab; another grab (`seed`) moves the view by `seed` px
+    and draws fresh sensor noise, so it is not a frozen repeat."""
+    image = np.roll(image, seed, axis=1)
+    lab = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_BGR2Lab)
+    lab[..., 1] += a
+    lab[..., 2] += b
+    out = cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255 + np.random.default_rng(seed).normal(0, 1.5, image.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_a_scene_of_one_colour_is_not_a_cast_at_first_sight_but_a_shift_from_it_is(scene):
+    # A retina filling the frame, a brown room: one picture cannot tell such a scene from a cast, even
+    # beyond twice the limit (the first-sight limit before); the camera's baseline can.
+    orange = _tinted(scene, 50, 55)
+    assert iq.check_color_cast(orange).value >= 2 * iq.DEFAULT.color_cast_ab
+    first = judge(orange, PictureMemory())
+    assert first.diagnosis.verdict == "ok" and first.diagnosis.check("color_cast").verdict == "unsure"
+    memory = judge(_tinted(scene, 50, 55, seed=1), first.memory).memory
+    assert memory.learned("day") and memory.flagged["day"] == ("color_cast",)  # shown to the office
+    assert judge(_tinted(scene, 50, 55, seed=2), memory).diagnosis.verdict == "ok"
+    assert judge(_tinted(scene, 50, 20, seed=3), memory).diagnosis.faults == ["color_cast"]
+
+
+def _wall_over_view(scene: np.ndarray, wall: int = 170, top: float = 0.6) -> np.ndarray:
+    """The view with a plain wall (or sky, or moon) over its top `top` of the height: featureless."""
+    out = scene.copy()
+    rng = np.random.default_rng(11)
+    rows = int(top * scene.shape[0])
+    out[:rows] = np.clip(wall + rng.normal(0, 1.5, (rows, scene.shape[1], 1)), 0, 255).astype(np.uint8)
+    return out
+
+
+def test_a_cover_over_a_plain_area_the_camera_always_sees_is_occlusion(scene):
+    # The cover hides the plain wall and only 5 % of the frame that had texture, under the 12 % that
+    # newly hidden texture needs: the wall it lies on is not the same surface any more (darker).
+    view = _wall_over_view(scene)
+    covered = view.copy()
+    covered[: int(0.65 * 720)] = 60
+    diagnosis = iq.diagnose(covered, reference=iq.record_baseline(view))
+    assert diagnosis.faults == ["occlusion"]
+    assert "plain but now darker" in diagnosis.check("occlusion").detail
+
+
+@pytest.mark.parametrize("change", ["wall lit", "whole view dimmer", "wall a little dimmer"])
+def test_light_changing_on_a_plain_area_is_not_a_cover(scene, change):
+    view = _wall_over_view(scene)
+    later = {"wall lit": _wall_over_view(scene, wall=235),  # brighter: a lamp, a sky; a cover is unlit
+             "whole view dimmer": (view * 0.6).astype(np.uint8),  # the light on everything: the gain follows
+             "wall a little dimmer": _wall_over_view(scene, wall=130)}[change]  # 24 %: under the 30 %
+    assert iq.diagnose(later, reference=iq.record_baseline(view)).check("occlusion").verdict == "ok"
 
 
 # --- most specific label ----------------------------------------------------------------------
