@@ -278,3 +278,94 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
 def _count(table, kind: str, hit: bool) -> None:
     table[kind][0] += int(hit)
     table[kind][1] += 1
+
+
+COVERS = ("board", "hand", "leaves", "paint", "bag")
+"""Cover kinds of `covers` (bench/iq_cover_kinds.py): beside the set's flat board, what is found at a
+lens in service. Not used to set any threshold."""
+
+
+def covers(source: str, seed: int, night: bool = False, variant: str = "") -> dict[str, np.ndarray]:
+    """One grab per cover kind over the view of scene(source, seed, night, variant), drawn from their
+    own random generator (the scene's frames are unchanged):
+    - board: the set's fault, an opaque flat blob over 50-100 % of the frame;
+    - hand: a skin-coloured blob from one side over 40-70 %, out of focus, shaded (darker towards
+      its middle, a red glow at its thin edge where light passes through);
+    - leaves: three to six overlapping leaf-shaped blobs, dark green, each with its own shade and a
+      brighter, translucent rim, over 35-70 %;
+    - paint: sprayed paint over 40-80 %: its opacity blotchy (0.6-1.0 in patches), a fine speckle;
+    - bag: a translucent cover over 60-100 %: the view seen blurred through it at 15-40 % of its
+      contrast, tinted by the plastic."""
+    rng = np.random.default_rng(seed)
+    m = _Maker(rng, _photo(source), night, variant)
+    own = np.random.default_rng(seed + 15887)
+    view = m.base(*own.uniform(-0.6, 0.6, 2))
+    h, w = view.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    def soft(mask: np.ndarray, sigma: float) -> np.ndarray:
+        return cv2.GaussianBlur(mask, (0, 0), sigma * w)
+
+    def grey_if_night(colour: np.ndarray) -> np.ndarray:
+        return np.repeat(colour.mean(axis=-1, keepdims=True), 3, axis=-1) if night else colour
+
+    out: dict[str, np.ndarray] = {}
+    # board: as _fault("occlusion")
+    mask = np.zeros((h, w), np.float32)
+    cv2.ellipse(mask, (int(own.uniform(0.3, 0.7) * w), int(own.uniform(0.3, 0.7) * h)),
+                (int(own.uniform(0.38, 0.5) * w), int(own.uniform(0.5, 0.7) * h)), float(own.uniform(0, 180)),
+                0, 360, 1.0, -1)
+    mask = soft(mask, 0.01)[..., None]
+    colour = grey_if_night(np.float32(own.uniform(20, 120, 3)))
+    out["board"] = m.frame(view * (1 - mask) + colour * mask)
+    # hand: a blob from one side, shaded darker towards its middle, reddish translucent rim
+    side = int(own.integers(0, 4))
+    reach = float(own.uniform(0.45, 0.8))
+    coord = (xx / w, 1 - xx / w, yy / h, 1 - yy / h)[side]
+    across = (yy / h, yy / h, xx / w, xx / w)[side]
+    centre = float(own.uniform(0.3, 0.7))
+    inside = (coord < reach * (1 - 1.2 * (across - centre) ** 2)).astype(np.float32)
+    mask = soft(inside, 0.03)
+    depth = np.clip(cv2.GaussianBlur(inside, (0, 0), 0.08 * w), 0, 1)  # 0 at the rim, 1 deep inside
+    skin = np.float32([own.uniform(90, 150), own.uniform(110, 170), own.uniform(160, 220)])  # BGR
+    shade = float(own.uniform(0.2, 0.5))
+    colour = skin[None, None] * (1 - (1 - shade) * depth[..., None])
+    colour = colour * np.float32([0.8, 0.85, 1.0]) + np.float32([0, 0, 25]) * (1 - depth[..., None])
+    out["hand"] = m.frame(view * (1 - mask[..., None]) + grey_if_night(colour) * mask[..., None])
+    # leaves: several leaf-shaped blobs, each its own shade, translucent brighter rim
+    cover = np.zeros((h, w, 3), np.float32)
+    mask = np.zeros((h, w), np.float32)
+    for _ in range(int(own.integers(3, 7))):
+        leaf = np.zeros((h, w), np.float32)
+        cv2.ellipse(leaf, (int(own.uniform(0.1, 0.9) * w), int(own.uniform(0.1, 0.9) * h)),
+                    (int(own.uniform(0.15, 0.3) * w), int(own.uniform(0.06, 0.14) * w)), float(own.uniform(0, 180)),
+                    0, 360, 1.0, -1)
+        leaf = soft(leaf, 0.012)
+        green = np.float32([own.uniform(20, 50), own.uniform(50, 110), own.uniform(25, 60)])
+        rim = np.clip(1 - cv2.GaussianBlur(leaf, (0, 0), 0.02 * w) * 1.4, 0, 1)[..., None]
+        tone = green * (1 + 0.6 * rim)
+        cover = cover * (1 - leaf[..., None]) + tone * leaf[..., None]
+        mask = np.maximum(mask, leaf)
+    out["leaves"] = m.frame(view * (1 - mask[..., None]) + grey_if_night(cover) * mask[..., None])
+    # paint: sprayed, blotchy opacity and speckle over part of the frame
+    region = np.zeros((h, w), np.float32)
+    cv2.ellipse(region, (int(own.uniform(0.3, 0.7) * w), int(own.uniform(0.3, 0.7) * h)),
+                (int(own.uniform(0.35, 0.55) * w), int(own.uniform(0.45, 0.65) * h)), float(own.uniform(0, 180)),
+                0, 360, 1.0, -1)
+    blotch = cv2.GaussianBlur(own.random((h, w)).astype(np.float32), (0, 0), 0.03 * w)
+    blotch = (blotch - blotch.min()) / max(1e-6, float(np.ptp(blotch)))
+    alpha = soft(region, 0.04) * (0.6 + 0.4 * blotch)
+    paint = grey_if_night(np.float32(own.choice([[30, 30, 30], [40, 40, 160], [160, 60, 40], [230, 230, 230]])))
+    speckle = own.normal(0, 6, (h, w, 1)).astype(np.float32)
+    out["paint"] = m.frame(view * (1 - alpha[..., None]) + (paint + speckle) * alpha[..., None])
+    # bag: translucent plastic over much of the frame, the view blurred and faint behind it
+    region = np.zeros((h, w), np.float32)
+    cv2.ellipse(region, (int(own.uniform(0.35, 0.65) * w), int(own.uniform(0.35, 0.65) * h)),
+                (int(own.uniform(0.45, 0.7) * w), int(own.uniform(0.6, 0.9) * h)), float(own.uniform(0, 180)),
+                0, 360, 1.0, -1)
+    region = soft(region, 0.03)[..., None]
+    seen = float(own.uniform(0.15, 0.4))
+    tint = grey_if_night(np.float32(own.uniform(120, 220, 3)))
+    behind = cv2.GaussianBlur(view, (0, 0), 0.01 * w) * seen + tint * (1 - seen)
+    out["bag"] = m.frame(view * (1 - region) + behind * region)
+    return out
