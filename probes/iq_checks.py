@@ -186,12 +186,13 @@ def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT,
     return cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, std >= threshold
 
 
-def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT,
-                   normal: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
+def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT, normal: np.ndarray | None = None,
+                   masks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float, np.ndarray]:
     """(largest featureless connected share, textured share of the rest, that region's blocks) of a
     320-wide grey copy. `normal`: blocks featureless in the camera's baseline; then the share counts
-    only the region's blocks that had texture there (newly hidden)."""
-    flat, textured = featureless(small_grey, t)
+    only the region's blocks that had texture there (newly hidden). `masks`: featureless(small_grey, t)
+    when the caller already has it."""
+    flat, textured = featureless(small_grey, t) if masks is None else masks
     if flat.size == 0:
         return 0.0, 0.0, flat
     n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)

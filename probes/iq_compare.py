@@ -117,11 +117,12 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     # A plain block darker than the light change explains is another surface: a cover over the
     # plain sky, wall or moon also hides them. Not when today's region is a sky (spans the top,
     # brighter than the rest: the sky's own brightness varies with the weather), as at first sight.
-    changed = changed_blocks(grey, reference, t)
-    share, visible, region = occluded_share(grey, t, normal & ~changed)
+    masks = featureless(grey, t)
+    changed = changed_blocks(grey, reference, t, textured_before=~normal, textured_now=masks[1])
+    share, visible, region = occluded_share(grey, t, normal & ~changed, masks)
     hidden_texture = None
     if changed.any() and sky_like(grey, region):
-        share, visible, region = occluded_share(grey, t, normal)
+        share, visible, region = occluded_share(grey, t, normal, masks)
     elif changed.any():
         hidden_texture = float((region & ~normal).mean())
     whole = float(region.mean())
@@ -139,19 +140,24 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
                  f"the baseline{hidden}, texture on {visible:.0%} of the rest")
 
 
-def changed_blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT) -> np.ndarray:
+def changed_blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,
+                   textured_before: np.ndarray | None = None,
+                   textured_now: np.ndarray | None = None) -> np.ndarray:
     """8x8 blocks (the featureless grid) darker than the picture's overall light change explains: by
     more than `occlusion_changed` of the reference's light-corrected mean and at least
     `occlusion_changed_min` grey levels. The light change is the median ratio of today's block means
     to the reference's over the blocks textured in both (the view still seen), else the ratio of the
-    frame means. A cover at the lens is another surface, unlit (the housing shades it, the light
-    falls on its far side); the same surface follows the light (daylight drift, the iris, the gain),
-    and noise and JPEG move an 8x8 mean by a grey level or two. Only darker: a plain area that
+    frame means (`textured_before`, `textured_now`: the textured blocks, when the caller has them). A
+    cover at the lens is another surface, unlit (the housing shades it, the light falls on its far
+    side); the same surface follows the light (daylight drift, the iris, the gain), and noise and
+    JPEG move an 8x8 mean by a grey level or two. Only darker: a plain area that
     brightens is a sky, a lamp switched on or a cast's clipped shadows, not something at the lens."""
     now, _ = _block_moments(grey)
     before, _ = _block_moments(reference)
-    _, textured_now = featureless(grey, t)
-    _, textured_before = featureless(reference, t)
+    if textured_now is None:
+        _, textured_now = featureless(grey, t)
+    if textured_before is None:
+        _, textured_before = featureless(reference, t)
     h, w = now.shape
     both = textured_now[:h, :w] & textured_before[:h, :w]
     if int(both.sum()) >= 4:
