@@ -118,7 +118,7 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     # plain sky, wall or moon also hides them. Not when today's region is a sky (spans the top,
     # brighter than the rest: the sky's own brightness varies with the weather), as at first sight.
     masks = featureless(grey, t)
-    changed = changed_blocks(grey, reference, t, textured_before=~normal, textured_now=masks[1])
+    changed = changed_blocks(grey, reference, t, textured_now=masks[1])
     share, visible, region = occluded_share(grey, t, normal & ~changed, masks)
     hidden_texture = None
     if changed.any() and sky_like(grey, region):
