@@ -104,8 +104,10 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
 
 def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
     """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
-    blocks that had texture in the reference picture, so the sky, a white wall or a lake the camera
-    always sees is not a cover, while an object newly in front of the lens is. Fault when texture
+    blocks that had texture in the reference picture, or that were plain there and are now darker
+    than the light change explains (changed_blocks: another, unlit surface over the plain sky, wall
+    or moon), so the sky, a white wall or a lake the camera always sees is not a cover, while an
+    object newly in front of the lens is. Fault when texture
     is left beside the region and either its newly featureless blocks exceed `occlusion_new_area`
     of the frame (the region being occlusion-sized), or the region outgrew what is normal here
     (`occlusion_area`, relaxed by the baseline). Value: the new share."""
