@@ -50,10 +50,39 @@ def statistics(later: np.ndarray, earlier: np.ndarray) -> dict[str, float]:
     tb = cv2.resize(d[:bh * 8, :bw * 8], (bw, bh), interpolation=cv2.INTER_AREA)
     flat = sp <= np.percentile(sp, 25)
     sigma = noise_sigma(va.grey) or 0.0
-    return {"largest block change": largest, "mean block change": float(inner.mean()),
+    return {"full-res flat noise redrawn (option a)": redrawn(va.grey, vb.grey), "largest block change": largest, "mean block change": float(inner.mean()),
             "pixels changed": float((d != 0).mean()),
             "mean change / full-res noise": float(inner.mean()) / max(sigma, 0.3),
             "flat change / flat noise": float(tb[flat].mean() / max(sp[flat].mean(), 0.05))}
+
+
+def _high_pass(grey: np.ndarray) -> np.ndarray:
+    """Second differences across and down (float): a luma ramp cancels, noise and fine detail stay."""
+    g = grey.astype(np.float32)
+    k = np.array([[1, -2, 1]], np.float32)
+    return np.stack([cv2.filter2D(g, -1, k), cv2.filter2D(g, -1, k.T)])
+
+
+def redrawn(later: np.ndarray, earlier: np.ndarray, block: int = 16) -> float:
+    """Option (a), docs/probes-iq.md part 6: in the flattest quarter of the 16x16 blocks of the
+    full-resolution (working copy) luma, outside the OSD bands, the grab-to-grab change of the
+    high-pass (second differences) against the high-pass itself. A live sensor draws its noise anew
+    (about sqrt(2) where noise is all the flat area holds); a repeated frame re-encoded keeps it
+    (only the requantisation differs)."""
+    h = min(later.shape[0], earlier.shape[0])
+    band = int(round(h * 0.12))
+    a, b = _high_pass(later[band:h - band]), _high_pass(earlier[band:h - band])
+    bh, bw = a.shape[1] // block, a.shape[2] // block
+
+    def per_block(x: np.ndarray) -> np.ndarray:
+        return cv2.resize(np.abs(x[:bh * block, :bw * block]), (bw, bh), interpolation=cv2.INTER_AREA)
+
+    spatial = np.minimum(per_block(b[0]), per_block(b[1]))
+    temporal = np.minimum(per_block(a[0] - b[0]), per_block(a[1] - b[1]))
+    means = cv2.resize(earlier[band:band + bh * block, :bw * block], (bw, bh), interpolation=cv2.INTER_AREA)
+    usable = (means > 10) & (means < 245)
+    flat = usable & (spatial <= np.percentile(spatial[usable], 25))
+    return float(temporal[flat].mean() / max(float(spatial[flat].mean()), 0.05))
 
 
 def main() -> None:
