@@ -9,6 +9,12 @@ labelled sample's frozen pairs with one side re-encoded at q40 (tests/probes/tes
 frozen). Every statistic is taken from the 160-px grey signatures a camera's memory keeps, outside
 the OSD bands. A statistic separates the two when the frozen ranges lie wholly on one side of the
 still range.
+
+Option (b) (what probes.iq_memory does since issue 14 part 6) is printed last: each change against
+the camera's normal change, the quietest of its earlier good pairs. For a frozen pair that is the
+scene's learning and healthy pairs (as bench_iq_accuracy judges it); for a still pair, the still
+camera's own earlier pairs (at least two: NORMAL_PAIRS). A normal below frozen_max_change leaves the
+camera not judgeable (only an unchanged frame is frozen there).
 """
 
 from __future__ import annotations
@@ -27,8 +33,14 @@ from probes import iq  # noqa: E402
 from probes.iq_checks import views  # noqa: E402
 from probes.iq_compare import block_changes, live_change  # noqa: E402
 from probes.iq_detail import noise_sigma  # noqa: E402
-from probes.iq_memory import signature  # noqa: E402
+from probes.iq_memory import NORMAL_PAIRS, signature  # noqa: E402
+from probes.iq_types import DEFAULT  # noqa: E402
 from tests.probes import iq_synth  # noqa: E402
+
+
+def _change(later: np.ndarray, earlier: np.ndarray) -> float:
+    """The frozen check's value: the largest 8x8-block change at 160 px outside the OSD bands."""
+    return live_change(block_changes(signature(views(later)), signature(views(earlier))))[0]
 
 
 def statistics(later: np.ndarray, earlier: np.ndarray) -> dict[str, float]:
@@ -87,9 +99,21 @@ def redrawn(later: np.ndarray, earlier: np.ndarray, block: int = 16) -> float:
 
 def main() -> None:
     groups: dict[str, list[dict[str, float]]] = {"frozen (q85/q80)": [], "still (live)": [], "sample frozen, q40": []}
+    normal: dict[str, list[float]] = {"frozen (q85/q80)": [], "still (live)": []}
+    ratios: dict[str, list[float]] = {"frozen (q85/q80)": [], "still (live)": []}
     for s in generated(4, 1, iq_synth.SOURCES[0::2], still=True):
         groups["frozen (q85/q80)"].append(statistics(s.faults["frozen"], s.frozen_previous))
         groups["still (live)"] += [statistics(b, a) for a, b in zip(s.still, s.still[1:])]
+        good = [*s.learn, *s.healthy]
+        quietest = min(_change(b, a) for a, b in zip(good, good[1:]))
+        normal["frozen (q85/q80)"].append(quietest)
+        if quietest >= DEFAULT.frozen_max_change:
+            ratios["frozen (q85/q80)"].append(_change(s.faults["frozen"], s.frozen_previous) / quietest)
+        pairs = [_change(b, a) for a, b in zip(s.still, s.still[1:])]
+        for k in range(NORMAL_PAIRS, len(pairs)):
+            normal["still (live)"].append(min(pairs[:k]))
+            if min(pairs[:k]) >= DEFAULT.frozen_max_change:
+                ratios["still (live)"].append(pairs[k] / min(pairs[:k]))
     if (SAMPLE / "labels.csv").is_file():
         for r in csv.DictReader((SAMPLE / "labels.csv").open()):
             if r["pair"] and r["label"] == "frozen":
@@ -103,6 +127,16 @@ def main() -> None:
                 values = np.array([r[name] for r in rows])
                 q = np.percentile(values, [0, 10, 50, 90, 100])
                 print(f"  {group:20} n={len(values):3d}  " + "  ".join(f"{x:6.3f}" for x in q))
+    print(f"option (b): the camera's normal change (the quietest earlier good pair); not judgeable below "
+          f"{DEFAULT.frozen_max_change:g}")
+    for group, values in normal.items():
+        low = sum(v < DEFAULT.frozen_max_change for v in values)
+        q = np.percentile(values, [0, 10, 50, 90, 100])
+        print(f"  {group:20} n={len(values):3d}  " + "  ".join(f"{x:6.3f}" for x in q) + f"   not judgeable {low}")
+    print(f"option (b): change / normal where judgeable (frozen below {DEFAULT.frozen_normal_share:g})")
+    for group, values in ratios.items():
+        q = np.percentile(values, [0, 10, 50, 90, 100]) if values else []
+        print(f"  {group:20} n={len(values):3d}  " + "  ".join(f"{x:6.3f}" for x in q))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Each camera's picture memory (画面基准): loaded before a picture is judged, stored after, reset by the office.
 
-The memory itself (day and night baselines, grabs being learned, the previous grab's signature) is
-probes.iq_memory.PictureMemory; this module keeps one row of it per camera in `picture_memory`.
+The memory itself (day and night baselines, grabs being learned, the previous grab's signature, the
+normal change between grabs per mode) is probes.iq_memory.PictureMemory; this module keeps one row
+of it per camera in `picture_memory` (JSON: a new field of the memory needs no column).
 """
 
 from __future__ import annotations
