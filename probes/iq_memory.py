@@ -318,18 +318,22 @@ def _learn_change(memory: PictureMemory, previous_mode: str | None, mode: str, d
     return replace(memory, changes=changes, flagged=flagged)
 
 
-def accept(memory: PictureMemory, grab: Baseline, mode: str) -> PictureMemory:
+def accept(memory: PictureMemory, grab: Baseline, mode: str, faults: tuple[str, ...] = ()) -> PictureMemory:
     """A false alarm (误报): the office says `grab` shows this camera's normal picture.
 
     The grab joins the baseline of its mode: the view becomes the reference (a scene that was
     flagged as moved is the camera's view from now on) and each statistic keeps the worse of the
     two (merge), so the single-frame checks are relaxed to what this picture measured. With no
     baseline of that mode yet the grab is the baseline. Frozen compares grabs with each other, not
-    with the baseline: a false frozen verdict is not learned this way.
+    with the baseline: when the grab's `faults` say frozen, the mode's normal change between grabs
+    is forgotten instead, so it is learned again from the next pairs (learned even when they look
+    frozen until NORMAL_PAIRS are known): a camera that was busy and turned still is then judged
+    against its still normal.
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
     own = memory.baselines.get(mode)
     learned = grab if own is None else merge((own, grab))
     learning = {m: g for m, g in memory.learning.items() if m != mode}
-    return replace(memory, baselines={**memory.baselines, mode: learned}, learning=learning)
+    changes = {m: c for m, c in memory.changes.items() if m != mode} if "frozen" in faults else memory.changes
+    return replace(memory, baselines={**memory.baselines, mode: learned}, learning=learning, changes=changes)

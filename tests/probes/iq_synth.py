@@ -239,8 +239,11 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
     with the normal change between grabs learned over the earlier and the healthy frames).
     Still grabs (kind "still"): "first" judges each pair with nothing learned; "baseline" is the
     still camera's own memory, learned from its first two still grabs, judging the grabs after them.
+    "not_judgeable": frozen frames judged with a baseline whose scene's normal change between grabs
+    left frozen not judgeable (a miss in "baseline").
     """
-    out = {case: collections.defaultdict(lambda: [0, 0]) for case in ("first", "unjudged", "baseline")}
+    out = {case: collections.defaultdict(lambda: [0, 0])
+           for case in ("first", "unjudged", "baseline", "not_judgeable")}
     for s in scenes:
         # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
         for frame in s.healthy:
@@ -267,7 +270,10 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
             # Frozen: the camera's normal change as learned over all its good pairs so far.
             before = replace(learned, previous=signature(views(s.frozen_previous)),
                              changes=memory.changes) if kind == "frozen" else learned
-            _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
+            d = judge(frame, before).diagnosis
+            _count(out["baseline"], kind, kind in d.faults)
+            if kind == "frozen":  # frozen not judgeable on this scene: its normal change is a repeat's
+                _count(out["not_judgeable"], kind, "not judgeable" in d.check("frozen").detail)
         # Still, low-noise grabs (kind "still": healthy frames flagged), each after the one before it:
         # at first sight with only the previous grab; and as a still camera judges them, with what it
         # learned from its own first two still grabs (a still camera's normal change is a still one).

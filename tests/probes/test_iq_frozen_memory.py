@@ -124,3 +124,26 @@ def test_a_malformed_normal_change_is_a_value_error(changes, previous_mode):
     doc["changes"], doc["previous_mode"] = changes, previous_mode
     with pytest.raises(ValueError):
         PictureMemory.from_bytes(json.dumps(doc))
+
+
+def test_a_false_frozen_alarm_makes_the_normal_change_learned_again():
+    # A camera that was busy through its last pairs and turned still is called frozen; the office
+    # says it is not (accept): the mode's normal change is forgotten and learned from the next pairs.
+    from probes.iq_memory import accept
+
+    memory = learned(4)
+    still = grab(4, shift=0.0, noise=0.0)
+    again = iq.decode_image(jpeg(still, 80))
+    judged = judge(again, replace(memory, previous=signature(views(still))))
+    assert judged.diagnosis.verdict == "frozen"
+    shown = iq.record_baseline(again)
+    assert accept(judged.memory, shown, "day").changes == memory.changes  # another fault: kept
+    taught = accept(judged.memory, shown, "day", ("frozen",))
+    assert "day" not in taught.changes and taught.learned("day")
+    # The next still pair is judged as a first pair (nothing learned: the absolute limit) but learned;
+    # from the one after it the camera is not judgeable yet, then judged against its still normal.
+    repeat = judge(iq.decode_image(jpeg(still, 70)), taught)
+    assert repeat.diagnosis.check("frozen").detail.endswith("not learned yet")
+    assert len(repeat.memory.changes["day"]) == 1
+    after = judge(iq.decode_image(jpeg(still, 75)), repeat.memory)
+    assert after.diagnosis.verdict == "ok" and "not judgeable on this scene" in after.diagnosis.check("frozen").detail
