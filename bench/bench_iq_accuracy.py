@@ -11,9 +11,12 @@ the share flagged. "First sight": judge(frame) with an empty memory, as monitori
 camera's first grab (frozen with the previous grab; scene change needs a baseline); its
 scene-dependent checks may leave a frame "unsure" (no fault), and the share left so is printed.
 "With baseline": the scene's baseline learned by probes.iq_memory.judge from its earlier frames,
-then each frame judged with it and the previous grab. The tuning group also has still, low-noise
-healthy grabs per scene (iq_synth.STILL; "still flagged": judged against the grab before). Also the CPU per picture check at
-1280x720. The generated sets are cached under the temp folder.
+then each frame judged with it and the previous grab (frozen: with the camera's normal change between
+grabs learned over its earlier and healthy frames). The tuning group also has still, low-noise
+healthy grabs per scene (iq_synth.STILL; "still flagged": at first sight each judged against the grab
+before with nothing learned; with baseline as the still camera's own memory judges them, after its
+first two). Also the CPU per picture check at 1280x720. The generated sets are cached under the
+temp folder.
 """
 
 from __future__ import annotations
@@ -83,6 +86,9 @@ def print_table(title: str, result) -> list[str]:
         left = f"{hits / total:7.1%}" if total else "n/a"
         label = {"ok": "healthy flagged", "still": "still flagged"}.get(kind, kind)
         lines.append(f"{label:16} {cell(first, kind):>17} {left:>8} {cell(base, kind):>17}")
+    hits, total = result.get("not_judgeable", {}).get("frozen", [0, 0])
+    if total:
+        lines.append(f"frozen with baseline not judgeable on its scene (normal change < 1.5; misses): {hits}/{total}")
     print("\n".join(lines))
     return lines
 

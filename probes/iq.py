@@ -135,12 +135,15 @@ def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thr
 
 
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,
-             reference: Baseline | np.ndarray | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
+             reference: Baseline | np.ndarray | None = None, thresholds: Thresholds = DEFAULT,
+             frozen_normal: float | None = None, frozen_settled: bool = True) -> Diagnosis:
     """Run every check on a BGR picture (as decode_image returns it).
 
     `previous` (an earlier grab of the same camera) adds the frozen check; `reference` (the
     camera's Baseline, or a reference picture measured on the spot) adds the scene-change check
-    and relaxes thresholds to what is normal for this camera (adapt_thresholds).
+    and relaxes thresholds to what is normal for this camera (adapt_thresholds). `frozen_normal`:
+    the camera's normal change between good grabs (probes.iq_memory), which sets the frozen limit;
+    `frozen_settled` False while it is learned from too few pairs (check_frozen).
     A malformed array is a ValueError.
     """
     baseline = record_baseline(reference, thresholds) if isinstance(reference, (np.ndarray, Views)) else reference
@@ -157,7 +160,7 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
         # The cast is judged as a shift from the camera's usual colour (check_color_cast).
         checks = [check_color_cast(v, t, normal_ab) if c.name == "color_cast" else c for c in checks]
     if previous is not None:
-        checks.append(check_frozen(v, previous, t))
+        checks.append(check_frozen(v, previous, t, frozen_normal, frozen_settled))
     if baseline is not None:
         checks.append(check_new_occlusion(v, baseline.reference_grey, t))
         checks.append(check_scene_change(v, baseline.reference_grey, t))

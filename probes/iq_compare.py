@@ -58,24 +58,43 @@ def live_change(blocks: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, flo
     return largest, changed
 
 
-def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT) -> Check:
+def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT,
+                 normal: float | None = None, settled: bool = True) -> Check:
     """Frozen picture (画面冻结): two grabs taken apart in time show the same frame.
 
-    A live camera always changes somewhere: sensor noise, light, something moving. Re-encoding
-    the same frame also changes pixels, but only by quantisation error, which is high-frequency:
-    at 160 px wide (area average) it shrinks below ~1.5 grey levels in every 8x8 block even at
-    JPEG q40, while a single moving object or a 1 px jitter moves some block by far more. So the
-    value is the largest 8x8-block mean difference at 160 px wide, frozen below
-    `frozen_max_change`; a small moving object anywhere keeps the picture live.
-    A ticking OSD clock does not keep a frozen source live (live_change leaves its bands out).
-    Limitation: a perfectly still, noise-free scene looks frozen to any two-grab test, and so does
-    a still, low-noise one at the 160-px signature (3 in 4 such pairs on the tuning set; no statistic
-    of the two signatures separates them from a re-encoded repeat: docs/probes-iq.md, issue 14 part 6).
+    A live camera changes somewhere: sensor noise, light, something moving. Re-encoding the same
+    frame also changes pixels, but only by quantisation error, which is high-frequency: at 160 px
+    wide (area average) it stays below ~1.5 grey levels in every 8x8 block even at JPEG q40, while
+    a moving object or a 1 px jitter moves some block by far more. So the value is the largest
+    8x8-block mean difference at 160 px wide (a ticking OSD clock is left out: live_change).
+
+    A still, low-noise live scene changes no more than a re-encoded repeat at that scale (issue 14
+    part 6, docs/probes-iq.md), so the limit depends on `normal`, the camera's own change between
+    good grabs (probes.iq_memory: the quietest of its recent good pairs):
+    - None (not learned yet, first sight): frozen below `frozen_max_change`;
+    - below `frozen_max_change` (the camera's normal is itself a repeat's), or not `settled` (learned
+      from too few pairs to know the camera's quiet): not judgeable on this scene (yet); only an
+      unchanged frame (at most `frozen_repeat_change`) is frozen, and a frozen stream is left to
+      the stream continuity check;
+    - otherwise: frozen below `frozen_normal_share` of it, and below `frozen_max_change`.
     """
     largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t)
-    return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
-                 f"largest block change {largest:.2f} grey levels outside the OSD bands, "
-                 f"{changed:.1%} of blocks changed")
+    measured = (f"largest block change {largest:.2f} grey levels outside the OSD bands, "
+                f"{changed:.1%} of blocks changed")
+    if normal is None:
+        return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
+                     measured + "; this camera's normal change between grabs not learned yet")
+    if normal < t.frozen_max_change or not settled:
+        why = (f"its normal change between good grabs ({normal:.2f}) is no more than a re-encoded repeat's"
+               if normal < t.frozen_max_change else
+               f"its normal change between good grabs is learned from too few pairs yet ({normal:.2f})")
+        return check("frozen", largest, largest <= t.frozen_repeat_change, t.frozen_repeat_change,
+                     measured + f"; not judgeable on this scene: {why}, so only an unchanged frame "
+                     f"(<= {t.frozen_repeat_change:g}) is frozen; the stream check judges a frozen stream")
+    limit = min(t.frozen_max_change, t.frozen_normal_share * normal)
+    return check("frozen", largest, largest < limit, limit,
+                 measured + f"; frozen below {limit:.2f} ({t.frozen_normal_share:g} of this camera's normal "
+                 f"change {normal:.2f}, at most {t.frozen_max_change:g})")
 
 
 def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,

@@ -5,6 +5,11 @@ and the previous grab's compact signature, so each picture is judged against wha
     judged = judge(image, memory)
     judged.diagnosis.verdict                        # frozen vs the previous grab, scene change vs the baseline
     store(judged.memory.to_bytes())                 # bounded: ~20 KB whatever the history
+
+The memory also learns, per mode, how much this camera's picture changes between good grabs
+(`changes`, the last CHANGE_PAIRS good pairs): the frozen check calls a pair frozen only far below
+that normal change, and not at all (beyond an unchanged frame) where the normal change is itself
+no more than a re-encoded repeat's (a still, low-noise scene; issue 14 part 6).
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ _CHECK_OF = {"mean_luma": "dark", "contrast_spread": "low_contrast", "color_cast
 NIGHT_CHROMA = 4.0
 """A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
 MAX_BYTES = 256 * 1024
+CHANGE_PAIRS = 8
+"""Good consecutive pairs whose change (the frozen check's value) is kept per mode; the camera's
+normal change is the quietest of them (the lowest: a false frozen verdict costs more than a missed one)."""
+NORMAL_PAIRS = 2
+"""Good pairs of a mode that settle its normal change. Until then a pair is learned even when it
+looked frozen, and with fewer (but one) the frozen check treats the camera as not judgeable yet
+(only an unchanged frame is frozen): one pair is too few to know a camera's quiet (a still camera
+whose first pair caught a change of light would be called frozen, and its later pairs, so refused,
+never learned). So a still camera can be called frozen on one grab at most: its first pair, judged
+by the absolute limit with nothing learned; one grab confirms no fault (docs/probes-iq.md)."""
 FIRST_SIGHT_SURE: dict[str, float | None] = {
     "occlusion": None, "blur": 1.6, "stripes": 2.5, "color_cast": None, "low_contrast": 0.3}
 """Checks whose normal value depends on the scene (the ones adapt_thresholds relaxes per camera),
@@ -95,9 +110,21 @@ class PictureMemory:
     flagged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Per mode: faults the learned (or learning) grabs showed at first sight, for the office to
     review: a camera covered from its first grab is learned as it is, but not silently."""
+    changes: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    """Per mode: the change between consecutive good grabs (the frozen check's value), newest last,
+    at most CHANGE_PAIRS."""
+    previous_mode: str | None = None
+    """The mode of the grab `previous` was taken from: a pair across a day/night switch is not a
+    measure of the scene's normal change."""
 
     def learned(self, mode: str) -> bool:
         return mode in self.baselines
+
+    def normal_change(self, mode: str) -> float | None:
+        """This camera's normal change between good grabs in this mode: the quietest of its recent
+        good pairs (None until one is learned)."""
+        kept = self.changes.get(mode)
+        return min(kept) if kept else None
 
     def to_json(self) -> dict[str, Any]:
         def grab(b: Baseline) -> dict[str, Any]:
@@ -107,7 +134,9 @@ class PictureMemory:
                 "baselines": {m: grab(b) for m, b in self.baselines.items()},
                 "learning": {m: [grab(b) for b in gs] for m, gs in self.learning.items()},
                 "previous": None if self.previous is None else _png_b64(self.previous),
-                "flagged": {m: list(f) for m, f in self.flagged.items()}}
+                "flagged": {m: list(f) for m, f in self.flagged.items()},
+                "changes": {m: list(c) for m, c in self.changes.items()},
+                "previous_mode": self.previous_mode}
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()
@@ -126,13 +155,25 @@ class PictureMemory:
                         for m, gs in dict(doc["learning"]).items() if m in MODES}
             flagged = {m: tuple(str(f) for f in fs)[:16] for m, fs in dict(doc.get("flagged") or {}).items()
                        if m in MODES}
+            # Memories stored before the normal change was learned have neither key: learned anew.
+            changes = {m: tuple(_change(c) for c in cs)[-CHANGE_PAIRS:]
+                       for m, cs in dict(doc.get("changes") or {}).items() if m in MODES and cs}
+            previous_mode = doc.get("previous_mode")
+            if previous_mode is not None and previous_mode not in MODES:
+                raise ValueError(f"picture memory: unknown mode {previous_mode!r}")
             previous = None
             if doc.get("previous") is not None:
                 previous = cv2.cvtColor(decode_image(base64.b64decode(doc["previous"], validate=True)),
                                         cv2.COLOR_BGR2GRAY)
         except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"malformed picture memory ({exc})") from None
-        return cls(baselines, learning, previous, flagged)
+        return cls(baselines, learning, previous, flagged, changes, previous_mode)
+
+
+def _change(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 256:
+        raise ValueError(f"picture memory: a change between grabs must be 0-255 grey levels, not {value!r}")
+    return float(value)
 
 
 def _png_b64(grey: np.ndarray) -> str:
@@ -216,10 +257,14 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     baseline = own or next((memory.baselines[m] for m in MODES if m in memory.baselines), None)
     if own is None and baseline is not None:  # the other mode's colour is not this picture's usual one
         baseline = replace(baseline, stats={k: v for k, v in baseline.stats.items() if k not in _AVERAGED})
-    diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds)
+    normal = memory.normal_change(mode)
+    settled = len(memory.changes.get(mode, ())) >= NORMAL_PAIRS
+    diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds,
+                         frozen_normal=normal, frozen_settled=settled)
     if baseline is None:
         diagnosis = first_sight(diagnosis)
-    updated = replace(memory, previous=signature(v))
+    updated = _learn_change(replace(memory, previous=signature(v), previous_mode=mode), memory.previous_mode,
+                            mode, diagnosis, thresholds)
     refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults
     if own is not None or refused:
         return Judged(diagnosis, mode, baseline is not None, updated)
@@ -244,23 +289,53 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
         return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning, flagged=flagged))
     learning.pop(mode, None)
     learned = merge(grabs)
-    diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds)
+    diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds,
+                         frozen_normal=normal, frozen_settled=settled)
     return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
                                                  learning=learning, flagged=flagged))
 
 
-def accept(memory: PictureMemory, grab: Baseline, mode: str) -> PictureMemory:
+def _learn_change(memory: PictureMemory, previous_mode: str | None, mode: str, diagnosis: Diagnosis,
+                  t: Thresholds) -> PictureMemory:
+    """The memory with this pair's change (the frozen check's value) learned as normal for the mode,
+    when the pair is a good one:
+    - both grabs of the same mode (a day/night switch changes everything);
+    - no fault no scene explains (ABSOLUTE: a dark picture hides motion), except that frozen counts
+      only once NORMAL_PAIRS pairs of the mode are known: the first pairs of a still scene measure
+      under the absolute limit, and refusing them would keep such a camera called frozen for ever.
+      That verdict is kept in `flagged`, so the office sees that the normal was learned despite it;
+    - not an unchanged frame (at most `frozen_repeat_change`): that is never a live camera's change.
+    """
+    frozen = diagnosis.check("frozen")
+    if frozen is None or frozen.value is None or previous_mode not in (None, mode):
+        return memory
+    faulted = {c.name for c in diagnosis.checks if c.verdict == "fault"}
+    young = len(memory.changes.get(mode, ())) < NORMAL_PAIRS
+    if frozen.value <= t.frozen_repeat_change or (ABSOLUTE - ({"frozen"} if young else set())) & faulted:
+        return memory
+    changes = {**memory.changes, mode: (*memory.changes.get(mode, ()), float(frozen.value))[-CHANGE_PAIRS:]}
+    flagged = memory.flagged
+    if "frozen" in faulted:
+        flagged = {**flagged, mode: tuple(sorted({*flagged.get(mode, ()), "frozen"}))}
+    return replace(memory, changes=changes, flagged=flagged)
+
+
+def accept(memory: PictureMemory, grab: Baseline, mode: str, faults: tuple[str, ...] = ()) -> PictureMemory:
     """A false alarm (误报): the office says `grab` shows this camera's normal picture.
 
     The grab joins the baseline of its mode: the view becomes the reference (a scene that was
     flagged as moved is the camera's view from now on) and each statistic keeps the worse of the
     two (merge), so the single-frame checks are relaxed to what this picture measured. With no
     baseline of that mode yet the grab is the baseline. Frozen compares grabs with each other, not
-    with the baseline: a false frozen verdict is not learned this way.
+    with the baseline: when the grab's `faults` say frozen, the mode's normal change between grabs
+    is forgotten instead, so it is learned again from the next pairs (learned even when they look
+    frozen until NORMAL_PAIRS are known): a camera that was busy and turned still is then judged
+    against its still normal.
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
     own = memory.baselines.get(mode)
     learned = grab if own is None else merge((own, grab))
     learning = {m: g for m, g in memory.learning.items() if m != mode}
-    return replace(memory, baselines={**memory.baselines, mode: learned}, learning=learning)
+    changes = {m: c for m, c in memory.changes.items() if m != mode} if "frozen" in faults else memory.changes
+    return replace(memory, baselines={**memory.baselines, mode: learned}, learning=learning, changes=changes)

@@ -112,7 +112,18 @@ class Thresholds:
     no_signal_blue_margin: float = 64.0
     """... is a blue no-signal screen (the encoder's 无视频信号 page)."""
     frozen_max_change: float = 1.5
-    """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen."""
+    """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen
+    (with the camera's normal change learned, also below `frozen_normal_share` of it)."""
+    frozen_normal_share: float = 0.25
+    """With the camera's normal change between good grabs learned (the quietest of its recent good
+    pairs, probes.iq_memory), a pair is frozen only below this share of it: a live pair of the tuning
+    set dropped to a third of the quietest pair before it, a re-encoded repeat is near zero. A camera
+    whose normal change is itself below `frozen_max_change` (a still, low-noise scene) is not judged
+    frozen by picture, except for an unchanged frame (`frozen_repeat_change`)."""
+    frozen_repeat_change: float = 0.25
+    """A largest block change at or below this is the same frame unchanged outside the OSD (a device
+    repeating its bytes measures 0.0; a still live scene of the tuning set 0.56 and more): frozen
+    whatever the camera's normal change."""
     osd_band: float = 0.12
     """Top and bottom bands (share of the height each) where devices overlay a clock and a name (OSD):
     their sharp text says nothing about focus, and their changes alone do not make a picture live ..."""

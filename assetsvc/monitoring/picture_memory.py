@@ -1,7 +1,8 @@
 """Each camera's picture memory (画面基准): loaded before a picture is judged, stored after, reset by the office.
 
-The memory itself (day and night baselines, grabs being learned, the previous grab's signature) is
-probes.iq_memory.PictureMemory; this module keeps one row of it per camera in `picture_memory`.
+The memory itself (day and night baselines, grabs being learned, the previous grab's signature, the
+normal change between grabs per mode) is probes.iq_memory.PictureMemory; this module keeps one row
+of it per camera in `picture_memory` (JSON: a new field of the memory needs no column).
 """
 
 from __future__ import annotations
@@ -135,11 +136,12 @@ async def reset(actor: Actor, camera_id: int, *, now: float | None = None, sourc
 async def accept_grab(camera_id: int, shown: Evidence, by: str, at: float, label: str,
                       source: str = "api") -> None:
     """A false alarm: the office says this grab is the camera's normal picture, so it joins the
-    baseline of its mode (probes.iq_memory.accept) and the same scene is not flagged again.
+    baseline of its mode (probes.iq_memory.accept) and the same scene is not flagged again (a false
+    frozen verdict: the mode's normal change between grabs is learned again).
     Inside the caller's write transaction; audited. A frame that cannot be read is a ValueError."""
     memory = (await load([camera_id]))[camera_id]
     before = await status(camera_id)
-    await save([(camera_id, accept(memory, shown.grab(), shown.mode), at)])
+    await save([(camera_id, accept(memory, shown.grab(), shown.mode, shown.faults), at)])
     after = await status(camera_id)
     await audit.record(by, "update", AUDIT_NAME, camera_id, label,
                        audit.diff({f"{shown.mode}_learned": getattr(before, f"{shown.mode}_learned"),

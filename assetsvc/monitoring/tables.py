@@ -167,7 +167,8 @@ class PassiveBatch(Table, tablename="passive_batch"):
 
 class PictureMemory(Table, tablename="picture_memory"):
     """A camera's picture memory (画面基准, probes.iq_memory): its day and night baselines, the grabs
-    being learned and the previous grab's signature; one row per camera, about 20 KB."""
+    being learned, the previous grab's signature and each mode's normal change between grabs; one row
+    per camera, about 20 KB."""
 
     camera_id = Integer(unique=True)
     memory = Text(default="")  # PictureMemory.to_bytes(), JSON

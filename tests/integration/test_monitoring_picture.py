@@ -54,6 +54,16 @@ def frozen(n: int) -> bytes:
     return jpeg(image)
 
 
+def still(n: int) -> bytes:
+    """A still street at low noise: nothing moves, only the sensor's noise (sigma 0.8) and the clock."""
+    image = _scene(5, (640, 360))
+    cv2.rectangle(image, (0, 0), (400, 34), (200, 200, 200), -1)
+    cv2.putText(image, f"2026-01-01 00:{n // 60 % 60:02d}:{n % 60:02d}", (10, 24), cv2.FONT_HERSHEY_SIMPLEX,
+                0.6, (255, 255, 255), 1, cv2.LINE_AA)
+    noisy = image.astype(np.float32) + np.random.default_rng(n).normal(0, 0.8, image.shape)
+    return jpeg(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
 def elsewhere(n: int) -> bytes:
     """The camera turned to another view: coloured blocks in place of the street (still live)."""
     rng = np.random.default_rng(99)
@@ -220,3 +230,24 @@ async def test_a_baseline_learned_from_flagged_grabs_is_shown_to_the_office():
         await run(device, worker, clock, [big_wall(1), big_wall(2)], 1)
     found = await picture_memory.status(cam)
     assert found.day_learned is not None and found.learned_despite == {"day": ["occlusion"]}
+
+
+async def test_a_still_low_noise_camera_is_not_called_frozen_once_its_normal_change_is_learned():
+    # Issue 14 part 6: its grabs change no more than a re-encoded repeat. The stored memory learns
+    # that (per mode) and frozen is then not judgeable by picture on this scene: no fault is confirmed.
+    async with FakeOnvifDevice() as device:
+        cam, clock, worker = await engine(device)
+        step = await run(device, worker, clock, [still(n) for n in range(10, 70, 10)], 1)
+        assert await verdict(cam) == "ok"
+        state = await state_of(cam)
+        assert (state["state"], state["cause"]) == ("up", "")
+        rows = await PictureMemory.select(PictureMemory.memory).where(PictureMemory.camera_id == cam).run()
+        from probes.iq_memory import PictureMemory as Memory
+
+        stored = Memory.from_bytes(rows[0]["memory"])
+        assert len(stored.changes["day"]) >= 2 and stored.normal_change("day") < 1.5
+        # The device then repeats the same bytes (only the OSD clock ticks): that no live sensor
+        # gives, so it is frozen even here.
+        await run(device, worker, clock, [frozen(n) for n in range(100, 250, 30)], step)
+        state = await state_of(cam)
+        assert (state["state"], state["cause"]) == ("degraded", "picture:frozen")

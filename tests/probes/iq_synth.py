@@ -10,7 +10,7 @@ a later frame. Used by bench/bench_iq_accuracy.py (the full set) and tests/probe
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -235,9 +235,15 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
     "first": judged as monitoring judges a camera's first grab (judge with an empty memory: the
     scene-dependent checks may say "unsure", probes.iq_memory.first_sight); "unjudged": frames
     left unsure at first sight with no fault found ([unsure, total]; such a fault frame is a miss
-    in "first"); "baseline": judged with the baseline learned from the scene's earlier frames.
+    in "first"); "baseline": judged with the baseline learned from the scene's earlier frames (frozen:
+    with the normal change between grabs learned over the earlier and the healthy frames).
+    Still grabs (kind "still"): "first" judges each pair with nothing learned; "baseline" is the
+    still camera's own memory, learned from its first two still grabs, judging the grabs after them.
+    "not_judgeable": frozen frames judged with a baseline whose scene's normal change between grabs
+    left frozen not judgeable (a miss in "baseline").
     """
-    out = {case: collections.defaultdict(lambda: [0, 0]) for case in ("first", "unjudged", "baseline")}
+    out = {case: collections.defaultdict(lambda: [0, 0])
+           for case in ("first", "unjudged", "baseline", "not_judgeable")}
     for s in scenes:
         # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
         for frame in s.healthy:
@@ -261,17 +267,26 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
             _count(out["baseline"], "ok", judged.diagnosis.verdict != "ok")
             memory = judged.memory
         for kind, frame in s.faults.items():
-            before = PictureMemory(learned.baselines, learned.learning,
-                                   signature(views(s.frozen_previous)) if kind == "frozen" else learned.previous)
-            _count(out["baseline"], kind, kind in judge(frame, before).diagnosis.faults)
+            # Frozen: the camera's normal change as learned over all its good pairs so far.
+            before = replace(learned, previous=signature(views(s.frozen_previous)),
+                             changes=memory.changes) if kind == "frozen" else learned
+            d = judge(frame, before).diagnosis
+            _count(out["baseline"], kind, kind in d.faults)
+            if kind == "frozen":  # frozen not judgeable on this scene: its normal change is a repeat's
+                _count(out["not_judgeable"], kind, "not judgeable" in d.check("frozen").detail)
         # Still, low-noise grabs (kind "still": healthy frames flagged), each after the one before it:
-        # at first sight with only the previous grab, and with the baseline learned above.
-        for previous, frame in zip(s.still, s.still[1:]):
-            d = judge(frame, PictureMemory(previous=signature(views(previous)))).diagnosis
-            _count(out["first"], "still", d.verdict != "ok")
-            _count(out["unjudged"], "still", d.verdict == "ok" and bool(unsure(d)))
-            before = PictureMemory(learned.baselines, learned.learning, signature(views(previous)))
-            _count(out["baseline"], "still", judge(frame, before).diagnosis.verdict != "ok")
+        # at first sight with only the previous grab; and as a still camera judges them, with what it
+        # learned from its own first two still grabs (a still camera's normal change is a still one).
+        still = PictureMemory()
+        for i, frame in enumerate(s.still):
+            if i > 0:
+                d = judge(frame, PictureMemory(previous=signature(views(s.still[i - 1])))).diagnosis
+                _count(out["first"], "still", d.verdict != "ok")
+                _count(out["unjudged"], "still", d.verdict == "ok" and bool(unsure(d)))
+            judged = judge(frame, still)
+            if i >= LEARN:
+                _count(out["baseline"], "still", judged.diagnosis.verdict != "ok")
+            still = judged.memory
     return out
 
 
