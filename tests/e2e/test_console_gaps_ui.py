@@ -138,6 +138,7 @@ async def test_admin_changes_the_terms_field_by_field_and_compares_the_versions(
     assert "'2d' must be a duration" in await error.inner_text()
     assert (await ContractTerms.select(ContractTerms.version).where(ContractTerms.contract == w.contract_a).first().run())[
         "version"] == 1
+    await error.scroll_into_view_if_needed()
     await shoot(page, "terms-form-error-zh")
     await page.fill("[data-test=rule-2-over]", "4h")
     await page.fill("[data-test=rule-0-points] input", "2")
