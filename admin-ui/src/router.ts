@@ -46,7 +46,7 @@ export const router = createRouter({
           meta: { roles: [...roles.office, 'contractor'] } },
         { path: 'outlines', name: 'outlines', component: () => import('./views/map/OutlinesView.vue'), meta: { roles: roles.admin } },
         { path: 'admin', redirect: '/admin/users' },
-        { path: 'admin/:tab(users|platforms|webhooks|maintenance)', name: 'admin', component: () => import('./views/admin/AdminView.vue'),
+        { path: 'admin/:tab(users|platforms|webhooks|maintenance|province)', name: 'admin', component: () => import('./views/admin/AdminView.vue'),
           meta: { roles: roles.office } },
         { path: 'password', redirect: '/password' },
       ],

@@ -42,6 +42,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "scope": {"type": "string", "enum": ["camera", "site", "region", "upstream"]},
         "ref": {"type": "string", "minLength": 1}, "starts_at": ISO_TIME, "ends_at": ISO_TIME, "reason": TEXT},
         ["scope", "ref", "starts_at", "ends_at", "reason"]),
+    ("post", "/api/v1/maintenance/batch"): _object({
+        "scope": {"type": "string", "enum": ["camera", "site", "region", "upstream"]},
+        "refs": {"type": "array", "minItems": 1, "maxItems": 200, "uniqueItems": True,
+                 "items": {"type": "string", "minLength": 1}},
+        "starts_at": ISO_TIME, "ends_at": ISO_TIME, "reason": TEXT},
+        ["scope", "refs", "starts_at", "ends_at", "reason"]),
     ("post", "/api/v1/tickets"): _object({
         "subject_type": {"type": "string", "enum": ["camera", "upstream"]},
         "subject_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "note": TEXT,

@@ -102,6 +102,16 @@ async def create_maintenance(request: Request, tz: FromQuery[str | None] = None)
     return msgspec.convert(await maintenance.create(actor_of(request), body, tz=tz), WindowRead)
 
 
+@post("/maintenance/batch", tags=TAGS, status_code=201,
+      summary="Plan the same window on several cameras, sites, devices or regions at once (admin): all or none")
+async def create_maintenance_batch(request: Request, tz: FromQuery[str | None] = None) -> list[WindowRead]:
+    try:
+        body = await request.json()
+    except Exception:  # noqa: BLE001 - any undecodable body is the same client error
+        body = None
+    return msgspec.convert(await maintenance.create_many(actor_of(request), body, tz=tz), list[WindowRead])
+
+
 @delete("/maintenance/{window_id:int}", tags=TAGS, status_code=200,
         summary="End a window now (admin): deleted if not started, cut short if running")
 async def end_maintenance(request: Request, window_id: Id,
@@ -109,4 +119,5 @@ async def end_maintenance(request: Request, window_id: Id,
     return msgspec.convert(await maintenance.end(actor_of(request), window_id, tz=tz), WindowEnded)
 
 
-HANDLERS = [uptime_summary, uptime_daily, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance, end_maintenance]
+HANDLERS = [uptime_summary, uptime_daily, uptime_cameras, uptime_upstream, list_maintenance, create_maintenance,
+            create_maintenance_batch, end_maintenance]

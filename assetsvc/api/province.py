@@ -5,19 +5,38 @@ Admins configure and send; auditors read (docs/province.md)."""
 # No `from __future__ import annotations`: litestar reads these signatures at runtime.
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get, post, put
 from litestar.params import QueryParameter
 
 from assetsvc.api.auth import actor_of
 from assetsvc.api.openapi import error_response
 from assetsvc.api.query import Id, choice, only
-from assetsvc.reports.province import config, service
+from assetsvc.reports.province import check, config, service
 
 TAGS = ["province"]
 MONTH = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
 Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM, e.g. 2026-11")]
 State = Annotated[str | None, choice("state", list(service.STATES))]
 Limit = Annotated[int, QueryParameter(ge=1, le=service.MAX_LIST)]
+
+
+class ProvinceConfig(msgspec.Struct):
+    """The provincial platform's configuration (docs/province.md); the signing key is never shown:
+    `secret` is always "***" (it is required the first time, so a stored configuration has one)."""
+
+    url: str
+    ca_bundle: str | None
+    client_cert: str | None
+    client_key: str | None
+    mapping: str
+    area_code: str
+    unit_code: str
+    give_up_days: int
+    timeout_s: float
+    updated_at: float
+    updated_by: str
+    secret: str
 
 
 async def _body(request: Request) -> Any:
@@ -29,13 +48,35 @@ async def _body(request: Request) -> Any:
 
 @get("/province", tags=TAGS, summary="The provincial platform's configuration (never the signing key)",
      responses={404: error_response(404)})
-async def show_config(request: Request) -> dict[str, Any]:
-    return await config.show(actor_of(request))
+async def show_config(request: Request) -> ProvinceConfig:
+    return msgspec.convert(await config.show(actor_of(request)), ProvinceConfig)
 
 
 @put("/province", tags=TAGS, summary="Set the provincial platform (admin); the signing key is required the first time")
-async def set_config(request: Request) -> dict[str, Any]:
-    return await config.configure(actor_of(request), await _body(request))
+async def set_config(request: Request) -> ProvinceConfig:
+    return msgspec.convert(await config.configure(actor_of(request), await _body(request)), ProvinceConfig)
+
+
+class ConnectionTest(msgspec.Struct):
+    """A signed `ping` to the configured platform: `reached` when it answered at all (TLS and network
+    fine), `ok` when with a 2xx; `status`, `error`, the 2xx answer's body, the ping's idempotency key."""
+
+    url: str
+    ok: bool
+    reached: bool
+    status: int | None
+    error: str | None
+    answer: str | None
+    idempotency_key: str
+    elapsed_ms: int
+
+
+@post("/province/test", tags=TAGS, status_code=200,
+      summary="Test the connection (admin): a signed ping to the configured platform; nothing is stored",
+      responses={404: error_response(404), 409: error_response(409)})
+async def test_connection(request: Request) -> ConnectionTest:
+    only(request)
+    return msgspec.convert(await check.test_connection(actor_of(request)), ConnectionTest)
 
 
 @get("/province/status", tags=TAGS, summary="Deliveries per state and the failed ones the office must act on")
@@ -73,4 +114,4 @@ async def push(request: Request, month: Month = None) -> dict[str, Any]:
     return await service.push(actor_of(request), month)
 
 
-HANDLERS = [show_config, set_config, status, list_deliveries, get_delivery, retry, push]
+HANDLERS = [show_config, set_config, test_connection, status, list_deliveries, get_delivery, retry, push]

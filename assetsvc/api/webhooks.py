@@ -11,6 +11,7 @@ from assetsvc.api.auth import actor_of
 from assetsvc.api.openapi import error_response
 from assetsvc.api.query import MAX_ID, Id, Limit, choice, only
 from assetsvc.webhooks import service
+from assetsvc.webhooks.events import EVENTS
 
 TAGS = ["webhooks"]
 # Litestar reserves the handler argument name `state` (the app state), so the query parameter
@@ -70,6 +71,14 @@ class PingQueued(msgspec.Struct):
     delivery: str
 
 
+class EventRead(msgspec.Struct):
+    """An event name assetsvc sends, what its payload is about (ticket, report, webhook) and what it means."""
+
+    name: str
+    about: str
+    summary: str
+
+
 async def _body(request: Request) -> Any:
     """The JSON body, or None (the service checks the role first, then says the body is not an object)."""
     try:
@@ -104,6 +113,13 @@ async def retry_delivery(request: Request, delivery_id: Id) -> DeliveryRead:
     return msgspec.convert(await service.retry_delivery(actor_of(request), delivery_id), DeliveryRead)
 
 
+@get("/webhooks/events", tags=TAGS, summary="The event names an endpoint may take (its `events` list)")
+async def list_events(request: Request) -> list[EventRead]:
+    only(request)
+    service.can_read(actor_of(request))
+    return [EventRead(e.name, e.about, e.summary) for e in EVENTS]
+
+
 @get("/webhooks/{endpoint_id:int}", tags=TAGS, summary="One webhook endpoint (never its secret)")
 async def get_endpoint(request: Request, endpoint_id: Id) -> EndpointRead:
     return msgspec.convert(await service.get_endpoint(actor_of(request), endpoint_id), EndpointRead)
@@ -128,5 +144,5 @@ async def ping_endpoint(request: Request, endpoint_id: Id) -> PingQueued:
     return msgspec.convert(await service.ping(actor_of(request), endpoint_id), PingQueued)
 
 
-HANDLERS = [list_endpoints, create_endpoint, list_deliveries, retry_delivery, get_endpoint, update_endpoint,
+HANDLERS = [list_endpoints, list_events, create_endpoint, list_deliveries, retry_delivery, get_endpoint, update_endpoint,
             delete_endpoint, ping_endpoint]

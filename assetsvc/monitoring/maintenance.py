@@ -20,6 +20,7 @@ SCOPES = ("camera", "site", "region", "upstream")
 _TABLES = {"camera": "camera", "site": "site", "upstream": "upstream_device"}
 MAX_REASON = 500
 MAX_LIST = 1000
+MAX_BATCH = 200  # windows planned in one request (the UI's camera picker)
 AUDIT_NAME = "maintenance_window"
 
 
@@ -104,13 +105,47 @@ async def create(actor: Actor, values: Any, *, tz: str | None = None,
                                [field_error("body", "invalid", "send {scope, ref, starts_at, ends_at, reason}")])
     at = time.time() if now is None else now
     async with db.write_transaction():
-        cleaned = await _clean(values, tz)
-        row = MaintenanceWindow(**cleaned, created_by=actor.username[:64], created_at=at)
-        await row.save().run()
-        stored = {"id": row.id, **cleaned, "created_by": row.created_by, "created_at": at}
-        await audit.record(actor.username, "create", AUDIT_NAME, row.id, _label(stored),
-                           audit.diff({}, {k: v for k, v in stored.items() if k != "id"}), source)
+        stored = await _store(actor, await _clean(values, tz), at, source)
     return render(stored, tz, at)
+
+
+async def _store(actor: Actor, cleaned: dict[str, Any], at: float, source: str) -> dict[str, Any]:
+    row = MaintenanceWindow(**cleaned, created_by=actor.username[:64], created_at=at)
+    await row.save().run()
+    stored = {"id": row.id, **cleaned, "created_by": row.created_by, "created_at": at}
+    await audit.record(actor.username, "create", AUDIT_NAME, row.id, _label(stored),
+                       audit.diff({}, {k: v for k, v in stored.items() if k != "id"}), source)
+    return stored
+
+
+async def create_many(actor: Actor, values: Any, *, tz: str | None = None,
+                      now: float | None = None, source: str = "api") -> list[dict[str, Any]]:
+    """The same window on several records ({scope, refs: [...], starts_at, ends_at, reason}), as the
+    UI's camera picker sends it: every window stored, or none (a bad ref names itself under `refs`)."""
+    _require_admin(actor)
+    refs = values.get("refs") if isinstance(values, Mapping) else None
+    if not isinstance(refs, list) or not 1 <= len(refs) <= MAX_BATCH or \
+            any(isinstance(r, bool) or not isinstance(r, (str, int)) for r in refs):
+        raise ValidationFailed("send {scope, refs, starts_at, ends_at, reason}", [field_error(
+            "refs", "invalid", f"refs is a list of 1 to {MAX_BATCH} ids (or region codes)")])
+    if len({str(r).strip() for r in refs}) < len(refs):
+        raise ValidationFailed("a record is named twice", [field_error("refs", "duplicate", "name each record once")])
+    at = time.time() if now is None else now
+    async with db.write_transaction():
+        cleaned, errors = [], []
+        for ref in refs:
+            try:
+                cleaned.append(await _clean({**values, "ref": ref}, tz))
+            except ValidationFailed as exc:
+                # The period and reason are the same for every ref: their problems are listed once.
+                for error in exc.errors:
+                    error = {**error, "field": "refs"} if error["field"] == "ref" else error
+                    if error not in errors:
+                        errors.append(error)
+        if errors:
+            raise ValidationFailed("invalid maintenance windows", errors)
+        stored = [await _store(actor, one, at, source) for one in cleaned]
+    return [render(one, tz, at) for one in stored]
 
 
 async def _get(window_id: int) -> dict[str, Any]:

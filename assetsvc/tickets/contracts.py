@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+import re
 import time
 import tomllib
 from typing import Any, Iterable, Mapping
@@ -74,6 +75,38 @@ def parse_document(raw: Any) -> Mapping[str, Any]:
     return raw
 
 
+_LISTS = {"terms": lambda item: f"{item.get('severity')}/{item.get('area')}",
+          "penalties": lambda item: str(item.get("name")), "scoring.grades": None}
+
+
+def error_path(document: Mapping[str, Any], message: str) -> str:
+    """The document path a DataError names, as the form's field key: `penalties[2].counts`,
+    `terms[0].respond`, `scoring.grades[1].min`, `calendars.office.windows[0]`, `suspension_rules.stops`;
+    `document` when the message names no key. The messages say `penalties #3 (name).counts`
+    (tickets/sla.py): the list item is found by its number and checked against its label, so a
+    name holding brackets or dots cannot mislead it."""
+    text = message.removeprefix("terms: ")
+    for name, label in _LISTS.items():
+        found = re.match(re.escape(name) + r" #(\d+)", text)
+        if not found:
+            continue
+        n = int(found.group(1))
+        rest = text[found.end():]
+        items = document.get(name) if "." not in name else (document.get("scoring") or {}).get("grades")
+        item = items[n - 1] if isinstance(items, list) and 0 < n <= len(items) else None
+        if label and isinstance(item, Mapping) and rest.startswith(f" ({label(item)})"):
+            rest = rest[len(f" ({label(item)})"):]
+        key = re.match(r"\.([a-z_]+)", rest)
+        missing = re.match(r": missing ([a-z_]+)$", rest)
+        return f"{name}[{n - 1}]" + (f".{key.group(1)}" if key else f".{missing.group(1)}" if missing else "")
+    found = re.match(r"(calendars\.[^\s.:]+|scoring|suspension_rules|suspension_reasons|areas)"
+                     r"((?:\.[a-z_]+)*)(?: #(\d+))?", text)
+    if found:
+        return found.group(1) + found.group(2) + (f"[{int(found.group(3)) - 1}]" if found.group(3) else "")
+    top = re.match(r"(calendars|terms|penalties|scoring)\b", text)
+    return top.group(1) if top else "document"
+
+
 async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None = None) -> TermsView:
     if actor.role != "admin":
         raise Forbidden("only the video office may change a contract's SLA terms")
@@ -81,7 +114,7 @@ async def put_terms(actor: Actor, contract_id: int, raw: Any, now: float | None 
     try:
         parse_contract_sla(document, "terms", working_days())
     except DataError as exc:
-        raise ValidationFailed(str(exc), [field_error("document", "invalid", str(exc))]) from None
+        raise ValidationFailed(str(exc), [field_error(error_path(document, str(exc)), "invalid", str(exc))]) from None
     now = time.time() if now is None else now
     async with db.write_transaction():
         await _contract(actor, contract_id)

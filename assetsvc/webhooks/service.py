@@ -32,7 +32,7 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only the video office (admin) may change webhooks")
 
 
-def _can_read(actor: Actor) -> None:
+def can_read(actor: Actor) -> None:
     if actor.role not in ("admin", "auditor"):
         raise Forbidden("only the video office (admin) and auditors may read webhooks")
 
@@ -62,7 +62,7 @@ async def _counts() -> dict[int, dict[str, int]]:
 
 async def list_endpoints(actor: Actor) -> list[dict[str, Any]]:
     """Every endpoint by name, with its deliveries per state."""
-    _can_read(actor)
+    can_read(actor)
     rows = await bulk.fetch(WebhookEndpoint, f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoint ORDER BY name")
     counts = await _counts()
     return [render(row, counts.get(row["id"], {})) for row in rows]
@@ -78,14 +78,14 @@ async def _stored(endpoint_id: int) -> dict[str, Any]:
 
 async def get_endpoint(actor: Actor, endpoint_id: int) -> dict[str, Any]:
     """One endpoint, with its deliveries per state."""
-    _can_read(actor)
+    can_read(actor)
     row = await _stored(endpoint_id)
     return render(row, (await _counts()).get(endpoint_id, {}))
 
 
 async def find_endpoint(actor: Actor, ref: str) -> int:
     """An endpoint's id from its id or its name (for the CLI)."""
-    _can_read(actor)
+    can_read(actor)
     rows = await bulk.fetch(WebhookEndpoint, "SELECT id FROM webhook_endpoint WHERE name = ?", [ref.strip()])
     if rows:
         return rows[0]["id"]
@@ -200,7 +200,7 @@ def _check_limit(limit: Any) -> int:
 async def list_deliveries(actor: Actor, *, state: str | None = None, endpoint: int | None = None,
                           limit: int = 100) -> list[dict[str, Any]]:
     """Deliveries, newest first, optionally of one state and/or one endpoint."""
-    _can_read(actor)
+    can_read(actor)
     _check_limit(limit)
     where, args = "", []
     if state is not None:

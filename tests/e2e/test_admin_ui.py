@@ -187,7 +187,8 @@ async def test_admin_plans_a_maintenance_window_and_discards_a_held_push(open_pa
     assert stored["ends_at"] - stored["starts_at"] == 4 * 3600
     # A bad one: the API's message under the field, nothing stored.
     await page.click("[data-test=add-window]")
-    await page.fill("[data-test=window-ref]", "no-such-camera")
+    await _choose(page, "window-scope", "行政区划")
+    await page.fill("[data-test=window-ref]", "no-such-region")
     await page.fill("[data-test=window-reason]", "x")
     await page.click("[data-test=save-window]")
     await page.locator(".el-form-item__error").first.wait_for()

@@ -175,7 +175,8 @@ async def test_contract_score_shows_its_deductions_and_an_auditor_reads_it_witho
     await page.locator("[data-test=rule-counts]", has_text="离线及所有降级").wait_for()
     await page.click("[data-test=edit-terms]")
     await page.locator("[data-test=counts-2] label", has_text="仅离线").click()
-    # (el-input puts its attributes on the textarea itself)
+    # The form's change carries over to the JSON view (el-input puts its attributes on the textarea itself).
+    await page.click("[data-test=terms-mode-json]")
     edited = json.loads(await page.locator("[data-test=terms-json]").input_value())
     assert edited["penalties"][2]["counts"] == ["down"]  # the picker rewrote the document
     await shoot(page, "contract-terms-dialog-zh")

@@ -37,11 +37,15 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(server, p
     # before the workers start avoids the race. One worker, not two: CI on 2f8f83f saw one more
     # unclassified "Runtime Error" in the coverage phase with two worker threads, and could not
     # reproduce it; one worker takes the same ~30 s here and leaves no thread to race.
+    # The province connection test is left out too: once a generated configuration is stored it would
+    # send a request to the generated address (not loopback); test_console_gaps_api.py tests it
+    # against the fake platform on 127.0.0.1.
     boot = "import schemathesis.transport.asgi, schemathesis.cli; schemathesis.cli.schemathesis()"
     command = [sys.executable, "-c", boot, "--config-file", str(CONFIG), "run",
                f"{server}/api/v1/schema/openapi.json", "--checks", "all",
                "-H", f"Authorization: {bearer(people.admin)['Authorization']}",
-               "--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/tokens/{token_id}", "--phases", "examples,coverage,fuzzing",
+               "--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/tokens/{token_id}",
+               "--exclude-path", "/api/v1/province/test", "--phases", "examples,coverage,fuzzing",
                "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", "1", "--no-color"]
     # Run in tmp_path: schemathesis keeps a cache folder (.schemathesis) in its working directory.
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)

@@ -253,5 +253,38 @@ const en: typeof zh = {
     choices: { planned: 'Planned', active: 'Active', under_repair: 'Under repair', decommissioned: 'Decommissioned', police: 'Police',
       government: 'Government', social: 'Social', nvr: 'NVR', switch: 'Switch', encoder: 'Encoder', link: 'Link' },
   },
+  consoleGaps: {
+    province: {
+      tab: 'Provincial platform', unset: 'The provincial platform is not configured yet: fill in the fields below and a signing key, then save.',
+      updated: 'Changed by {by} at {at}',
+      url: 'Report address (https://)', areaCode: 'Area code', unitCode: 'Sending unit code', mapping: 'Body mapping', giveUpDays: 'Give up after (days)',
+      timeout: 'Timeout (s)', ca_bundle: 'CA bundle file', client_cert: 'Client certificate file', client_key: 'Client key file',
+      pathHint: 'Absolute path on the server; empty: none', secret: 'Signing key (HMAC-SHA256)', secretSet: 'Set', secretUnset: 'Not set',
+      secretKeep: 'Empty keeps the stored key; typing one replaces it', secretNew: '16-500 characters, never shown again', test: 'Test connection',
+      testOk: 'Connected: the platform answered HTTP {s} ({ms} ms)', testStatus: 'Reached, but the platform answered HTTP {s}', testFailed: 'Connection failed',
+    },
+    maintenance: {
+      pickOne: 'Pick at least one',
+      search: { camera: 'Search cameras by name, id or national ID; several allowed', site: 'Search sites; several allowed',
+        upstream: 'Search upstream devices; several allowed', region: '' },
+    },
+    map: {
+      layer: 'Layer', more: 'more', clusters: 'Points', heat: 'Heat', weight: 'Weight', notUp: 'Not up', density: 'Density',
+      heatNote: 'Heat by {w}: the darker, the more; a click on a point or cluster still opens the camera',
+    },
+  },
+  termsForm: {
+    hint: 'Change the fields and save a new version; the server checks it and names the field at fault under it (nothing stored).',
+    form: 'Form', json: 'JSON (advanced)',
+    calendars: 'Service calendars', calendarName: 'Name', calendarKind: 'Kind', workingHours: 'Working hours', windows: 'Windows (comma separated)',
+    timezone: 'Time zone (optional)', remove: 'Remove', addCalendar: 'Add a calendar', durationHint: 'Durations: 30m, 2h, 1h30m (write working days as hours)',
+    optional: ' (optional)', addTerm: 'Add limits', per: 'Per', rounding: 'Rounding', severities: 'Severities', everySeverity: 'Every severity',
+    maxUnits: 'Max per ticket', over: 'Over', counter: 'Counter', addRule: 'Add a penalty rule',
+    amounts: { points: 'Points', amount: 'Amount', cap_points: 'Points cap', cap_amount: 'Amount cap' },
+    sampleHours: 'Spot-check times (comma separated, optional)', gradeName: 'Grade', gradeMin: 'Minimum', addGrade: 'Add a grade',
+    areas: 'Area classes', areaDefault: 'Default class', regionCodes: 'Region codes or prefixes (comma separated)', addArea: 'Add an area',
+    reasonCode: 'Reason code', reasonText: 'Description', addReason: 'Add a pause reason',
+    compare: 'Compare versions', compareButton: 'Compare', same: 'The two versions are the same', path: 'Field',
+  },
 }
 export default en

@@ -246,4 +246,34 @@ export default {
     choices: { planned: '规划', active: '在用', under_repair: '维修中', decommissioned: '已报废', police: '公安', government: '政府',
       social: '社会', nvr: '录像机', switch: '交换机', encoder: '编码器', link: '链路' },
   },
+  consoleGaps: {
+    province: {
+      tab: '省级平台', unset: '尚未配置省级平台：填写下列各项并设置签名密钥后保存。', updated: '{by} 于 {at} 修改',
+      url: '上报地址（https://）', areaCode: '行政区划代码', unitCode: '报送单位代码', mapping: '报文映射', giveUpDays: '失败放弃天数',
+      timeout: '超时（秒）', ca_bundle: 'CA 证书文件', client_cert: '客户端证书文件', client_key: '客户端私钥文件',
+      pathHint: '服务器上的绝对路径，留空为不用', secret: '签名密钥（HMAC-SHA256）', secretSet: '已设置', secretUnset: '未设置',
+      secretKeep: '留空则保留现有密钥；填写则替换', secretNew: '16-500 个字符，保存后不再显示', test: '测试连接',
+      testOk: '连接正常：平台应答 HTTP {s}（{ms} 毫秒）', testStatus: '已连通，但平台应答 HTTP {s}', testFailed: '连接失败',
+    },
+    maintenance: {
+      pickOne: '请至少选择一项',
+      search: { camera: '输入名称、编号或国标编码搜索摄像机，可多选', site: '搜索点位，可多选', upstream: '搜索上联设备，可多选', region: '' },
+    },
+    map: {
+      layer: '图层', more: '多', clusters: '点位', heat: '热力', weight: '权重', notUp: '非在线', density: '密度',
+      heatNote: '热力按{w}：颜色越深，{w}越高；点击点位或聚合仍可进入摄像机',
+    },
+  },
+  termsForm: {
+    hint: '逐项修改后保存为新版本；服务端校验，出错的项下方显示原因，不保存。', form: '表单', json: 'JSON（高级）',
+    calendars: '服务日历', calendarName: '名称', calendarKind: '类型', workingHours: '工作时段', windows: '时段（逗号分隔）',
+    timezone: '时区（可选）', remove: '删除', addCalendar: '添加日历', durationHint: '时长写作 30m、2h、1h30m（工作日请写小时数）',
+    optional: '（可选）', addTerm: '添加时限', per: '每', rounding: '取整', severities: '适用级别', everySeverity: '全部级别',
+    maxUnits: '每单上限', over: '超过', counter: '计数项', addRule: '添加扣分规则',
+    amounts: { points: '扣分', amount: '扣款', cap_points: '扣分上限', cap_amount: '扣款上限' },
+    sampleHours: '抽检时刻（逗号分隔，可选）', gradeName: '等级', gradeMin: '最低分', addGrade: '添加等级',
+    areas: '区域类别', areaDefault: '默认类别', regionCodes: '行政区划代码或前缀（逗号分隔）', addArea: '添加区域',
+    reasonCode: '原因代码', reasonText: '说明', addReason: '添加挂起原因',
+    compare: '版本对比', compareButton: '对比', same: '两个版本相同', path: '项',
+  },
 }
