@@ -44,7 +44,7 @@ SAMPLE = Path(os.environ.get("ASSETSVC_IQ_SAMPLE", "/work/shared/data/iq-sample"
 
 def generated(per_source: int, seed: int, sources: tuple[str, ...], still: bool) -> list[iq_synth.Scene]:
     cache = Path(tempfile.gettempdir()) / (f"assetsvc-iq-synth-{per_source}-{seed}-{'-'.join(sources)}"
-                                           f"{'-still' if still else ''}-v6.pickle")
+                                           f"{'-still' if still else ''}-v7.pickle")
     if cache.is_file():
         return pickle.loads(cache.read_bytes())
     data = iq_synth.scenes(per_source, seed, sources, still=still)
@@ -89,6 +89,10 @@ def print_table(title: str, result) -> list[str]:
     hits, total = result.get("not_judgeable", {}).get("frozen", [0, 0])
     if total:
         lines.append(f"frozen with baseline not judgeable on its scene (normal change < 1.5; misses): {hits}/{total}")
+    split = result.get("cast_split", {})
+    if split:
+        lines.append("color_cast with baseline: " + ", ".join(f"{k} {cell(split, k).strip()}" for k in sorted(split))
+                     + " (a grey view has no colour baseline: not judged, by design)")
     print("\n".join(lines))
     return lines
 

@@ -74,6 +74,14 @@ one picture. In between the check says "unsure" (no fault) and the baseline judg
 - low contrast: a night sky with one bright object, a snowfield, spreads down to ~0.45 of it; fog
   or a dirty dome pulls everything to one grey, below 0.3.
 See docs/probes-iq.md (first sight) for the measured margins."""
+BORROWED_FIRST_SIGHT = frozenset({"color_cast"})
+"""Checks judged as at first sight when only the other mode's baseline is learned. The colour cast:
+an infrared (night) baseline is grey and says nothing of the view's colour by day, so a healthy
+colour grab would be judged from grey at the absolute limit, as one picture, and a coffee-brown
+room reads 35-41 from grey (bench/iq_cast_borrowed.py: 8 of 24 healthy colour grabs flagged). Such
+a grab, so flagged, would not be learned and the camera would stay flagged every day. So the cast
+is judged only against a baseline of the grab's own mode; the doubt is kept in `flagged` and the
+grab is learned as that mode's baseline (issue 14 part 7, docs/probes-iq.md)."""
 
 
 def mode_of(v: Views) -> str:
@@ -213,13 +221,16 @@ def consistent(a: Baseline, b: Baseline) -> bool:
         ("occlusion_share", 1.0, DEFAULT.occlusion_area)))
 
 
-def first_sight(diagnosis: Diagnosis) -> Diagnosis:
+def first_sight(diagnosis: Diagnosis, only: frozenset[str] | None = None) -> Diagnosis:
     """A diagnosis with no baseline: a scene-dependent check (FIRST_SIGHT_SURE) that faulted but is
-    not sure becomes "unsure", so no fault; the others are kept. The verdict follows the rest."""
+    not sure becomes "unsure", so no fault; the others are kept. The verdict follows the rest.
+    `only`: judge just these checks as at first sight (BORROWED_FIRST_SIGHT, with the other mode's
+    baseline)."""
     checks = []
     for c in diagnosis.checks:
         factor = FIRST_SIGHT_SURE.get(c.name, 0.0)
-        if c.verdict == "fault" and c.name in FIRST_SIGHT_SURE and c.value is not None:
+        if (c.verdict == "fault" and c.name in FIRST_SIGHT_SURE and c.value is not None
+                and (only is None or c.name in only)):
             limit = None if factor is None or c.threshold is None else factor * c.threshold
             sure = limit is not None and (c.value < limit if c.name == "low_contrast" else c.value >= limit)
             if not sure:
@@ -243,7 +254,9 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
 
     - frozen against the previous grab's signature; scene change, occlusion and relaxed
       single-frame thresholds against the baseline of the picture's own mode (day colour / night
-      IR), or the other mode's while its own is not learned yet (the same view in other light);
+      IR), or the other mode's while its own is not learned yet (the same view in other light),
+      except the colour cast (BORROWED_FIRST_SIGHT): judged only against the own mode's baseline,
+      as at first sight otherwise;
     - no baseline for the mode yet: the grab is kept for learning when it shows no absolute fault
       (ABSOLUTE), or no fault at all when the other mode's baseline judged it; `learn_grabs`
       consistent grabs of the same view make the baseline, and the grab that completes it is
@@ -263,6 +276,8 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
                          frozen_normal=normal, frozen_settled=settled)
     if baseline is None:
         diagnosis = first_sight(diagnosis)
+    elif own is None:  # the other mode's baseline: a colour grab's cast is not judged from a grey one
+        diagnosis = first_sight(diagnosis, BORROWED_FIRST_SIGHT)
     updated = _learn_change(replace(memory, previous=signature(v), previous_mode=mode), memory.previous_mode,
                             mode, diagnosis, thresholds)
     refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults

@@ -57,6 +57,9 @@ class Scene:
     frozen_previous: np.ndarray | None = None  # the grab before faults["frozen"] (same frame, clock ticked)
     other_view: np.ndarray | None = None
     still: list[np.ndarray] = field(default_factory=list)  # consecutive grabs of a still, low-noise view
+    day_learn: list[np.ndarray] = field(default_factory=list)
+    """A night scene's view by day (colour), as its camera learned it on its first days: the
+    baseline a colour grab of this camera (a colour cast) is judged against (`in_service`)."""
 
 
 def _osd(image: np.ndarray, tick: int) -> np.ndarray:
@@ -213,7 +216,28 @@ def scene(source: str, seed: int, night: bool = False, variant: str = "", still:
         s.faults["scene_change"] = m.frame(cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR))
     if still:
         s.still = _still(m, seed, t)
+    if night:
+        s.day_learn = _day_view(source, seed, variant)
     return s
+
+
+def _day_view(source: str, seed: int, variant: str) -> list[np.ndarray]:
+    """LEARN grabs of a night scene's view by day: the same crop (a maker drawn from the same seed
+    draws the same crop first), daylight gain and noise; its own generator for the frames, so the
+    night scene's frames stay as they were. A grey photograph's day view is grey (mode night)."""
+    day = _Maker(np.random.default_rng(seed), _photo(source), False, variant)
+    day.rng = np.random.default_rng(seed + 104729)
+    return [day.frame(light=float(day.rng.uniform(0.97, 1.03)), tick=60 * (i + 1)) for i in range(LEARN)]
+
+
+def in_service(s: Scene, learned: PictureMemory) -> PictureMemory:
+    """The memory of a camera in service: `learned` (from the scene's earlier frames) and, for a
+    night scene, the day baseline its camera learned on its first days from the view by day (a
+    colour cast is judged only against a baseline of the grab's own mode; a grey view has none)."""
+    memory = learned
+    for frame in s.day_learn:
+        memory = judge(frame, memory).memory
+    return replace(memory, previous=learned.previous, previous_mode=learned.previous_mode)
 
 
 def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCES,
@@ -241,9 +265,12 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
     still camera's own memory, learned from its first two still grabs, judging the grabs after them.
     "not_judgeable": frozen frames judged with a baseline whose scene's normal change between grabs
     left frozen not judgeable (a miss in "baseline").
+    Colour cast with a baseline: with the memory a camera in service has (`in_service`: a night
+    scene's camera has also learned its day view); "cast_split" counts the cast frames judged with a
+    baseline of their own mode (a colour one) apart from those of grey views, which have none.
     """
     out = {case: collections.defaultdict(lambda: [0, 0])
-           for case in ("first", "unjudged", "baseline", "not_judgeable")}
+           for case in ("first", "unjudged", "baseline", "not_judgeable", "cast_split")}
     for s in scenes:
         # First sight: no memory (frozen still gets its previous grab: that needs no baseline).
         for frame in s.healthy:
@@ -270,8 +297,14 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
             # Frozen: the camera's normal change as learned over all its good pairs so far.
             before = replace(learned, previous=signature(views(s.frozen_previous)),
                              changes=memory.changes) if kind == "frozen" else learned
-            d = judge(frame, before).diagnosis
+            if kind == "color_cast":  # judged only against a baseline of its own mode, as in service
+                before = in_service(s, learned)
+            judged = judge(frame, before)
+            d = judged.diagnosis
             _count(out["baseline"], kind, kind in d.faults)
+            if kind == "color_cast":  # split: a colour baseline of the grab's mode, or none (a grey view)
+                _count(out["cast_split"], "colour baseline" if judged.mode in before.baselines
+                       else "no colour baseline", kind in d.faults)
             if kind == "frozen":  # frozen not judgeable on this scene: its normal change is a repeat's
                 _count(out["not_judgeable"], kind, "not judgeable" in d.check("frozen").detail)
         # Still, low-noise grabs (kind "still": healthy frames flagged), each after the one before it:
