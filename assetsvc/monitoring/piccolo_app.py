@@ -26,5 +26,7 @@ APP_CONFIG = AppConfig(
         tables.PictureFrameLink,
         tables.HistoryBatch,
         tables.HistoryRow,
+        tables.UptimeDay,
+        tables.UptimeRollupCamera,
     ],
 )

@@ -15,9 +15,11 @@ from typing import Any
 
 from assetsvc.actor import Actor
 from assetsvc.monitoring import uptime_queries as queries
+from assetsvc.monitoring import uptime_rollup
 from assetsvc.monitoring.uptime import _totals, counted_window
 from assetsvc.monitoring.uptime_coverage import Coverage, coverage
-from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, parse_offset
+from assetsvc.monitoring.uptime_forget import closed
+from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, office_offset, parse_offset
 from assetsvc.monitoring.uptime_math import Totals
 from assetsvc.monitoring.uptime_read import fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet, resolve
@@ -92,6 +94,20 @@ async def daily(actor: Actor, scope: str | None, ref: str | None, start: str | N
 async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
     """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
 
+    Closed days come from the daily rollup (uptime_rollup.py: stored per camera, filled where
+    missing); today and the days not yet closed are computed here as below (live_by_day).
+    """
+    shut = [i for i, (_, b) in enumerate(days) if closed(b, now)]
+    open_ = [i for i in range(len(days)) if i not in set(shut)]
+    out: dict[int, tuple[int, Totals]] = {}
+    out.update(zip(shut, await uptime_rollup.day_totals(cameras, [days[i] for i in shut], now)))
+    out.update(zip(open_, await live_by_day(cameras, [days[i] for i in open_], now)))
+    return [out[i] for i in range(len(days))]
+
+
+async def live_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
+    """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
+
     uptime.compute reads the coverage and sums the intervals of one period. Here the coverage is read
     once for all the days and clipped to each (coverage.clipped: the same ranges); the sums run once
     over ranges that carry their day, grouped by camera and day, so every interval adds the same clipped
@@ -115,3 +131,18 @@ async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now
     for row in causes:
         by_day.setdefault(int(row["d"]), []).append(row)
     return [(p.cameras, _totals(per.get(d, []), by_day.get(d, []), p)) for d, p in enumerate(parts)]
+
+
+ROLL_UP_DAYS = 31  # the nightly job fills the dashboard's 30 days (and any it missed) for every camera
+
+
+async def roll_up(now: float, keep_days: int, back: int = ROLL_UP_DAYS) -> str:
+    """The nightly job: roll up the closed days among the last `back` at the office's offset for every
+    camera (the rows the dashboard's first load reads), then prune days older than `keep_days`."""
+    today = dt.datetime.fromtimestamp(now, office_offset()).date()
+    days, _ = day_bounds((today - dt.timedelta(days=back)).isoformat(), today.isoformat(), None)
+    shut = [(a, b) for _, a, b in days if closed(b, now)]
+    every = CameraSet("all", None, "1 = 1")
+    await uptime_rollup.day_totals(every, shut, now)
+    pruned = await uptime_rollup.prune(now, keep_days)
+    return f"{len(shut)} days rolled up, {pruned} old rows pruned"

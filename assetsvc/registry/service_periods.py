@@ -137,6 +137,22 @@ def _ids_param(ids: list[int]) -> tuple[str, list]:
     return "camera_id = ANY(?::int[])", [ids]
 
 
+async def periods_of(camera_ids: Iterable[int]) -> dict[int, list[Span]]:
+    """Every stored period of these cameras, sorted by start, read with one parameter whatever their number
+    (the uptime rollup compares them with what each camera's rolled-up days were computed with)."""
+    ids = sorted({int(i) for i in camera_ids})
+    if not ids:
+        return {}
+    where, args = _ids_param(ids)
+    rows = await bulk.fetch(ServicePeriod, f"SELECT camera_id, starts_at, ends_at FROM service_period WHERE {where}",
+                            args)
+    found: dict[int, list[Span]] = {}
+    for row in rows:
+        found.setdefault(row["camera_id"], []).append(
+            (float(row["starts_at"]), None if row["ends_at"] is None else float(row["ends_at"])))
+    return {cam: sorted(spans) for cam, spans in found.items()}
+
+
 async def service_periods(camera_ids: Iterable[int], start: float, end: float) -> dict[int, list[tuple[float, float]]]:
     """Each camera's service inside [start, end): sorted, disjoint (start, end) ranges; cameras with none left out.
 
