@@ -28,5 +28,7 @@ APP_CONFIG = AppConfig(
         tables.HistoryRow,
         tables.UptimeDay,
         tables.UptimeRollupCamera,
+        tables.UptimeRollupBucket,
+        tables.UptimeScopeDay,
     ],
 )

@@ -258,8 +258,44 @@ class UptimeDay(Table, tablename="uptime_day"):
 
 
 class UptimeRollupCamera(Table, tablename="uptime_rollup_camera"):
-    """What a camera's rolled-up days were computed with, from the registry: its service periods, site,
-    upstream chain and region (a maintenance window reaches it through them). A change drops its days."""
+    """What a camera's rolled-up days were computed with, from the registry: site, upstream device and region
+    (a maintenance window reaches a camera through them) and its service periods. A change drops its days."""
 
     camera_id = Integer(unique=True)
-    fingerprint = Text(default="")
+    site = Integer(null=True, default=None)
+    upstream = Integer(null=True, default=None)
+    region_code = Varchar(length=6, default="")
+    periods = Text(default="")
+
+
+class UptimeRollupBucket(Table, tablename="uptime_rollup_bucket"):
+    """Digests that tell cheaply what changed in the registry: per bucket of cameras (id % 1024) the
+    registry's digest of their service periods; bucket -1 the upstream topology (id, parent)."""
+
+    bucket = Integer(unique=True)
+    digest = Text(default="")
+
+
+class UptimeScopeDay(Table, tablename="uptime_scope_day"):
+    """One camera set's summed uptime_day rows of one day (the dashboard's scopes: 30 rows, not 30 per camera).
+
+    Valid while the set has the same members (members: count and id sums of its cameras) and none of the
+    day's camera rows was dropped (every drop of uptime_day rows drops the scope rows of those days).
+    """
+
+    scope_key = Varchar(length=64)  # SHA-256 of the set's condition and arguments
+    day_start = DoublePrecision()
+    day_end = DoublePrecision()
+    members = Varchar(length=100, default="")
+    n = Integer(default=0)  # camera rows added up
+    cameras = Integer(default=0)  # of them with service time that day
+    service = DoublePrecision(default=0.0)
+    held = DoublePrecision(default=0.0)
+    up = DoublePrecision(default=0.0)
+    degraded = DoublePrecision(default=0.0)
+    down = DoublePrecision(default=0.0)
+    upstream = DoublePrecision(default=0.0)
+    h_up = DoublePrecision(default=0.0)
+    h_degraded = DoublePrecision(default=0.0)
+    h_down = DoublePrecision(default=0.0)
+    h_upstream = DoublePrecision(default=0.0)

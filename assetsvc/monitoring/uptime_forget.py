@@ -22,6 +22,7 @@ from typing import Iterable
 
 from assetsvc import bulk, db
 from assetsvc.monitoring.tables import UptimeDay
+from assetsvc.monitoring.uptime_math import union
 
 GRACE_S = 3600.0  # a day may be rolled up this long after its end (writers' lag stays below it)
 LOCK_KEY = 7_301_119  # pg_advisory_xact_lock key of the rollup (the leader's job locks hash names)
@@ -54,4 +55,7 @@ async def forget(spans: Iterable[tuple[int, float, float | None]], now: float | 
         await lock()
         await bulk.execute_many(UptimeDay, "DELETE FROM uptime_day WHERE camera_id = ? AND day_end > ? "
                                            "AND day_start < ?", [[c, a, b] for c, a, b in rows])
+        # Every camera set's days over that time (a set's day adds up its cameras' rows).
+        await bulk.execute_many(UptimeDay, "DELETE FROM uptime_scope_day WHERE day_end > ? AND day_start < ?",
+                                [list(r) for r in union(((a, b) for _, a, b in rows), -OPEN_END, OPEN_END)])
     return len(rows)

@@ -1,38 +1,40 @@
-"""The daily per-camera uptime rollup (每日在线率汇总): closed days' sums stored per camera, added up on read.
+"""The daily uptime rollup (每日在线率汇总): closed days' sums stored per camera and per camera set, added up on read.
 
 For a closed day (uptime_forget.closed: ended GRACE_S ago) each camera's row in uptime_day holds
 what uptime._totals adds up for that day: the seconds per known state and down for an upstream
 device inside its service ranges (uptime_queries.sums_by_day), the same inside maintenance
 (causes_by_day), and the lengths of its service and maintenance ranges (uptime_coverage). The
 row is filled by those same queries over the same coverage, so a rolled-up day is the day's own
-/uptime figure; the series adds the rows up in SQL and hands the sums to uptime.totals_of.
+/uptime figure. A camera set's day (uptime_scope_day) is its cameras' rows added up in SQL once;
+the series then reads one row per day and hands the sums to uptime.totals_of.
 
-Rows are filled lazily (a read finds the camera-days of its scope that have none, computes and
-stores them) and by the leader's nightly job (yesterday for every camera, so the dashboard's first
-load reads stored rows). They are dropped by the writes listed in uptime_forget.py, and here when
-what the registry holds of a camera changed (fingerprint: service periods, site, upstream chain,
-region; a maintenance window reaches a camera through them). Rows older than
-ASSETSVC_UPTIME_ROLLUP_DAYS and rows of deleted cameras are pruned by the job.
+Rows are filled lazily (a read finds what is missing for its set, computes and stores it) and by
+the leader's nightly job (every camera, so the dashboard's first load reads stored rows). They are
+dropped by the writes listed in uptime_forget.py, and here when the registry changed what a
+camera's days depend on (registry.py: its site, upstream device and region, its service periods,
+the upstream topology). A set's day is valid while its members are the same and no camera row of
+that day was dropped. Rows older than ASSETSVC_UPTIME_ROLLUP_DAYS and of deleted cameras are
+pruned by the job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, Sequence
 
 from assetsvc import bulk, db
 from assetsvc.monitoring import uptime_queries as queries
 from assetsvc.monitoring import uptime_sql as q
-from assetsvc.monitoring.tables import UptimeDay, UptimeRollupCamera
-from assetsvc.monitoring.topology import Topology
+from assetsvc.monitoring.tables import UptimeDay, UptimeScopeDay
 from assetsvc.monitoring.uptime import totals_of
 from assetsvc.monitoring.uptime_coverage import coverage
 from assetsvc.monitoring.uptime_forget import closed, lock
 from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S
 from assetsvc.monitoring.uptime_math import KNOWN, Totals, length
 from assetsvc.monitoring.uptime_read import fetch_all
+from assetsvc.monitoring.uptime_rollup_registry import Changes, changes, follow
 from assetsvc.monitoring.uptime_scope import CameraSet, camera_ids
-from assetsvc.registry.service_periods import periods_of
 
 Day = tuple[float, float]
 SUMS = ("service", "held", "up", "degraded", "down", "upstream", "h_up", "h_degraded", "h_down", "h_upstream")
@@ -50,42 +52,31 @@ async def _fetch(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
     return await bulk.fetch(UptimeDay, sql, args)
 
 
-async def fingerprints(cameras: CameraSet) -> dict[int, str]:
-    """Per camera of the set: what its rolled-up days depend on in the registry, as one string."""
-    rows = await _fetch(f"SELECT c.id AS id, c.site AS site, c.upstream AS upstream, c.region_code AS region "
-                        f"FROM camera c WHERE {cameras.where}", cameras.args)
-    if not rows:
-        return {}
-    parents = await _fetch("SELECT id, parent FROM upstream_device")
-    topology = Topology({r["id"]: r["parent"] for r in parents}, {})
-    periods = await periods_of(r["id"] for r in rows)
-    return {r["id"]: f"{r['site']}|{topology.chain(r['upstream'])}|{r['region']}|{periods.get(r['id'], [])}"
-            for r in rows}
+def scope_key(cameras: CameraSet) -> str:
+    return hashlib.sha256(json.dumps([cameras.where, list(cameras.args)], default=str).encode()).hexdigest()
 
 
-async def _changed(prints: dict[int, str]) -> list[int]:
-    """Cameras whose stored fingerprint is not the one given (or who have none)."""
-    where, args = _in("camera_id", sorted(prints))
-    stored = {r["camera_id"]: r["fingerprint"] for r in await _fetch(
-        f"SELECT camera_id, fingerprint FROM uptime_rollup_camera WHERE {where}", args)}
-    return [cam for cam, text in prints.items() if stored.get(cam) != text]
+async def _members(cameras: CameraSet) -> str:
+    """The set's members as a digest (count and integer id sums: exact on both engines)."""
+    row = (await _fetch(f"SELECT COUNT(*) AS n, SUM(c.id) AS s, SUM((c.id % 65521) * (c.id % 65519)) AS t "
+                        f"FROM camera c WHERE {cameras.where}", cameras.args))[0]
+    return f"{row['n']}:{row['s'] or 0}:{row['t'] or 0}"
 
 
-async def _refresh(prints: dict[int, str], changed: list[int]) -> None:
-    """Drop every rolled-up day of the changed cameras and store their new fingerprints (under the lock)."""
-    if not changed:
-        return
-    where, args = _in("camera_id", changed)
-    await _fetch(f"DELETE FROM uptime_day WHERE {where}", args)
-    await _fetch(f"DELETE FROM uptime_rollup_camera WHERE {where}", args)
-    await bulk.insert_rows(UptimeRollupCamera, [{"camera_id": c, "fingerprint": prints[c]} for c in changed])
+async def _scope_days(key: str, members: str, days: list[Day]) -> dict[Day, dict[str, Any]]:
+    """The set's stored days that are still valid (same members)."""
+    rows = await _fetch("SELECT * FROM uptime_scope_day WHERE scope_key = ? AND day_start >= ? AND day_start <= ?",
+                        [key, min(a for a, _ in days), max(a for a, _ in days)])
+    wanted = set(days)
+    return {(float(r["day_start"]), float(r["day_end"])): r for r in rows
+            if r["members"] == members and (float(r["day_start"]), float(r["day_end"])) in wanted}
 
 
 def _sum_columns() -> str:
     return ", ".join(f"SUM(r.{c}) AS {c}" for c in SUMS)
 
 
-async def _stored(cameras: CameraSet, days: list[Day]) -> dict[Day, dict[str, Any]]:
+async def _added(cameras: CameraSet, days: list[Day]) -> dict[Day, dict[str, Any]]:
     """Per day with any row: rows of the set's cameras (n), cameras in service, and the sums."""
     rows = await _fetch(
         f"SELECT r.day_start AS a, r.day_end AS b, COUNT(*) AS n, "
@@ -95,10 +86,6 @@ async def _stored(cameras: CameraSet, days: list[Day]) -> dict[Day, dict[str, An
         [*cameras.args, min(a for a, _ in days), max(a for a, _ in days)])
     wanted = set(days)
     return {(float(r["a"]), float(r["b"])): r for r in rows if (float(r["a"]), float(r["b"])) in wanted}
-
-
-def _complete(found: dict[Day, dict[str, Any]], days: list[Day], cameras: int) -> bool:
-    return all(int(found[d]["n"]) == cameras if d in found else cameras == 0 for d in days)
 
 
 async def _missing(ids: list[int], days: list[Day], found: dict[Day, dict[str, Any]]) -> dict[int, set[int]]:
@@ -163,20 +150,32 @@ def _totals(row: dict[str, Any] | None) -> tuple[int, Totals]:
 
 
 async def fill(cameras: CameraSet, days: list[Day], now: float) -> dict[Day, dict[str, Any]]:
-    """Roll up the set's missing camera-days (and those whose registry fingerprint changed), then read
-    the days' sums: one write transaction under the rollup lock (uptime_forget.lock)."""
+    """Follow the registry's changes, roll up the set's missing camera-days, and store the set's days:
+    one write transaction under the rollup lock (uptime_forget.lock)."""
     async with db.write_transaction():
         await lock()
-        prints = await fingerprints(cameras)
-        await _refresh(prints, await _changed(prints) if prints else [])
-        found = await _stored(cameras, days)
-        missing = await _missing(sorted(prints), days, found) if prints else {}
+        await follow(await changes(cameras))
+        key, members = scope_key(cameras), await _members(cameras)
+        valid = await _scope_days(key, members, days)
+        todo = [d for d in days if d not in valid]
+        if not todo:
+            return valid
+        ids = [r["id"] for r in await _fetch(f"SELECT c.id AS id FROM camera c WHERE {cameras.where}", cameras.args)]
+        found = await _added(cameras, todo)
+        missing = await _missing(ids, todo, found) if ids else {}
         if missing:
-            rows = await _compute(missing, days, now)
+            rows = await _compute(missing, todo, now)
             for start in range(0, len(rows), INSERT_CHUNK):
                 await bulk.insert_rows(UptimeDay, rows[start:start + INSERT_CHUNK])
-            found = await _stored(cameras, days)
-    return found
+            found = await _added(cameras, todo)
+        for a, b in todo:
+            await _fetch("DELETE FROM uptime_scope_day WHERE scope_key = ? AND day_start = ? AND day_end = ?",
+                         [key, a, b])
+        await bulk.insert_rows(UptimeScopeDay, [
+            {"scope_key": key, "day_start": a, "day_end": b, "members": members,
+             "n": int((found.get((a, b)) or {}).get("n") or 0), "cameras": int((found.get((a, b)) or {}).get("cameras") or 0),
+             **{c: float((found.get((a, b)) or {}).get(c) or 0.0) for c in SUMS}} for a, b in todo])
+        return {**valid, **{d: found.get(d) or {} for d in todo}}
 
 
 async def day_totals(cameras: CameraSet, days: list[Day], now: float) -> list[tuple[int, Totals]]:
@@ -187,20 +186,22 @@ async def day_totals(cameras: CameraSet, days: list[Day], now: float) -> list[tu
     if not all(closed(b, now) for _, b in days):
         raise ValueError("only closed days are rolled up")
     async with fetch_all():
-        prints = await fingerprints(cameras)
-        stale = bool(prints) and bool(await _changed(prints))
-        found = await _stored(cameras, days)
-    if stale or not _complete(found, days, len(prints)):
-        found = await fill(cameras, days, now)
-    return [_totals(found.get(d)) for d in days]
+        changed: Changes = await changes(cameras)
+        members = await _members(cameras)
+        valid = await _scope_days(scope_key(cameras), members, days) if not changed else {}
+    if changed or len(valid) < len(set(days)):
+        valid = await fill(cameras, days, now)
+    return [_totals(valid.get(d)) for d in days]
 
 
 async def prune(now: float, keep_days: int) -> int:
     """Drop rows of days ended more than keep_days ago, and of cameras no longer in the registry."""
+    before = now - keep_days * 86400.0
     async with db.write_transaction():
         await lock()
-        old = await _fetch("SELECT COUNT(*) AS n FROM uptime_day WHERE day_end < ?", [now - keep_days * 86400.0])
-        await _fetch("DELETE FROM uptime_day WHERE day_end < ?", [now - keep_days * 86400.0])
+        old = await _fetch("SELECT COUNT(*) AS n FROM uptime_day WHERE day_end < ?", [before])
+        await _fetch("DELETE FROM uptime_day WHERE day_end < ?", [before])
+        await _fetch("DELETE FROM uptime_scope_day WHERE day_end < ?", [before])
         await _fetch("DELETE FROM uptime_day WHERE NOT EXISTS (SELECT 1 FROM camera c WHERE c.id = uptime_day.camera_id)")
         await _fetch("DELETE FROM uptime_rollup_camera WHERE NOT EXISTS "
                      "(SELECT 1 FROM camera c WHERE c.id = uptime_rollup_camera.camera_id)")

@@ -20,7 +20,7 @@ from assetsvc.monitoring.uptime import _totals, counted_window
 from assetsvc.monitoring.uptime_coverage import Coverage, coverage
 from assetsvc.monitoring.uptime_forget import closed
 from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, office_offset, parse_offset
-from assetsvc.monitoring.uptime_math import Totals
+from assetsvc.monitoring.uptime_math import STATES, Totals
 from assetsvc.monitoring.uptime_read import fetch_all
 from assetsvc.monitoring.uptime_scope import CameraSet, resolve
 
@@ -41,12 +41,35 @@ class SeriesDay:
 
 
 @dataclass(frozen=True)
+class SeriesWhole:
+    """The figures of all the days together: their seconds added up (time-weighted, as /uptime's for the
+    whole range), so a card over the range needs no second read."""
+
+    online_rate: float | None
+    working_rate: float | None
+    unknown_share: float | None
+
+
+@dataclass(frozen=True)
 class UptimeSeries:
-    """Daily figures of a scope, oldest day first."""
+    """Daily figures of a scope, oldest day first, and of the days together."""
 
     scope: str
     ref: str | None
     days: list[SeriesDay]
+    whole: SeriesWhole
+
+
+def added(found: list[Totals]) -> Totals:
+    """Day totals added up, state by state, oldest day first."""
+    out = Totals()
+    for t in found:
+        for s in STATES:
+            out.state[s] += t.state[s]
+            out.maintenance[s] += t.maintenance[s]
+        out.upstream += t.upstream
+        out.upstream_maintenance += t.upstream_maintenance
+    return out
 
 
 def _day(text: str | None, field: str) -> dt.date:
@@ -88,7 +111,9 @@ async def daily(actor: Actor, scope: str | None, ref: str | None, start: str | N
         figures = totals.figures()
         out.append(SeriesDay(day.isoformat(), iso(a, offset) or "", iso(b, offset) or "", count,
                              figures["online_rate"], figures["working_rate"], figures["unknown_share"]))
-    return UptimeSeries(cameras.scope, cameras.ref, out)
+    whole = added([t for _, t in found]).figures()
+    return UptimeSeries(cameras.scope, cameras.ref, out,
+                        SeriesWhole(whole["online_rate"], whole["working_rate"], whole["unknown_share"]))
 
 
 async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:

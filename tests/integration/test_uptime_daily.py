@@ -56,6 +56,9 @@ async def test_each_day_equals_the_uptime_of_that_day(api, people, seed, who, sc
         want = one.json()
         assert {k: d[k] for k in FIGURES} == {k: want[k] for k in FIGURES}, first
         assert (d["start"], d["end"]) == (want["period"]["start"], want["period"]["end"])
+    whole = await api.get("/api/v1/uptime", params={"start": DAYS[0], "end": DAYS[-1], "tz": "+08:00", **scope},
+                          headers=headers)
+    assert series.json()["whole"] == {k: whole.json()[k] for k in FIGURES[1:]}
     assert sum(d["cameras"] for d in days) > 0 and any(d["online_rate"] not in (None, 1.0) for d in days)
 
 

@@ -57,18 +57,29 @@ async def stored() -> int:
     return (await bulk.fetch(UptimeDay, "SELECT COUNT(*) AS n FROM uptime_day"))[0]["n"]
 
 
-async def test_closed_days_are_stored_per_camera_and_read_back():
+async def series() -> list[tuple]:
+    days, _ = uptime_series.day_bounds(*DAYS, "+08:00")
+    return await uptime_series.totals_by_day(EVERY, [(a, b) for _, a, b in days], time.time())
+
+
+async def test_closed_days_are_stored_per_camera_and_per_set_and_read_back():
     await world()
     first = await figures()
     assert await stored() == 3 * 4  # every camera, every day
-    # The second read adds up the stored rows: a row changed behind the service's back shows.
+    assert (await bulk.fetch(UptimeDay, "SELECT COUNT(*) AS n FROM uptime_scope_day"))[0]["n"] == 4
+    # The next read takes the set's stored day: a row changed behind the service's back shows ...
     async with db.write_transaction():
+        await bulk.fetch(UptimeDay, "UPDATE uptime_scope_day SET down = down + 3600 WHERE day_start = ?", [at(-16)])
+    again = await series()
+    assert again[1][1].state["down"] == first[1][1].state["down"] + 3600
+    assert [again[i] for i in (0, 2, 3)] == [first[i] for i in (0, 2, 3)]
+    # ... and without it, the set's day is its cameras' rows added up again.
+    async with db.write_transaction():
+        await bulk.fetch(UptimeDay, "DELETE FROM uptime_scope_day")
         await bulk.fetch(UptimeDay, "UPDATE uptime_day SET up = up - 3600, down = down + 3600 WHERE day_start = ?",
                          [at(-16)])
-    days, _ = uptime_series.day_bounds(*DAYS, "+08:00")
-    again = await uptime_series.totals_by_day(EVERY, [(a, b) for _, a, b in days], time.time())
+    again = await series()
     assert again[1][1].state["down"] == first[1][1].state["down"] + 3 * 3600
-    assert [again[i] for i in (0, 2, 3)] == [first[i] for i in (0, 2, 3)]
 
 
 async def test_today_is_computed_live_and_not_stored():
@@ -208,3 +219,18 @@ async def test_a_transition_written_within_the_grace_touches_no_rolled_up_day(la
     applied = await forget([(cam, at(8 + 48) - 60 if late else now - GRACE_S / 2, None)], now)
     assert applied == (1 if late else 0)
     assert await stored() == (0 if late else 1)
+
+
+async def test_a_device_moved_under_a_windowed_switch_drops_its_cameras_days():
+    from assetsvc.registry.tables import UpstreamDevice
+    core = UpstreamDevice(name="核心交换机", kind="switch", region_code="330106")
+    await core.save().run()
+    edge = UpstreamDevice(name="接入交换机", kind="switch", region_code="330106")
+    await edge.save().run()
+    cams = await world()
+    await Camera.update({Camera.upstream: edge.id}).where(Camera.id == cams["a"]).run()
+    await window("upstream", core.id, 10, 14)  # a's outage, but a's switch is not under the core yet
+    before = await figures()
+    await UpstreamDevice.update({UpstreamDevice.parent: core.id}).where(UpstreamDevice.id == edge.id).run()
+    after = await figures()
+    assert after[2][1].maintenance["down"] == 4 * 3600 and before[2][1].maintenance["down"] == 0

@@ -1,4 +1,5 @@
-"""Monitoring: the daily per-camera uptime rollup (uptime_day) and what each camera's days were computed with.
+"""Monitoring: the daily uptime rollup: per camera and day (uptime_day), per camera set and day (uptime_scope_day),
+and what they were computed with (uptime_rollup_camera, uptime_rollup_bucket).
 
 Written as DDL: piccolo runs a migration's raw steps before its add_table steps, and the indexes
 (a unique key leading with the day, a camera index for the writers' drops) need the table.
@@ -33,9 +34,20 @@ async def forwards() -> MigrationManager:
         await _Day.raw("CREATE UNIQUE INDEX uptime_day_key ON uptime_day (day_start, day_end, camera_id)").run()
         await _Day.raw("CREATE INDEX uptime_day_camera ON uptime_day (camera_id, day_end)").run()
         await _Day.raw(f"CREATE TABLE uptime_rollup_camera ({key}, camera_id INTEGER NOT NULL DEFAULT 0 UNIQUE, "
-                       "fingerprint TEXT NOT NULL DEFAULT '')").run()
+                       "site INTEGER NULL, upstream INTEGER NULL, region_code VARCHAR(6) NOT NULL DEFAULT '', "
+                       "periods TEXT NOT NULL DEFAULT '')").run()
+        await _Day.raw(f"CREATE TABLE uptime_rollup_bucket ({key}, bucket INTEGER NOT NULL DEFAULT 0 UNIQUE, "
+                       "digest TEXT NOT NULL DEFAULT '')").run()
+        scope_sums = ", ".join(f"{c} {real} NOT NULL DEFAULT 0.0" for c in SUMS if c != "computed_at")
+        await _Day.raw(f"CREATE TABLE uptime_scope_day ({key}, scope_key VARCHAR(64) NOT NULL DEFAULT '', "
+                       f"day_start {real} NOT NULL DEFAULT 0.0, day_end {real} NOT NULL DEFAULT 0.0, "
+                       "members VARCHAR(100) NOT NULL DEFAULT '', n INTEGER NOT NULL DEFAULT 0, "
+                       f"cameras INTEGER NOT NULL DEFAULT 0, {scope_sums})").run()
+        await _Day.raw("CREATE UNIQUE INDEX uptime_scope_day_key ON uptime_scope_day (scope_key, day_start, day_end)").run()
 
     async def drop() -> None:
+        await _Day.raw("DROP TABLE uptime_scope_day").run()
+        await _Day.raw("DROP TABLE uptime_rollup_bucket").run()
         await _Day.raw("DROP TABLE uptime_rollup_camera").run()
         await _Day.raw("DROP TABLE uptime_day").run()
 
