@@ -7,10 +7,11 @@ Loads bench_uptime's registry with 30 days of state intervals up to now (as benc
 history does), then times, for every camera, the 30 closed days before today:
 - the series computed from the intervals (uptime_series.live_by_day: what /uptime/daily did before);
 - the first rollup of those days (uptime_series.roll_up: the nightly job catching up 31 days);
-- the series read from the rolled-up rows (uptime_series.totals_by_day), and the whole service call
-  as the dashboard makes it (uptime_series.daily, 30 days up to today: today is computed live);
+- the series read from the rolled-up rows (uptime_series.totals_by_day), and the service call as the
+  dashboard makes it (uptime_series.daily: the 30 days before today, all and per owner class), then
+  with today (computed live);
 - the nightly job once every day is stored (nothing missing: the check alone);
-- the other uptime figures the dashboard asks for: /uptime of each owner class over the 30 days.
+- what the dashboard's owner-class cards asked before: /uptime of each owner class over the 30 days.
 Prints figures; asserts nothing about time.
 """
 
@@ -91,18 +92,26 @@ async def run(args: argparse.Namespace) -> None:
         took, found = await _time(lambda: uptime_series.totals_by_day(every, days, now), args.rounds)
         rows.append(_row("30 closed days from the rollup (totals_by_day)", took,
                          f"{sum(n for n, _ in found):,} camera-days"))
+        took, series = await _time(lambda: uptime_series.daily(admin, None, None, start, end, None, time.time()),
+                                   args.rounds)
+        rows.append(_row("/uptime/daily service call as the dashboard asks (30 days before today)", took,
+                         f"online {series.whole.online_rate:.4f}"))
+        for owner in ("police", "government", "social"):
+            took, series = await _time(lambda owner=owner: uptime_series.daily(
+                admin, "owner_class", owner, start, end, None, time.time()), args.rounds)
+            rows.append(_row(f"/uptime/daily owner_class {owner} (dashboard card, after)", took,
+                             f"online {series.whole.online_rate:.4f}"))
         took, series = await _time(lambda: uptime_series.daily(admin, None, None, start,
                                                                 (today + dt.timedelta(days=1)).isoformat(),
                                                                 None, time.time()), args.rounds)
-        rows.append(_row("/uptime/daily service call, 30 days + today (live)", took,
-                         f"today online {series.days[-1].online_rate}"))
+        rows.append(_row("same with today (computed live)", took, f"today online {series.days[-1].online_rate}"))
         took, said = await _time(lambda: uptime_series.roll_up(time.time(), 400), args.rounds)
         rows.append(_row("nightly job with every day stored", took, said))
         for owner in ("police", "government", "social"):
             took, one = await _time(lambda owner=owner: uptime.uptime(admin, "owner_class", owner, days[0][0],
                                                                       days[-1][1], now=now), 1)
-            rows.append(_row(f"/uptime owner_class {owner}, 30 days (dashboard card)", took,
-                             f"{one.cameras:,} cameras"))
+            rows.append(_row(f"/uptime owner_class {owner}, 30 days (dashboard card, before)", took,
+                             f"{one.cameras:,} cameras, online {one.figures()['online_rate']:.4f}"))
         common.print_table(("call", "min s", "median s", "max s", "result"), rows,
                            title=f"\ndaily series ({args.engine}, {args.cameras:,} cameras)")
     finally:
