@@ -22,7 +22,7 @@ from assetsvc.monitoring.uptime_forget import closed
 from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, office_offset, parse_offset
 from assetsvc.monitoring.uptime_math import STATES, Totals
 from assetsvc.monitoring.uptime_read import fetch_all
-from assetsvc.monitoring.uptime_scope import CameraSet, resolve
+from assetsvc.monitoring.uptime_scope import OWNER_CLASSES, CameraSet, resolve
 
 MAX_DAYS = 92  # a quarter; the chart shows 30
 
@@ -158,6 +158,7 @@ async def live_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: 
     return [(p.cameras, _totals(per.get(d, []), by_day.get(d, []), p)) for d, p in enumerate(parts)]
 
 
+ROLLUP_ACTOR = Actor(user_id=0, username="system:uptime-rollup", role="admin", contractor_id=None)
 ROLL_UP_DAYS = 31  # the nightly job fills the dashboard's 30 days (and any it missed) for every camera
 
 
@@ -167,7 +168,8 @@ async def roll_up(now: float, keep_days: int, back: int = ROLL_UP_DAYS) -> str:
     today = dt.datetime.fromtimestamp(now, office_offset()).date()
     days, _ = day_bounds((today - dt.timedelta(days=back)).isoformat(), today.isoformat(), None)
     shut = [(a, b) for _, a, b in days if closed(b, now)]
-    every = CameraSet("all", None, "1 = 1")
-    await uptime_rollup.day_totals(every, shut, now)
+    # Every camera, then the dashboard's other sets (its owner-class cards): their days are added up here.
+    for scope, ref in (("all", None), *(("owner_class", c) for c in OWNER_CLASSES)):
+        await uptime_rollup.day_totals(await resolve(ROLLUP_ACTOR, scope, ref), shut, now)
     pruned = await uptime_rollup.prune(now, keep_days)
     return f"{len(shut)} days rolled up, {pruned} old rows pruned"

@@ -207,6 +207,9 @@ async def test_the_nightly_job_rolls_up_every_camera_and_prunes_old_and_orphan_r
         (c, at(-16 + 24 * d)) for c in cams.values() for d in (-1, 0, 1, 2))
     assert not await bulk.fetch(UptimeDay, "SELECT id FROM uptime_day WHERE camera_id = 999999 OR day_end < ?",
                                 [now - 400 * 86400])
+    # The dashboard's sets are added up too: all cameras and each owner class, every day.
+    sets = await bulk.fetch(UptimeDay, "SELECT COUNT(DISTINCT scope_key) AS k, COUNT(*) AS n FROM uptime_scope_day")
+    assert (sets[0]["k"], sets[0]["n"]) == (4, 4 * 31)
 
 
 @pytest.mark.parametrize("late", [True, False])
