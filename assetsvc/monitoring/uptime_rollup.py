@@ -58,7 +58,7 @@ def scope_key(cameras: CameraSet) -> str:
 
 async def _members(cameras: CameraSet) -> str:
     """The set's members as a digest (count and integer id sums: exact on both engines)."""
-    row = (await _fetch(f"SELECT COUNT(*) AS n, SUM(c.id) AS s, SUM((c.id % 65521) * (c.id % 65519)) AS t "
+    row = (await _fetch(f"SELECT COUNT(*) AS n, SUM(c.id) AS s, SUM((CAST(c.id AS BIGINT) % 65521) * (c.id % 65519)) AS t "
                         f"FROM camera c WHERE {cameras.where}", cameras.args))[0]
     return f"{row['n']}:{row['s'] or 0}:{row['t'] or 0}"
 

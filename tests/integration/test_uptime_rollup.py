@@ -237,3 +237,12 @@ async def test_a_device_moved_under_a_windowed_switch_drops_its_cameras_days():
     await UpstreamDevice.update({UpstreamDevice.parent: core.id}).where(UpstreamDevice.id == edge.id).run()
     after = await figures()
     assert after[2][1].maintenance["down"] == 4 * 3600 and before[2][1].maintenance["down"] == 0
+
+
+async def test_a_registry_with_large_camera_ids_rolls_up():
+    # The members digest multiplies ids: it must not overflow PostgreSQL's 32-bit integers.
+    cam = Camera(id=3_000_000, gb_id=gb(9), name="大编号摄像机", region_code="330106", status="active")
+    await Camera.insert(cam).run()
+    await service(3_000_000, [(-40, None)])
+    await timeline(3_000_000, [("up", -40, None)], periods=False)
+    assert [n for n, _ in await figures()] == [1, 1, 1, 1]
