@@ -239,6 +239,12 @@ class Settings:
         metadata={"doc": "A camera's grab is kept when its verdict differs from the last kept one, or the last "
                          "kept one of that kind is older than this, seconds."}
     )
+    uptime_rollup_days: int = field(
+        default=400,
+        metadata={"doc": "Days the daily uptime rollup (uptime_day: one row per camera and closed day) is kept; "
+                         "older days are pruned by the nightly uptime_rollup job and computed from the intervals "
+                         "when asked (docs/monitoring.md)."}
+    )
     sample_hours: tuple = field(
         default=(120, 480, 840, 1200),
         metadata={"doc": "Times of day (office time, comma list HH:MM, default 02:00,08:00,14:00,20:00) at which "
@@ -300,6 +306,7 @@ def load_settings() -> Settings:
         evidence_max_mb=_number("EVIDENCE_MAX_MB", 20480, 1, 10_000_000),
         evidence_keep_days=_number("EVIDENCE_KEEP_DAYS", 180, 1, 3650),
         evidence_every_s=_number("EVIDENCE_EVERY_S", 86400, 60, 30 * 86400),
+        uptime_rollup_days=_number("UPTIME_ROLLUP_DAYS", 400, 2, 3650),
         sample_hours=_sample_hours(),
         ui_dir=Path(_env("UI_DIR") or Path(__file__).resolve().parents[1] / "admin-ui" / "dist"),
     )

@@ -3,6 +3,7 @@
     python bench/bench_ui.py --engine sqlite [--rows 100000] [--rounds 10]
     python bench/bench_ui.py --engine postgres
     python bench/bench_ui.py --engine sqlite --fill history   # cameras with 30 days of state intervals
+                                                              # (and the nightly uptime rollup run once)
 
 Builds the UI when stale (scripts/ui-build), loads a registry, starts `assetsvc serve --no-worker
 --no-scheduler` on loopback, logs in through the login screen in Debian's chromium (Playwright) and
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--fill", choices=("sheet", "history"), default="sheet")
+    parser.add_argument("--no-rollup", action="store_true", help="history: skip the nightly rollup job after loading")
     args = parser.parse_args()
     if subprocess.run([REPO / "scripts" / "ui-build"], env={**os.environ, "ASSETSVC_PYTHON": sys.executable}).returncode:
         raise SystemExit("the web UI did not build")
@@ -52,7 +54,7 @@ def main() -> None:
     try:
         common.print_machine(args.engine)
         if args.fill == "history":
-            asyncio.run(load_history(args.rows))
+            asyncio.run(load_history(args.rows, not args.no_rollup))
         else:
             path, made_in = common.make_sheet_file(args.rows, "csv", bench.data_dir)
             print(f"\nregistry: {args.rows:,} generated cameras ({made_in:.1f} s in a child process)")
@@ -74,8 +76,10 @@ async def load(path: Path, rows: int) -> None:
     await common.close_database()
 
 
-async def load_history(rows: int) -> None:
-    """bench_uptime's registry and 30 days of intervals up to now (the dashboard's 30 days)."""
+async def load_history(rows: int, rollup: bool = True) -> None:
+    """bench_uptime's registry and 30 days of intervals up to now (the dashboard's 30 days), then the
+    nightly rollup job as the leader runs it after midnight (unless --no-rollup: the first dashboard
+    load then rolls the days up itself)."""
     import random
 
     import bench_uptime
@@ -87,6 +91,13 @@ async def load_history(rows: int) -> None:
     await bench_uptime.analyze()
     print(f"\nregistry: {rows:,} cameras with {made['intervals']:,} state intervals over 30 days, "
           f"{made['windows']} maintenance windows ({made['seconds']:.1f} s)")
+    if rollup:
+        from assetsvc.monitoring import uptime_series
+
+        began = time.perf_counter()
+        said = await uptime_series.roll_up(time.time(), 400)
+        print(f"nightly uptime_rollup job (the 31 days before today, every camera): {said} "
+              f"({time.perf_counter() - began:.1f} s)")
     await add_user("bench", PASSWORD, "admin", by="bench")
     await common.close_database()
 

@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from assetsvc import telemetry
 from assetsvc.actor import Actor
 from assetsvc.app.leader import Leadership, job_lock
-from assetsvc.monitoring import evidence, stale, tasks, worker
+from assetsvc.monitoring import evidence, stale, tasks, uptime_series, worker
 from assetsvc.monitoring.config import MonitoringConfig
 from assetsvc.reports import versions as reports
 from assetsvc.reports.province import delivery as province
@@ -76,6 +76,13 @@ async def _evidence(config: MonitoringConfig) -> object:
     return await evidence.evict(time.time())
 
 
+async def _rollup(config: MonitoringConfig) -> object:
+    return await uptime_series.roll_up(time.time(), settings().uptime_rollup_days)
+
+
+ROLLUP_CRON = "10 1 * * *"  # 01:10 office time: yesterday is closed (uptime_forget.GRACE_S after midnight)
+
+
 REPORT_ACTOR = Actor(user_id=0, username="system:monthly-report", role="admin", contractor_id=None)
 REPORT_CRON = "0 2 1 * *"  # 02:00 on the 1st, office time: the month just ended is drafted
 
@@ -106,6 +113,9 @@ JOBS: tuple[Job, ...] = (
     Job("deliver_webhooks", _webhooks, 15, "send due webhook deliveries (signed; retried with back-off)"),
     Job("deliver_province", _province, 30, "send approved monthly reports to the provincial platform "
                                            "(signed, idempotent; retried up to an hour apart; docs/province.md)"),
+    Job("uptime_rollup", _rollup, 0, "roll up yesterday's (and any missed) uptime per camera and day for the "
+                                     "daily series; prune days older than ASSETSVC_UPTIME_ROLLUP_DAYS",
+        cron=ROLLUP_CRON),
     Job("monthly_report", _report, 0, "draft the report of the month just ended (docs/reports.md)", cron=REPORT_CRON),
 )
 

@@ -12,9 +12,12 @@ from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.monitoring.tables import MaintenanceWindow
 from assetsvc.monitoring.topology import Topology
+from assetsvc.monitoring.uptime_forget import forget
 from assetsvc.monitoring.uptime_input import iso, parse_instant, parse_offset
 from assetsvc.monitoring.uptime_math import Range, union
 from assetsvc.monitoring.uptime_scope import CameraSet, region_condition, region_ref
+
+EVERY_CAMERA = CameraSet("all", None, "1 = 1")
 
 SCOPES = ("camera", "site", "region", "upstream")
 _TABLES = {"camera": "camera", "site": "site", "upstream": "upstream_device"}
@@ -112,6 +115,7 @@ async def create(actor: Actor, values: Any, *, tz: str | None = None,
 async def _store(actor: Actor, cleaned: dict[str, Any], at: float, source: str) -> dict[str, Any]:
     row = MaintenanceWindow(**cleaned, created_by=actor.username[:64], created_at=at)
     await row.save().run()
+    await forget_windows([cleaned], at)  # a window over the past changes closed days' figures
     stored = {"id": row.id, **cleaned, "created_by": row.created_by, "created_at": at}
     await audit.record(actor.username, "create", AUDIT_NAME, row.id, _label(stored),
                        audit.diff({}, {k: v for k, v in stored.items() if k != "id"}), source)
@@ -241,6 +245,19 @@ async def ranges_for(cameras: CameraSet, start: float, end: float) -> dict[int, 
         if merged[key]:
             found[cam] = merged[key]
     return found
+
+
+async def forget_windows(windows: list[Mapping[str, Any]], now: float | None = None) -> int:
+    """Drop the rolled-up days (uptime_forget) of every camera these windows ({scope, scope_ref, starts_at,
+    ends_at}) cover, over the windows' time: a window written or removed over the past changes them."""
+    at = time.time() if now is None else now
+    past = [w for w in windows if w["starts_at"] < at]
+    if not past:
+        return 0
+    by_scope: dict[str, dict[str, list[Range]]] = defaultdict(lambda: defaultdict(list))
+    for w in past:
+        by_scope[w["scope"]][str(w["scope_ref"])].append((float(w["starts_at"]), float(w["ends_at"])))
+    return await forget(((cam, a, b) for cam, ranges in await _covered(EVERY_CAMERA, by_scope) for a, b in ranges), at)
 
 
 async def _select(cameras: CameraSet, column: str, values: list[Any], extra: str = "") -> list[dict[str, Any]]:

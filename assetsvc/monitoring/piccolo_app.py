@@ -26,5 +26,9 @@ APP_CONFIG = AppConfig(
         tables.PictureFrameLink,
         tables.HistoryBatch,
         tables.HistoryRow,
+        tables.UptimeDay,
+        tables.UptimeRollupCamera,
+        tables.UptimeRollupBucket,
+        tables.UptimeScopeDay,
     ],
 )

@@ -231,3 +231,72 @@ class HistoryRow(Table, tablename="history_row"):
     target_id = Integer(index=True)  # which batch wrote a stored interval (the overlap rule's clip report)
     row = Integer(default=0)  # the file's row number (Excel's)
     source = Varchar(length=64, default="")  # the old platform the row came from
+
+
+class UptimeDay(Table, tablename="uptime_day"):
+    """One camera's uptime sums of one closed day (每日在线率汇总): what uptime._totals adds up for that day.
+
+    The day is [day_start, day_end) in Unix seconds, so a day at another offset is another row.
+    Filled by monitoring/uptime_rollup.py with the uptime service's own queries; dropped by every
+    write that changes a closed day (uptime_forget.py). A camera with no service that day has a
+    row of zeros (so a day's rows show which cameras were rolled up).
+    """
+
+    camera_id = Integer()
+    day_start = DoublePrecision()
+    day_end = DoublePrecision()
+    service = DoublePrecision(default=0.0)  # seconds in service
+    held = DoublePrecision(default=0.0)  # of them in maintenance
+    up = DoublePrecision(default=0.0)
+    degraded = DoublePrecision(default=0.0)
+    down = DoublePrecision(default=0.0)
+    upstream = DoublePrecision(default=0.0)  # down for a dead upstream device
+    h_up = DoublePrecision(default=0.0)  # h_: the part in maintenance
+    h_degraded = DoublePrecision(default=0.0)
+    h_down = DoublePrecision(default=0.0)
+    h_upstream = DoublePrecision(default=0.0)
+    computed_at = DoublePrecision(default=0.0)
+
+
+class UptimeRollupCamera(Table, tablename="uptime_rollup_camera"):
+    """What a camera's rolled-up days were computed with, from the registry: site, upstream device and region
+    (a maintenance window reaches a camera through them) and its service periods. A change drops its days."""
+
+    camera_id = Integer(unique=True)
+    site = Integer(null=True, default=None)
+    upstream = Integer(null=True, default=None)
+    region_code = Varchar(length=6, default="")
+    periods = Text(default="")
+
+
+class UptimeRollupBucket(Table, tablename="uptime_rollup_bucket"):
+    """Digests that tell cheaply what changed in the registry: per bucket of cameras (id % 1024) the
+    registry's digest of their service periods; bucket -1 the upstream topology (id, parent)."""
+
+    bucket = Integer(unique=True)
+    digest = Text(default="")
+
+
+class UptimeScopeDay(Table, tablename="uptime_scope_day"):
+    """One camera set's summed uptime_day rows of one day (the dashboard's scopes: 30 rows, not 30 per camera).
+
+    Valid while the set has the same members (members: count and id sums of its cameras) and none of the
+    day's camera rows was dropped (every drop of uptime_day rows drops the scope rows of those days).
+    """
+
+    scope_key = Varchar(length=64)  # SHA-256 of the set's condition and arguments
+    day_start = DoublePrecision()
+    day_end = DoublePrecision()
+    members = Varchar(length=100, default="")
+    n = Integer(default=0)  # camera rows added up
+    cameras = Integer(default=0)  # of them with service time that day
+    service = DoublePrecision(default=0.0)
+    held = DoublePrecision(default=0.0)
+    up = DoublePrecision(default=0.0)
+    degraded = DoublePrecision(default=0.0)
+    down = DoublePrecision(default=0.0)
+    upstream = DoublePrecision(default=0.0)
+    h_up = DoublePrecision(default=0.0)
+    h_degraded = DoublePrecision(default=0.0)
+    h_down = DoublePrecision(default=0.0)
+    h_upstream = DoublePrecision(default=0.0)

@@ -190,16 +190,28 @@ def _totals(per: list[dict[str, Any]], held: list[dict], cov: Coverage) -> Total
     # in: float sums then come out the same bits from every path that adds them (uptime_series).
     per = sorted(per, key=lambda r: r["id"])
     held = sorted(held, key=lambda r: (r["state"], r["cause"] or "", r["root"] is not None, r["root"] or 0))
-    totals = Totals(upstream=sum(float(r["down_upstream"] or 0.0) for r in per))
-    for state in KNOWN:
-        totals.state[state] = sum(float(r[state] or 0.0) for r in per)
-    totals.state["unknown"] = max(0.0, cov.in_service() - sum(totals.state[s] for s in KNOWN))
+    known = {state: sum(float(r[state] or 0.0) for r in per) for state in KNOWN}
+    held_known = dict.fromkeys(KNOWN, 0.0)
+    held_upstream = 0.0
     for row in held:
         if row["state"] in KNOWN:
-            totals.maintenance[row["state"]] += float(row["v"])
+            held_known[row["state"]] += float(row["v"])
             if row["state"] == "down" and row["cause"] == "upstream":
-                totals.upstream_maintenance += float(row["v"])
-    totals.maintenance["unknown"] = max(0.0, cov.in_maintenance() - sum(totals.maintenance[s] for s in KNOWN))
+                held_upstream += float(row["v"])
+    return totals_of(known, sum(float(r["down_upstream"] or 0.0) for r in per), cov.in_service(),
+                     held_known, held_upstream, cov.in_maintenance())
+
+
+def totals_of(known: dict[str, float], upstream: float, in_service: float, held_known: dict[str, float],
+              held_upstream: float, in_maintenance: float) -> Totals:
+    """The Totals of summed seconds: known states' time, down for an upstream device, the service ranges'
+    length, and the same three inside maintenance (the daily rollup adds stored camera-days into these)."""
+    totals = Totals(upstream=upstream, upstream_maintenance=held_upstream)
+    for state in KNOWN:
+        totals.state[state] = known[state]
+        totals.maintenance[state] = held_known[state]
+    totals.state["unknown"] = max(0.0, in_service - sum(totals.state[s] for s in KNOWN))
+    totals.maintenance["unknown"] = max(0.0, in_maintenance - sum(totals.maintenance[s] for s in KNOWN))
     return totals
 
 

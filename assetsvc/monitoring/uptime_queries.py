@@ -52,12 +52,13 @@ def sums_by_day(rows: DayRanges) -> tuple[str, list[Any]]:
             f"THEN {d} ELSE 0.0 END) AS down_upstream {source} GROUP BY m.cam, m.d", args)
 
 
-def causes_by_day(rows: DayRanges) -> tuple[str, list[Any]]:
-    """causes_in_ranges() for many days in one pass, grouped by day d as well."""
+def causes_by_day(rows: DayRanges, by_camera: bool = False) -> tuple[str, list[Any]]:
+    """causes_in_ranges() for many days in one pass, grouped by day d as well (and by camera: column cam)."""
     source, args = q.in_day_ranges(rows)
     begin, finish = q.clipped_to_range()
-    return (f"SELECT m.d AS d, si.state AS state, si.cause AS cause, si.root_upstream AS root, "
-            f"SUM({finish} - {begin}) AS v {source} GROUP BY m.d, si.state, si.cause, si.root_upstream", args)
+    cam, group = ("m.cam AS cam, ", "m.cam, ") if by_camera else ("", "")
+    return (f"SELECT {cam}m.d AS d, si.state AS state, si.cause AS cause, si.root_upstream AS root, "
+            f"SUM({finish} - {begin}) AS v {source} GROUP BY {group}m.d, si.state, si.cause, si.root_upstream", args)
 
 
 # Sort keys of the per-camera page as SQL over the page's sums p (h_: the part in maintenance),

@@ -15,12 +15,14 @@ from typing import Any
 
 from assetsvc.actor import Actor
 from assetsvc.monitoring import uptime_queries as queries
+from assetsvc.monitoring import uptime_rollup
 from assetsvc.monitoring.uptime import _totals, counted_window
 from assetsvc.monitoring.uptime_coverage import Coverage, coverage
-from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, parse_offset
-from assetsvc.monitoring.uptime_math import Totals
+from assetsvc.monitoring.uptime_forget import closed
+from assetsvc.monitoring.uptime_input import DEFAULT_STEP_S, bad, iso, office_offset, parse_offset
+from assetsvc.monitoring.uptime_math import STATES, Totals
 from assetsvc.monitoring.uptime_read import fetch_all
-from assetsvc.monitoring.uptime_scope import CameraSet, resolve
+from assetsvc.monitoring.uptime_scope import OWNER_CLASSES, CameraSet, resolve
 
 MAX_DAYS = 92  # a quarter; the chart shows 30
 
@@ -39,12 +41,35 @@ class SeriesDay:
 
 
 @dataclass(frozen=True)
+class SeriesWhole:
+    """The figures of all the days together: their seconds added up (time-weighted, as /uptime's for the
+    whole range), so a card over the range needs no second read."""
+
+    online_rate: float | None
+    working_rate: float | None
+    unknown_share: float | None
+
+
+@dataclass(frozen=True)
 class UptimeSeries:
-    """Daily figures of a scope, oldest day first."""
+    """Daily figures of a scope, oldest day first, and of the days together."""
 
     scope: str
     ref: str | None
     days: list[SeriesDay]
+    whole: SeriesWhole
+
+
+def added(found: list[Totals]) -> Totals:
+    """Day totals added up, state by state, oldest day first."""
+    out = Totals()
+    for t in found:
+        for s in STATES:
+            out.state[s] += t.state[s]
+            out.maintenance[s] += t.maintenance[s]
+        out.upstream += t.upstream
+        out.upstream_maintenance += t.upstream_maintenance
+    return out
 
 
 def _day(text: str | None, field: str) -> dt.date:
@@ -86,10 +111,26 @@ async def daily(actor: Actor, scope: str | None, ref: str | None, start: str | N
         figures = totals.figures()
         out.append(SeriesDay(day.isoformat(), iso(a, offset) or "", iso(b, offset) or "", count,
                              figures["online_rate"], figures["working_rate"], figures["unknown_share"]))
-    return UptimeSeries(cameras.scope, cameras.ref, out)
+    whole = added([t for _, t in found]).figures()
+    return UptimeSeries(cameras.scope, cameras.ref, out,
+                        SeriesWhole(whole["online_rate"], whole["working_rate"], whole["unknown_share"]))
 
 
 async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
+    """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
+
+    Closed days come from the daily rollup (uptime_rollup.py: stored per camera, filled where
+    missing); today and the days not yet closed are computed here as below (live_by_day).
+    """
+    shut = [i for i, (_, b) in enumerate(days) if closed(b, now)]
+    open_ = [i for i in range(len(days)) if i not in set(shut)]
+    out: dict[int, tuple[int, Totals]] = {}
+    out.update(zip(shut, await uptime_rollup.day_totals(cameras, [days[i] for i in shut], now)))
+    out.update(zip(open_, await live_by_day(cameras, [days[i] for i in open_], now)))
+    return [out[i] for i in range(len(days))]
+
+
+async def live_by_day(cameras: CameraSet, days: list[tuple[float, float]], now: float) -> list[tuple[int, Totals]]:
     """Per day [a, b): the cameras counted and the Totals uptime.compute gives for that day alone.
 
     uptime.compute reads the coverage and sums the intervals of one period. Here the coverage is read
@@ -115,3 +156,20 @@ async def totals_by_day(cameras: CameraSet, days: list[tuple[float, float]], now
     for row in causes:
         by_day.setdefault(int(row["d"]), []).append(row)
     return [(p.cameras, _totals(per.get(d, []), by_day.get(d, []), p)) for d, p in enumerate(parts)]
+
+
+ROLLUP_ACTOR = Actor(user_id=0, username="system:uptime-rollup", role="admin", contractor_id=None)
+ROLL_UP_DAYS = 31  # the nightly job fills the dashboard's 30 days (and any it missed) for every camera
+
+
+async def roll_up(now: float, keep_days: int, back: int = ROLL_UP_DAYS) -> str:
+    """The nightly job: roll up the closed days among the last `back` at the office's offset for every
+    camera (the rows the dashboard's first load reads), then prune days older than `keep_days`."""
+    today = dt.datetime.fromtimestamp(now, office_offset()).date()
+    days, _ = day_bounds((today - dt.timedelta(days=back)).isoformat(), today.isoformat(), None)
+    shut = [(a, b) for _, a, b in days if closed(b, now)]
+    # Every camera, then the dashboard's other sets (its owner-class cards): their days are added up here.
+    for scope, ref in (("all", None), *(("owner_class", c) for c in OWNER_CLASSES)):
+        await uptime_rollup.day_totals(await resolve(ROLLUP_ACTOR, scope, ref), shut, now)
+    pruned = await uptime_rollup.prune(now, keep_days)
+    return f"{len(shut)} days rolled up, {pruned} old rows pruned"

@@ -16,6 +16,7 @@ from assetsvc import bulk, db
 from assetsvc.monitoring import evaluate as ev
 from assetsvc.monitoring.records import StateRecord
 from assetsvc.monitoring.tables import DeviceState, LatestResult, StateInterval
+from assetsvc.monitoring.uptime_forget import forget
 from assetsvc.monitoring.topology import Topology
 from probes.facts import Facts
 from probes.types import ErrorKind
@@ -173,3 +174,5 @@ async def write_states(updates: Mapping[tuple[str, int], tuple[dict[str, Any], e
     await bulk.execute_many(StateInterval, 'UPDATE state_interval SET "end" = ? WHERE subject_type = ? '
                             'AND subject_id = ? AND "end" IS NULL', closes)
     await bulk.insert_rows(StateInterval, opens)
+    # A transition dated more than the rollup's grace ago (a stale sweep, a late report) changes closed days.
+    await forget([(o["subject_id"], o["start"], None) for o in opens if o["subject_type"] == "camera"])

@@ -137,6 +137,43 @@ def _ids_param(ids: list[int]) -> tuple[str, list]:
     return "camera_id = ANY(?::int[])", [ids]
 
 
+async def periods_of(camera_ids: Iterable[int]) -> dict[int, list[Span]]:
+    """Every stored period of these cameras, sorted by start, read with one parameter whatever their number
+    (the uptime rollup compares them with what each camera's rolled-up days were computed with)."""
+    ids = sorted({int(i) for i in camera_ids})
+    if not ids:
+        return {}
+    where, args = _ids_param(ids)
+    rows = await bulk.fetch(ServicePeriod, f"SELECT camera_id, starts_at, ends_at FROM service_period WHERE {where}",
+                            args)
+    found: dict[int, list[Span]] = {}
+    for row in rows:
+        found.setdefault(row["camera_id"], []).append(
+            (float(row["starts_at"]), None if row["ends_at"] is None else float(row["ends_at"])))
+    return {cam: sorted(spans) for cam, spans in found.items()}
+
+
+# An instant as whole milliseconds reduced modulo a prime, weighted per camera: integer sums, so a digest
+# is the same whatever order the engine adds the rows in, and no sum can overflow 64 bits.
+_MS = "(CAST({col} * 1000 AS BIGINT) % 1000000007)"
+
+
+async def period_digests(buckets: int) -> dict[int, str]:
+    """Per bucket of cameras (camera_id % buckets): a digest of all their periods (count and weighted sums).
+
+    A reader that keeps derived figures per camera (the uptime rollup) compares these with the ones it
+    stored and reads the periods again only for the cameras of a bucket that changed. Any write of a
+    period (replace, forget) changes its bucket's digest, except by a collision of the sums.
+    """
+    weight = "(camera_id % 997 + 1)"
+    ends = _MS.format(col="COALESCE(ends_at, -1)")
+    rows = await bulk.fetch(ServicePeriod, f"SELECT camera_id % {int(buckets)} AS k, COUNT(*) AS n, "
+                                           f"SUM({_MS.format(col='starts_at')} * {weight}) AS s, "
+                                           f"SUM({ends} * {weight}) AS e, SUM(camera_id) AS c "
+                                           f"FROM service_period GROUP BY camera_id % {int(buckets)}")
+    return {int(r["k"]): f"{r['n']}:{r['s']}:{r['e']}:{r['c']}" for r in rows}
+
+
 async def service_periods(camera_ids: Iterable[int], start: float, end: float) -> dict[int, list[tuple[float, float]]]:
     """Each camera's service inside [start, end): sorted, disjoint (start, end) ranges; cameras with none left out.
 

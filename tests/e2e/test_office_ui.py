@@ -144,12 +144,19 @@ async def test_office_generates_approves_and_downloads_a_report(open_page, peopl
 
 
 async def test_dashboard_and_uptime_load_in_both_languages_and_on_a_phone(open_page, people):
+    from assetsvc.registry.tables import Camera, Owner
     w = await World(people).build()
     await _history(w, time.time())
+    police = Owner(name="公安分局", owner_class="police")
+    await police.save().run()
+    await Camera.update({Camera.owner: police.id}).where(Camera.id == w.cam_a).run()
     page = await open_page()
     await login(page, "admin", to="/ui/dashboard")
     await page.wait_for_url("**/ui/dashboard")
     await page.locator("[data-test=rates] canvas").wait_for()
+    # Camera A, police-built: its 30 days from the daily rollup (3 of 30 days not online: 2 down, 1 degraded).
+    police_row = page.locator("[data-test=owners] .el-table__body tr").first
+    await police_row.locator("td", has_text="%").first.wait_for()
     await page.locator("[data-test=ticket-sla]").wait_for()
     await page.locator("[data-test=online-now]", has_text="50.00%").wait_for()  # one of the two cameras is up
     await settled(page)

@@ -32,7 +32,7 @@ from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 TABLES = (*reversed(PROVINCE_TABLES), ReportVersion, LeagueRulesDocument, MandatoryFieldsDocument, *TICKET_TABLES, WebhookDelivery, WebhookEndpoint, monitoring.ProbeTask, monitoring.DeviceState, monitoring.StateInterval, monitoring.LatestResult,
           monitoring.ResultHistory, monitoring.MaintenanceWindow, monitoring.DriftFlag, monitoring.StreamSource, monitoring.Node,
           monitoring.PlatformScope, monitoring.PassiveBatch, monitoring.PictureMemory, monitoring.PictureFrame,
-          monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch,
+          monitoring.PictureFrameLink, monitoring.HistoryRow, monitoring.HistoryBatch, monitoring.UptimeDay, monitoring.UptimeRollupCamera, monitoring.UptimeRollupBucket, monitoring.UptimeScopeDay,
           Token, LoginAttempt, LoginThrottle, KeyCheck, DistrictOutline, User, Change, ImportJob, ServicePeriod, Camera, UpstreamDevice, Credential, Contract, CoveragePlan, Site,
           Station, Owner, Contractor, Region)
 

@@ -1,10 +1,14 @@
-"""GET /uptime/daily: each day's figures equal /uptime's for that day, exactly, on random worlds."""
+"""GET /uptime/daily: each day's figures equal /uptime's for that day, exactly, on random worlds; the closed
+days are read from the daily rollup (uptime_day), as they are in production."""
 
 from __future__ import annotations
 
 import random
 
 import pytest
+
+from assetsvc import bulk
+from assetsvc.monitoring.tables import UptimeDay
 
 from tests.integration.conftest import bearer
 from tests.integration.test_uptime_api import api, uptime_app  # noqa: F401 - fixtures
@@ -35,9 +39,15 @@ async def world(rnd: random.Random, contractors: tuple[int, int]) -> list[int]:
 async def test_each_day_equals_the_uptime_of_that_day(api, people, seed, who, scope):  # noqa: F811
     await world(random.Random(seed), (people.a_id, people.b_id))
     headers = bearer(getattr(people, who))
-    series = await api.get("/api/v1/uptime/daily", params={"start": DAYS[0], "end": DAYS[-1], "tz": "+08:00",
-                                                           **scope}, headers=headers)
-    assert series.status_code == 200, series.text
+    params = {"start": DAYS[0], "end": DAYS[-1], "tz": "+08:00", **scope}
+    first = await api.get("/api/v1/uptime/daily", params=params, headers=headers)
+    assert first.status_code == 200, first.text
+    # The days are closed: the first call rolled them up (a row per camera in scope and day), the
+    # second adds up the stored rows; that is the path compared with /uptime below.
+    rolled = await bulk.fetch(UptimeDay, "SELECT COUNT(*) AS n, COUNT(DISTINCT day_start) AS d FROM uptime_day")
+    assert rolled[0]["d"] == len(DAYS) - 1 and rolled[0]["n"] == (len(DAYS) - 1) * (5 if who == "contractor_a" else 10)
+    series = await api.get("/api/v1/uptime/daily", params=params, headers=headers)
+    assert series.json() == first.json()
     days = series.json()["days"]
     assert [d["day"] for d in days] == list(DAYS[:-1])
     for d, (first, then) in zip(days, zip(DAYS, DAYS[1:])):
@@ -46,6 +56,9 @@ async def test_each_day_equals_the_uptime_of_that_day(api, people, seed, who, sc
         want = one.json()
         assert {k: d[k] for k in FIGURES} == {k: want[k] for k in FIGURES}, first
         assert (d["start"], d["end"]) == (want["period"]["start"], want["period"]["end"])
+    whole = await api.get("/api/v1/uptime", params={"start": DAYS[0], "end": DAYS[-1], "tz": "+08:00", **scope},
+                          headers=headers)
+    assert series.json()["whole"] == {k: whole.json()[k] for k in FIGURES[1:]}
     assert sum(d["cameras"] for d in days) > 0 and any(d["online_rate"] not in (None, 1.0) for d in days)
 
 

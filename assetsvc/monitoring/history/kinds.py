@@ -28,11 +28,13 @@ Write = Callable[[list[Planned], Progress | None], Awaitable[list[tuple[Planned,
 Remove = Callable[[int], Awaitable[None]]
 
 
-def delete_from(table: type[Table]) -> Remove:
-    """The undo of a kind whose records are rows of `table` in this slice."""
+def delete_from(table: type[Table], before: Remove) -> Remove:
+    """The undo of a kind whose records are rows of `table` in this slice (`before` runs first: it drops
+    the rolled-up uptime days the records reach)."""
     name = table._meta.tablename
 
     async def remove(batch_id: int) -> None:
+        await before(batch_id)
         await bulk.fetch(table, f"DELETE FROM {name} WHERE id IN "
                                 "(SELECT target_id FROM history_row WHERE batch = ?)", [batch_id])
     return remove
@@ -55,9 +57,10 @@ class Kind:
 
 KINDS = {
     "states": Kind("states", layouts.STATES_LAYOUT, state_row, ("camera", "state", "from", "to"),
-                   states.resolve, states.plan, states.write, delete_from(StateInterval)),
+                   states.resolve, states.plan, states.write, delete_from(StateInterval, states.forget_batch)),
     "maintenance": Kind("maintenance", layouts.WINDOWS_LAYOUT, window_row, ("from", "to", "reason"),
-                        windows.resolve, windows.plan, windows.write, delete_from(MaintenanceWindow)),
+                        windows.resolve, windows.plan, windows.write,
+                        delete_from(MaintenanceWindow, windows.forget_batch)),
 }
 
 

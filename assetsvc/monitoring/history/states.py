@@ -10,6 +10,7 @@ from assetsvc.monitoring.history.clip import Occupied, recorded
 from assetsvc.monitoring.history.plan import Planned
 from assetsvc.monitoring.history.rows import StateRow
 from assetsvc.monitoring.tables import StateInterval
+from assetsvc.monitoring.uptime_forget import forget
 from assetsvc.registry.importer import Progress
 from assetsvc.registry.tables import Camera
 
@@ -88,4 +89,12 @@ async def write(planned: list[Planned], progress: Progress | None = None) -> lis
         out += [(by_slot[(r["subject_id"], r["start"])], r["id"]) for r in found]
         if progress is not None:
             progress.at("writing", len(out), len(rows))
+    await forget((r["subject_id"], r["start"], r["end"]) for r in rows)  # the rolled-up days they fall in
     return out
+
+
+async def forget_batch(batch_id: int) -> None:
+    """Before an undo deletes a batch's intervals: drop the rolled-up days they fall in."""
+    rows = await bulk.fetch(StateInterval, 'SELECT subject_id, start, "end" FROM state_interval WHERE id IN '
+                                           "(SELECT target_id FROM history_row WHERE batch = ?)", [batch_id])
+    await forget((r["subject_id"], r["start"], r["end"]) for r in rows)

@@ -10,6 +10,7 @@ from assetsvc.errors import ValidationFailed
 from assetsvc.monitoring.history.plan import Planned
 from assetsvc.monitoring.history.rows import WindowRow
 from assetsvc.monitoring.history.states import camera_ids
+from assetsvc.monitoring.maintenance import forget_windows
 from assetsvc.monitoring.tables import MaintenanceWindow
 from assetsvc.monitoring.uptime_scope import region_ref
 from assetsvc.registry.importer import Progress
@@ -75,4 +76,12 @@ async def write(planned: list[Planned], progress: Progress | None = None) -> lis
             out.append((p, found[0]["id"]))
         if progress is not None:
             progress.at("writing", len(out), len(planned))
+    await forget_windows([record for p in planned for record in p.records])  # the rolled-up days they reach
     return out
+
+
+async def forget_batch(batch_id: int) -> None:
+    """Before an undo deletes a batch's windows: drop the rolled-up days they reach."""
+    await forget_windows(await bulk.fetch(MaintenanceWindow, "SELECT scope, scope_ref, starts_at, ends_at FROM "
+                                          "maintenance_window WHERE id IN "
+                                          "(SELECT target_id FROM history_row WHERE batch = ?)", [batch_id]))
