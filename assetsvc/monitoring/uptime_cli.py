@@ -148,6 +148,25 @@ def uptime_upstream(device_id: int, start: str | None, end: str | None, tz: str 
         click.echo(f"  {row['gb_id']}  {_hours(row['seconds'])}  {row['name']}")
 
 
+@uptime.command("rollup")
+@click.option("--days", type=click.IntRange(1, 400), default=None,
+              help="Closed days to roll up, counting back from today (default: the nightly job's 31).")
+def uptime_rollup(days: int | None) -> None:
+    """Roll up closed days now, as the nightly job does (after a deploy, before the first dashboard load).
+
+    Each camera's closed days are computed by the uptime service and stored (docs/monitoring.md, "The
+    daily uptime rollup"); days already stored are kept; days older than ASSETSVC_UPTIME_ROLLUP_DAYS go.
+    """
+    import time
+
+    from assetsvc.monitoring import uptime_series
+    from assetsvc.runtime import settings
+
+    cli_actor()  # the operator of this host (the job's own rights: every camera)
+    back = uptime_series.ROLL_UP_DAYS if days is None else days
+    click.echo(run(lambda: uptime_series.roll_up(time.time(), settings().uptime_rollup_days, back)))
+
+
 @click.group()
 def maintenance() -> None:
     """Maintenance windows (计划维护): time in them is not counted against uptime."""

@@ -75,3 +75,20 @@ async def test_maintenance_add_list_and_end_from_the_shell():
     refused = cli("maintenance", "add", "--region", "330106", "--from", "2030-01-02", "--to", "2030-01-01",
                   "--reason", "x")
     assert refused.returncode == 1 and "ends_at" in refused.stderr
+
+
+async def test_uptime_rollup_rolls_up_closed_days_now_as_the_nightly_job_does():
+    from assetsvc import bulk
+    from assetsvc.monitoring.tables import UptimeDay
+
+    await two_cameras()
+    result = cli("uptime", "rollup", "--days", "2")
+    assert result.returncode == 0, result.stderr
+    days = int(result.stdout.split(" days rolled up")[0])  # 1 or 2: yesterday closes an hour after midnight
+    assert days in (1, 2), result.stdout
+    rows = await bulk.fetch(UptimeDay, "SELECT COUNT(*) AS n FROM uptime_day")
+    assert rows[0]["n"] == 2 * days  # a row per camera and closed day (zeros outside service)
+    again = cli("uptime", "rollup", "--days", "2")  # stored days are kept, not added twice
+    assert again.returncode == 0 and (await bulk.fetch(UptimeDay, "SELECT COUNT(*) AS n FROM uptime_day"))[0]["n"] == 2 * days
+    refused = cli("uptime", "rollup", "--days", "0")
+    assert refused.returncode == 2 and "--days" in refused.stderr
