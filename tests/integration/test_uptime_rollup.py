@@ -105,6 +105,16 @@ async def test_a_maintenance_window_created_over_the_past_drops_the_days_it_cove
     assert [after[i] for i in (0, 1, 3)] == [before[i] for i in (0, 1, 3)]
 
 
+async def test_a_batch_of_windows_from_the_camera_picker_drops_the_days_it_covers():
+    cams = await world()
+    before = await figures()
+    await maintenance.create_many(ADMIN, {"scope": "camera", "refs": [cams["a"], cams["c"]],
+                                          "starts_at": "2026-01-16T00:00:00+08:00",
+                                          "ends_at": "2026-01-16T08:00:00+08:00", "reason": "光缆割接"})
+    after = await figures()
+    assert after[2] != before[2] and after[2][1].maintenance["down"] == 4 * 3600
+
+
 async def test_a_history_import_and_its_undo_drop_the_days_they_write():
     await world()
     before = await figures()
