@@ -40,8 +40,27 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+DB_ONLY = os.environ.get("ASSETSVC_TEST_DB_ONLY") == "1"
+
+
 def pytest_report_header(config) -> str:
-    return f"assetsvc database: {ENGINE} {os.environ['ASSETSVC_DATABASE_URL']}"
+    only = " (ASSETSVC_TEST_DB_ONLY=1: only the tests that use the database)" if DB_ONLY else ""
+    return f"assetsvc database: {ENGINE} {os.environ['ASSETSVC_DATABASE_URL']}{only}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """With ASSETSVC_TEST_DB_ONLY=1 (scripts/test's PostgreSQL pass), run only the tests that use
+    the database: those with the `database` fixture, which tests/integration and tests/e2e get
+    automatically. tests/unit and tests/probes never open it (no such fixture, no migrated schema;
+    the probes library imports nothing from assetsvc), so on a second engine they would run the
+    same code on the same inputs again; the SQLite pass runs them."""
+    if not DB_ONLY:
+        return
+    keep = [item for item in items if "database" in item.fixturenames]
+    dropped = [item for item in items if "database" not in item.fixturenames]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 # --- outside tools (tests/tools.py): one check and one message per tool -----------------------

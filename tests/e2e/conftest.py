@@ -46,14 +46,19 @@ def built_ui() -> Path:
     return REPO / "admin-ui" / "dist"
 
 
-@pytest.fixture(scope="module")  # stopped once the browser tests are done, not at the end of the suite
+# One server and one browser for all the browser tests (package scope: stopped once the last of
+# them is done, not at the end of the suite). A start costs ~8 s on a loaded 2-core machine, and
+# there were seven, one per module; the tests were never independent of the server process's
+# memory within a module either, and each test still has its own browser context (cookies) and
+# its own emptied database (`clean`).
+@pytest.fixture(scope="package")
 def server(built_ui, database):  # noqa: F811 - the migrated test database (a fixture)
     """`assetsvc serve` on the test database: API and UI, no worker and no scheduler (nothing is probed)."""
     with served({"ASSETSVC_UI_DIR": str(built_ui)}) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def browser(built_ui):
     from playwright.async_api import async_playwright
 

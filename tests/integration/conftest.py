@@ -51,8 +51,13 @@ async def database():
 
 @pytest.fixture(autouse=True)
 async def clean(database):
-    for table in TABLES:
-        await table.delete(force=True).run()
+    # One transaction for every table: piccolo otherwise runs each DELETE on its own connection
+    # with its own commit, and on SQLite that (a new connection, its pragmas, a WAL commit) times
+    # 45 tables cost ~0.3 s before each test (loaded machine; ~30 ms in one transaction; on
+    # PostgreSQL ~90 ms -> ~20 ms). The same statements in the same order empty the same tables.
+    async with db.write_transaction():
+        for table in TABLES:
+            await table.delete(force=True).run()
     topology.forget()
     TERMS.forget()  # parsed contract terms: SQLite reuses deleted ids
     yield
@@ -72,16 +77,19 @@ class People:
 
 @pytest.fixture
 async def people() -> People:
-    a = Contractor(name="甲运维公司", contact="", phone="")
-    b = Contractor(name="乙运维公司", contact="", phone="")
-    await a.save().run()
-    await b.save().run()
-    # Rows written directly with one hash made per session: argon2 is slow on purpose, and the
-    # account service itself is tested in test_accounts.py.
-    for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
-                                   ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
-        await User(username=name, password_hash=PASSWORD_HASH, role=role, contractor=contractor).save().run()
-    tokens = [await issue_token(u, "api") for u in ("admin", "auditor", "ca", "cb")]
+    # One transaction (issue_token's own joins it): ten commits, each on a new SQLite connection,
+    # cost ~0.1 s before every test that has people; the rows are the same.
+    async with db.write_transaction():
+        a = Contractor(name="甲运维公司", contact="", phone="")
+        b = Contractor(name="乙运维公司", contact="", phone="")
+        await a.save().run()
+        await b.save().run()
+        # Rows written directly with one hash made per session: argon2 is slow on purpose, and the
+        # account service itself is tested in test_accounts.py.
+        for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
+                                       ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
+            await User(username=name, password_hash=PASSWORD_HASH, role=role, contractor=contractor).save().run()
+        tokens = [await issue_token(u, "api") for u in ("admin", "auditor", "ca", "cb")]
     return People(*tokens, a_id=a.id, b_id=b.id)
 
 

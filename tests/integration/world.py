@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assetsvc import db
 from assetsvc.registry import crud
 from assetsvc.registry.entities import (
     CAMERA, CONTRACT, COVERAGE_PLAN, CREDENTIAL, OWNER, REGION, SITE, STATION, UPSTREAM,
@@ -41,7 +42,16 @@ def bodies(a_id: int, b_id: int, station: int | None = None) -> dict[str, dict[s
 
 
 async def build(a_id: int, b_id: int) -> dict[str, dict[str, int]]:
-    """Create per entity a record 'a' (contractor A's where scoped) and 'b' (contractor B's)."""
+    """Create per entity a record 'a' (contractor A's where scoped) and 'b' (contractor B's).
+
+    Through the registry's own create_record, each in one write transaction that joins this one:
+    the same rows and change-log entries, one commit instead of twenty (on SQLite each commit also
+    opened a connection; ~0.2 s a build on a loaded machine)."""
+    async with db.write_transaction():
+        return await _build(a_id, b_id)
+
+
+async def _build(a_id: int, b_id: int) -> dict[str, dict[str, int]]:
     ids: dict[str, dict[str, int]] = {"contractors": {"a": a_id, "b": b_id}}
     region = await crud.create_record(REGION, ADMIN, {"code": "450204"})
     region_b = await crud.create_record(REGION, ADMIN, {"code": "450202"})
