@@ -165,6 +165,7 @@ def _password(prompt: bool) -> str:
 @click.option("--temporary", is_flag=True, help="The user must change this password at the first login.")
 def user_add(username: str, role: str, contractor: str | None, scope: tuple[str, ...], temporary: bool) -> None:
     """Add a user; the password is read from the terminal or standard input."""
+    from assetsvc import db
     from assetsvc.accounts.service import add_user
     from assetsvc.monitoring.passive_scope import parse_rule, set_scope
 
@@ -173,10 +174,13 @@ def user_add(username: str, role: str, contractor: str | None, scope: tuple[str,
     password = _password(True)
 
     async def go() -> None:
-        rules = [parse_rule(s) for s in scope]  # checked before the user is created
-        await add_user(username, password, role, contractor, by=cli_actor().username, temporary=temporary)
-        if role == "platform":
-            await set_scope(username, rules)
+        rules = [parse_rule(s) for s in scope]  # their form checked before the user is created
+        # One transaction: a rule set_scope refuses (an owner that does not exist) leaves no user
+        # behind (add_user's and set_scope's own transactions join this one).
+        async with db.write_transaction():
+            await add_user(username, password, role, contractor, by=cli_actor().username, temporary=temporary)
+            if role == "platform":
+                await set_scope(username, rules)
 
     run(go)
     click.echo(f"added {role} {username}")

@@ -147,3 +147,10 @@ async def test_the_cli_sets_scopes_and_confirms_held_batches(fleet):
     batch = int(listed.stdout.split()[0])
     assert '"accepted": 1' in assetsvc("status", "confirm", str(batch)).stdout
     assert await down() == 0  # one offline report is not yet an outage (debounce)
+
+
+async def test_the_cli_adds_no_account_when_its_scope_is_refused(fleet):
+    refused = assetsvc("user", "add", "gis2", "--role", "platform", "--scope", "owner=无此单位",
+                       stdin="a-long-password\n")
+    assert refused.returncode != 0 and "no owner '无此单位'" in refused.stderr and "Traceback" not in refused.stderr
+    assert not await User.exists().where(User.username == "gis2").run()  # the user and its scope, or neither
