@@ -286,5 +286,33 @@ const en: typeof zh = {
     reasonCode: 'Reason code', reasonText: 'Description', addReason: 'Add a pause reason',
     compare: 'Compare versions', compareButton: 'Compare', same: 'The two versions are the same', path: 'Field',
   },
+  apiError: {
+    login: 'Wrong user name or password', withDetail: '{text} ({detail})', network: 'The server cannot be reached; check the network and try again', unexpected: 'The action failed',
+    manyFields: '{n} problems in what was sent; see the note under each field',
+    status: {
+      400: 'What was sent is not valid', 401: 'The session ended; sign in again', 403: 'You may not do this',
+      404: 'No such record, or you may not see it', 405: 'Not supported', 409: 'Conflicts with existing data; not saved',
+      413: 'Too large', 429: 'Too many failed logins; try again later', 500: 'Internal server error',
+      503: 'The service is unavailable; try again later', 507: 'The server is out of storage', other: 'The request failed (HTTP {status})',
+    },
+    kind: {
+      invalid: '{field} is not valid', required: '{field} is required', missing: '{field} is missing', unknown: '{field} is unknown',
+      too_many: 'Too many {field}', conflict: '{field} conflicts with other input', duplicate: '{field} is repeated or taken',
+      type: '{field} has the wrong type', value: '{field} has a wrong value', not_allowed: 'This {field} is not allowed',
+      unknown_reference: '{field} names no record', unknown_region: '{field} is not a region code',
+      unreadable: '{field} cannot be read', too_long: '{field} is too long', too_large: '{field} is too large', empty: '{field} is empty',
+      format: '{field} is not written right', future: '{field} may not be in the future', cycle: '{field} makes a cycle',
+      out_of_range: '{field} is out of range', outside_china: '{field} is outside China', out_of_order: '{field} is out of order',
+      before_open: '{field} is before the opening time', before_start: '{field} is before the start', change_required: 'Change the temporary password first',
+      cross_site: 'A request from another site was refused', missing_column: 'The file has no {field} column', no_terms: '{field} has no terms',
+      service_period_conflict: '{field} overlaps a service period', unsupported_type: 'The file type of {field} is not supported',
+      other: '{field} is not valid',
+    },
+    fields: {
+      current_password: 'Current password', new_password: 'New password', body: 'Request body', username: 'Username', password: 'Password', current: 'Current password', new: 'New password', role: 'Role', scope: 'Scope',
+      url: 'URL', events: 'Events', secret: 'Signing key', document: 'Terms document', file: 'File', reason: 'Reason', month: 'Month',
+      timezone: 'Time zone', longitude: 'Longitude', latitude: 'Latitude', starts_at: 'Start', ends_at: 'End', endpoint: 'Endpoint',
+    },
+  },
 }
 export default en

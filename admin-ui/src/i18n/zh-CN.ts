@@ -276,4 +276,31 @@ export default {
     reasonCode: '原因代码', reasonText: '说明', addReason: '添加挂起原因',
     compare: '版本对比', compareButton: '对比', same: '两个版本相同', path: '项',
   },
+  apiError: {
+    login: '用户名或密码不正确', withDetail: '{text}（{detail}）', network: '无法连接服务器，请检查网络后重试', unexpected: '操作失败',
+    manyFields: '提交的内容有 {n} 处问题，请按各项下方的提示修改',
+    status: {
+      400: '提交的内容有误', 401: '会话已结束，请重新登录', 403: '您无权执行此操作', 404: '没有这条记录，或您无权查看',
+      405: '不支持此操作', 409: '与现有数据冲突，未保存', 413: '提交的内容或文件过大', 429: '登录失败次数过多，请稍后再试',
+      500: '服务器内部错误', 503: '服务暂时不可用，请稍后再试', 507: '服务器存储空间已满', other: '请求失败（HTTP {status}）',
+    },
+    kind: {
+      invalid: '「{field}」格式或取值不正确', required: '「{field}」为必填项', missing: '缺少「{field}」', unknown: '「{field}」不存在或无法识别',
+      too_many: '「{field}」数量超过上限', conflict: '「{field}」与其他内容冲突', duplicate: '「{field}」重复或已被使用',
+      type: '「{field}」类型不正确', value: '「{field}」取值不正确', not_allowed: '「{field}」的值不允许',
+      unknown_reference: '「{field}」引用的记录不存在', unknown_region: '「{field}」不是有效的行政区划代码',
+      unreadable: '「{field}」无法读取', too_long: '「{field}」过长', too_large: '「{field}」过大', empty: '「{field}」不能为空',
+      format: '「{field}」的写法不正确', future: '「{field}」不能是未来的时间', cycle: '「{field}」形成了循环引用',
+      out_of_range: '「{field}」超出允许范围', outside_china: '「{field}」不在中国境内', out_of_order: '「{field}」顺序不正确',
+      before_open: '「{field}」早于开放时间', before_start: '「{field}」早于开始时间', change_required: '请先修改临时密码',
+      cross_site: '拒绝了来自其他站点的请求', missing_column: '文件缺少「{field}」列', no_terms: '「{field}」没有服务条款',
+      service_period_conflict: '「{field}」与已有服务期重叠', unsupported_type: '「{field}」的文件类型不受支持',
+      other: '「{field}」有误',
+    },
+    fields: {
+      current_password: '当前密码', new_password: '新密码', body: '请求内容', username: '用户名', password: '密码', current: '当前密码', new: '新密码', role: '角色', scope: '范围',
+      url: '地址', events: '事件', secret: '签名密钥', document: '条款文件', file: '文件', reason: '原因', month: '月份',
+      timezone: '时区', longitude: '经度', latitude: '纬度', starts_at: '开始时间', ends_at: '结束时间', endpoint: '接口地址',
+    },
+  },
 }

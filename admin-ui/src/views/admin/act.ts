@@ -3,6 +3,7 @@
 import { ref } from 'vue'
 import { ElMessage } from 'element-plus'
 import { ApiError } from '../../api/client'
+import { showError, fieldErrors as apiFieldErrors } from '../../api/errorText'
 
 export function useAct() {
   const busy = ref(false)
@@ -17,8 +18,8 @@ export function useAct() {
       if (done) ElMessage.success(done)
       return true
     } catch (e) {
-      if (e instanceof ApiError) fieldErrors.value = e.byField
-      ElMessage.error(e instanceof ApiError ? e.message : String(e))
+      if (e instanceof ApiError) fieldErrors.value = apiFieldErrors(e)
+      showError(e)
       return false
     } finally {
       busy.value = false
