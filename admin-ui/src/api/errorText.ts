@@ -24,8 +24,17 @@ export function fieldLabel(field: string): string {
 /** One field error as a sentence of the user's language (the server's own message in English). */
 export function fieldSentence(e: FieldError): string {
   if (english()) return e.message
-  const key = te(`apiError.kind.${e.kind}`) ? `apiError.kind.${e.kind}` : 'apiError.kind.other'
-  return t(key, { field: fieldLabel(e.field) })
+  return t(`apiError.kind.${kindOf(e.kind)}`, { field: fieldLabel(e.field) })
+}
+
+// The registry's checks name a kind by field and problem ("gb_id_invalid", "name_empty",
+// "alias_too_long", "id_13_digits"): such a kind is read by its problem part when it has no sentence of its own.
+const SUFFIXES = ['digits', 'too_long', 'too_large', 'too_many', 'invalid', 'empty', 'unknown', 'required', 'missing', 'duplicate']
+
+function kindOf(kind: string): string {
+  if (te(`apiError.kind.${kind}`)) return kind
+  const suffix = SUFFIXES.find((s) => kind.endsWith(`_${s}`) || kind.startsWith(`${s}_`))
+  return suffix ?? 'other'
 }
 
 /** The sentence of an error answer, and the server's words kept as its detail ('' when the same). */

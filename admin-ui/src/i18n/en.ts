@@ -306,10 +306,12 @@ const en: typeof zh = {
       before_open: '{field} is before the opening time', before_start: '{field} is before the start', change_required: 'Change the temporary password first',
       cross_site: 'A request from another site was refused', missing_column: 'The file has no {field} column', no_terms: '{field} has no terms',
       service_period_conflict: '{field} overlaps a service period', unsupported_type: 'The file type of {field} is not supported',
+      digits: '{field} has the wrong number of digits', region_unknown: '{field} is not a region code', id_not_digits: '{field} must be digits only', field_unknown: 'There is no field {field}',
       other: '{field} is not valid',
     },
     fields: {
-      current_password: 'Current password', new_password: 'New password', body: 'Request body', username: 'Username', password: 'Password', current: 'Current password', new: 'New password', role: 'Role', scope: 'Scope',
+      current_password: 'Current password', new_password: 'New password',
+      body: 'Request body', username: 'Username', password: 'Password', current: 'Current password', new: 'New password', role: 'Role', scope: 'Scope',
       url: 'URL', events: 'Events', secret: 'Signing key', document: 'Terms document', file: 'File', reason: 'Reason', month: 'Month',
       timezone: 'Time zone', longitude: 'Longitude', latitude: 'Latitude', starts_at: 'Start', ends_at: 'End', endpoint: 'Endpoint',
     },

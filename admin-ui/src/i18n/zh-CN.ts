@@ -295,10 +295,12 @@ export default {
       before_open: '「{field}」早于开放时间', before_start: '「{field}」早于开始时间', change_required: '请先修改临时密码',
       cross_site: '拒绝了来自其他站点的请求', missing_column: '文件缺少「{field}」列', no_terms: '「{field}」没有服务条款',
       service_period_conflict: '「{field}」与已有服务期重叠', unsupported_type: '「{field}」的文件类型不受支持',
+      digits: '「{field}」位数不正确', region_unknown: '「{field}」不是有效的行政区划代码', id_not_digits: '「{field}」应全部为数字', field_unknown: '没有「{field}」这一项',
       other: '「{field}」有误',
     },
     fields: {
-      current_password: '当前密码', new_password: '新密码', body: '请求内容', username: '用户名', password: '密码', current: '当前密码', new: '新密码', role: '角色', scope: '范围',
+      current_password: '当前密码', new_password: '新密码',
+      body: '请求内容', username: '用户名', password: '密码', current: '当前密码', new: '新密码', role: '角色', scope: '范围',
       url: '地址', events: '事件', secret: '签名密钥', document: '条款文件', file: '文件', reason: '原因', month: '月份',
       timezone: '时区', longitude: '经度', latitude: '纬度', starts_at: '开始时间', ends_at: '结束时间', endpoint: '接口地址',
     },
