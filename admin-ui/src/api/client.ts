@@ -13,7 +13,7 @@ export class ApiError extends Error {
     super(body.detail)
   }
 
-  /** field -> message, for the form items of an edit screen. */
+  /** field -> the server's messages (English). The screens show api/errorText.ts' fieldErrors(e): the user's language. */
   get byField(): Record<string, string> {
     const out: Record<string, string> = {}
     for (const e of this.body.errors ?? []) out[e.field] = out[e.field] ? `${out[e.field]}; ${e.message}` : e.message

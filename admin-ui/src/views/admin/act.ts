@@ -1,4 +1,4 @@
-// What every administration screen does with a change: busy while it runs, the API's message on
+// What every administration screen does with a change: busy while it runs, the API's error (in the user's language, api/errorText.ts) on
 // failure (with its field errors for the form), a short success note, then reload.
 import { ref } from 'vue'
 import { ElMessage } from 'element-plus'
