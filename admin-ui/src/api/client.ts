@@ -12,13 +12,6 @@ export class ApiError extends Error {
   constructor(public status: number, public body: ErrorBody) {
     super(body.detail)
   }
-
-  /** field -> the server's messages (English). The screens show api/errorText.ts' fieldErrors(e): the user's language. */
-  get byField(): Record<string, string> {
-    const out: Record<string, string> = {}
-    for (const e of this.body.errors ?? []) out[e.field] = out[e.field] ? `${out[e.field]}; ${e.message}` : e.message
-    return out
-  }
 }
 
 let onExpired: () => void = () => {}
