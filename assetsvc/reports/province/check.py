@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import ssl
 import time
 from typing import Any
 
 from assetsvc.actor import Actor
 from assetsvc.errors import Conflict, Forbidden, NotFound
 from assetsvc.reports.province import config
-from assetsvc.reports.province.sending import Outcome, new_client, post
+from assetsvc.reports.province.sending import send
 from assetsvc.secrets import KeyError_
 
 
@@ -44,13 +43,7 @@ async def test_connection(actor: Actor) -> dict[str, Any]:
     at = time.time()
     key = f"ping:{int(at)}:{secrets.token_hex(4)}"
     started = time.perf_counter()
-    try:
-        client = new_client(target)
-    except (OSError, ssl.SSLError) as exc:  # a CA bundle or client certificate that cannot be read
-        outcome = Outcome(False, None, f"tls: the configured certificate files cannot be used: {exc}"[:300])
-    else:
-        async with client:
-            outcome = await post(client, target, key, ping_body(target, key, at), int(at))
+    outcome = await send(target, key, ping_body(target, key, at), int(at))
     return {"url": target.url, "ok": outcome.ok, "reached": outcome.status is not None, "status": outcome.status,
             "error": outcome.error, "answer": outcome.receipt, "idempotency_key": key,
             "elapsed_ms": round((time.perf_counter() - started) * 1000)}

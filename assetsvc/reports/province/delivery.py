@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import socket
-import ssl
 import time
 import uuid
 from functools import partial
@@ -24,7 +23,7 @@ from typing import Any
 
 from assetsvc import bulk, db
 from assetsvc.reports.province import config, mapping
-from assetsvc.reports.province.sending import Outcome, new_client, post
+from assetsvc.reports.province.sending import Outcome, send
 from assetsvc.reports.province.tables import ProvinceAttempt, ProvinceDelivery, ProvinceTarget
 from assetsvc.reports.tables import ReportVersion
 from assetsvc.secrets import KeyError_
@@ -140,14 +139,8 @@ async def deliver_due(now: float, *, limit: int = 20) -> dict[str, int]:
             break
         target, row = claimed
         try:
-            try:
-                client = new_client(target)
-            except (OSError, ssl.SSLError) as exc:  # a CA bundle or client certificate that cannot be read
-                outcome = Outcome(False, None, f"tls: the configured certificate files cannot be used: {exc}"[:300])
-            else:
-                async with client:
-                    outcome = await post(client, target, row["idempotency_key"], row["payload"],
-                                         int(now + time.monotonic() - started))
+            outcome = await send(target, row["idempotency_key"], row["payload"],
+                                 int(now + time.monotonic() - started))
             state = await record(owner, row, target, outcome, now)
         except BaseException:
             # Cut short (the job cancelled when leadership was lost, the database gone while

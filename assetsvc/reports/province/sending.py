@@ -81,6 +81,17 @@ async def post(client: httpx.AsyncClient, target: Target, key: str, payload: str
         return Outcome(False, None, _short(_broken_after_handshake(exc) or describe(exc, client)))
 
 
+async def send(target: Target, key: str, payload: str, timestamp: int) -> Outcome:
+    """One attempt with its own client: certificate files that cannot be read are the attempt's
+    error (tls: ...), as the platform's answer or a broken connection is (post)."""
+    try:
+        client = new_client(target)
+    except (OSError, ssl.SSLError) as exc:  # a CA bundle or client certificate that cannot be read
+        return Outcome(False, None, f"tls: the configured certificate files cannot be used: {exc}"[:MAX_ERROR])
+    async with client:
+        return await post(client, target, key, payload, timestamp)
+
+
 def _broken_after_handshake(exc: BaseException) -> str | None:
     """anyio quirk (anyio/streams/tls.py, _call_sslobject_method): with TLS 1.3 the server checks our
     client certificate after the handshake has completed on our side; its refusal (an alert, then
