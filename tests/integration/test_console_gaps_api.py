@@ -54,6 +54,12 @@ async def test_the_connection_test_sends_a_signed_ping_and_says_what_came_back(c
     platform.stop()
     down = (await client.post(f"{API}/province/test", headers=admin)).json()
     assert (down["ok"], down["reached"], down["status"]) == (False, False, None) and down["error"]
+    # A CA bundle that can no longer be read (moved after configuring): the attempt's error, not a 500.
+    platform.ca_pem.unlink()
+    unread = await client.post(f"{API}/province/test", headers=admin)
+    assert unread.status_code == 200, unread.text
+    assert (unread.json()["ok"], unread.json()["reached"]) == (False, False)
+    assert unread.json()["error"].startswith("tls: the configured certificate files cannot be used")
 
 
 async def test_the_event_catalog_lists_every_event_the_service_sends(client, people):
