@@ -53,7 +53,7 @@ async def run(engine: str, rounds: int) -> tuple[list[tuple[str, str, str]], str
         async def setup_once() -> None:
             await clean_once()
             async with db.write_transaction():
-                await _people_rows()
+                await conftest.write_people()
             await world.build(*await _contractor_ids())
 
         async def _contractor_ids() -> tuple[int, int]:
@@ -62,25 +62,9 @@ async def run(engine: str, rounds: int) -> tuple[list[tuple[str, str, str]], str
             rows = await Contractor.select(Contractor.id).order_by(Contractor.id).run()
             return rows[0]["id"], rows[1]["id"]
 
-        async def _people_rows() -> None:
-            from assetsvc.accounts.service import issue_token
-            from assetsvc.accounts.tables import User
-            from assetsvc.registry.tables import Contractor
-
-            a = Contractor(name="甲运维公司", contact="", phone="")
-            b = Contractor(name="乙运维公司", contact="", phone="")
-            await a.save().run()
-            await b.save().run()
-            for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
-                                           ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
-                await User(username=name, password_hash=conftest.PASSWORD_HASH, role=role,
-                           contractor=contractor).save().run()
-            for username in ("admin", "auditor", "ca", "cb"):
-                await issue_token(username, "api")
-
         async def setup_each_rows() -> None:
             await clean_each()
-            await _people_rows()
+            await conftest.write_people()
             await world._build(*await _contractor_ids())  # noqa: SLF001
 
         variants = (("empty tables: a commit per table", clean_each),

@@ -75,22 +75,29 @@ class People:
     b_id: int
 
 
+async def write_people() -> People:
+    """Two contractors, admin, auditor and a user of each contractor, with an API token each.
+
+    Rows written directly with one hash made per session: argon2 is slow on purpose, and the
+    account service itself is tested in test_accounts.py.
+    """
+    a = Contractor(name="甲运维公司", contact="", phone="")
+    b = Contractor(name="乙运维公司", contact="", phone="")
+    await a.save().run()
+    await b.save().run()
+    for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
+                                   ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
+        await User(username=name, password_hash=PASSWORD_HASH, role=role, contractor=contractor).save().run()
+    tokens = [await issue_token(u, "api") for u in ("admin", "auditor", "ca", "cb")]
+    return People(*tokens, a_id=a.id, b_id=b.id)
+
+
 @pytest.fixture
 async def people() -> People:
     # One transaction (issue_token's own joins it): ten commits, each on a new SQLite connection,
     # cost ~0.1 s before every test that has people; the rows are the same.
     async with db.write_transaction():
-        a = Contractor(name="甲运维公司", contact="", phone="")
-        b = Contractor(name="乙运维公司", contact="", phone="")
-        await a.save().run()
-        await b.save().run()
-        # Rows written directly with one hash made per session: argon2 is slow on purpose, and the
-        # account service itself is tested in test_accounts.py.
-        for name, role, contractor in (("admin", "admin", None), ("auditor", "auditor", None),
-                                       ("ca", "contractor", a.id), ("cb", "contractor", b.id)):
-            await User(username=name, password_hash=PASSWORD_HASH, role=role, contractor=contractor).save().run()
-        tokens = [await issue_token(u, "api") for u in ("admin", "auditor", "ca", "cb")]
-    return People(*tokens, a_id=a.id, b_id=b.id)
+        return await write_people()
 
 
 @pytest.fixture(scope="session")
