@@ -13,7 +13,6 @@ asserts nothing about time. Tickets are not generated here (the ticket figures r
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import random
 import time
@@ -29,12 +28,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--cameras", type=int, default=5000)
     args = parser.parse_args()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -18,7 +18,6 @@ Prints figures; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import random
 import statistics
@@ -38,12 +37,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-live", action="store_true", help="skip the series from the intervals (slow at 100k)")
     args = parser.parse_args()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
     print(f"\nload average at the end: {common.load_now()}")
 
 

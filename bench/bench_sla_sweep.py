@@ -35,7 +35,6 @@ Prints figures; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import datetime as dt
 import io
@@ -95,12 +94,7 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -21,7 +21,6 @@ then `--tasks-file /tmp/old.py`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import random
 import sys
@@ -45,12 +44,7 @@ def main() -> None:
                         help="leave the camera table unanalysed (as a registry filled row by row, before autovacuum)")
     parser.add_argument("--tasks-file", help="time the sync() of this file instead of assetsvc.monitoring.tasks")
     args = parser.parse_args()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
 
 
 def camera(n: int, rnd: random.Random, owners: list[int], edges: list[int]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ camera then takes the exact maintenance path). Prints figures; asserts nothing a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import statistics
 import time
@@ -39,12 +38,7 @@ def main() -> None:
     parser.add_argument("--density", type=float, default=1.0, help="multiply every profile's outage rate")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each query (default 3)")
     args = parser.parse_args()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
 
 
 async def run(args: argparse.Namespace) -> None:

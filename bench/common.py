@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 PG_ADMIN = os.environ.get("ASSETSVC_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 SEED = 2026
@@ -82,6 +82,16 @@ def drop(bench: BenchDb) -> None:
     if bench.pg_name:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{bench.pg_name}" WITH (FORCE)'))
     shutil.rmtree(bench.data_dir, ignore_errors=True)
+
+
+def run_on(engine: str, work: Callable[[], Awaitable[Any]]) -> None:
+    """A bench's life: a fresh database for `engine`, the machine printed, `work()` run, the database dropped."""
+    bench = configure(engine)
+    try:
+        print_machine(engine)
+        asyncio.run(work())
+    finally:
+        drop(bench)
 
 
 async def open_database() -> None:

@@ -12,7 +12,6 @@ prints the answer's size, plain and gzipped. Prints figures; asserts nothing abo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import os
 import random
@@ -31,12 +30,7 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    bench = common.configure(args.engine)
-    try:
-        common.print_machine(args.engine)
-        asyncio.run(run(args))
-    finally:
-        common.drop(bench)
+    common.run_on(args.engine, lambda: run(args))
 
 
 async def fill(count: int) -> None:
