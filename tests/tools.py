@@ -162,6 +162,18 @@ def _cjk_font() -> str | None:
     return None if any(os.path.exists(p) for p in CJK_FONTS) else f"none of {', '.join(CJK_FONTS)} exists"
 
 
+OPENCV_DATA = os.environ.get("ASSETSVC_TEST_OPENCV_DATA", "/usr/share/doc/opencv-doc/examples/data")
+"""OpenCV's sample data (Debian's opencv-doc): real camera videos and photographs, the image-quality
+checks' real-frame groups (tests/probes/iq_real.py, bench/bench_iq_accuracy.py)."""
+OPENCV_FILES = ("vtest.avi", "tree.avi", "leuvenA.jpg", "building.jpg", "home.jpg", "aero3.jpg", "basketball1.png",
+                "box_in_scene.png", "messi5.jpg", "stuff.jpg")
+
+
+def _opencv_doc() -> str | None:
+    lost = [name for name in OPENCV_FILES if not os.path.isfile(os.path.join(OPENCV_DATA, name))]
+    return f"{OPENCV_DATA} has no {', '.join(lost)}" if lost else None
+
+
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     Tool("snmpd", ("snmpd", "snmp"), "SNMP probes, sweeps and switch outages against net-snmp's agent",
          _snmpd),
@@ -180,6 +192,8 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
          "on a temporary port; never the shared server)", _pg_cluster),
     Tool("pdftotext", ("poppler-utils",), "reading the report PDF's text and rendering its pages", _pdftotext),
     Tool("cjk-font", ("fonts-wqy-zenhei",), "the report PDF's Chinese text (an offline TrueType font)", _cjk_font),
+    Tool("opencv-doc", ("opencv-doc",), "the picture checks on real camera video frames and photographs "
+         "(OpenCV's sample data; ASSETSVC_TEST_OPENCV_DATA names another folder)", _opencv_doc),
 )}
 
 

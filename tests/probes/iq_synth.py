@@ -37,6 +37,10 @@ FRESH = ("motorcycle", "immunohistochemistry", "retina")
 
 
 def _photo(name: str) -> np.ndarray:
+    from tests.probes import iq_real  # its photographs (OpenCV's sample data); it imports this module
+
+    if name in iq_real.PHOTOS:
+        return iq_real.photo(name)
     import skimage.data
 
     image = skimage.data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(skimage.data, name)()
@@ -57,6 +61,8 @@ class Scene:
     frozen_previous: np.ndarray | None = None  # the grab before faults["frozen"] (same frame, clock ticked)
     other_view: np.ndarray | None = None
     still: list[np.ndarray] = field(default_factory=list)  # consecutive grabs of a still, low-noise view
+    still_kind: str = "still"
+    """The kind `evaluate` counts the `still` grabs under ("grabs": real consecutive video frames)."""
     day_learn: list[np.ndarray] = field(default_factory=list)
     """A night scene's view by day (colour), as its camera learned it on its first days: the
     baseline a colour grab of this camera (a colour cast) is judged against (`in_service`)."""
@@ -118,7 +124,12 @@ class _Maker:
 
 
 def _fault(kind: str, m: _Maker, rng: np.random.Generator) -> np.ndarray:
-    view = m.base(*rng.uniform(-0.6, 0.6, 2))
+    return fault_on(kind, m.base(*rng.uniform(-0.6, 0.6, 2)), m, rng)
+
+
+def fault_on(kind: str, view: np.ndarray, m, rng: np.random.Generator) -> np.ndarray:
+    """The fault `kind` synthesised on `view` (float BGR, as m.base() gives it) and grabbed by `m`
+    (its frame(), gain and night: a _Maker, or tests/probes/iq_real's maker of real video frames)."""
     h, w = view.shape[:2]
     if kind == "blur":
         return m.frame(cv2.GaussianBlur(view, (0, 0), float(rng.uniform(0.006, 0.012)) * w))
@@ -314,11 +325,11 @@ def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
         for i, frame in enumerate(s.still):
             if i > 0:
                 d = judge(frame, PictureMemory(previous=signature(views(s.still[i - 1])))).diagnosis
-                _count(out["first"], "still", d.verdict != "ok")
-                _count(out["unjudged"], "still", d.verdict == "ok" and bool(unsure(d)))
+                _count(out["first"], s.still_kind, d.verdict != "ok")
+                _count(out["unjudged"], s.still_kind, d.verdict == "ok" and bool(unsure(d)))
             judged = judge(frame, still)
             if i >= LEARN:
-                _count(out["baseline"], "still", judged.diagnosis.verdict != "ok")
+                _count(out["baseline"], s.still_kind, judged.diagnosis.verdict != "ok")
             still = judged.memory
     return out
 
