@@ -58,6 +58,17 @@ def test_a_fixed_cameras_real_frames_with_people_walking_are_not_flagged(scenes)
     assert _flagged(scenes["vtest"]) == ["ok"] * iq_real.HEALTHY
 
 
+@pytest.mark.parametrize("zoom, degrees", [(1.1, 0.0), (1.0, 10.0)])
+def test_a_busy_real_view_zoomed_10_percent_or_rotated_10_degrees_is_a_scene_change(scenes, zoom, degrees):
+    # The weak peak of a busy real view is decided in place: a zoom or a rotation puts other content there.
+    scene = scenes["vtest"]
+    frame = scene.healthy[0]
+    h, w = frame.shape[:2]
+    moved = cv2.warpAffine(frame, cv2.getRotationMatrix2D((w / 2, h / 2), degrees, zoom), (w, h),
+                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    assert judge(moved, _learned(scene)).diagnosis.verdict == "scene_change"
+
+
 @pytest.mark.parametrize("video", ["vtest", "vtest-night"])
 def test_a_busy_real_view_learns_its_baseline_from_its_first_two_grabs(scenes, video):
     scene = scenes[video]
