@@ -138,7 +138,7 @@ def view_match(grey: np.ndarray, reference_grey: np.ndarray, shift: tuple[float,
     """(median per-block correlation, share of blocks used): whether the reference's view is in place.
 
     Both grey copies at 160 px wide (area average: finer detail, noise and the codec's error mostly
-    averaged away), 8x8 blocks (20 px of a 320 copy), the normalised correlation of each block with
+    averaged away), 8x8 blocks (16 px of a 320 copy), the normalised correlation of each block with
     the reference's at the same place, over the blocks textured in both (a standard deviation of at
     least twice the featureless limit) out of the OSD bands; the median of them. A still or slowly
     changing view reads near 1 whatever the light; people walking change a few blocks only; a zoom,

@@ -215,8 +215,9 @@ def _alike(a: float | None, b: float | None, ratio: float, slack: float, floor: 
 NOISE_RELAXED = DEFAULT.noise_sigma / 1.5
 """Noise at or below this relaxes no limit (adapt_thresholds: 1.5 times the normal noise, when over the
 default): two grabs both this quiet are alike whatever their ratio. A night camera's gain noise differs
-from grab to grab (IR gain, light, the codec; 1.3 and 3.6 on two grabs of one real view), and a burst of
-noise is a fault only far above it (noise faults measure 14-28)."""
+from grab to grab (IR gain follows the light; the video group's night noise, drawn per grab, measured
+1.26 and 3.55 on two grabs of one view), and a burst of noise is a fault only far above it (the set's
+noise faults are drawn at sigma 14-28)."""
 
 
 def consistent(a: Baseline, b: Baseline) -> bool:
