@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -44,6 +45,8 @@ _CHECK_OF = {"mean_luma": "dark", "contrast_spread": "low_contrast", "color_cast
 NIGHT_CHROMA = 4.0
 """A picture whose mean chroma (max - min of B, G, R, 320-px copy) is below this is a night (IR) picture."""
 MAX_BYTES = 256 * 1024
+CAST_ALIKE = 10.0
+"""Two learning grabs' mean (a*, b*) within this Lab distance are the same usual colour."""
 CHANGE_PAIRS = 8
 """Good consecutive pairs whose change (the frozen check's value) is kept per mode; the camera's
 normal change is the quietest of them (the lowest: a false frozen verdict costs more than a missed one)."""
@@ -202,23 +205,40 @@ class Judged:
     memory: PictureMemory
 
 
-def _alike(a: float | None, b: float | None, ratio: float, slack: float) -> bool:
+def _alike(a: float | None, b: float | None, ratio: float, slack: float, floor: float = 0.0) -> bool:
     if a is None or b is None:
         return True
     low, high = sorted((abs(a), abs(b)))
-    return high - low <= slack or high <= ratio * low
+    return high <= floor or high - low <= slack or high <= ratio * low
+
+
+NOISE_RELAXED = DEFAULT.noise_sigma / 1.5
+"""Noise at or below this relaxes no limit (adapt_thresholds: 1.5 times the normal noise, when over the
+default): two grabs both this quiet are alike whatever their ratio. A night camera's gain noise differs
+from grab to grab (IR gain follows the light; the video group's night noise, drawn per grab, measured
+1.26 and 3.55 on two grabs of one view), and a burst of noise is a fault only far above it (the set's
+noise faults are drawn at sigma 14-28)."""
 
 
 def consistent(a: Baseline, b: Baseline) -> bool:
     """Two grabs of one view measure alike, so a fault that shows in only one of them (a truck
-    parked in front, a burst of noise) is not learned as this camera's normal picture."""
+    parked in front, a burst of noise) is not learned as this camera's normal picture. The colour
+    is compared as the (a*, b*) point, not only its distance from grey: a magenta cast and a
+    yellow-green view are as far from grey and far from each other."""
     s, o = a.stats, b.stats
-    return all(_alike(s.get(key), o.get(key), ratio, slack) for key, ratio, slack in (
-        ("mean_luma", 1.6, 12), ("contrast_spread", 1.6, 15), ("color_cast_ab", 1.0, 10),
-        ("blur_permille", 1.5, 0.5), ("noise_sigma", 1.6, 1.5), ("stripes_amplitude", 1.5, 4),
-        # The largest featureless region splits and merges from grab to grab (0.67 vs 0.89 on brick
-        # under a sky): it must differ by a whole occlusion's worth to mean something came in front.
-        ("occlusion_share", 1.0, DEFAULT.occlusion_area)))
+    colour = (s.get("cast_a"), s.get("cast_b"), o.get("cast_a"), o.get("cast_b"))
+    if None not in colour:
+        if math.hypot(colour[0] - colour[2], colour[1] - colour[3]) > CAST_ALIKE:
+            return False
+    elif not _alike(s.get("color_cast_ab"), o.get("color_cast_ab"), 1.0, CAST_ALIKE):
+        return False
+    return _alike(s.get("noise_sigma"), o.get("noise_sigma"), 1.6, 1.5, NOISE_RELAXED) and all(
+        _alike(s.get(key), o.get(key), ratio, slack) for key, ratio, slack in (
+            ("mean_luma", 1.6, 12), ("contrast_spread", 1.6, 15),
+            ("blur_permille", 1.5, 0.5), ("stripes_amplitude", 1.5, 4),
+            # The largest featureless region splits and merges from grab to grab (0.67 vs 0.89 on brick
+            # under a sky): it must differ by a whole occlusion's worth to mean something came in front.
+            ("occlusion_share", 1.0, DEFAULT.occlusion_area)))
 
 
 def first_sight(diagnosis: Diagnosis, only: frozenset[str] | None = None) -> Diagnosis:

@@ -133,6 +133,11 @@ class Thresholds:
     """Phase-correlation peak against the reference below this is a different view (scene change) ..."""
     scene_max_shift: float = 0.05
     """... and so is a shift of the view larger than this share of the frame (camera moved)."""
+    scene_view_match: float = 0.5
+    """Below `scene_min_response` the view is looked for in place: the median per-block correlation with
+    the reference at 160 px (view_match) must reach this ..."""
+    scene_match_blocks: float = 0.3
+    """... over at least this share of the frame's blocks, or the view is lost (scene change)."""
 
     def replace(self, **changes: Any) -> Thresholds:
         return dataclasses.replace(self, **changes)
