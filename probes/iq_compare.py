@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from probes.iq_checks import (SMALL_WIDTH, Views, _small_noise, as_bgr, featureless, occluded_share, resize_to_width,
-                              sky_like)
+from probes.iq_checks import (SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width, sky_like,
+                              small_noise)
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
@@ -142,13 +142,14 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     reference = _same_size(reference_grey, grey.shape)
     # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
     # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
-    normal, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN)
-    masks = featureless(grey, t)
-    lost, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before)
+    noise = small_noise(grey), small_noise(reference)
+    normal, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
+    masks = featureless(grey, t, noise=noise[0])
+    lost, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
     # A block still the reference's, its relative contrast kept (a shadow or dusk dimmed it under
     # the featureless limit), is not hidden.
     seen = normal | dimmed
-    changed = changed_blocks(grey, reference, t, textured_now=masks[1])
+    changed = changed_blocks(grey, reference, t, featureless(reference, t, noise=noise[1])[1], masks[1])
     share, visible, region = occluded_share(grey, t, seen & ~changed, masks)
     hidden_texture = None
     if changed.any() and sky_like(grey, region):
@@ -173,7 +174,7 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
               f"the baseline{hidden}, texture on {visible:.0%} of the rest")
     # Other content in focus where the view was (textured now, not the reference's): something
     # passing in the scene (a truck, a bus), not a cover at the lens, which is out of focus.
-    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN)
+    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=noise[0])
     foreign = clear_now & ~seen & ~lost
     both = clear_now & clear_before
     lost_share, match, in_focus, sharp = structure_lost(t, lost | (masks[0] & ~seen), ncc, foreign, both, contrast)
@@ -188,24 +189,26 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
 
 
 def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,
-                 textured: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 textured: np.ndarray | None = None,
+                 noise: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(lost, dimmed, correlation, contrast kept) per 8x8 block of two 320-px grey copies, the first
     two over the blocks clearly textured in the reference (twice the featureless limit): lost when
     the block's correlation with the reference at the same place is below `occlusion_structure_lost`
     and its contrast relative to its mean (noise taken out) fell below `occlusion_contrast_lost` of
     the reference's (contrast kept: that ratio); dimmed when both stay at or above them (the same
-    content, however lit). `textured`: the reference's clearly textured blocks, when the caller has them."""
+    content, however lit). `textured`: the reference's clearly textured blocks, `noise`: the two
+    pictures' small_noise, when the caller has them."""
     (ma, va), (mb, vb) = _block_moments(grey), _block_moments(reference)
     h, w = ma.shape
     cov = _block_mean(grey.astype(np.float32) * reference.astype(np.float32), (w, h)) - ma * mb
     ncc = cov / np.sqrt(va * vb + 1e-6)
     if textured is None:
         _, textured = featureless(reference, t, margin=REFERENCE_MARGIN)
-    noise_now, noise_ref = _small_noise(grey) ** 2, _small_noise(reference) ** 2
+    noise_now, noise_ref = (small_noise(grey), small_noise(reference)) if noise is None else noise
     # Relative (Weber) contrast: a shadow scales a block's spread with its mean; a cover at the lens,
     # out of focus, leaves a shade that varies far less than the view did.
-    now = np.sqrt(np.maximum(va - noise_now, 0)) / np.maximum(ma, 10.0)
-    before = np.sqrt(np.maximum(vb - noise_ref, 0)) / np.maximum(mb, 10.0)
+    now = np.sqrt(np.maximum(va - noise_now ** 2, 0)) / np.maximum(ma, 10.0)
+    before = np.sqrt(np.maximum(vb - noise_ref ** 2, 0)) / np.maximum(mb, 10.0)
     kept = now / np.maximum(before, 1e-3)
     lost = textured & (ncc < t.occlusion_structure_lost) & (kept < t.occlusion_contrast_lost)
     dimmed = textured & (ncc >= t.occlusion_structure_lost) & (kept >= t.occlusion_contrast_lost)
