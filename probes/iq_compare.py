@@ -241,6 +241,36 @@ def structure_lost(t: Thresholds, hidden: np.ndarray, ncc: np.ndarray, foreign: 
     return share, float(np.median(ncc[usable])), in_focus, float(np.median(contrast[usable]))
 
 
+def view_beside_change(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float | None:
+    """The median correlation with the reference, at the same place, of the blocks clearly textured
+    in both beside the largest connected region where the view is not the reference's (textured in
+    either, and not the same content however lit: texture_lost), or None when fewer than
+    `occlusion_visible_min` of the frame is left to tell. Something large passing in the scene (a
+    truck) changes one region and leaves the rest in place (near 1); a turned or zoomed camera
+    changes the whole view, and nothing, or other content (near 0), is left beside it."""
+    grey = _grey(image)
+    reference = _same_size(reference_grey, grey.shape)
+    noise = small_noise(grey), small_noise(reference)
+    _, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
+    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=noise[0])
+    _, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
+    both = clear_now & clear_before
+    closed = cv2.morphologyEx(((clear_now | clear_before) & ~dimmed).astype(np.uint8), cv2.MORPH_CLOSE,
+                              np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
+    if n <= 1:
+        return None
+    region = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    usable = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & both
+    h = region.shape[0]
+    band = int(round(h * t.osd_band))
+    usable[:band] = False
+    usable[h - band:] = False
+    if float(usable.mean()) < t.occlusion_visible_min:
+        return None
+    return float(np.median(ncc[usable]))
+
+
 def changed_blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,
                    textured_before: np.ndarray | None = None,
                    textured_now: np.ndarray | None = None) -> np.ndarray:

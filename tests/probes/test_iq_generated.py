@@ -201,6 +201,8 @@ def test_a_cover_that_is_not_featureless_is_occlusion_with_a_baseline(cover, key
     # A truck over much of a lawn: its plain panels and windows hide the lawn's structure, and it
     # weakens the view's correlation peak (called a turned camera before: iq._hidden_or_turned).
     ("truck", ("grass", 1152, False, "")),
+    # Over most of the view's texture: beside the region it changed, the view is in place.
+    ("truck", ("camera", 1050, False, "")),
 ])
 def test_light_and_a_vehicle_passing_are_not_faults_with_a_baseline(event, key):
     # A shadow or a lamp going off over a plain area darkens it as an unlit cover does, but hides no
