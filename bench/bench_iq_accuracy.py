@@ -16,8 +16,8 @@ grabs learned over its earlier and healthy frames). The tuning group also has st
 healthy grabs per scene (iq_synth.STILL; "still flagged": at first sight each judged against the grab
 before with nothing learned; with baseline as the still camera's own memory judges them, after its
 first two). "Light events flagged": healthy grabs of a cloud shadow, a lamp going off, headlights
-and a truck passing (iq_synth.light_events), judged with the scene's baseline. Also the CPU per picture check at 1280x720. The generated sets are cached under the
-temp folder.
+and a truck passing (iq_synth.light_events), judged with the scene's baseline. Also the CPU per
+picture check at 1280x720. The generated sets are cached under the temp folder.
 """
 
 from __future__ import annotations
