@@ -20,8 +20,11 @@ then each frame judged with it and the previous grab (frozen: with the camera's 
 grabs learned over its earlier and healthy frames). The tuning group also has still, low-noise
 healthy grabs per scene (iq_synth.STILL; "still flagged": at first sight each judged against the grab
 before with nothing learned; with baseline as the still camera's own memory judges them, after its
-first two; the video group's "grabs": real frames 1-5 apart, judged the same way). Also the CPU
-per picture check at 1280x720. The generated sets are cached under the temp folder.
+first two; the video group's "grabs": real frames 1-5 apart, judged the same way). "Light events
+flagged": healthy grabs of a cloud shadow, a lamp going off, headlights and a truck passing
+(iq_synth.light_events; not in the video group, which has no photograph to draw them over), judged
+with the scene's baseline. Also the CPU per picture check at 1280x720. The generated sets are cached
+under the temp folder.
 """
 
 from __future__ import annotations
@@ -111,6 +114,14 @@ def print_table(title: str, result) -> list[str]:
     return lines
 
 
+def light_events_row(events: dict[str, list[int]]) -> str:
+    """The healthy light events (iq_synth.light_events) flagged with a baseline, in all and per event."""
+    hits, total = events["all"]
+    return (f"{'light events flagged':20} with baseline {hits / total:6.3f} ({hits:3d}/{total:3d}): "
+            + ", ".join(f"{k} {events[k][0]}/{events[k][1]}" for k in iq_synth.LIGHT_EVENTS)
+            + f"; called occlusion {events['occlusion'][0]}/{events['occlusion'][1]}")
+
+
 def cpu_per_check(repeat: int = 20) -> float:
     cv2.setNumThreads(1)
     s = iq_synth.scene("astronaut", 5)
@@ -153,6 +164,9 @@ def main() -> None:
         print(f"\n{title}: {len(scenes)} scenes from {', '.join(sources)} (seed {seed}), "
               f"{sum(len(s.healthy) for s in scenes)} healthy frames judged, one frame per fault kind per scene")
         print_table("recall per fault kind; healthy frames flagged", iq_synth.evaluate(scenes))
+        if title != "video":  # no photograph to draw light events over
+            events = iq_synth.evaluate_light_events(scenes, iq_synth.scene_keys(args.per_source, seed, sources))
+            print(light_events_row(events))
         if title in ("opencv", "video"):
             print("flagged healthy frames and missed faults (check value, limit):")
             print("\n".join(f"  {line}" for line in iq_real.findings(scenes)) or "  none")

@@ -20,7 +20,8 @@ import numpy as np
 from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline, stripe_limits
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_in_place
+from probes.iq_compare import (check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_beside_change,
+                               view_in_place)
 from probes.iq_decode import decode_image, image_size
 from probes.iq_detail import blurred_beside_cover, check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
@@ -102,26 +103,39 @@ def _hidden_or_turned(checks: list[Check], v: Views, baseline: Baseline, t: Thre
     featureless region comes with both (a cover; a sky the camera turned to). What is left visible
     beside the region tells them apart: still the reference's content at the same place (a cover
     hides the rest: occlusion, not scene change), or other content (a new view: scene change, not
-    occlusion). When too little texture is visible to tell, both verdicts stand as measured."""
+    occlusion). When too little texture is visible to tell, both verdicts stand as measured.
+    With no cover found, something large passing in the scene (a truck) can weaken the peak too
+    (_passing)."""
     match, whole, visible = view_in_place(v, baseline.reference_grey, t)
-    if match is None:
-        return checks
     occlusion = next(c for c in checks if c.name == "occlusion")
     large = whole > min(t.occlusion_area, DEFAULT.occlusion_area) and visible >= t.occlusion_visible_min
     scene = next(c for c in checks if c.name == "scene_change")
+    if match is None or (occlusion.verdict != "fault" and not (match >= t.occlusion_view_match and large)):
+        return _passing(checks, v, baseline, t, match) if occlusion.verdict != "fault" else checks
     if match < t.occlusion_view_match:
-        if occlusion.verdict != "fault":
-            return checks
         occlusion = replace(occlusion, verdict="ok", detail=occlusion.detail
                             + f"; not judged: the view beside it is another one (correlation {match:.2f})")
-    elif occlusion.verdict == "fault" or large:
+    else:
         occlusion = replace(occlusion, verdict="fault", detail=occlusion.detail + (
             "" if occlusion.verdict == "fault" else f"; the view is lost under a featureless region of {whole:.0%}")
             + f"; what is left of the view is in place (correlation {match:.2f})")
         scene = replace(scene, verdict="ok", detail=scene.detail + "; hidden by the cover, not moved")
-    else:
-        return checks
     return [occlusion if c.name == "occlusion" else scene if c.name == "scene_change" else c for c in checks]
+
+
+def _passing(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds, match: float | None) -> list[Check]:
+    """The view is lost and no cover found: something large passing in the scene (a truck, a bus)
+    changes one region and leaves the view beside it in place (view_beside_change at least
+    `occlusion_view_match`), or most of the textured view is still in place (`match`, view_in_place,
+    at least that); a turn or a zoom changes it all (both near 0), and scene change stands."""
+    beside = view_beside_change(v, baseline.reference_grey, t)
+    if match is not None and match >= t.occlusion_view_match and (beside is None or beside < match):
+        beside = match
+    if beside is None or beside < t.occlusion_view_match:
+        return checks
+    return [replace(c, verdict="ok", detail=c.detail + f"; the view beside what changed is in place (correlation "
+                    f"{beside:.2f}): something passes in front, the camera did not turn")
+            if c.name == "scene_change" else c for c in checks]
 
 
 def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> bool:

@@ -169,10 +169,11 @@ def texture_blocks(small_grey: np.ndarray, block: int = 8) -> np.ndarray:
 
 
 def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT,
-                margin: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                margin: float = 1.0, noise: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(featureless 8x8 blocks after the closing, blocks with texture) of a 320-wide grey copy.
     `margin`: texture must exceed the threshold this many times (both outputs): 2 for a reference,
-    whose blocks near the threshold flip with noise and light from one grab to the next."""
+    whose blocks near the threshold flip with noise and light from one grab to the next. `noise`:
+    small_noise(small_grey), when the caller already has it."""
     std = texture_blocks(small_grey)
     if std.size == 0:
         return np.zeros_like(std, bool), np.zeros_like(std, bool)
@@ -180,7 +181,8 @@ def featureless(small_grey: np.ndarray, t: Thresholds = DEFAULT,
     # sensor noise (a night picture's gain) is not texture: a cover is still featureless when its
     # blocks vary no more than the picture's own noise does (up to a cap: heavy noise is its own fault).
     threshold = max(t.occlusion_texture * min(1.0, float(small_grey.mean()) / 100),
-                    min(t.occlusion_noise_cap, t.occlusion_noise_factor * _small_noise(small_grey))) * margin
+                    min(t.occlusion_noise_cap, t.occlusion_noise_factor
+                        * (small_noise(small_grey) if noise is None else noise))) * margin
     flat = (std < threshold).astype(np.uint8)
     # Closing bridges thin features crossing an occluder (a leaf's vein, the edge of a board).
     return cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, std >= threshold
@@ -210,7 +212,7 @@ def occluded_share(small_grey: np.ndarray, t: Thresholds = DEFAULT, normal: np.n
     return share, visible, labels == biggest
 
 
-def _small_noise(small_grey: np.ndarray, block: int = 8) -> float:
+def small_noise(small_grey: np.ndarray, block: int = 8) -> float:
     """Noise sigma of the small copy: the second difference [1, -2, 1] per block, at the 25th
     percentile over blocks (texture and edges only add), both directions, the smaller kept."""
     h, w = small_grey.shape

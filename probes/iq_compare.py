@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from probes.iq_checks import SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width, sky_like
+from probes.iq_checks import (SMALL_WIDTH, Views, as_bgr, featureless, occluded_share, resize_to_width, sky_like,
+                              small_noise)
 from probes.iq_types import DEFAULT, Check, Thresholds, check
 
 FROZEN_WIDTH = 160
@@ -174,30 +175,43 @@ def view_match(grey: np.ndarray, reference_grey: np.ndarray, shift: tuple[float,
 
 
 def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> Check:
-    """Occlusion (遮挡) against the camera's baseline: the largest featureless region counts only the
-    blocks that had texture in the reference picture, or that were plain there and are now darker
-    than the light change explains (changed_blocks: another, unlit surface over the plain sky, wall
-    or moon), so the sky, a white wall or a lake the camera always sees is not a cover, while an
-    object newly in front of the lens is. Fault when texture
-    is left beside the region and either its newly featureless blocks exceed `occlusion_new_area`
-    of the frame (the region being occlusion-sized), or the region outgrew what is normal here
-    (`occlusion_area`, relaxed by the baseline). Value: the new share."""
+    """Occlusion (遮挡) against the camera's baseline, by two tests; a fault when either finds a cover.
+
+    Featureless: the largest featureless region counts only the blocks that had texture in the
+    reference picture (and lost it: texture_lost), or that were plain there and are now darker than
+    the light change explains (changed_blocks: another, unlit surface over the plain sky, wall or
+    moon) where the region also hides texture (a shadow or a lamp going off over a plain area darkens
+    it as a cover does), so the sky, a white wall or a lake the camera always sees is not a cover.
+    Fault when texture is left beside the region and either its newly featureless blocks exceed
+    `occlusion_new_area` of the frame (the region being occlusion-sized), or the region outgrew what
+    is normal here (`occlusion_area`, relaxed by the baseline).
+    Structure lost: a cover that is not featureless (shaded, a rim, speckle, the view blurred through
+    it) still hides the reference's structure and, out of focus, its contrast (texture_lost): a
+    connected region of such blocks larger than `occlusion_new_area`, with the rest of the frame
+    still the reference's view in place (view_in_place's correlation over what is left).
+    Value: the larger of the two hidden shares."""
     grey = _grey(image)
     reference = _same_size(reference_grey, grey.shape)
     # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
     # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
-    normal, _ = featureless(reference, t, margin=REFERENCE_MARGIN)
-    # A plain block darker than the light change explains is another surface: a cover over the
-    # plain sky, wall or moon also hides them. Not when today's region is a sky (spans the top,
-    # brighter than the rest: the sky's own brightness varies with the weather), as at first sight.
-    masks = featureless(grey, t)
-    changed = changed_blocks(grey, reference, t, textured_now=masks[1])
-    share, visible, region = occluded_share(grey, t, normal & ~changed, masks)
+    noise = small_noise(grey), small_noise(reference)
+    normal, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
+    masks = featureless(grey, t, noise=noise[0])
+    lost, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
+    # A block still the reference's, its relative contrast kept (a shadow or dusk dimmed it under
+    # the featureless limit), is not hidden.
+    seen = normal | dimmed
+    changed = changed_blocks(grey, reference, t, featureless(reference, t, noise=noise[1])[1], masks[1])
+    share, visible, region = occluded_share(grey, t, seen & ~changed, masks)
     hidden_texture = None
     if changed.any() and sky_like(grey, region):
-        share, visible, region = occluded_share(grey, t, normal, masks)
+        share, visible, region = occluded_share(grey, t, seen, masks)
     elif changed.any():
-        hidden_texture = float((region & ~normal).mean())
+        hidden_texture = float((region & ~seen).mean())
+        if hidden_texture < t.occlusion_new_area / 4:
+            # Plain and darker, but no texture hidden under it: light (a shadow, a lamp gone off) can do that.
+            share, visible, region = occluded_share(grey, t, seen, masks)
+            hidden_texture = None
     whole = float(region.mean())
     # Newly hidden texture, or a featureless region grown beyond what is normal here (adapt_thresholds
     # sets occlusion_area to the baseline's own share + 15 points): a cover over the usual sky.
@@ -208,9 +222,105 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
                                                                                  DEFAULT.occlusion_area)))
     hidden = "" if hidden_texture is None else (
         f" ({hidden_texture:.0%} textured there, {share - hidden_texture:.0%} plain but now darker)")
-    return check("occlusion", share, fault, t.occlusion_new_area,
-                 f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
-                 f"the baseline{hidden}, texture on {visible:.0%} of the rest")
+    detail = (f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
+              f"the baseline{hidden}, texture on {visible:.0%} of the rest")
+    # Other content in focus where the view was (textured now, not the reference's): something
+    # passing in the scene (a truck, a bus), not a cover at the lens, which is out of focus.
+    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=noise[0])
+    foreign = clear_now & ~seen & ~lost
+    both = clear_now & clear_before
+    lost_share, match, in_focus, sharp = structure_lost(t, lost | (masks[0] & ~seen), ncc, foreign, both, contrast)
+    detail += f"; structure and contrast lost over {lost_share:.0%}" + (
+        "" if match is None else f", the rest in place (correlation {match:.2f})") + (
+        f", other content in focus beside it over {in_focus:.0%}" if in_focus else "") + (
+        "" if sharp is None else f", its contrast kept {sharp:.2f}")
+    # The rest still the reference's view, in place and as sharp as it was: not a turn, not defocus.
+    lost_fault = (lost_share > t.occlusion_new_area and match is not None and match >= t.occlusion_view_match
+                  and sharp is not None and sharp >= t.occlusion_rest_sharp and in_focus <= lost_share / 2)
+    return check("occlusion", max(share, lost_share), fault or lost_fault, t.occlusion_new_area, detail)
+
+
+def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,
+                 textured: np.ndarray | None = None,
+                 noise: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lost, dimmed, correlation, contrast kept) per 8x8 block of two 320-px grey copies, the first
+    two over the blocks clearly textured in the reference (twice the featureless limit): lost when
+    the block's correlation with the reference at the same place is below `occlusion_structure_lost`
+    and its contrast relative to its mean (noise taken out) fell below `occlusion_contrast_lost` of
+    the reference's (contrast kept: that ratio); dimmed when both stay at or above them (the same
+    content, however lit). `textured`: the reference's clearly textured blocks, `noise`: the two
+    pictures' small_noise, when the caller has them."""
+    (ma, va), (mb, vb) = _block_moments(grey), _block_moments(reference)
+    h, w = ma.shape
+    cov = _block_mean(grey.astype(np.float32) * reference.astype(np.float32), (w, h)) - ma * mb
+    ncc = cov / np.sqrt(va * vb + 1e-6)
+    if textured is None:
+        _, textured = featureless(reference, t, margin=REFERENCE_MARGIN)
+    noise_now, noise_ref = (small_noise(grey), small_noise(reference)) if noise is None else noise
+    # Relative (Weber) contrast: a shadow scales a block's spread with its mean; a cover at the lens,
+    # out of focus, leaves a shade that varies far less than the view did.
+    now = np.sqrt(np.maximum(va - noise_now ** 2, 0)) / np.maximum(ma, 10.0)
+    before = np.sqrt(np.maximum(vb - noise_ref ** 2, 0)) / np.maximum(mb, 10.0)
+    kept = now / np.maximum(before, 1e-3)
+    lost = textured & (ncc < t.occlusion_structure_lost) & (kept < t.occlusion_contrast_lost)
+    dimmed = textured & (ncc >= t.occlusion_structure_lost) & (kept >= t.occlusion_contrast_lost)
+    return lost, dimmed, ncc, kept
+
+
+def structure_lost(t: Thresholds, hidden: np.ndarray, ncc: np.ndarray, foreign: np.ndarray,
+                   both: np.ndarray, contrast: np.ndarray) -> tuple[float, float | None, float, float | None]:
+    """(share of the largest connected region of hidden blocks, share of `foreign` blocks in and
+    around it, and over the blocks clearly textured in both (`both`) away from it the median
+    correlation with the reference and the median contrast kept): a cover hides one connected area
+    and leaves the rest of the view in place and as sharp as it was; a turned camera leaves nothing
+    in place, defocus leaves it softer."""
+    closed = cv2.morphologyEx(hidden.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
+    if n <= 1:
+        return 0.0, None, 0.0, None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    region = labels == biggest
+    share = float((region & hidden).mean())
+    near = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    in_focus = float((near & foreign).mean())
+    usable = ~near & both
+    h = region.shape[0]
+    band = int(round(h * t.osd_band))
+    usable[:band] = False
+    usable[h - band:] = False
+    if int(usable.sum()) < 4:
+        return share, None, in_focus, None
+    return share, float(np.median(ncc[usable])), in_focus, float(np.median(contrast[usable]))
+
+
+def view_beside_change(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float | None:
+    """The median correlation with the reference, at the same place, of the blocks clearly textured
+    in both beside the largest connected region where the view is not the reference's (textured in
+    either, and not the same content however lit: texture_lost), or None when fewer than
+    `occlusion_visible_min` of the frame is left to tell. Something large passing in the scene (a
+    truck) changes one region and leaves the rest in place (near 1); a turned or zoomed camera
+    changes the whole view, and nothing, or other content (near 0), is left beside it."""
+    grey = _grey(image)
+    reference = _same_size(reference_grey, grey.shape)
+    noise = small_noise(grey), small_noise(reference)
+    _, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
+    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=noise[0])
+    _, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
+    both = clear_now & clear_before
+    closed = cv2.morphologyEx(((clear_now | clear_before) & ~dimmed).astype(np.uint8), cv2.MORPH_CLOSE,
+                              np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
+    if n <= 1:
+        return None
+    region = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    usable = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & both
+    h = region.shape[0]
+    band = int(round(h * t.osd_band))
+    usable[:band] = False
+    usable[h - band:] = False
+    if float(usable.mean()) < t.occlusion_visible_min:
+        return None
+    return float(np.median(ncc[usable]))
 
 
 def changed_blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,

@@ -88,6 +88,18 @@ class Thresholds:
     occlusion_changed_min: float = 12.0
     """... and by at least this many grey levels: an unlit surface now lies there (a cover over a plain
     sky, wall or moon), while the same surface only follows the light."""
+    occlusion_structure_lost: float = 0.5
+    """With a baseline, a block clearly textured in the reference is hidden by a cover that is not
+    featureless (shaded, a rim, speckle, the view blurred through it) when its correlation with the
+    reference at the same place is below this (the same content reads near 1 whatever the light) ..."""
+    occlusion_contrast_lost: float = 0.5
+    """... and its contrast relative to its own mean (noise taken out) fell below this share of the
+    reference's: out of focus at the lens. A shadow keeps that relative contrast; a vehicle passing in
+    focus keeps its own."""
+    occlusion_rest_sharp: float = 0.8
+    """... and the blocks clearly textured in both away from that region kept, at the median, at least
+    this share of their relative contrast: a cover leaves the rest as it was (~1), defocus lowers it
+    everywhere (0.45-0.65 on the tuning group's blurred frames)."""
     occlusion_texture_kept: float = 0.6
     """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
     share of the baseline's texture away from the featureless region is still there."""

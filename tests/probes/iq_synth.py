@@ -255,13 +255,8 @@ def scenes(per_source: int = 4, seed: int = 1, sources: tuple[str, ...] = SOURCE
            still: bool = False) -> list[Scene]:
     """The set: per source, day and night scenes, some with a large sky or shadow (`still`: with
     still, low-noise grabs too)."""
-    out = []
-    variants = ("", "sky", "", "shadow")
-    for i, source in enumerate(sources):
-        for k in range(per_source):
-            out.append(scene(source, seed * 1000 + i * 50 + k, night=k % 2 == 1, variant=variants[k % 4],
-                             still=still))
-    return out
+    return [scene(source, key, night=night, variant=variant, still=still)
+            for source, key, night, variant in scene_keys(per_source, seed, sources)]
 
 
 def evaluate(scenes: list[Scene]) -> dict[str, dict[str, list[int]]]:
@@ -427,4 +422,101 @@ def covers(source: str, seed: int, night: bool = False, variant: str = "") -> di
     tint = grey_if_night(np.float32(own.uniform(120, 220, 3)))
     behind = cv2.GaussianBlur(view, (0, 0), 0.01 * w) * seen + tint * (1 - seen)
     out["bag"] = m.frame(view * (1 - region) + behind * region)
+    return out
+
+
+LIGHT_EVENTS = ("cloud", "lamp_off", "headlights", "truck")
+"""Healthy light events of `light_events`: what a camera in service sees that is not a cover."""
+_ADVERTS = ("astronaut", "chelsea", "coffee", "brick", "text", "page", "gravel", "cat")  # a truck's printed side
+
+
+def light_events(source: str, seed: int, night: bool = False, variant: str = "") -> dict[str, np.ndarray]:
+    """One healthy grab per light event over the view of scene(source, seed, night, variant), drawn
+    from their own random generator (the scene's frames are unchanged); each must not be a fault:
+    - cloud: a soft-edged shadow over 30-60 % of the frame, 30-60 % darker, the texture kept under it;
+    - lamp_off: a lamp's pool of light gone over the view's plainest part (a lit wall, a yard), the
+      pool 30-60 % darker at its middle, fading out over a large soft edge;
+    - headlights: a vehicle's lights over part of the view (a soft cone from one lower corner), up to
+      60-140 grey levels added at its brightest (the brightest parts clip);
+    - truck: a large textured vehicle passing in focus (not at the lens) over 20-45 % of the frame, its
+      body a crop of another photograph (an advertisement) with windows and panel seams."""
+    rng = np.random.default_rng(seed)
+    m = _Maker(rng, _photo(source), night, variant)
+    own = np.random.default_rng(seed + 31337)
+    m.rng = np.random.default_rng(seed + 31338)
+    view = m.base(*own.uniform(-0.6, 0.6, 2))
+    h, w = view.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    out: dict[str, np.ndarray] = {}
+    # cloud: a soft blob covering 30-60 % of the frame, darkening it by 30-60 %
+    target = float(own.uniform(0.3, 0.6))
+    noise = cv2.GaussianBlur(own.random((h, w)).astype(np.float32), (0, 0), 0.12 * w)
+    cut = float(np.quantile(noise, 1 - target))
+    shadow = cv2.GaussianBlur((noise >= cut).astype(np.float32), (0, 0), 0.03 * w)
+    depth = float(own.uniform(0.3, 0.6))
+    out["cloud"] = m.frame(view * (1 - depth * shadow)[..., None])
+    # lamp_off: the pool centred on the plainest part of the view (8x8 std at 320 px, smoothed)
+    grey = cv2.cvtColor(view.astype(np.float32), cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(grey, (40, max(1, round(40 * h / w))), interpolation=cv2.INTER_AREA)
+    big = cv2.resize(grey, (320, max(1, round(320 * h / w))), interpolation=cv2.INTER_AREA)
+    std = np.sqrt(np.maximum(cv2.blur(big * big, (8, 8)) - cv2.blur(big, (8, 8)) ** 2, 0))
+    std = cv2.GaussianBlur(cv2.resize(std, small.shape[::-1], interpolation=cv2.INTER_AREA), (0, 0), 3)
+    cy, cx = np.unravel_index(int(np.argmin(std)), std.shape)
+    cx, cy = (cx + 0.5) / std.shape[1] * w, (cy + 0.5) / std.shape[0] * h
+    radius = float(own.uniform(0.35, 0.55)) * w
+    pool = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (radius ** 2)) ** 2)  # flat middle, soft edge
+    depth = float(own.uniform(0.3, 0.7))
+    out["lamp_off"] = m.frame(view * (1 - depth * pool)[..., None])
+    # headlights: a soft cone from a lower corner, light added (clipping at the brightest)
+    corner = float(own.choice([0.0, 1.0])) * w
+    reach = float(own.uniform(0.5, 0.8)) * w
+    angle = np.abs(np.arctan2(h - yy, np.abs(xx - corner) + 1))
+    cone = np.clip(1 - np.hypot(xx - corner, h - yy) / reach, 0, 1) * np.clip(1 - angle / 1.0, 0, 1)
+    cone = cv2.GaussianBlur(cone, (0, 0), 0.02 * w)
+    added = float(own.uniform(60, 140)) * cone / max(1e-6, float(cone.max()))
+    out["headlights"] = m.frame(view + added[..., None] / m.gain)
+    # truck: a textured box from one side, in focus, over 20-45 % of the frame
+    area = float(own.uniform(0.2, 0.45))
+    bh = int(h * float(own.uniform(0.5, 0.8)))
+    bw = min(w, int(area * w * h / bh))
+    x0 = 0 if own.random() < 0.5 else w - bw
+    y0 = h - bh - int(own.uniform(0.0, 0.1) * h)
+    other = _photo(str(own.choice([s for s in _ADVERTS if s != source]))).astype(np.float32)
+    body = cv2.resize(other, (bw, bh), interpolation=cv2.INTER_AREA)
+    body = body * 0.7 + np.float32(own.uniform(60, 200, 3)) * 0.3
+    for x in range(0, bw, max(8, bw // int(own.integers(3, 7)))):  # panel seams
+        body[:, x:x + 2] *= 0.4
+    rows = int(bh * 0.3)
+    for x in range(int(bw * 0.05), bw - 20, max(30, bw // 5)):  # windows along the top
+        body[int(bh * 0.08):rows, x:x + max(10, bw // 8)] = body[int(bh * 0.08):rows, x:x + max(10, bw // 8)] * 0.3 + 15
+    body[int(bh * 0.85):] *= 0.5  # the shaded underside
+    truck = view.copy()
+    truck[y0:y0 + bh, x0:x0 + bw] = body
+    if night:
+        truck = np.repeat(cv2.cvtColor(truck, cv2.COLOR_BGR2GRAY)[..., None], 3, axis=2)
+    out["truck"] = m.frame(truck)
+    return out
+
+
+def scene_keys(per_source: int = 4, seed: int = 1,
+               sources: tuple[str, ...] = SOURCES) -> list[tuple[str, int, bool, str]]:
+    """(source, seed, night, variant) of each scene `scenes` makes, in its order."""
+    variants = ("", "sky", "", "shadow")
+    return [(source, seed * 1000 + i * 50 + k, k % 2 == 1, variants[k % 4])
+            for i, source in enumerate(sources) for k in range(per_source)]
+
+
+def evaluate_light_events(scenes: list[Scene], keys: list[tuple[str, int, bool, str]]) -> dict[str, list[int]]:
+    """{event: [flagged, total]}, "all" summed, and "occlusion" (called a cover): each scene's
+    light_events judged with the baseline it learned from its earlier frames."""
+    out: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for s, key in zip(scenes, keys, strict=True):
+        memory = PictureMemory()
+        for frame in s.learn:
+            memory = judge(frame, memory).memory
+        for kind, frame in light_events(*key).items():
+            faults = judge(frame, memory).diagnosis.faults
+            _count(out, kind, bool(faults))
+            _count(out, "all", bool(faults))
+            _count(out, "occlusion", "occlusion" in faults)
     return out

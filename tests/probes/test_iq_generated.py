@@ -167,3 +167,54 @@ def test_a_night_only_camera_learns_its_day_colour_instead_of_calling_it_a_cast(
     cast = judge(s.faults["color_cast"], memory)
     assert cast.mode == "day" and "color_cast" in cast.diagnosis.faults
     assert "from the usual" in cast.diagnosis.check("color_cast").detail
+
+
+# Occlusion with a baseline (issue 14): covers that are not featureless, and light that is not a
+# cover. Scenes of the bench's tuning group (seed 1; iq_synth.scene_keys(4, 1, SOURCES[0::2])).
+def _learned(source: str, seed: int, night: bool, variant: str) -> PictureMemory:
+    memory = PictureMemory()
+    for frame in iq_synth.scene(source, seed, night, variant).learn:
+        memory = judge(frame, memory).memory
+    assert memory.baselines
+    return memory
+
+
+@pytest.mark.parametrize(("cover", "key"), [
+    ("hand", ("coffee", 1100, False, "")),  # shaded, a red rim: 29 % of its blocks not featureless
+    ("hand", ("rocket", 1200, False, "")),
+    ("leaves", ("coffee", 1100, False, "")),  # in pieces, each with its own shade and a bright rim
+    ("leaves", ("grass", 1152, False, "")),
+])
+def test_a_cover_that_is_not_featureless_is_occlusion_with_a_baseline(cover, key):
+    # The view's structure is gone under it and its contrast dropped (out of focus at the lens),
+    # while the rest of the frame is the reference's view, in place and as sharp as it was.
+    faults = judge(iq_synth.covers(*key)[cover], _learned(*key)).diagnosis.faults
+    assert faults == ["occlusion"]
+
+
+@pytest.mark.parametrize(("event", "key"), [
+    ("cloud", ("rocket", 1201, True, "sky")),  # a cloud's shadow over the night sky: plain and darker
+    ("cloud", ("page", 1253, True, "shadow")),
+    ("lamp_off", ("moon", 1300, False, "")),  # the lamp's pool over the plain moon gone
+    ("lamp_off", ("page", 1253, True, "shadow")),
+    ("headlights", ("astronaut", 1000, False, "")),  # light added, the brightest parts clipped
+    # A truck over much of a lawn: its plain panels and windows hide the lawn's structure, and it
+    # weakens the view's correlation peak (called a turned camera before: iq._hidden_or_turned).
+    ("truck", ("grass", 1152, False, "")),
+    # Over most of the view's texture: beside the region it changed, the view is in place.
+    ("truck", ("camera", 1050, False, "")),
+])
+def test_light_and_a_vehicle_passing_are_not_faults_with_a_baseline(event, key):
+    # A shadow or a lamp going off over a plain area darkens it as an unlit cover does, but hides no
+    # texture; a vehicle passing in focus brings other texture where the view was (not out of focus).
+    diagnosis = judge(iq_synth.light_events(*key)[event], _learned(*key)).diagnosis
+    assert diagnosis.faults == [], diagnosis.check("occlusion").detail
+
+
+def test_a_defocused_view_is_blur_not_a_cover_whose_structure_is_lost():
+    # Defocus takes the fine structure and the contrast of textured blocks too, but everywhere: the
+    # rest of the frame is no longer as sharp as the reference (a cover leaves it so).
+    key = ("coffee", 1100, False, "")
+    s = iq_synth.scene(*key)
+    memory = _learned(*key)
+    assert judge(s.faults["blur"], memory).diagnosis.faults == ["blur"]
