@@ -20,8 +20,8 @@ import numpy as np
 from probes.iq_baseline import Baseline, adapt_thresholds, record_baseline, stripe_limits
 from probes.iq_checks import (Views, check_color_cast, check_dark, check_low_contrast, check_no_signal,
                               check_occlusion, check_overexposed, views)
-from probes.iq_compare import (check_frozen, check_new_occlusion, check_scene_change, texture_kept, view_beside_change,
-                               view_in_place)
+from probes.iq_compare import (check_frozen, check_new_occlusion, check_scene_change, rest_contrast_kept, texture_kept,
+                               view_beside_change, view_in_place)
 from probes.iq_decode import decode_image, image_size
 from probes.iq_detail import blurred_beside_cover, check_blur, check_noise, check_stripes
 from probes.iq_types import DEFAULT, Check, Diagnosis, Thresholds
@@ -144,8 +144,15 @@ def _cover_not_defocus(checks: list[Check], v: Views, baseline: Baseline, t: Thr
     Blur measured away from the region and its outline is defocus whatever the texture says
     (block texture at 320 px survives a defocus of a few pixels)."""
     faulted = {c.name for c in checks if c.verdict == "fault"}
-    return ({"blur", "occlusion"} <= faulted and not blurred_beside_cover(v, t)
-            and texture_kept(v, baseline.reference_grey, t) >= t.occlusion_texture_kept)
+    if not {"blur", "occlusion"} <= faulted or texture_kept(v, baseline.reference_grey, t) < t.occlusion_texture_kept:
+        return False
+    if not blurred_beside_cover(v, t):
+        return True
+    # Edges beside the cover read blurred against the whole view's normal focus, but the blocks
+    # there are as sharp as in the camera's own reference: a naturally soft part of the view is all
+    # the cover left (a distant stand), not defocus.
+    kept = rest_contrast_kept(v, baseline.reference_grey, t)
+    return kept is not None and kept >= t.occlusion_outline_kept
 
 
 def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None = None,

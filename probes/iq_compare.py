@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -192,15 +194,8 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     Value: the larger of the two hidden shares."""
     grey = _grey(image)
     reference = _same_size(reference_grey, grey.shape)
-    # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
-    # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
-    noise = small_noise(grey), small_noise(reference)
-    normal, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
-    masks = featureless(grey, t, noise=noise[0])
-    lost, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
-    # A block still the reference's, its relative contrast kept (a shadow or dusk dimmed it under
-    # the featureless limit), is not hidden.
-    seen = normal | dimmed
+    e = _blocks(grey, reference, t)
+    noise, masks, seen = e.noise, e.masks, e.seen
     changed = changed_blocks(grey, reference, t, featureless(reference, t, noise=noise[1])[1], masks[1])
     share, visible, region = occluded_share(grey, t, seen & ~changed, masks)
     hidden_texture = None
@@ -224,12 +219,7 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
         f" ({hidden_texture:.0%} textured there, {share - hidden_texture:.0%} plain but now darker)")
     detail = (f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
               f"the baseline{hidden}, texture on {visible:.0%} of the rest")
-    # Other content in focus where the view was (textured now, not the reference's): something
-    # passing in the scene (a truck, a bus), not a cover at the lens, which is out of focus.
-    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=noise[0])
-    foreign = clear_now & ~seen & ~lost
-    both = clear_now & clear_before
-    lost_share, match, in_focus, sharp = structure_lost(t, lost | (masks[0] & ~seen), ncc, foreign, both, contrast)
+    lost_share, match, in_focus, sharp = _structure(grey, e, t)
     detail += f"; structure and contrast lost over {lost_share:.0%}" + (
         "" if match is None else f", the rest in place (correlation {match:.2f})") + (
         f", other content in focus beside it over {in_focus:.0%}" if in_focus else "") + (
@@ -238,6 +228,51 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     lost_fault = (lost_share > t.occlusion_new_area and match is not None and match >= t.occlusion_view_match
                   and sharp is not None and sharp >= t.occlusion_rest_sharp and in_focus <= lost_share / 2)
     return check("occlusion", max(share, lost_share), fault or lost_fault, t.occlusion_new_area, detail)
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """Per 8x8 block of today's and the reference's 320-px grey copies, what both occlusion tests use."""
+
+    noise: tuple[float, float]  # small_noise of today's picture and of the reference
+    clear_before: np.ndarray  # clearly textured in the reference (REFERENCE_MARGIN)
+    masks: tuple[np.ndarray, np.ndarray]  # featureless(today's picture): (flat, textured)
+    lost: np.ndarray  # texture_lost's lost
+    ncc: np.ndarray  # correlation with the reference at the same place
+    contrast: np.ndarray  # relative contrast kept
+    seen: np.ndarray  # featureless in the reference, or still the reference's content however lit
+
+
+def _blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds) -> _Blocks:
+    # Only blocks clearly textured in the reference (twice the threshold) count as newly hidden:
+    # blocks near the threshold (a dim, noisy night view) flip between grabs of the same scene.
+    noise = small_noise(grey), small_noise(reference)
+    normal, clear_before = featureless(reference, t, margin=REFERENCE_MARGIN, noise=noise[1])
+    masks = featureless(grey, t, noise=noise[0])
+    lost, dimmed, ncc, contrast = texture_lost(grey, reference, t, clear_before, noise)
+    # A block still the reference's, its relative contrast kept (a shadow or dusk dimmed it under
+    # the featureless limit), is not hidden.
+    return _Blocks(noise, clear_before, masks, lost, ncc, contrast, normal | dimmed)
+
+
+def _structure(grey: np.ndarray, e: _Blocks, t: Thresholds) -> tuple[float, float | None, float, float | None]:
+    """structure_lost over the blocks hidden by either test (lost, or featureless now and not seen)."""
+    # Other content in focus where the view was (textured now, not the reference's): something
+    # passing in the scene (a truck, a bus), not a cover at the lens, which is out of focus.
+    _, clear_now = featureless(grey, t, margin=REFERENCE_MARGIN, noise=e.noise[0])
+    foreign = clear_now & ~e.seen & ~e.lost
+    return structure_lost(t, e.lost | (e.masks[0] & ~e.seen), e.ncc, foreign, clear_now & e.clear_before, e.contrast)
+
+
+def rest_contrast_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float | None:
+    """Beside a cover, is the view as sharp as in the camera's reference? The median relative
+    contrast kept (texture_lost) over the blocks clearly textured in both, away from the region the
+    cover hides (structure_lost): about 1 beside a cover (0.98-1.03 on covers the full-resolution
+    focus check took for defocus, where only a naturally soft part of the view is left beside them),
+    lower when the whole view is defocused (0.53-0.81 on the set's blurs). None with too little left."""
+    grey = _grey(image)
+    reference = _same_size(reference_grey, grey.shape)
+    return _structure(grey, _blocks(grey, reference, t), t)[3]
 
 
 def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,

@@ -100,6 +100,12 @@ class Thresholds:
     """... and the blocks clearly textured in both away from that region kept, at the median, at least
     this share of their relative contrast: a cover leaves the rest as it was (~1), defocus lowers it
     everywhere (0.45-0.65 on the tuning group's blurred frames)."""
+    occlusion_outline_kept: float = 0.9
+    """With a baseline, blur and occlusion together are a cover (not defocus) also when focus measured
+    beside the cover reads as blurred but the blocks there kept at the median at least this share of
+    their relative contrast in the reference (rest_contrast_kept): only a naturally soft part of the
+    view (a distant stand, a plain table) is left beside the cover. Covers the focus check took for
+    defocus read 0.98-1.03; the set's defocused frames 0.53-0.81."""
     occlusion_texture_kept: float = 0.6
     """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
     share of the baseline's texture away from the featureless region is still there."""

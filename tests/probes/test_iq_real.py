@@ -12,7 +12,7 @@ import pytest
 
 from probes.iq_checks import views
 from probes.iq_memory import PictureMemory, judge, signature
-from tests.probes import iq_real
+from tests.probes import iq_real, iq_synth
 
 pytestmark = pytest.mark.needs("opencv-doc")
 
@@ -107,3 +107,14 @@ def test_a_real_frame_repeated_is_found_frozen(scenes, video):
         memory = judge(frame, memory).memory
     memory = replace(memory, previous=signature(views(scene.frozen_previous)))
     assert judge(scene.faults["frozen"], memory).diagnosis.verdict == "frozen"
+
+
+@pytest.mark.parametrize("key, night, variant", [(4300, False, ""), (4301, True, "sky")])
+def test_a_cover_beside_a_naturally_soft_part_of_the_view_is_occlusion_not_defocus(key, night, variant):
+    # A football pitch's stand is soft by nature: with the players and lines hidden, the edges left
+    # beside the cover read blurred against the whole view's normal focus, yet those blocks kept their
+    # contrast in the camera's reference (rest_contrast_kept ~1). The same scene defocused stays blur.
+    scene = iq_synth.scene("messi5", key, night=night, variant=variant)
+    memory = _learned(scene)
+    assert judge(scene.faults["occlusion"], memory).diagnosis.faults[0] == "occlusion"
+    assert judge(scene.faults["blur"], memory).diagnosis.faults == ["blur"]
