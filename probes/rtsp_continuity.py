@@ -42,11 +42,11 @@ _EXECUTOR = ThreadPoolExecutor(WORKERS, thread_name_prefix="rtsp-continuity")
 DECIMATE = 4  # sampled pictures are compared on every 4th pixel of every 4th row (grey)
 CHANGED_LEVEL = 12  # a pixel whose grey level moved more than this changed (coding noise stays below)
 # Mean |difference| of the unchanged pixels at or under which two key frames are one picture coded
-# alike. A repeated photograph through x264 measures 0.000 between key frames coded alike (0.011-0.035
+# alike. A repeated photograph through x264 measures 0.000 between key frames coded alike (0.009-0.035
 # under a ticking clock, whose change the codec carries on through the picture) and up to 0.8 between
 # others; a still live scene 0.077 and more with sensor noise of 0.15 grey levels, 0.34 and more with
 # 0.3 (bench/bench_still_scenes.py, docs/probes-rtsp.md). Only (near) identity tells a repeat from a
-# still scene; from 0.035 to 0.08 both were seen, so the limit sits low: a miss, not a false fault.
+# still scene; from 0.035 to 0.1 both were seen, so the limit sits low: a miss, not a false fault.
 REPEAT_NOISE = 0.04
 
 

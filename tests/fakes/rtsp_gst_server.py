@@ -204,7 +204,7 @@ class GstRtspCamera:
     stall_after_s: float = 2.0  # "stall" mounts stop sending this long after each session starts
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
-    _frames: tempfile.TemporaryDirectory | None = field(default=None, repr=False)  # raw frames of still mounts
+    _frames: tempfile.TemporaryDirectory | None = field(default=None, init=False, repr=False)  # still mounts' frames
 
     def start(self, timeout_s: float = 10.0) -> "GstRtspCamera":
         from tests import tools  # not at the top: this file also runs as the child, without the repo on its path

@@ -63,7 +63,7 @@ async def test_a_repeated_photograph_through_h264_is_frozen(camera, path):
 @needs_gst
 async def test_a_repeated_photograph_under_a_ticking_clock_is_never_ok(camera):
     # The codec carries the clock's change on through the picture: its closest key frames are
-    # 0.035-0.082 apart at this quantizer, as alike as a still live scene with the least noise
+    # 0.029-0.082 apart at this quantizer, as alike as a still live scene with the least noise
     # (0.077), so frozen or not judgeable, never a live "ok".
     # The colour bars under a clock, coded exactly, are frozen (test_each_stream_gets_its_verdict).
     result = await run_probe("rtsp_continuity", probe_rtsp_continuity, at(camera, "/repeat-clock"), 15)
