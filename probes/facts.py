@@ -173,8 +173,10 @@ class RtspFrameFacts(Facts):
 @dataclass(frozen=True)
 class RtspContinuityFacts(Facts):
     """rtsp_continuity: the stream read for a window (the URL read, without the login) and its verdict
-    (ok, stalled, frozen, low_fps); `fps` from packet timing against `declared_fps` (ONVIF's
-    FrameRateLimit for that stream, else the stream's own), `changed_share` between decoded samples."""
+    (ok, stalled, frozen, low_fps, still); `fps` from packet timing against `declared_fps` (ONVIF's
+    FrameRateLimit for that stream, else the stream's own), `changed_share` between decoded samples
+    and `repeat_diff`, the mean difference of the unchanged pixels of the two most alike (a repeat's
+    is about 0)."""
 
     KIND: ClassVar[str] = "rtsp_continuity"
     url: str | None = None
@@ -187,6 +189,7 @@ class RtspContinuityFacts(Facts):
     key_frames: int | None = None
     samples: int | None = None
     changed_share: float | None = None
+    repeat_diff: float | None = None
     codec: str | None = None
     width: int | None = None
     height: int | None = None

@@ -7,9 +7,14 @@ are decoded, spread over the window, to tell whether the picture changes. So a 1
 
 Outcomes (`verdict`, each with its evidence in the facts):
   stalled   frames stop while the session stays open (a gap of `stall_gap_s` or more; no frame at all)
-  frozen    frames keep coming but the sampled pictures never change (an overlay such as a ticking
-            clock may change; see `frozen_share`)
+  frozen    frames keep coming but the sampled pictures are one picture repeated: between any two,
+            at most `frozen_share` of the pixels changed (an overlay such as a ticking clock), and
+            two of them are the same to within REPEAT_NOISE elsewhere (the encoder gave the same
+            picture the same bits)
   low_fps   the measured rate is below `low_fps_ratio` of the declared one
+  still     the sampled pictures barely change, but not as a repeat: a still live scene or a repeat
+            re-encoded at another quality, which H.264 makes alike (docs/probes-rtsp.md). Frozen is
+            not judgeable here: no fault, and the facts say so
   ok
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +41,13 @@ WORKERS = 4  # sessions read at once per process; each is mostly waiting on the 
 _EXECUTOR = ThreadPoolExecutor(WORKERS, thread_name_prefix="rtsp-continuity")
 DECIMATE = 4  # sampled pictures are compared on every 4th pixel of every 4th row (grey)
 CHANGED_LEVEL = 12  # a pixel whose grey level moved more than this changed (coding noise stays below)
-STILL_NOISE = 1.0  # mean |difference| of the unchanged pixels of a truly repeated picture stays below this
+# Mean |difference| of the unchanged pixels at or under which two key frames are one picture coded
+# alike. A repeated photograph through x264 measures 0.000 between key frames coded alike (0.009-0.035
+# under a ticking clock, whose change the codec carries on through the picture) and up to 0.8 between
+# others; a still live scene 0.077 and more with sensor noise of 0.15 grey levels, 0.34 and more with
+# 0.3 (bench/bench_still_scenes.py, docs/probes-rtsp.md). Only (near) identity tells a repeat from a
+# still scene; from 0.035 to 0.1 both were seen, so the limit sits low: a miss, not a false fault.
+REPEAT_NOISE = 0.04
 
 
 class Continuity(str, enum.Enum):
@@ -45,6 +57,7 @@ class Continuity(str, enum.Enum):
     STALLED = "stalled"
     FROZEN = "frozen"
     LOW_FPS = "low_fps"
+    STILL = "still"  # frozen not judgeable: a still scene, live or repeated; no fault
 
 
 @dataclass(frozen=True)
@@ -197,19 +210,25 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
     timed = sorted({p.pts_s for p in packets if p.pts_s is not None})
     span = timed[-1] - timed[0] if len(timed) > 1 else 0.0
     fps = (len(timed) - 1) / span if span > 0 else None
-    pairs = [changed_share(a, b) for a, b in zip(pictures, pictures[1:])]
+    # Every two samples, not only neighbours: a repeat's key frames take a few qualities in turn
+    # (rate control), so two of four are usually coded alike, while live noise never repeats.
+    pairs = [changed_share(a, b) for a, b in itertools.combinations(pictures, 2)]
     changed = max((share for share, _ in pairs), default=None)
-    frozen = bool(pairs) and all(share <= rules.frozen_share and noise <= STILL_NOISE for share, noise in pairs)
+    closest = min((noise for _, noise in pairs), default=None)
+    still = bool(pairs) and changed <= rules.frozen_share
     if not packets or longest >= rules.stall_gap_s:
         verdict = Continuity.STALLED
-    elif frozen:
+    elif still and closest <= REPEAT_NOISE:
         verdict = Continuity.FROZEN
     elif fps is not None and declared_fps and fps < declared_fps * rules.low_fps_ratio:
         verdict = Continuity.LOW_FPS
+    elif still:
+        verdict = Continuity.STILL
     else:
         verdict = Continuity.OK
     return {"verdict": verdict.value, "frame_count": len(packets), "read_s": round(read_s, 3),
             "fps": round(fps, 2) if fps is not None else None,
             "declared_fps": round(declared_fps, 2) if declared_fps else None,
             "longest_gap_s": round(longest, 3), "key_frames": sum(p.key for p in packets),
-            "samples": len(pictures), "changed_share": round(changed, 4) if changed is not None else None}
+            "samples": len(pictures), "changed_share": round(changed, 4) if changed is not None else None,
+            "repeat_diff": round(closest, 3) if closest is not None else None}

@@ -14,7 +14,8 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
   shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
   rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
-  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream. A DESCRIBE or a
+  stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream, and so is `still`
+  (a still scene whose frozen is not judgeable: no picture observation, no fault). A DESCRIBE or a
   single decoded frame neither clears nor interrupts a stalled/low_fps streak (Observation.brief).
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
@@ -206,13 +207,14 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
 
 
 def _continuity(facts: Mapping, at: float) -> list[Observation]:
-    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault."""
+    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault; still
+    (frozen not judgeable) says nothing about the picture."""
     verdict = facts.get("verdict")
     if verdict in CONTINUITY_STREAM_FAULTS:
         return [Observation("stream", False, _cause("stream", verdict), at)]
     if verdict == "frozen":
         return [Observation("stream", True, "", at), Observation("picture", False, "picture:frozen", at)]
-    return [Observation("stream", True, "", at)] if verdict == "ok" else []
+    return [Observation("stream", True, "", at)] if verdict in ("ok", "still") else []
 
 
 def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:

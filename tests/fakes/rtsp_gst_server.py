@@ -15,6 +15,12 @@ Mount kinds (the picture a camera sends):
   frozen_clock  the frozen picture with a ticking clock overlaid (a hung encoder whose OSD still runs)
   stall   moving bars for --stall-after seconds, then nothing while the session stays open
           (not shared: every session plays, then stalls)
+  still@SIGMA[,dark][,cqp]  a still photograph (scikit-image's rocket, a live but still scene)
+          with gaussian sensor noise of SIGMA grey levels drawn anew for every frame; SIGMA 0 is
+          the same raw frame repeated (a hung capture whose encoder still runs); `dark` at a
+          quarter of the brightness and contrast (night); `cqp` coded at a constant quantizer
+          (a camera's constant quality) instead of the other mounts' 1024 kbit/s
+  still_clock@SIGMA[,dark]  the same with a ticking clock overlaid
 A mount spec ``/path=kind:auth`` needs the login given with --user (Basic or Digest, chosen
 with --auth).
 """
@@ -27,13 +33,15 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-KINDS = ("moving", "black", "blue", "frozen", "mjpeg", "audio", "frozen_clock", "stall")
+KINDS = ("moving", "black", "blue", "frozen", "mjpeg", "audio", "frozen_clock", "stall", "still", "still_clock")
+STILL_FRAMES = 29  # noise fields per still mount, played in turn (prime: no beat with the GOP)
 DEFAULT_MOUNTS = ("/live=moving", "/black=black", "/blue=blue", "/frozen=frozen", "/mjpeg=mjpeg",
                   "/audio=audio", "/private=moving:auth")
 
@@ -41,7 +49,15 @@ DEFAULT_MOUNTS = ("/live=moving", "/black=black", "/blue=blue", "/frozen=frozen"
 # --- the child: runs under the system python ---------------------------------------------------
 
 
-def _launch_line(kind: str, width: int, height: int, fps: int, gop: int) -> str:
+def _launch_line(kind: str, width: int, height: int, fps: int, gop: int, scene: str = "") -> str:
+    rate = "pass=quant quantizer=28" if "cqp" in scene.split(",") else "bitrate=1024"
+    encode = (f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} {rate} threads=1 "
+              f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+    if kind in ("still", "still_clock"):
+        # Raw frames pushed by _feed_still at the frame rate, stamped on arrival as a live camera's.
+        clock = " ! timeoverlay font-desc=\"Sans 20\"" if kind == "still_clock" else ""
+        return (f"( appsrc name=src is-live=true format=time do-timestamp=true max-buffers=2 leaky-type=upstream "
+                f"caps=video/x-raw,format=I420,width={width},height={height},framerate={fps}/1{clock} ! {encode}")
     if kind == "audio":
         return ("( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
                 "! rtppcmupay name=pay0 pt=0 )")
@@ -54,8 +70,7 @@ def _launch_line(kind: str, width: int, height: int, fps: int, gop: int) -> str:
     valve = " ! valve name=stall drop=false" if kind == "stall" else ""
     # zerolatency: no B-frames and no lookahead, so the first packets decode at once (as a camera's).
     return (f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={width},height={height},"
-            f"framerate={fps}/1{overlay}{valve} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} "
-            f"bitrate=1024 threads=1 ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+            f"framerate={fps}/1{overlay}{valve} ! {encode}")
 
 
 def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the child process
@@ -92,12 +107,16 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
     for spec in args.mount:
         path, _, kind = spec.partition("=")
         kind, _, flag = kind.partition(":")
+        kind, _, scene = kind.partition("@")
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(_launch_line(kind, width, height, args.fps, args.gop))
+        factory.set_launch(_launch_line(kind, width, height, args.fps, args.gop, scene))
         # Shared like a real camera: one encoder, every client joins the same stream.
         factory.set_shared(kind != "stall")
         if kind == "stall":
             factory.connect("media-configure", _stall_later, GLib, args.stall_after)
+        if kind in ("still", "still_clock"):
+            frames = (Path(args.still_dir) / _still_file(scene)).read_bytes()
+            factory.connect("media-configure", _feed_still, GLib, Gst, frames, width * height * 3 // 2, args.fps)
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         if args.user:
             permissions = GstRtspServer.RTSPPermissions()
@@ -121,10 +140,32 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
     return 0
 
 
+def _still_file(scene: str) -> str:
+    return f"still-{scene}.i420"
+
+
 def _stall_later(factory, media, GLib, after_s: float) -> None:  # pragma: no cover - child process
     # Closing the valve drops every buffer: no RTP after this, while the session (and RTCP) stays up.
     valve = media.get_element().get_by_name("stall")
     GLib.timeout_add(int(after_s * 1000), lambda: valve.set_property("drop", True) and False)
+
+
+def _feed_still(factory, media, GLib, Gst, frames: bytes, size: int, fps: int) -> None:  # pragma: no cover
+    # One raw frame every frame interval, the noise fields in turn: two key frames (a multiple of
+    # the GOP apart, 50 frames by default) see the same field only 29 GOPs apart, so sensor noise is
+    # never the same twice within a window; a single field is the same frame repeated.
+    source = media.get_element().get_by_name("src")
+    count = len(frames) // size
+    state = {"next": 0, "gone": False}
+    media.connect("unprepared", lambda _media: state.update(gone=True))  # the last viewer left
+
+    def push() -> bool:
+        index = state["next"]
+        state["next"] = (index + 1) % count
+        source.emit("push-buffer", Gst.Buffer.new_wrapped(frames[index * size:(index + 1) * size]))
+        return not state["gone"]
+
+    GLib.timeout_add(1000 // fps, push)
 
 
 def _token(GstRtspServer, Gst, role: str):  # pragma: no cover - child process
@@ -163,14 +204,19 @@ class GstRtspCamera:
     stall_after_s: float = 2.0  # "stall" mounts stop sending this long after each session starts
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
+    _frames: tempfile.TemporaryDirectory | None = field(default=None, init=False, repr=False)  # still mounts' frames
 
     def start(self, timeout_s: float = 10.0) -> "GstRtspCamera":
         from tests import tools  # not at the top: this file also runs as the child, without the repo on its path
 
         tools.need("gst-rtsp")
+        self._frames = tempfile.TemporaryDirectory(prefix="gst-still-")
+        width, height = (int(v) for v in self.size.split("x"))
+        for scene in {m.partition("=")[2].partition(":")[0].partition("@")[2] for m in self.mounts if "@" in m}:
+            write_still(Path(self._frames.name) / _still_file(scene), scene, width, height)
         cmd = [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--port", str(self.port), "--size", self.size,
                "--fps", str(self.fps), "--gop", str(self.gop), "--user", f"{self.user}:{self.password}",
-               "--auth", self.auth, "--stall-after", str(self.stall_after_s)]
+               "--auth", self.auth, "--stall-after", str(self.stall_after_s), "--still-dir", self._frames.name]
         for mount in self.mounts:
             cmd += ["--mount", mount]
         # Only the child's own environment: a venv's PYTHONPATH/PYTHONHOME would break the system python.
@@ -195,6 +241,9 @@ class GstRtspCamera:
         return self.process.pid
 
     def stop(self) -> None:
+        if self._frames is not None:
+            self._frames.cleanup()
+            self._frames = None
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -214,6 +263,30 @@ class GstRtspCamera:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def write_still(path: Path, scene: str, width: int, height: int) -> None:
+    """The raw I420 frames of a still mount: `scene` is "SIGMA[,dark][,cqp]" (see the module doc)."""
+    import cv2
+    import numpy as np
+    import skimage.data
+
+    sigma, *flags = scene.split(",")
+    photo = cv2.cvtColor(skimage.data.rocket(), cv2.COLOR_RGB2BGR)
+    scale = max(width / photo.shape[1], height / photo.shape[0])
+    photo = cv2.resize(photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)),
+                       interpolation=cv2.INTER_AREA)
+    top, left = (photo.shape[0] - height) // 2, (photo.shape[1] - width) // 2
+    planes = cv2.cvtColor(photo[top:top + height, left:left + width], cv2.COLOR_BGR2YUV_I420).astype(np.float32)
+    if "dark" in flags:  # a quarter of the light and of the contrast, colour kept
+        luma = planes[:height]
+        luma[:] = 16 + (luma - 16) * 0.25
+    rng = np.random.default_rng(14)
+    count = STILL_FRAMES if float(sigma) > 0 else 1
+    with path.open("wb") as out:
+        for _ in range(count):
+            noisy = planes + rng.normal(0.0, float(sigma), planes.shape) if float(sigma) > 0 else planes
+            out.write(np.clip(np.rint(noisy), 0, 255).astype(np.uint8).tobytes())
 
 
 def _wait_accepting(port: int, timeout_s: float) -> None:
@@ -238,10 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - child 
     parser.add_argument("--auth", default="digest", choices=("basic", "digest"))
     parser.add_argument("--mount", action="append", default=[], help="/path=kind[:auth]")
     parser.add_argument("--stall-after", type=float, default=2.0, help="seconds a stall mount plays first")
+    parser.add_argument("--still-dir", default="", help="where the wrapper wrote the still mounts' raw frames")
     args = parser.parse_args(argv)
     args.mount = args.mount or list(DEFAULT_MOUNTS)
     for spec in args.mount:
-        kind = spec.partition("=")[2].partition(":")[0]
+        kind = spec.partition("=")[2].partition(":")[0].partition("@")[0]
         if kind not in KINDS:
             parser.error(f"mount {spec!r}: kind must be one of {', '.join(KINDS)}")
     return _serve(args)

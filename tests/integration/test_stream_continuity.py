@@ -1,5 +1,6 @@
 """Stream continuity through the monitoring engine: stalled, frozen (with and without a ticking clock),
-low frame rate and a healthy stream, each ending as the right state, cause and ticket.
+low frame rate, a healthy stream and a still live scene (frozen not judgeable), each ending as the
+right state, cause and ticket.
 
 Real peers: GStreamer's RTSP server with one mount per behaviour; a test clock for the schedule.
 """
@@ -37,7 +38,8 @@ deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { c
 
 @pytest.fixture(scope="module")
 def gst():
-    mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall")
+    mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall",
+              "/still=still_clock@0.3,cqp")  # a still photograph with sensor noise, a clock and a settled encoder
     with GstRtspCamera(mounts=mounts, stall_after_s=1.0) as cam:
         yield cam
 
@@ -60,13 +62,13 @@ async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_a
     await world()
     cams = {"live": await add_camera(1, "/live", gst.port), "frozen": await add_camera(2, "/frozen", gst.port),
             "clock": await add_camera(3, "/clock", gst.port), "stall": await add_camera(4, "/stall", gst.port),
-            "slow": await add_camera(5, "/live", gst.port, point_class=1)}
+            "slow": await add_camera(5, "/live", gst.port, point_class=1), "still": await add_camera(6, "/still", gst.port)}
     clock = Clock(T0)
     worker = await setup(CONFIG, clock)
     await cycle(worker, clock, T0 + 3600)
     await cycle(worker, clock, T0 + 7200)
     expected = {"live": ("up", ""), "frozen": ("degraded", "picture:frozen"), "clock": ("degraded", "picture:frozen"),
-                "stall": ("degraded", "stream:stalled"), "slow": ("degraded", "stream:low_fps")}
+                "stall": ("degraded", "stream:stalled"), "slow": ("degraded", "stream:low_fps"), "still": ("up", "")}
     states = {name: await state_of(cam) for name, cam in cams.items()}
     found = {name: (state["state"], state["cause"]) for name, state in states.items()}
     assert found == expected
@@ -78,7 +80,10 @@ async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_a
     slow = await continuity(cams["slow"])
     assert slow["declared_fps"] == 100 and 20 <= slow["fps"] <= 30
     assert (await continuity(cams["live"]))["changed_share"] > 0.5
-    # Past the 30 min grace: a ticket for each fault, of the right kind, none for the healthy stream.
+    still = await continuity(cams["still"])  # frozen not judgeable: said so, no fault
+    assert still["verdict"] == "still" and still["changed_share"] <= 0.03 and still["repeat_diff"] > 0.1
+    # Past the 30 min grace: a ticket for each fault, of the right kind, none for the healthy stream
+    # nor for the still one.
     await opener.run(T0 + 7200 + 3600)
     opened = {(t["subject_id"], t["fault"]) for t in await tickets()}
     assert opened == {(cams["frozen"], "picture"), (cams["clock"], "picture"), (cams["stall"], "stream"),

@@ -27,7 +27,7 @@ STORED = {
              "auth": "digest", "sdp": {"session_name": "s", "control": None, "media": []}, "has_video": True},
     "rtsp_continuity": {"url": "rtsp://127.0.0.1:8554/sub", "verdict": "low_fps", "frame_count": 41, "read_s": 10.02,
                         "fps": 4.1, "declared_fps": 25.0, "longest_gap_s": 0.41, "key_frames": 1, "samples": 4,
-                        "changed_share": 0.2, "codec": "h264", "width": 640, "height": 360},
+                        "changed_share": 0.2, "repeat_diff": 0.52, "codec": "h264", "width": 640, "height": 360},
     "rtsp_frame": {"width": 640, "height": 360, "codec": "H264", "grab_ms": 120.5, "iq_error": "bad"},
     "snmp": {"snmp_version": "2c", "sys_uptime_s": 12.5, "sys_object_id": "1.3.6.1.4.1.8072.3.2.10",
              "sys_descr": "Linux", "sys_name": "潭中路", "interfaces": {"1": {"descr": "光口1"}},

@@ -20,7 +20,11 @@ WINDOW = {"continuity_window_s": 4.5}  # two GOPs of the fake: at least two key 
 
 @pytest.fixture(scope="module")
 def camera():
-    mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall")
+    # The photographs at a constant quantizer: a settled camera's key frames from the first second
+    # (through rate control a new stream codes its first key frames at other qualities).
+    mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall",
+              "/still=still@0.3,cqp", "/still-clock=still_clock@0.3,cqp", "/still-dark=still@0.3,dark,cqp",
+              "/repeat=still@0,cqp", "/repeat-dark=still@0,dark,cqp", "/repeat-clock=still_clock@0,cqp")
     with GstRtspCamera(mounts=mounts, stall_after_s=0.5) as cam:
         yield cam
 
@@ -37,6 +41,34 @@ async def test_each_stream_gets_its_verdict(camera, path, verdict):
     assert result.ok, result.message
     assert result.facts["verdict"] == verdict, dict(result.facts)
     assert result.facts["declared_fps"] == 25 and result.facts["codec"] == "H264"
+
+
+@needs_gst
+@pytest.mark.parametrize("path", ["/still", "/still-clock", "/still-dark"])
+async def test_a_still_live_scene_through_h264_is_not_frozen(camera, path):
+    # A photograph with sensor noise of 0.3 grey levels: its key frames differ by under one level
+    # (0.3-0.7) outside the clock, which the old rule (under 1.0) called frozen.
+    result = await run_probe("rtsp_continuity", probe_rtsp_continuity, at(camera, path), 15)
+    assert result.facts["verdict"] == "still", dict(result.facts)
+    assert result.facts["changed_share"] <= 0.03 and result.facts["repeat_diff"] > 0.1
+
+
+@needs_gst
+@pytest.mark.parametrize("path", ["/repeat", "/repeat-dark"])
+async def test_a_repeated_photograph_through_h264_is_frozen(camera, path):
+    result = await run_probe("rtsp_continuity", probe_rtsp_continuity, at(camera, path), 15)
+    assert (result.facts["verdict"], result.facts["repeat_diff"]) == ("frozen", 0.0), dict(result.facts)
+
+
+@needs_gst
+async def test_a_repeated_photograph_under_a_ticking_clock_is_never_ok(camera):
+    # The codec carries the clock's change on through the picture: its closest key frames are
+    # 0.029-0.082 apart at this quantizer, as alike as a still live scene with the least noise
+    # (0.077), so frozen or not judgeable, never a live "ok".
+    # The colour bars under a clock, coded exactly, are frozen (test_each_stream_gets_its_verdict).
+    result = await run_probe("rtsp_continuity", probe_rtsp_continuity, at(camera, "/repeat-clock"), 15)
+    assert result.facts["verdict"] in ("frozen", "still"), dict(result.facts)
+    assert 0 < result.facts["changed_share"] <= 0.03
 
 
 @needs_gst
@@ -102,9 +134,30 @@ def test_pictures_that_never_change_are_frozen_even_with_a_small_ticking_overlay
     assert analyse(steady(25, 10), [STILL, ticking, STILL], RULES, 25.0, read_s=10.0)["verdict"] == "frozen"
 
 
-def test_a_static_scene_with_sensor_noise_is_not_frozen():
+def test_a_static_scene_with_sensor_noise_is_still_not_frozen():
     noisy = STILL + np.random.default_rng(1).integers(-4, 5, STILL.shape).astype(np.int16)
-    assert analyse(steady(25, 10), [STILL, noisy], RULES, 25.0, read_s=10.0)["verdict"] == "ok"
+    facts = analyse(steady(25, 10), [STILL, noisy], RULES, 25.0, read_s=10.0)
+    assert facts["verdict"] == "still" and facts["repeat_diff"] == pytest.approx(2.22, abs=0.05)
+
+
+def test_key_frames_that_differ_by_a_fifth_of_a_level_are_still_not_frozen():
+    # What H.264 leaves of a quiet live scene's sensor noise: a level here and there, 0.2 on average.
+    rng = np.random.default_rng(2)
+    pictures = [STILL + (rng.random(STILL.shape) < 0.2).astype(np.int16) for _ in range(4)]
+    facts = analyse(steady(25, 10), pictures, RULES, 25.0, read_s=10.0)
+    assert facts["verdict"] == "still" and 0.25 <= facts["repeat_diff"] <= 0.4
+
+
+def test_a_repeat_is_frozen_when_two_samples_are_coded_alike_whatever_the_others():
+    # Rate control codes a repeated picture's key frames at a few qualities in turn: A, B, A.
+    other = STILL + np.random.default_rng(3).integers(-2, 3, STILL.shape).astype(np.int16)
+    facts = analyse(steady(25, 10), [STILL, other, STILL], RULES, 25.0, read_s=10.0)
+    assert (facts["verdict"], facts["repeat_diff"]) == ("frozen", 0.0)
+
+
+def test_a_still_scene_sent_too_slowly_is_low_fps():
+    noisy = STILL + np.random.default_rng(4).integers(-1, 2, STILL.shape).astype(np.int16)
+    assert analyse(steady(8, 10), [STILL, noisy], RULES, 25.0, read_s=10.0)["verdict"] == "low_fps"
 
 
 def test_a_rate_under_half_the_declared_one_is_low_fps_and_one_sample_cannot_say_frozen():

@@ -82,6 +82,8 @@ CASES = [
                                                              ("stream", False, "stream:low_fps")]),
     ("rtsp_continuity", True, None, {"verdict": "frozen"}, [("reach", True, "", "fallback"), ("stream", True, ""),
                                                             ("picture", False, "picture:frozen")]),
+    # A still scene (frozen not judgeable): the stream is good, the picture unjudged, no fault.
+    ("rtsp_continuity", True, None, {"verdict": "still"}, [("reach", True, "", "fallback"), ("stream", True, "")]),
     ("rtsp_continuity", True, None, {"verdict": "garbage"}, [("reach", True, "", "fallback")]),
     ("rtsp_continuity", False, "timeout", {}, [("stream", False, "stream:timeout", "no_answer")]),
     # kinds that say nothing about state
