@@ -99,7 +99,8 @@ class Thresholds:
     occlusion_rest_sharp: float = 0.8
     """... and the blocks clearly textured in both away from that region kept, at the median, at least
     this share of their relative contrast: a cover leaves the rest as it was (~1), defocus lowers it
-    everywhere (0.45-0.65 on the tuning group's blurred frames)."""
+    everywhere (0.45-0.65 on the tuning group's blurred frames; up to 0.81 on a plain table top
+    defocused, opencv's stuff, where blur outranks occlusion)."""
     occlusion_outline_kept: float = 0.9
     """With a baseline, blur and occlusion together are a cover (not defocus) also when focus measured
     beside the cover reads as blurred but the blocks there kept at the median at least this share of

@@ -39,6 +39,7 @@ from probes.types import ErrorKind, ProbeError, ProbeTarget
 
 WORKERS = 4  # sessions read at once per process; each is mostly waiting on the network
 _EXECUTOR = ThreadPoolExecutor(WORKERS, thread_name_prefix="rtsp-continuity")
+STILL_NOISE = 1.0  # frozen: no pair of samples more than this apart (mean |difference| of the unchanged pixels)
 DECIMATE = 4  # sampled pictures are compared on every 4th pixel of every 4th row (grey)
 CHANGED_LEVEL = 12  # a pixel whose grey level moved more than this changed (coding noise stays below)
 # Mean |difference| of the unchanged pixels at or under which two key frames are one picture coded
@@ -191,14 +192,15 @@ def _stream_fps(stream) -> float | None:
     return value if 0 < value <= 1000 else None
 
 
-def changed_share(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Share of pixels that changed between two pictures, and the mean |difference| of the others."""
+def changed_share(a: np.ndarray, b: np.ndarray) -> tuple[float, float | None]:
+    """Share of pixels that changed between two pictures, and the mean |difference| of the others
+    (None when there are none: another size, or every pixel changed)."""
     if a.shape != b.shape:
-        return 1.0, 0.0
+        return 1.0, None
     diff = np.abs(a - b)
     changed = diff > CHANGED_LEVEL
     still = diff[~changed]
-    return float(changed.mean()), float(still.mean()) if still.size else 0.0
+    return float(changed.mean()), float(still.mean()) if still.size else None
 
 
 def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Rules, declared_fps: float | None,
@@ -214,11 +216,14 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
     # (rate control), so two of four are usually coded alike, while live noise never repeats.
     pairs = [changed_share(a, b) for a, b in itertools.combinations(pictures, 2)]
     changed = max((share for share, _ in pairs), default=None)
-    closest = min((noise for _, noise in pairs), default=None)
+    closest = min((noise for _, noise in pairs if noise is not None), default=None)
     still = bool(pairs) and changed <= rules.frozen_share
+    # Frozen also needs every pair as close as a repeat can be (the old rule's limit): one pair coded
+    # alike beside a pair a whole grey level or more apart (an exposure step) is not one picture.
+    alike = still and all(noise is not None and noise <= STILL_NOISE for _, noise in pairs)
     if not packets or longest >= rules.stall_gap_s:
         verdict = Continuity.STALLED
-    elif still and closest <= REPEAT_NOISE:
+    elif alike and closest is not None and closest <= REPEAT_NOISE:
         verdict = Continuity.FROZEN
     elif fps is not None and declared_fps and fps < declared_fps * rules.low_fps_ratio:
         verdict = Continuity.LOW_FPS

@@ -11,7 +11,7 @@ import pytest
 
 from assetsvc import bulk, db
 from assetsvc.monitoring.tables import StateInterval
-from assetsvc.monitoring import evidence, picture_memory
+from assetsvc.monitoring import evaluate, evidence, picture_memory, writer
 from assetsvc.tickets import disputes, instants, lifecycle, views
 from tests.e2e.conftest import PHONE, login, settled, shoot, switch_language
 from tests.integration.conftest import ADMIN
@@ -53,6 +53,11 @@ async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(ope
         await evidence.record([(w.cam_a, grab(1, "ok"), now - 600), (w.cam_a, grab(2, "dark"), now - 300)], now)
     frames = [f.id for f in await evidence.camera_frames(ADMIN, w.cam_a)]
     assert len(frames) == 2
+    # A stream continuity read of a still scene: no fault, and the page says why frozen was not judged.
+    still = {"verdict": "still", "frame_count": 250, "fps": 25.0, "declared_fps": 25.0, "repeat_diff": 0.152}
+    async with db.write_transaction():
+        await writer.apply({("camera", w.cam_a): [writer.Reading("rtsp_continuity", True, None, "", 10400.0, still,
+                                                                 now - 120)]}, evaluate.Rules(), 10, now)
     page = await open_page()
     await login(page, "admin", to=f"/ui/cameras/{w.cam_a}")
     await page.wait_for_url(f"**/ui/cameras/{w.cam_a}")
@@ -63,6 +68,7 @@ async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(ope
         answer = await page.context.request.get(await picture.get_attribute("src"))
         assert answer.status == 200 and (await answer.body())[:2] == b"\xff\xd8"
     await page.locator(f"[data-test=camera-tickets] >> text=#{w.ticket_a}").wait_for()
+    await page.locator("[data-test=evidence]", has_text="静止场景：此处无法判断画面冻结（最接近的两帧相差 0.152").wait_for()
     await settled(page)
     await shoot(page, "camera-ops-zh")
     assert (await picture_memory.status(w.cam_a)).reset_at is None
@@ -73,6 +79,7 @@ async def test_office_opens_a_camera_sees_its_frames_and_resets_the_baseline(ope
     assert after.reset_at is not None and after.reset_by == "admin"
     await switch_language(page, "English")
     await page.locator("[data-test=baseline]", has_text="last reset").wait_for()
+    await page.locator("[data-test=evidence]", has_text="Still scene: frozen cannot be judged here").wait_for()
     await shoot(page, "camera-ops-en")
     # A picture verdict the office knows is wrong: marked a false alarm, the ticket is cancelled.
     picture = (await lifecycle.open_manual(ADMIN, {"subject_id": w.cam_a, "note": "画面偏暗", "fault": "picture"}))["id"]

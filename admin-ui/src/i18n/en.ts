@@ -316,5 +316,10 @@ const en: typeof zh = {
       timezone: 'Time zone', longitude: 'Longitude', latitude: 'Latitude', starts_at: 'Start', ends_at: 'End', endpoint: 'Endpoint',
     },
   },
+  continuity: {
+    ok: 'Stream continuous; the picture changes', stalled: 'Frames stopped while the session stayed open',
+    frozen: 'Frames keep coming but the picture never changes (closest samples {diff} apart)',
+    low_fps: 'Frame rate {fps} fps, declared {declared}', still: 'Still scene: frozen cannot be judged here (closest samples {diff} apart; a repeat is 0.04 or less)',
+  },
 }
 export default en

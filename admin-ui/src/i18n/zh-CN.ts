@@ -305,4 +305,9 @@ export default {
       timezone: '时区', longitude: '经度', latitude: '纬度', starts_at: '开始时间', ends_at: '结束时间', endpoint: '接口地址',
     },
   },
+  continuity: {
+    ok: '视频流连续，画面有变化', stalled: '会话保持但帧已停止（卡顿）',
+    frozen: '帧仍在传输但画面始终不变（最接近的两帧相差 {diff}）',
+    low_fps: '帧率 {fps} fps，标称 {declared} fps', still: '静止场景：此处无法判断画面冻结（最接近的两帧相差 {diff}，重复画面不超过 0.04）',
+  },
 }
