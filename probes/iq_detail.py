@@ -28,7 +28,9 @@ def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200, band: float = 0.0,
     g = grey.astype(np.float32)
     # Kernels cut at +-3 sigma: OpenCV's default for float images (+-4 sigma) costs half again.
     smooth1 = cv2.GaussianBlur(g, (7, 7), 1.0)
-    smooth2 = cv2.GaussianBlur(smooth1, (11, 11), math.sqrt(3.0))  # sigma 1 then sqrt(3): sigma 2
+    # sigma 1 then sqrt(3): sigma 2; written over `g`, no longer needed (a fresh full-size array
+    # costs more in page faults than the pass: docs/probes-iq.md, Cost).
+    smooth2 = cv2.GaussianBlur(smooth1, (11, 11), math.sqrt(3.0), dst=g)
     # The Canny thresholds come from the 98th gradient percentile; at sigma 2 every other row and
     # column carry the same information, and the slope per (double) pixel is twice as large.
     half = np.ascontiguousarray(smooth2[::2, ::2])
@@ -148,8 +150,15 @@ def noise_sigma(grey: np.ndarray, block: int = 16) -> float | None:
     if usable.sum() < 4:
         return None
     estimates = []
+    # One set of full-size buffers for both directions: a fresh multi-megabyte array costs more in
+    # page faults than the pass that fills it (docs/probes-iq.md, Cost). The values are the same.
+    second = np.empty(g.shape, np.int16)
+    magnitude = np.empty(g.shape, np.uint8)
+    d = np.empty(g.shape, np.float32)
     for kernel in (np.array([[1, -2, 1]], np.float32), np.array([[1], [-2], [1]], np.float32)):
-        d = cv2.convertScaleAbs(cv2.filter2D(g, cv2.CV_16S, kernel)).astype(np.float32)
+        cv2.filter2D(g, cv2.CV_16S, kernel, dst=second)
+        cv2.convertScaleAbs(second, dst=magnitude)
+        np.copyto(d, magnitude)
         per_block = cv2.resize(d, (bw, bh), interpolation=cv2.INTER_AREA)  # float: no rounding
         estimates.append(float(np.percentile(per_block[usable], 25)) / (math.sqrt(6) * math.sqrt(2 / math.pi)))
     return min(estimates)
