@@ -174,12 +174,12 @@ def diagnose(image: np.ndarray | Views, *, previous: np.ndarray | Views | None =
     single = IMAGE_CHECKS if baseline is None else tuple(fn for fn in IMAGE_CHECKS if fn is not check_occlusion)
     # Stripes: each direction's limit relaxed by that direction's own periodic pattern in the baseline.
     limits = None if baseline is None else stripe_limits(thresholds, baseline)
-    checks: list[Check] = [check_stripes(v, t, limits) if fn is check_stripes and limits is not None else fn(v, t)
-                           for fn in single]
     normal_ab = None if baseline is None else (baseline.stats.get("cast_a"), baseline.stats.get("cast_b"))
-    if normal_ab is not None and None not in normal_ab:
-        # The cast is judged as a shift from the camera's usual colour (check_color_cast).
-        checks = [check_color_cast(v, t, normal_ab) if c.name == "color_cast" else c for c in checks]
+    usual = normal_ab if normal_ab is not None and None not in normal_ab else None
+    # The cast is judged as a shift from the camera's usual colour when the baseline has one (check_color_cast).
+    checks: list[Check] = [check_stripes(v, t, limits) if fn is check_stripes and limits is not None
+                           else check_color_cast(v, t, usual) if fn is check_color_cast else fn(v, t)
+                           for fn in single]
     if previous is not None:
         checks.append(check_frozen(v, previous, t, frozen_normal, frozen_settled))
     if baseline is not None:

@@ -28,7 +28,9 @@ def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200, band: float = 0.0,
     g = grey.astype(np.float32)
     # Kernels cut at +-3 sigma: OpenCV's default for float images (+-4 sigma) costs half again.
     smooth1 = cv2.GaussianBlur(g, (7, 7), 1.0)
-    smooth2 = cv2.GaussianBlur(smooth1, (11, 11), math.sqrt(3.0))  # sigma 1 then sqrt(3): sigma 2
+    # sigma 1 then sqrt(3): sigma 2; written over `g`, no longer needed (a fresh full-size array
+    # costs more in page faults than the pass: docs/probes-iq.md, Cost).
+    smooth2 = cv2.GaussianBlur(smooth1, (11, 11), math.sqrt(3.0), dst=g)
     # The Canny thresholds come from the 98th gradient percentile; at sigma 2 every other row and
     # column carry the same information, and the slope per (double) pixel is twice as large.
     half = np.ascontiguousarray(smooth2[::2, ::2])
@@ -49,19 +51,29 @@ def edge_blur_sigma(grey: np.ndarray, min_edges: int = 200, band: float = 0.0,
     if n < min_edges:
         return None, n
     xs, ys = points.reshape(-1, 2).T  # OpenCV 4 gives N x 1 x 2, OpenCV 5 N x 2
-    r2 = _slope2_at(smooth1, ys, xs) / np.maximum(_slope2_at(smooth2, ys, xs), 1e-6)
+    at = _sobel_points(smooth1.shape, ys, xs)
+    r2 = _slope2_at(smooth1, at) / np.maximum(_slope2_at(smooth2, at), 1e-6)
     r2 = np.clip(r2, 1.0 + 1e-4, 4.0 - 1e-6)
     sigma = np.sqrt((4.0 - r2) / (r2 - 1.0))
     return float(np.median(sigma)), n
 
 
-def _slope2_at(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """Squared 3x3-Sobel slope (grey levels per pixel) at the given points only."""
-    h, w = image.shape
-    y0, y2 = np.maximum(ys - 1, 0), np.minimum(ys + 1, h - 1)
+def _sobel_points(shape: tuple[int, ...], ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Flat indices of the neighbours a 3x3 Sobel reads around the given points (borders replicated),
+    in _slope2_at's order: made once for both smoothed pictures (same shape)."""
+    h, w = shape[:2]
+    y0, y2 = np.maximum(ys - 1, 0) * w, np.minimum(ys + 1, h - 1) * w
     x0, x2 = np.maximum(xs - 1, 0), np.minimum(xs + 1, w - 1)
-    gx = (image[y0, x2] + 2 * image[ys, x2] + image[y2, x2] - image[y0, x0] - 2 * image[ys, x0] - image[y2, x0])
-    gy = (image[y2, x0] + 2 * image[y2, xs] + image[y2, x2] - image[y0, x0] - 2 * image[y0, xs] - image[y0, x2])
+    y1 = ys * w
+    return y0 + x2, y1 + x2, y2 + x2, y0 + x0, y1 + x0, y2 + x0, y2 + xs, y0 + xs
+
+
+def _slope2_at(image: np.ndarray, at: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Squared 3x3-Sobel slope (grey levels per pixel) at the points `at` (_sobel_points) only."""
+    flat = image.ravel()
+    ne, e, se, nw, w_, sw, s, n = (flat[i] for i in at)
+    gx = (ne + 2 * e + se - nw - 2 * w_ - sw)
+    gy = (sw + 2 * s + se - nw - 2 * n - ne)
     return (gx * gx + gy * gy) * (1 / 64)
 
 
@@ -138,8 +150,15 @@ def noise_sigma(grey: np.ndarray, block: int = 16) -> float | None:
     if usable.sum() < 4:
         return None
     estimates = []
+    # One set of full-size buffers for both directions: a fresh multi-megabyte array costs more in
+    # page faults than the pass that fills it (docs/probes-iq.md, Cost). The values are the same.
+    second = np.empty(g.shape, np.int16)
+    magnitude = np.empty(g.shape, np.uint8)
+    d = np.empty(g.shape, np.float32)
     for kernel in (np.array([[1, -2, 1]], np.float32), np.array([[1], [-2], [1]], np.float32)):
-        d = cv2.convertScaleAbs(cv2.filter2D(g, cv2.CV_16S, kernel)).astype(np.float32)
+        cv2.filter2D(g, cv2.CV_16S, kernel, dst=second)
+        cv2.convertScaleAbs(second, dst=magnitude)
+        np.copyto(d, magnitude)
         per_block = cv2.resize(d, (bw, bh), interpolation=cv2.INTER_AREA)  # float: no rounding
         estimates.append(float(np.percentile(per_block[usable], 25)) / (math.sqrt(6) * math.sqrt(2 / math.pi)))
     return min(estimates)
