@@ -154,15 +154,9 @@ def view_match(grey: np.ndarray, reference_grey: np.ndarray, shift: tuple[float,
         candidates.append(cv2.warpAffine(small, moved, size, borderMode=cv2.BORDER_REFLECT))
     clear = (REFERENCE_MARGIN * t.occlusion_texture) ** 2
     best: tuple[float | None, float] = (None, 0.0)
-    mb, vb = _block_moments(now)
-    h, w = mb.shape
-    band = int(round(h * t.osd_band))
     for ref in candidates:
-        ma, va = _block_moments(ref)
-        ncc = (_block_mean(ref * now, (w, h)) - ma * mb) / np.sqrt(va * vb + 1e-6)
-        usable = (va >= clear) & (vb >= clear)
-        usable[:band] = False
-        usable[h - band:] = False
+        ncc, (_, va), (_, vb) = _block_ncc(ref, now)
+        usable = _out_of_bands((va >= clear) & (vb >= clear), t)
         if int(usable.sum()) < 4:
             continue
         match = float(np.median(ncc[usable]))
@@ -282,10 +276,7 @@ def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAUL
     the reference's (contrast kept: that ratio); dimmed when both stay at or above them (the same
     content, however lit). `textured`: the reference's clearly textured blocks, `noise`: the two
     pictures' small_noise, when the caller has them."""
-    (ma, va), (mb, vb) = _block_moments(grey), _block_moments(reference)
-    h, w = ma.shape
-    cov = _block_mean(grey.astype(np.float32) * reference.astype(np.float32), (w, h)) - ma * mb
-    ncc = cov / np.sqrt(va * vb + 1e-6)
+    ncc, (ma, va), (mb, vb) = _block_ncc(grey, reference)
     if textured is None:
         _, textured = featureless(reference, t, margin=REFERENCE_MARGIN)
     noise_now, noise_ref = (small_noise(grey), small_noise(reference)) if noise is None else noise
@@ -315,13 +306,9 @@ def structure_lost(t: Thresholds, hidden: np.ndarray, ncc: np.ndarray, foreign: 
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     region = labels == biggest
     share = float((region & hidden).mean())
-    near = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near = _near(region)
     in_focus = float((near & foreign).mean())
-    usable = ~near & both
-    h = region.shape[0]
-    band = int(round(h * t.osd_band))
-    usable[:band] = False
-    usable[h - band:] = False
+    usable = _out_of_bands(~near & both, t)
     if int(usable.sum()) < 4:
         return share, None, in_focus, None
     return share, float(np.median(ncc[usable])), in_focus, float(np.median(contrast[usable]))
@@ -347,11 +334,7 @@ def view_beside_change(image: np.ndarray | Views, reference_grey: np.ndarray, t:
     if n <= 1:
         return None
     region = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    usable = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & both
-    h = region.shape[0]
-    band = int(round(h * t.osd_band))
-    usable[:band] = False
-    usable[h - band:] = False
+    usable = _out_of_bands(~_near(region) & both, t)
     if float(usable.mean()) < t.occlusion_visible_min:
         return None
     return float(np.median(ncc[usable]))
@@ -394,7 +377,7 @@ def texture_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thres
     _, normal_texture = featureless(_same_size(reference_grey, grey.shape), t)
     _, visible, region = occluded_share(grey, t)
     _, texture = featureless(grey, t)
-    away = ~cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & normal_texture
+    away = ~_near(region) & normal_texture
     return float((texture & away).sum() / away.sum()) if away.any() else 0.0
 
 
@@ -412,20 +395,35 @@ def view_in_place(image: np.ndarray | Views, reference_grey: np.ndarray,
     grey = _grey(image)
     ref = _same_size(reference_grey, grey.shape)
     share, visible, region = occluded_share(grey, t)
-    a, b = _block_moments(grey), _block_moments(ref)
-    (ma, va), (mb, vb) = a, b
-    h, w = ma.shape
-    cov = _block_mean(grey.astype(np.float32) * ref.astype(np.float32), (w, h)) - ma * mb
-    ncc = cov / np.sqrt(va * vb + 1e-6)
+    ncc, (_, va), (_, vb) = _block_ncc(grey, ref)
     clear = REFERENCE_MARGIN * t.occlusion_texture
-    near = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) if region.any() else region
-    usable = ~near & (va >= clear * clear) & (vb >= clear * clear)
-    band = int(round(h * t.osd_band))
-    usable[:band] = False
-    usable[h - band:] = False
+    usable = _out_of_bands(~_near(region) & (va >= clear * clear) & (vb >= clear * clear), t)
     if int(usable.sum()) < 4:
         return None, float(region.mean()), visible
     return float(np.median(ncc[usable])), float(region.mean()), visible
+
+
+def _block_ncc(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray],
+                                                       tuple[np.ndarray, np.ndarray]]:
+    """Per 8x8 block of two grey pictures of one size, the normalised correlation at the same place,
+    with each picture's (mean, variance) per block (_block_moments)."""
+    (ma, va), (mb, vb) = _block_moments(a), _block_moments(b)
+    h, w = ma.shape
+    cov = _block_mean(a.astype(np.float32) * b.astype(np.float32), (w, h)) - ma * mb
+    return cov / np.sqrt(va * vb + 1e-6), (ma, va), (mb, vb)
+
+
+def _near(region: np.ndarray) -> np.ndarray:
+    """The blocks of `region` and two around it (a cover's soft outline)."""
+    return cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+
+
+def _out_of_bands(blocks: np.ndarray, t: Thresholds) -> np.ndarray:
+    """`blocks` (a block mask, changed in place) without the top and bottom OSD bands."""
+    band = int(round(blocks.shape[0] * t.osd_band))
+    blocks[:band] = False
+    blocks[blocks.shape[0] - band:] = False
+    return blocks
 
 
 def _block_mean(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
