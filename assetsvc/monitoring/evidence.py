@@ -31,6 +31,9 @@ from probes.iq_evidence import Evidence
 COLUMNS = "f.id, f.camera_id, f.kind, f.at, f.width, f.height, f.size, f.verdict, f.faults"
 # A frame some ticket keeps: held (active or disputed ticket), or within its keep-until.
 KEPT = ("SELECT frame_id FROM picture_frame_link WHERE held = ? OR keep_until > ?")
+# A streak's `since` is the `at` of its first failing check, and the worker keeps that grab's frame
+# with the same `at` (worker.py); the slack only absorbs a float's round trip through the database.
+STREAK_SLACK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -143,14 +146,14 @@ async def forget(camera_ids: Iterable[int], now: float) -> None:
 # ---- tickets' evidence (asked through monitoring/service.py) ---------------------------------------
 
 async def hold(camera_id: int, ticket_id: int, since: float) -> list[Frame]:
-    """Link a picture ticket to its evidence and hold it: the frame that showed the fault (the newest
-    fault frame at or before `since`, else the first after it) and the camera's last good frame
-    before that one. Caller's transaction; nothing to link is no error (no frame was grabbed)."""
+    """Link a picture ticket to its evidence and hold it: the frame that showed the fault (the first
+    fault frame of its streak: grabbed at `since`, when the streak's first failing check ran, or
+    later) and the camera's last good frame before that one. A frame of an earlier fault is never
+    linked: with none of this streak's (a frozen found by the stream continuity check alone grabs no
+    picture; the frame was trimmed) the ticket has no fault frame, rather than an unrelated one.
+    Caller's transaction; nothing to link is no error."""
     fault = await bulk.fetch(PictureFrame, "SELECT id, at FROM picture_frame WHERE camera_id = ? AND kind = 'fault' "
-                             "AND at <= ? ORDER BY at DESC, id DESC LIMIT 1", [camera_id, since])
-    if not fault:
-        fault = await bulk.fetch(PictureFrame, "SELECT id, at FROM picture_frame WHERE camera_id = ? AND "
-                                 "kind = 'fault' AND at > ? ORDER BY at, id LIMIT 1", [camera_id, since])
+                             "AND at >= ? ORDER BY at, id LIMIT 1", [camera_id, since - STREAK_SLACK_S])
     if not fault:
         return []
     good = await bulk.fetch(PictureFrame, "SELECT id FROM picture_frame WHERE camera_id = ? AND kind = 'good' "

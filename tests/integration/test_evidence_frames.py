@@ -129,3 +129,20 @@ async def test_frames_are_bounded_per_camera_and_in_total_but_a_tickets_evidence
             await evidence.record([(cam, grab(cam * 10, "dark"), T0 + 100_000 + cam)], T0 + 100_000 + cam)
     await evidence.evict(T0 + 200 + 86400 + 1)
     assert not {2, 3} & {f["at"] - T0 for f in await frames_of(1)}
+
+
+async def test_a_ticket_links_only_a_frame_of_its_own_fault_streak(small_store):
+    # A dark night a week ago, fine since; now a streak with no grab of its own (a frozen found by the
+    # stream continuity check alone): the week-old dark frame must not become this ticket's evidence
+    # (it did: the newest fault frame at or before the streak's start, of any age).
+    async with db.write_transaction():
+        await evidence.record([(1, grab(1, "dark"), T0)], T0)
+        await evidence.record([(1, grab(2, "ok"), T0 + HOUR)], T0 + HOUR)
+        assert await evidence.hold(1, 77, T0 + 7 * 86400) == []
+    # A streak that began with a continuity read and was grabbed later: its first grab is the evidence,
+    # with the good frame before it.
+    async with db.write_transaction():
+        await evidence.record([(1, grab(3, "frozen"), T0 + 7 * 86400 + 600)], T0 + 7 * 86400 + 600)
+        held = await evidence.hold(1, 78, T0 + 7 * 86400)
+    assert [(f.role, f.verdict, f.at - T0) for f in held] == [("good", "ok", HOUR),
+                                                               ("fault", "frozen", 7 * 86400 + 600)]
