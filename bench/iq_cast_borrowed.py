@@ -3,6 +3,7 @@ learned only its night (infrared, grey) picture, as after an installation in the
 whether colour that depends on brightness only tells a cast on a grey view from a first colour day.
 
     python bench/iq_cast_borrowed.py [--groups tuning,held-out,fresh,opencv,video,crops] [--frames]
+                                     [--variants] [--jpeg]
 
 Per group of bench/bench_iq_accuracy.py (and "crops": views of one colour cut from colour photographs
 and a real video frame, CROPS, grabbed with the set's noise, OSD clock and JPEG):
@@ -18,8 +19,11 @@ and a real video frame, CROPS, grabbed with the set's noise, OSD clock and JPEG)
 - for both classes, `colour_at_same_luma` (a measurement only, no check uses it): how far the
   picture's mean colour is from grey, and how much its colour differs among parts of the same
   brightness. A cast over a grey view makes colour a function of brightness; a scene of several
-  colours has different colours at one brightness. The summary says whether a limit on the spread
-  separates the casts from the healthy grabs (docs/probes-iq.md, "colour at the same brightness").
+  colours has different colours at one brightness. The summary says how many casts a limit on each
+  measure (the spread, the spread over the distance, the share brightness explains) finds without
+  flagging a healthy grab, over the grabs past the absolute limit with the view found in place
+  (docs/probes-iq.md, "Colour at the same brightness"). `--variants`: the spread with other blocks
+  and bins; `--jpeg`: how much of a cast's spread the JPEG makes.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ LUMA_BIN = 4.0
 """L* units per brightness bin (about two just-noticeable differences of lightness)."""
 
 
-def colour_at_same_luma(image: np.ndarray | Views) -> tuple[float, float, float]:
+def colour_at_same_luma(image: np.ndarray | Views, block: int = BLOCK,
+                        luma_bin: float = LUMA_BIN) -> tuple[float, float, float]:
     """(distance of the mean (a*, b*) from grey, the spread of (a*, b*) among parts of equal brightness,
     the share of the colour's variance that brightness explains).
 
@@ -64,10 +69,10 @@ def colour_at_same_luma(image: np.ndarray | Views) -> tuple[float, float, float]
     lab = cv2.cvtColor(small.astype(np.float32) * (1 / 255), cv2.COLOR_BGR2Lab)
     band = int(round(lab.shape[0] * DEFAULT.osd_band))
     lab = lab[band:lab.shape[0] - band]
-    h, w = lab.shape[0] // BLOCK, lab.shape[1] // BLOCK
-    blocks = cv2.resize(lab[:h * BLOCK, :w * BLOCK], (w, h), interpolation=cv2.INTER_AREA).reshape(-1, 3)
+    h, w = lab.shape[0] // block, lab.shape[1] // block
+    blocks = cv2.resize(lab[:h * block, :w * block], (w, h), interpolation=cv2.INTER_AREA).reshape(-1, 3)
     luma, ab = blocks[:, 0], blocks[:, 1:].astype(np.float64)
-    bins = np.floor(luma / LUMA_BIN).astype(np.int64)
+    bins = np.floor(luma / luma_bin).astype(np.int64)
     bins -= bins.min()
     count = np.bincount(bins)
     means = np.stack([np.bincount(bins, ab[:, i]) for i in (0, 1)], axis=1) / np.maximum(count, 1)[:, None]
@@ -128,6 +133,7 @@ class Row:
     distance: float
     spread: float
     explained: float
+    others: tuple[float, ...] = ()  # the spread per VARIANTS (measure(variants=True), judgeable grabs)
 
     @property
     def relative(self) -> float:
@@ -144,7 +150,11 @@ def _learned(frames: list[np.ndarray], grey: bool = False) -> PictureMemory:
     return memory
 
 
-def measure(scenes: list[iq_synth.Scene]) -> tuple[list[Row], list[int], list[int]]:
+VARIANTS = tuple((block, luma_bin) for block in (1, 2, 4, 8) for luma_bin in (2.0, 4.0, 8.0))
+"""Other blocks (px of the 320-px copy) and brightness bins (L* units) the spread was measured with."""
+
+
+def measure(scenes: list[iq_synth.Scene], variants: bool = False) -> tuple[list[Row], list[int], list[int]]:
     """The rows, and the cast frames [found, judged] with a baseline of their own mode and with only
     the other mode's. A healthy colour grab is judged without the previous grab: here the night grabs
     are grey copies of the same frames (or the same real video frames), which the frozen check calls
@@ -155,8 +165,11 @@ def measure(scenes: list[iq_synth.Scene]) -> tuple[list[Row], list[int], list[in
         judged = judge(frame, memory)
         if keep(judged.mode):
             scene = judged.diagnosis.check("scene_change")
-            rows.append(Row(kind, name, judged.diagnosis.verdict != "ok",
-                            scene is not None and scene.verdict != "fault", *colour_at_same_luma(frame)))
+            r = Row(kind, name, judged.diagnosis.verdict != "ok", scene is not None and scene.verdict != "fault",
+                    *colour_at_same_luma(frame))
+            if variants and _judgeable(r):
+                r = replace(r, others=tuple(colour_at_same_luma(frame, *v)[1] for v in VARIANTS))
+            rows.append(r)
 
     for s in scenes:
         learned = _learned(s.learn)
@@ -236,12 +249,58 @@ def separation(rows: list[Row]) -> list[str]:
     return lines
 
 
+def variants(rows: list[Row]) -> list[str]:
+    """The spread with other blocks and bins (VARIANTS): the judgeable casts' range and median, the
+    lowest healthy grab's, and the casts under it."""
+    casts = [r for r in rows if r.kind == "cast" and r.others]
+    healthy = [r for r in rows if r.kind != "cast" and r.others]
+    lines = []
+    for i, (block, luma_bin) in enumerate(VARIANTS):
+        c = sorted(r.others[i] for r in casts)
+        low = min((r.others[i] for r in healthy), default=math.nan)
+        lines.append(f"variants: {block} px blocks, bins of {luma_bin:g} L*: casts {c[0]:.2f}-{c[-1]:.2f} "
+                     f"(median {c[len(c) // 2]:.2f}), the lowest healthy grab {low:.2f}: "
+                     f"{sum(x < low for x in c)} of {len(c)} casts under it")
+    return lines
+
+
+def jpeg_share(sources: tuple[str, ...] = ("page", "camera", "coins", "moon", "text"),
+               seeds: tuple[int, ...] = (1250, 1252, 1050, 1052)) -> list[str]:
+    """The spread of casts over grey photographs (iq_synth's cast and grab, day) with the set's JPEG
+    (4:2:0 chroma), JPEG with full chroma (4:4:4), and no JPEG: how much of it is the compression."""
+    kept, lines = iq_synth._jpeg, []
+
+    def full_chroma(image: np.ndarray, quality: int) -> np.ndarray:
+        params = [cv2.IMWRITE_JPEG_QUALITY, quality,
+                  cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
+        return cv2.imdecode(cv2.imencode(".jpg", image, params)[1], cv2.IMREAD_COLOR)
+
+    try:
+        for source in sources:
+            cells = []
+            for label, encode in (("JPEG 4:2:0 (the set)", kept), ("JPEG 4:4:4", full_chroma),
+                                  ("no JPEG", lambda image, quality: image)):
+                iq_synth._jpeg = encode
+                spread = []
+                for seed in seeds:
+                    rng = np.random.default_rng(seed)
+                    m = iq_synth._Maker(rng, iq_synth._photo(source), False, "")
+                    spread.append(colour_at_same_luma(iq_synth._fault("color_cast", m, rng))[1])
+                cells.append(f"{label} {_span(spread, 2)}")
+            lines.append(f"jpeg: cast over {source}: " + ", ".join(cells))
+    finally:
+        iq_synth._jpeg = kept
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-source", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--groups", default=",".join((*GROUPS, "crops")))
     parser.add_argument("--frames", action="store_true", help="print every grab measured")
+    parser.add_argument("--variants", action="store_true", help="also the spread with other blocks and bins")
+    parser.add_argument("--jpeg", action="store_true", help="also the share of the casts' spread due to JPEG")
     args = parser.parse_args()
     everything: list[Row] = []
     for title in args.groups.split(","):
@@ -252,7 +311,7 @@ def main() -> None:
             if scenes is None:
                 print(f"{title}: skipped: {iq_real.missing()}")
                 continue
-        rows, own, borrowed = measure(scenes)
+        rows, own, borrowed = measure(scenes, args.variants)
         everything += rows
         healthy = [r for r in rows if r.kind != "cast"]
         which = sorted({r.scene for r in healthy if r.flagged})
@@ -268,6 +327,10 @@ def main() -> None:
                       f"{r.relative:.3f} explained {r.explained:.2f}{'' if r.in_place else ' (view not found)'}"
                       f"{' FLAGGED' if r.flagged else ''}")
     print("\n" + "\n".join(separation(everything)))
+    if args.variants:
+        print("\n".join(variants(everything)))
+    if args.jpeg:
+        print("\n".join(jpeg_share()))
 
 
 if __name__ == "__main__":
