@@ -69,6 +69,28 @@ def video(per_source: int, seed: int) -> list[iq_synth.Scene]:
     return data
 
 
+GROUPS = ("tuning", "held-out", "fresh", "opencv", "video")
+
+
+def group(title: str, per_source: int, seed: int) -> tuple[tuple[str, ...], int, list[iq_synth.Scene] | None]:
+    """(sources, seed, scenes) of one group; scenes None when its data is missing (opencv-doc).
+
+    Held out by photograph and by seed: the thresholds are set looking at the tuning half only
+    (even-numbered photographs, seed `seed`). The held-out half (the odd-numbered photographs, another
+    seed) was looked at in rounds before the split; the fresh group's photographs never were. Real
+    camera frames and photographs (OpenCV's sample data, Debian's opencv-doc; never tuned on): the
+    photographs through the same generator, and stretches of real fixed-camera videos."""
+    sources, seed = {"tuning": (iq_synth.SOURCES[0::2], seed), "held-out": (iq_synth.SOURCES[1::2], seed + 1),
+                     "fresh": (iq_synth.FRESH, seed + 2), "opencv": (tuple(iq_real.PHOTOS), seed + 3),
+                     "video": (tuple(iq_real.VIDEOS), seed + 4)}[title]
+    if title in ("opencv", "video") and iq_real.missing():
+        return sources, seed, None
+    if title == "video":
+        return sources, seed, video(per_source, seed)
+    # still, low-noise healthy grabs only in the tuning group: the case the frozen check is tuned on
+    return sources, seed, generated(per_source, seed, sources, still=title == "tuning")
+
+
 def _count(table, kind: str, hit: bool) -> None:
     table[kind][0] += int(hit)
     table[kind][1] += 1
@@ -139,28 +161,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-source", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--groups", default="tuning,held-out,fresh,opencv,video",
-                        help="comma-separated: tuning, held-out, fresh, opencv, video")
+    parser.add_argument("--groups", default=",".join(GROUPS), help="comma-separated: " + ", ".join(GROUPS))
     args = parser.parse_args()
-    # Held out by photograph and by seed: the thresholds are set looking at the tuning half only
-    # (even-numbered photographs, seed --seed). The held-out half (the odd-numbered photographs, another
-    # seed) was looked at in rounds before the split; the fresh group's photographs never were.
-    groups = {"tuning": (iq_synth.SOURCES[0::2], args.seed), "held-out": (iq_synth.SOURCES[1::2], args.seed + 1),
-              "fresh": (iq_synth.FRESH, args.seed + 2)}
-    # Real camera frames and photographs (OpenCV's sample data, Debian's opencv-doc; never tuned on):
-    # the photographs through the same generator, and stretches of real fixed-camera videos.
-    groups["opencv"] = (tuple(iq_real.PHOTOS), args.seed + 3)
-    groups["video"] = (tuple(iq_real.VIDEOS), args.seed + 4)
     for title in args.groups.split(","):
-        sources, seed = groups[title]
-        if title in ("opencv", "video") and iq_real.missing():
+        sources, seed, scenes = group(title, args.per_source, args.seed)
+        if scenes is None:
             print(f"\n{title}: skipped: {iq_real.missing()} (apt-get install opencv-doc, "
                   "or set ASSETSVC_TEST_OPENCV_DATA)")
             continue
-        if title == "video":
-            scenes = video(args.per_source, seed)
-        else:  # still, low-noise healthy grabs only in the tuning group: the case the frozen check is tuned on
-            scenes = generated(args.per_source, seed, sources, still=title == "tuning")
         print(f"\n{title}: {len(scenes)} scenes from {', '.join(sources)} (seed {seed}), "
               f"{sum(len(s.healthy) for s in scenes)} healthy frames judged, one frame per fault kind per scene")
         print_table("recall per fault kind; healthy frames flagged", iq_synth.evaluate(scenes))

@@ -84,7 +84,10 @@ colour grab would be judged from grey at the absolute limit, as one picture, and
 room reads 35-41 from grey (bench/iq_cast_borrowed.py: 8 of 24 healthy colour grabs flagged). Such
 a grab, so flagged, would not be learned and the camera would stay flagged every day. So the cast
 is judged only against a baseline of the grab's own mode; the doubt is kept in `flagged` and the
-grab is learned as that mode's baseline (issue 14 part 7, docs/probes-iq.md)."""
+grab is learned as that mode's baseline (issue 14 part 7, docs/probes-iq.md). Whether the colour
+differs among parts of one brightness does not tell a cast on a grey view from a first colour day
+either: a clear sky, a lawn or a table reads as a tinted grey view does (bench/iq_cast_borrowed.py,
+docs/probes-iq.md "Colour at the same brightness")."""
 
 
 def mode_of(v: Views) -> str:
