@@ -220,3 +220,68 @@ async def test_disputes_and_false_alarms_over_http_follow_the_ticket_scoping(cli
     alarm = f"/api/v1/tickets/{ticket}/false-alarm"
     assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.contractor_a))).status_code == 403
     assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.admin))).status_code == 409
+
+
+async def _picture_ticket(cam: int, when: float) -> int:
+    made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "picture",
+                                               "severity": "P2", "note": "the picture is dark"}, now=when)
+    return made["id"]
+
+
+def _channel_rule(result: dict) -> dict:
+    return next(d for d in result["deductions"] if d["rule"].startswith("channel faulty"))
+
+
+async def test_a_false_alarm_excuses_its_picture_time_but_not_an_outage_inside_its_span(people):
+    # The contract counts down and degraded time: a channel faulty over 8 h in the month, 1 point.
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cams = [await camera(n, people.a_id) for n in range(1, 3)]
+    tickets = [await _picture_ticket(cam, at(11, 2, 9)) for cam in cams]
+    # Inside both tickets' spans (2 Nov 09:00 to the mark on 5 Nov 09:00): a dark picture and, the
+    # next day, a real outage. cams[0]: dark 10 h, down 9 h; cams[1]: dark 5 h, down 5 h.
+    await intervals([(cams[0], "degraded", at(11, 2, 9), at(11, 2, 19)),
+                     (cams[0], "down", at(11, 3, 8), at(11, 3, 17)),
+                     (cams[1], "degraded", at(11, 2, 9), at(11, 2, 14)),
+                     (cams[1], "down", at(11, 3, 8), at(11, 3, 13))])
+    month = at(12, 1, 9)
+    before = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    assert before["items"] == sorted(cams)  # 19 h and 10 h
+
+    for ticket in tickets:
+        await disputes.false_alarm(ADMIN, ticket, {"note": "fog on the lens"}, now=at(11, 5, 9))
+    after = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    # The dark hours are excused, the outages are not: cams[0] 9 h down (over 8 h), cams[1] 5 h.
+    assert (after["units"], after["items"]) == (1, [cams[0]])
+    terms = (await contracts._scheme_terms(ours, month))[1]
+    start, end = contracts.month_bounds("2026-11")
+    fault_s = await contracts.fault_seconds(ours, start, end, terms.scheme, month)
+    excused = await contracts.excused_seconds(ours, start, end, fault_s, month)
+    [rule] = fault_s
+    assert excused == {(rule, cams[0]): 10 * HOUR, (rule, cams[1]): 5 * HOUR}
+
+
+async def test_an_upheld_dispute_excuses_the_tickets_own_fault_until_its_restore_only(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "down",
+                                               "severity": "P2", "note": "no video"}, now=at(11, 2, 9))
+    ticket = made["id"]
+    await lifecycle.act(ADMIN, ticket, "close", {"note": "back"}, now=at(11, 3, 16))  # restored 3 Nov 16:00
+    # Its span runs from 2 Nov 09:00 to the restore: the ticket's outage (5 h, excused once upheld) and
+    # a dark picture (6 h, not what the ticket is about). After the restore and before the decision on
+    # 6 Nov, a new outage (5 h): not this ticket's fault.
+    await intervals([(cam, "down", at(11, 2, 9), at(11, 2, 14)),
+                     (cam, "degraded", at(11, 2, 20), at(11, 3, 2)),
+                     (cam, "down", at(11, 4, 9), at(11, 4, 14))])
+    disputed = await _dispute(a, ticket, at(11, 5, 9))
+    await disputes.decide_dispute(ADMIN, ticket, disputed, "uphold", {"note": "the owner cut the power"},
+                                  now=at(11, 6, 9))
+    month = at(12, 1, 9)
+    after = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    assert (after["units"], after["items"]) == (1, [cam])  # 6 h dark + 5 h down: over 8 h
+    terms = (await contracts._scheme_terms(ours, month))[1]
+    start, end = contracts.month_bounds("2026-11")
+    fault_s = await contracts.fault_seconds(ours, start, end, terms.scheme, month)
+    [rule] = fault_s
+    assert await contracts.excused_seconds(ours, start, end, fault_s, month) == {(rule, cam): 5 * HOUR}
