@@ -7,11 +7,14 @@ over 8 h: 1 point)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import cv2
 import numpy as np
 import pytest
 
 from assetsvc.accounts.service import Actor
+from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, ValidationFailed
 from assetsvc.monitoring import picture_memory
 from assetsvc.tickets import contracts, disputes, lifecycle, opener, views
@@ -51,6 +54,11 @@ async def test_a_false_alarm_mark_stops_the_same_scene_from_being_flagged_again(
 
         done = await disputes.false_alarm(ADMIN, ticket["id"], {"note": "re-aimed at the office's request"}, now=now)
         assert (done["state"], done["close_reason"], done["baseline_updated"]) == ("cancelled", "false_alarm", True)
+        # The baseline change is audited against the camera, by the office user who marked it.
+        [learned] = await audit.history("picture_baseline", cam)
+        assert (learned["actor"], learned["action"], learned["changes"]["accepted"]) == (
+            ADMIN.username, "update", [None, "scene_change frame as normal (day)"])
+        assert learned["label"] == f"camera {cam}: false alarm of ticket {ticket['id']}"
         # The fault is still confirmed until the next check, but the same streak opens no new ticket.
         assert (await opener.run(now + 60)).opened == 0
 
@@ -285,3 +293,83 @@ async def test_an_upheld_dispute_excuses_the_tickets_own_fault_until_its_restore
     fault_s = await contracts.fault_seconds(ours, start, end, terms.scheme, month)
     [rule] = fault_s
     assert await contracts.excused_seconds(ours, start, end, fault_s, month) == {(rule, cam): 5 * HOUR}
+
+
+async def test_a_false_alarm_ticket_leaves_the_monthly_score(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await _picture_ticket(cam, at(11, 2, 9))
+    await lifecycle.act(a, ticket, "acknowledge", {}, now=at(11, 2, 9, 10))
+    await lifecycle.act(a, ticket, "arrive", {}, now=at(11, 2, 11, 30))  # 2.5 h against 2 h: 1 point
+    month = at(12, 1, 9)
+    before = await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month)
+    late = next(d for d in before["deductions"] if d["rule"] == "late arrival")
+    assert (before["tickets"], before["score"], late["items"]) == (1, "99", [ticket])
+
+    await disputes.false_alarm(ADMIN, ticket, {"note": "the lens was fogged, not broken"}, now=at(11, 3, 9))
+    after = await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month)
+    late = next(d for d in after["deductions"] if d["rule"] == "late arrival")
+    assert (after["tickets"], after["score"], late["units"], late["items"]) == (0, "100", 0, [])
+    assert after["waived"] == {"false_alarms": 1, "disputes": {"upheld": 0, "rejected": 0, "open": 0}}
+
+
+def _wall_clock_between(row: dict, earlier: dt.datetime, later: dt.datetime) -> bool:
+    when = dt.datetime.fromisoformat(row["at"])
+    when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return earlier <= when <= later
+
+
+async def test_raising_rejecting_and_upholding_a_dispute_are_audited(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await opened(cam, "P2", at(11, 2, 9))
+    earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # the log keeps the wall clock
+    first = await _dispute(a, ticket, at(11, 3, 9))
+    await disputes.decide_dispute(ADMIN, ticket, first, "reject", {"note": "no proof of the lock"}, now=at(11, 4, 9))
+    second = await _dispute(a, ticket, at(11, 5, 9))
+    await disputes.decide_dispute(ADMIN, ticket, second, "uphold", {"note": "the owner confirmed"}, now=at(11, 6, 9))
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+
+    rejected = await audit.history("ticket_dispute", first)
+    assert [(r["actor"], r["action"], r["label"]) for r in rejected] == [
+        ("ca", "create", f"ticket {ticket}"), (ADMIN.username, "update", f"ticket {ticket}")]
+    assert rejected[0]["changes"] == {"reason": [None, "the gate was locked by the owner"],
+                                      "attachments": [None, rejected[0]["changes"]["attachments"][1]],
+                                      "status": [None, "open"]}
+    assert rejected[1]["changes"] == {"status": ["open", "rejected"], "decision_note": ["", "no proof of the lock"]}
+    upheld = await audit.history("ticket_dispute", second)
+    assert [(r["actor"], r["action"]) for r in upheld] == [("ca", "create"), (ADMIN.username, "update")]
+    assert upheld[1]["changes"] == {"status": ["open", "upheld"], "decision_note": ["", "the owner confirmed"]}
+    # The ticket's own log: the rejection leaves it alone; the uphold cancels it without penalty.
+    changes = [r for r in await audit.history("ticket", ticket) if r["action"] == "update"]
+    assert [(r["actor"], r["label"], r["changes"]) for r in changes] == [
+        (ADMIN.username, f"ticket {ticket}", {"state": ["open", "cancelled"], "close_reason": [None, "dispute_upheld"]})]
+    assert all(_wall_clock_between(r, earlier, later) for r in rejected + upheld + changes)
+
+
+async def test_a_false_alarm_mark_audits_the_ticket_and_the_dispute_it_upholds(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await _picture_ticket(cam, at(11, 2, 9))
+    waiting = await _dispute(a, ticket, at(11, 3, 9))
+    earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    await disputes.false_alarm(ADMIN, ticket, {"note": "fog on the lens"}, now=at(11, 4, 9))
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+
+    [decided] = [r for r in await audit.history("ticket_dispute", waiting) if r["action"] == "update"]
+    assert (decided["actor"], decided["label"], decided["changes"]) == (
+        ADMIN.username, f"ticket {ticket}", {"status": ["open", "upheld"],
+                                              "decision_note": ["", disputes.FALSE_ALARM_NOTE]})
+    [cancelled] = [r for r in await audit.history("ticket", ticket) if r["action"] == "update"]
+    assert (cancelled["actor"], cancelled["changes"]) == (
+        ADMIN.username, {"state": ["open", "cancelled"], "close_reason": [None, "false_alarm"]})
+    assert _wall_clock_between(decided, earlier, later) and _wall_clock_between(cancelled, earlier, later)
+    [row] = await disputes.disputes_of(ticket)
+    assert (row["status"], row["decided_by"], row["decided_at"]) == ("upheld", ADMIN.username, at(11, 4, 9))
+    detail = await views.detail(ADMIN, ticket)
+    [marked] = [e for e in detail["timeline"] if e["kind"] == "false_alarm"]
+    assert (marked["kind"], marked["actor"], marked["at"]) == ("false_alarm", ADMIN.username, at(11, 4, 9))
+    assert marked["data"]["disputes"] == [waiting]
