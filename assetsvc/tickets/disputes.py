@@ -75,7 +75,7 @@ async def false_alarm(actor: Actor, ticket_id: int, body: Any, now: float | None
         for row in waiting:  # decided as the office's uphold would be: stored and audited
             await _decide(actor, ticket_id, row["id"], "upheld", FALSE_ALARM_NOTE, now)
         learned = await monitoring.accept_false_alarm(ticket_id, actor.username, now)
-        data = {"frame": learned.id if learned else None, "baseline": learned is not None}
+        data: dict[str, Any] = {"frame": learned.id if learned else None, "baseline": learned is not None}
         if waiting:
             data["disputes"] = [row["id"] for row in waiting]
         await _waive(actor, ticket, "false_alarm", note, now, data)
