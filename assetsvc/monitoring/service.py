@@ -29,17 +29,18 @@ from assetsvc.monitoring.records import DEGRADING, Aspect, Aspects, StateRecord
 from assetsvc.monitoring.tables import DeviceState, MaintenanceWindow, ProbeTask, ResultHistory, StateInterval
 from assetsvc.monitoring.tables import DriftFlag as DriftTable
 from assetsvc.monitoring.topology import Topology
-from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultSeconds
+from assetsvc.monitoring.uptime_faults import DOWN_ONLY, DowntimeRule, FaultCauses, FaultSeconds
 from assetsvc.monitoring.uptime_faults import fault_seconds as _fault_seconds
+from assetsvc.monitoring.uptime_faults import fault_seconds_by_cause as _fault_seconds_by_cause
 from assetsvc.monitoring.uptime import compute as _uptime
 from assetsvc.monitoring.uptime_hours import SampleHours, office_hours
 from assetsvc.monitoring.uptime_input import office_offset
 from assetsvc.monitoring.uptime_scope import camera_ids
 
-__all__ = ["DOWN_ONLY", "DowntimeRule", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "CONFIG_CAUSES",
+__all__ = ["DOWN_ONLY", "DowntimeRule", "FaultCauses", "FaultSeconds", "REBOOT_MEMORY_S", "DEGRADING", "CONFIG_CAUSES",
            "CONFIG_KINDS", "Aspect", "Drift",
            "DeviceNow", "Check", "CHECKED", "device_record", "devices_now", "last_down_end", "cameras_down_behind",
-           "in_maintenance", "fault_seconds", "OnlineRates", "online_rates", "decide_check", "first_check_after",
+           "in_maintenance", "fault_seconds", "fault_seconds_by_cause", "OnlineRates", "online_rates", "decide_check", "first_check_after",
            "make_due", "Frame", "hold_evidence", "evidence_hold", "ticket_evidence", "ticket_frame_jpeg",
            "accept_false_alarm", "QueueFigures", "queue_figures"]
 
@@ -203,6 +204,13 @@ async def fault_seconds(cameras: Iterable[int], start: float, end: float, rule: 
     A camera counts only inside its service periods (the registry's records): one decommissioned
     mid-month counts up to its decommissioning, whatever its status now."""
     return await _fault_seconds(camera_ids(cameras), start, end, rule, now=now)
+
+
+async def fault_seconds_by_cause(cameras: Iterable[int], start: float, end: float, *,
+                                 now: float | None = None) -> FaultCauses:
+    """Each camera's seconds down or degraded in [start, min(end, now)), per (state, cause), maintenance
+    removed, counted like fault_seconds: sum the pairs a DowntimeRule `matches` to get its figure."""
+    return await _fault_seconds_by_cause(camera_ids(cameras), start, end, now=now)
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,40 @@ async def fault_seconds(cameras: CameraSet, start: float, end: float, rule: Down
     for row in held:
         found[row["id"]] = found.get(row["id"], 0.0) - float(row["v"] or 0.0)
     return FaultSeconds(rule, start, w.end, {cam: v for cam, v in sorted(found.items()) if v > NOTHING_S})
+
+
+@dataclass(frozen=True)
+class FaultCauses:
+    """Each camera's seconds down or degraded in [start, counted_until), per (state, cause) as stored
+    on the intervals, maintenance removed; cameras with none are left out. A caller sums the pairs a
+    DowntimeRule `matches` (one read serves every rule)."""
+
+    start: float
+    counted_until: float
+    by_camera: Mapping[int, Mapping[tuple[str, str], float]]
+
+
+async def fault_seconds_by_cause(cameras: CameraSet, start: float, end: float, *,
+                                 now: float | None = None) -> FaultCauses:
+    """Seconds each camera of the set spent down or degraded, by state and cause, outside maintenance."""
+    w = counted_window(start, end, 3600.0, now)
+    if w.end <= w.start:
+        return FaultCauses(start, w.end, {})
+    begin, finish = q.clipped_to_range()
+    found: dict[int, dict[tuple[str, str], float]] = {}
+    async with fetch_all() as fetch:
+        cov = await coverage(fetch, cameras, w)
+        for ranges, sign in ((cov.service, 1.0), (cov.held, -1.0)):
+            if not ranges:
+                continue
+            source, args = q.in_ranges(ranges)
+            rows = await fetch(f"SELECT m.cam AS id, si.state AS state, COALESCE(si.cause, '') AS cause, "
+                               f"SUM({finish} - {begin}) AS v {source} AND si.state IN ('down', 'degraded') "
+                               f"GROUP BY m.cam, si.state, si.cause", args)
+            for row in rows:
+                mine = found.setdefault(row["id"], {})
+                key = (row["state"], row["cause"])
+                mine[key] = mine.get(key, 0.0) + sign * float(row["v"] or 0.0)
+    return FaultCauses(start, w.end, {cam: {k: v for k, v in sorted(pairs.items()) if v > NOTHING_S}
+                                      for cam, pairs in sorted(found.items())
+                                      if any(v > NOTHING_S for v in pairs.values())})

@@ -281,24 +281,68 @@ async def waived(contract_id: int, start: float, end: float) -> WaivedView:
                                 "open": by_status.get("open", 0)})
 
 
+# The fault time a ticket is about, by its fault kind: a stream, picture or clock ticket its own
+# degraded aspect (picture covers picture:dark, picture:blur...); a down, reboot-loop or hand-opened
+# ticket (checked on reach: faults.CHECK_ASPECT) down time; a drift ticket none (drift is no state).
+_DOWN_KINDS = ("down", "reboot_loop", "manual")
+
+
+def _excused_kind(fault: str) -> str | None:
+    """The time a ticket of `fault` is about: "down", a degraded aspect, or None (no such time)."""
+    if fault in _DOWN_KINDS:
+        return "down"
+    return fault if fault in monitoring.DEGRADING else None
+
+
+def _is_kind(kind: str, state: str, cause: str) -> bool:
+    """Whether time in `state` for `cause` is of `kind` (_excused_kind)."""
+    if kind == "down":
+        return state == "down"
+    return state == "degraded" and (cause == kind or cause.startswith(kind + ":"))
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 async def excused_seconds(contract_id: int, start: float, end: float,
                           fault_s: Mapping[Any, Any], now: float) -> dict[tuple[Any, int], float]:
-    """Fault seconds no rule may count: a camera's time from the fault of a ticket cancelled without
-    penalty (a false alarm, an upheld dispute) to its cancellation, clipped to the month, per rule."""
+    """Fault seconds no rule may count: for a ticket cancelled without penalty (a false alarm, an
+    upheld dispute), its camera's time in the fault the ticket was about (its fault kind: _excused_kind)
+    from the fault's start to its restore or cancellation, clipped to the month, per rule. The
+    camera's other faults in that span still count (a false picture verdict excuses no outage)."""
     if not fault_s:
         return {}
-    rows = await bulk.fetch(Ticket, "SELECT subject_id, fault_since, closed_at FROM ticket WHERE contract = ? AND "
-                            "subject_type = 'camera' AND state = 'cancelled' AND close_reason IN ('false_alarm', "
-                            "'dispute_upheld') AND fault_since < ? AND closed_at > ?", [contract_id, end, start])
-    out: dict[tuple[Any, int], float] = {}
+    rows = await bulk.fetch(Ticket, "SELECT subject_id, fault, fault_since, restored_at, closed_at FROM ticket WHERE "
+                            "contract = ? AND subject_type = 'camera' AND state = 'cancelled' AND close_reason IN "
+                            "('false_alarm', 'dispute_upheld') AND fault_since < ? AND closed_at > ?",
+                            [contract_id, end, start])
+    # Spans of one camera and kind merged, so time two cancelled tickets share is excused once.
+    spans: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for row in rows:
-        span = (max(start, row["fault_since"]), min(end, row["closed_at"]))
-        if span[1] <= span[0]:
+        kind = _excused_kind(row["fault"])
+        if kind is None:
             continue
-        for rule in fault_s:
-            found = await monitoring.fault_seconds([row["subject_id"]], *span, rule, now=now)
-            seconds = found.by_camera.get(row["subject_id"], 0.0)
-            out[(rule, row["subject_id"])] = out.get((rule, row["subject_id"]), 0.0) + seconds
+        until = min(row["closed_at"], row["restored_at"]) if row["restored_at"] is not None else row["closed_at"]
+        span = (max(start, row["fault_since"]), min(end, until))
+        if span[1] > span[0]:
+            spans.setdefault((row["subject_id"], kind), []).append(span)
+    out: dict[tuple[Any, int], float] = {}
+    for (cam, kind), found_spans in sorted(spans.items()):
+        for span in _merged(found_spans):  # one read per span serves every rule
+            found = await monitoring.fault_seconds_by_cause([cam], *span, now=now)
+            for (state, cause), seconds in found.by_camera.get(cam, {}).items():
+                if not _is_kind(kind, state, cause):
+                    continue
+                for rule in fault_s:
+                    if rule.matches(state, cause):
+                        out[(rule, cam)] = out.get((rule, cam), 0.0) + seconds
     return out
 
 

@@ -29,6 +29,7 @@ from assetsvc.tickets.tables import TicketAttachment, TicketDispute
 WAIVED = ("false_alarm", "dispute_upheld")  # close reasons of tickets cancelled without penalty
 DISPUTE_DECISIONS = {"uphold": "upheld", "reject": "rejected"}
 MAX_EVIDENCE = 20
+FALSE_ALARM_NOTE = "marked a false alarm"  # the decision note of a dispute upheld by a false-alarm mark
 
 
 async def _waive(actor: Actor, ticket: Mapping[str, Any], reason: str, note: str, now: float,
@@ -46,6 +47,14 @@ async def _waive(actor: Actor, ticket: Mapping[str, Any], reason: str, note: str
     return fresh
 
 
+async def _decide(actor: Actor, ticket_id: int, dispute_id: int, status: str, note: str, now: float) -> None:
+    """Store the office's decision of an open dispute, audited (caller's transaction, ticket locked)."""
+    await bulk.execute_many(TicketDispute, "UPDATE ticket_dispute SET status = ?, decided_by = ?, decided_at = ?, "
+                            "decision_note = ? WHERE id = ?", [[status, actor.username, now, note, dispute_id]])
+    await audit.record(actor.username, "update", "ticket_dispute", dispute_id, f"ticket {ticket_id}",
+                       {"status": ["open", status], "decision_note": ["", note]})
+
+
 async def false_alarm(actor: Actor, ticket_id: int, body: Any, now: float | None = None) -> dict[str, Any]:
     """The office marks a picture ticket's verdict a false alarm (active or closed: a closed one would
     still count in the score). An open dispute of it is upheld at the same time."""
@@ -61,12 +70,15 @@ async def false_alarm(actor: Actor, ticket_id: int, body: Any, now: float | None
                            f"can be marked a false alarm (cancel other tickets, or uphold a dispute)")
         if ticket["state"] == "cancelled":
             raise Conflict(f"ticket {ticket_id} is cancelled already")
-        await bulk.execute_many(TicketDispute, "UPDATE ticket_dispute SET status = 'upheld', decided_by = ?, "
-                                "decided_at = ?, decision_note = 'marked a false alarm' WHERE ticket = ? AND "
-                                "status = 'open'", [[actor.username, now, ticket_id]])
+        waiting = await bulk.fetch(TicketDispute, "SELECT id FROM ticket_dispute WHERE ticket = ? AND "
+                                   "status = 'open' ORDER BY id", [ticket_id])
+        for row in waiting:  # decided as the office's uphold would be: stored and audited
+            await _decide(actor, ticket_id, row["id"], "upheld", FALSE_ALARM_NOTE, now)
         learned = await monitoring.accept_false_alarm(ticket_id, actor.username, now)
-        await _waive(actor, ticket, "false_alarm", note, now,
-                     {"frame": learned.id if learned else None, "baseline": learned is not None})
+        data: dict[str, Any] = {"frame": learned.id if learned else None, "baseline": learned is not None}
+        if waiting:
+            data["disputes"] = [row["id"] for row in waiting]
+        await _waive(actor, ticket, "false_alarm", note, now, data)
         await keep_evidence(ticket_id, True, now)
     return {"id": ticket_id, "state": "cancelled", "close_reason": "false_alarm",
             "baseline_updated": learned is not None, "frame_id": learned.id if learned else None}
@@ -143,10 +155,7 @@ async def decide_dispute(actor: Actor, ticket_id: int, dispute_id: int, decision
         if rows[0]["status"] != "open":
             raise Conflict(f"dispute {dispute_id} is {rows[0]['status']} already")
         status = DISPUTE_DECISIONS[decision]
-        await bulk.execute_many(TicketDispute, "UPDATE ticket_dispute SET status = ?, decided_by = ?, decided_at = ?, "
-                                "decision_note = ? WHERE id = ?", [[status, actor.username, now, note, dispute_id]])
-        await audit.record(actor.username, "update", "ticket_dispute", dispute_id, f"ticket {ticket_id}",
-                           {"status": ["open", status]})
+        await _decide(actor, ticket_id, dispute_id, status, note, now)
         if status == "upheld":
             await _waive(actor, ticket, "dispute_upheld", note, now, {"dispute": dispute_id})
         else:

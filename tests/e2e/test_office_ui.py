@@ -122,6 +122,39 @@ async def test_office_approves_a_pause_and_upholds_a_dispute(open_page, people):
     await shoot(page, "tickets-list-en")
 
 
+async def test_a_contractor_disputes_its_ticket_with_a_reason_and_the_office_sees_it(open_page, people):
+    w = await World(people).build()  # contractor A's ticket with a site photo attached
+    reason = "业主锁门，无法进场（附现场照片）"
+    page = await open_page()
+    await login(page, "ca", to=f"/ui/tickets/{w.ticket_a}")
+    await page.wait_for_url(f"**/ui/tickets/{w.ticket_a}")
+    await page.locator("[data-test=dispute-form]").wait_for()
+    await page.fill("#dispute-reason", reason)
+    await page.locator("[data-test=dispute-files] .el-checkbox", has_text=f"#{w.photo_a}").click()
+    await page.click("[data-test=dispute]")
+    await page.locator("[data-test=disputes]", has_text=reason).wait_for()
+    [d] = (await views.detail(ADMIN, w.ticket_a))["disputes"]
+    assert (d["reason"], d["attachments"], d["raised_by"], d["status"]) == (reason, [w.photo_a], "ca", "open")
+    await page.locator(f"[data-test=dispute-status-{d['id']}]", has_text="待处理").wait_for()
+    await page.locator("[data-test=dispute-form]").wait_for(state="detached")  # one dispute at a time
+    assert await page.locator(f"[data-test=uphold-{d['id']}]").count() == 0  # never its own judge
+    await settled(page)
+    await shoot(page, "ticket-disputed-contractor-zh")
+    # The office opens the ticket: the dispute waits for it, with the reason, who raised it and the photo.
+    office = await open_page()
+    await login(office, "admin", to=f"/ui/tickets/{w.ticket_a}")
+    await office.wait_for_url(f"**/ui/tickets/{w.ticket_a}")
+    row = office.locator("[data-test=disputes] tr", has_text=reason)
+    await row.wait_for()
+    assert "ca" in await row.inner_text()
+    await row.locator(f"a[href='/api/v1/tickets/{w.ticket_a}/attachments/{w.photo_a}']").wait_for()
+    await office.locator(f"[data-test=dispute-status-{d['id']}]", has_text="待处理").wait_for()
+    await office.locator(f"[data-test=uphold-{d['id']}]").wait_for()
+    await office.locator(f"[data-test=reject-{d['id']}]").wait_for()
+    await settled(office)
+    await shoot(office, "ticket-disputed-office-zh")
+
+
 def _last_month() -> str:
     first = dt.date.today().replace(day=1) - dt.timedelta(days=1)
     return first.strftime("%Y-%m")

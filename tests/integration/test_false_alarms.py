@@ -7,11 +7,14 @@ over 8 h: 1 point)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import cv2
 import numpy as np
 import pytest
 
 from assetsvc.accounts.service import Actor
+from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, ValidationFailed
 from assetsvc.monitoring import picture_memory
 from assetsvc.tickets import contracts, disputes, lifecycle, opener, views
@@ -51,6 +54,11 @@ async def test_a_false_alarm_mark_stops_the_same_scene_from_being_flagged_again(
 
         done = await disputes.false_alarm(ADMIN, ticket["id"], {"note": "re-aimed at the office's request"}, now=now)
         assert (done["state"], done["close_reason"], done["baseline_updated"]) == ("cancelled", "false_alarm", True)
+        # The baseline change is audited against the camera, by the office user who marked it.
+        [learned] = await audit.history("picture_baseline", cam)
+        assert (learned["actor"], learned["action"], learned["changes"]["accepted"]) == (
+            ADMIN.username, "update", [None, "scene_change frame as normal (day)"])
+        assert learned["label"] == f"camera {cam}: false alarm of ticket {ticket['id']}"
         # The fault is still confirmed until the next check, but the same streak opens no new ticket.
         assert (await opener.run(now + 60)).opened == 0
 
@@ -220,3 +228,148 @@ async def test_disputes_and_false_alarms_over_http_follow_the_ticket_scoping(cli
     alarm = f"/api/v1/tickets/{ticket}/false-alarm"
     assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.contractor_a))).status_code == 403
     assert (await client.post(alarm, json={"note": "x"}, headers=bearer(people.admin))).status_code == 409
+
+
+async def _picture_ticket(cam: int, when: float) -> int:
+    made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "picture",
+                                               "severity": "P2", "note": "the picture is dark"}, now=when)
+    return made["id"]
+
+
+def _channel_rule(result: dict) -> dict:
+    return next(d for d in result["deductions"] if d["rule"].startswith("channel faulty"))
+
+
+async def test_a_false_alarm_excuses_its_picture_time_but_not_an_outage_inside_its_span(people):
+    # The contract counts down and degraded time: a channel faulty over 8 h in the month, 1 point.
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cams = [await camera(n, people.a_id) for n in range(1, 3)]
+    tickets = [await _picture_ticket(cam, at(11, 2, 9)) for cam in cams]
+    # Inside both tickets' spans (2 Nov 09:00 to the mark on 5 Nov 09:00): a dark picture and, the
+    # next day, a real outage. cams[0]: dark 10 h, down 9 h; cams[1]: dark 5 h, down 5 h.
+    await intervals([(cams[0], "degraded", at(11, 2, 9), at(11, 2, 19)),
+                     (cams[0], "down", at(11, 3, 8), at(11, 3, 17)),
+                     (cams[1], "degraded", at(11, 2, 9), at(11, 2, 14)),
+                     (cams[1], "down", at(11, 3, 8), at(11, 3, 13))])
+    month = at(12, 1, 9)
+    before = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    assert before["items"] == sorted(cams)  # 19 h and 10 h
+
+    for ticket in tickets:
+        await disputes.false_alarm(ADMIN, ticket, {"note": "fog on the lens"}, now=at(11, 5, 9))
+    after = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    # The dark hours are excused, the outages are not: cams[0] 9 h down (over 8 h), cams[1] 5 h.
+    assert (after["units"], after["items"]) == (1, [cams[0]])
+    terms = (await contracts._scheme_terms(ours, month))[1]
+    start, end = contracts.month_bounds("2026-11")
+    fault_s = await contracts.fault_seconds(ours, start, end, terms.scheme, month)
+    excused = await contracts.excused_seconds(ours, start, end, fault_s, month)
+    [rule] = fault_s
+    assert excused == {(rule, cams[0]): 10 * HOUR, (rule, cams[1]): 5 * HOUR}
+
+
+async def test_an_upheld_dispute_excuses_the_tickets_own_fault_until_its_restore_only(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    made = await lifecycle.open_manual(ADMIN, {"subject_type": "camera", "subject_id": cam, "fault": "down",
+                                               "severity": "P2", "note": "no video"}, now=at(11, 2, 9))
+    ticket = made["id"]
+    await lifecycle.act(ADMIN, ticket, "close", {"note": "back"}, now=at(11, 3, 16))  # restored 3 Nov 16:00
+    # Its span runs from 2 Nov 09:00 to the restore: the ticket's outage (5 h, excused once upheld) and
+    # a dark picture (6 h, not what the ticket is about). After the restore and before the decision on
+    # 6 Nov, a new outage (5 h): not this ticket's fault.
+    await intervals([(cam, "down", at(11, 2, 9), at(11, 2, 14)),
+                     (cam, "degraded", at(11, 2, 20), at(11, 3, 2)),
+                     (cam, "down", at(11, 4, 9), at(11, 4, 14))])
+    disputed = await _dispute(a, ticket, at(11, 5, 9))
+    await disputes.decide_dispute(ADMIN, ticket, disputed, "uphold", {"note": "the owner cut the power"},
+                                  now=at(11, 6, 9))
+    month = at(12, 1, 9)
+    after = _channel_rule(await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month))
+    assert (after["units"], after["items"]) == (1, [cam])  # 6 h dark + 5 h down: over 8 h
+    terms = (await contracts._scheme_terms(ours, month))[1]
+    start, end = contracts.month_bounds("2026-11")
+    fault_s = await contracts.fault_seconds(ours, start, end, terms.scheme, month)
+    [rule] = fault_s
+    assert await contracts.excused_seconds(ours, start, end, fault_s, month) == {(rule, cam): 5 * HOUR}
+
+
+async def test_a_false_alarm_ticket_leaves_the_monthly_score(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    ours = await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await _picture_ticket(cam, at(11, 2, 9))
+    await lifecycle.act(a, ticket, "acknowledge", {}, now=at(11, 2, 9, 10))
+    await lifecycle.act(a, ticket, "arrive", {}, now=at(11, 2, 11, 30))  # 2.5 h against 2 h: 1 point
+    month = at(12, 1, 9)
+    before = await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month)
+    late = next(d for d in before["deductions"] if d["rule"] == "late arrival")
+    assert (before["tickets"], before["score"], late["items"]) == (1, "99", [ticket])
+
+    await disputes.false_alarm(ADMIN, ticket, {"note": "the lens was fogged, not broken"}, now=at(11, 3, 9))
+    after = await contracts.score(ADMIN, ours, "2026-11", {"missed_inspection": 0}, now=month)
+    late = next(d for d in after["deductions"] if d["rule"] == "late arrival")
+    assert (after["tickets"], after["score"], late["units"], late["items"]) == (0, "100", 0, [])
+    assert after["waived"] == {"false_alarms": 1, "disputes": {"upheld": 0, "rejected": 0, "open": 0}}
+
+
+def _wall_clock_between(row: dict, earlier: dt.datetime, later: dt.datetime) -> bool:
+    when = dt.datetime.fromisoformat(row["at"])
+    when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return earlier <= when <= later
+
+
+async def test_raising_rejecting_and_upholding_a_dispute_are_audited(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await opened(cam, "P2", at(11, 2, 9))
+    earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # the log keeps the wall clock
+    first = await _dispute(a, ticket, at(11, 3, 9))
+    await disputes.decide_dispute(ADMIN, ticket, first, "reject", {"note": "no proof of the lock"}, now=at(11, 4, 9))
+    second = await _dispute(a, ticket, at(11, 5, 9))
+    await disputes.decide_dispute(ADMIN, ticket, second, "uphold", {"note": "the owner confirmed"}, now=at(11, 6, 9))
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+
+    rejected = await audit.history("ticket_dispute", first)
+    assert [(r["actor"], r["action"], r["label"]) for r in rejected] == [
+        ("ca", "create", f"ticket {ticket}"), (ADMIN.username, "update", f"ticket {ticket}")]
+    assert rejected[0]["changes"] == {"reason": [None, "the gate was locked by the owner"],
+                                      "attachments": [None, rejected[0]["changes"]["attachments"][1]],
+                                      "status": [None, "open"]}
+    assert rejected[1]["changes"] == {"status": ["open", "rejected"], "decision_note": ["", "no proof of the lock"]}
+    upheld = await audit.history("ticket_dispute", second)
+    assert [(r["actor"], r["action"]) for r in upheld] == [("ca", "create"), (ADMIN.username, "update")]
+    assert upheld[1]["changes"] == {"status": ["open", "upheld"], "decision_note": ["", "the owner confirmed"]}
+    # The ticket's own log: the rejection leaves it alone; the uphold cancels it without penalty.
+    changes = [r for r in await audit.history("ticket", ticket) if r["action"] == "update"]
+    assert [(r["actor"], r["label"], r["changes"]) for r in changes] == [
+        (ADMIN.username, f"ticket {ticket}", {"state": ["open", "cancelled"], "close_reason": [None, "dispute_upheld"]})]
+    assert all(_wall_clock_between(r, earlier, later) for r in rejected + upheld + changes)
+
+
+async def test_a_false_alarm_mark_audits_the_ticket_and_the_dispute_it_upholds(people):
+    a = Actor(user_id=3, username="ca", role="contractor", contractor_id=people.a_id)
+    await contract(people.a_id, "HT-2026-A", "330100")
+    cam = await camera(1, people.a_id)
+    ticket = await _picture_ticket(cam, at(11, 2, 9))
+    waiting = await _dispute(a, ticket, at(11, 3, 9))
+    earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    await disputes.false_alarm(ADMIN, ticket, {"note": "fog on the lens"}, now=at(11, 4, 9))
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+
+    [decided] = [r for r in await audit.history("ticket_dispute", waiting) if r["action"] == "update"]
+    assert (decided["actor"], decided["label"], decided["changes"]) == (
+        ADMIN.username, f"ticket {ticket}", {"status": ["open", "upheld"],
+                                              "decision_note": ["", disputes.FALSE_ALARM_NOTE]})
+    [cancelled] = [r for r in await audit.history("ticket", ticket) if r["action"] == "update"]
+    assert (cancelled["actor"], cancelled["changes"]) == (
+        ADMIN.username, {"state": ["open", "cancelled"], "close_reason": [None, "false_alarm"]})
+    assert _wall_clock_between(decided, earlier, later) and _wall_clock_between(cancelled, earlier, later)
+    [row] = await disputes.disputes_of(ticket)
+    assert (row["status"], row["decided_by"], row["decided_at"]) == ("upheld", ADMIN.username, at(11, 4, 9))
+    detail = await views.detail(ADMIN, ticket)
+    [marked] = [e for e in detail["timeline"] if e["kind"] == "false_alarm"]
+    assert (marked["kind"], marked["actor"], marked["at"]) == ("false_alarm", ADMIN.username, at(11, 4, 9))
+    assert marked["data"]["disputes"] == [waiting]

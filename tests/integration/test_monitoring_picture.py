@@ -4,6 +4,7 @@ state machine confirms (or not) a picture fault. The clock is a test clock (no w
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import cv2
@@ -11,6 +12,7 @@ import numpy as np
 
 from assetsvc import bulk
 from assetsvc.accounts.service import Actor
+from assetsvc.audit import service as audit
 from assetsvc.monitoring import picture_memory, tasks
 from assetsvc.monitoring.tables import LatestResult, PictureMemory
 from assetsvc.registry.tables import Camera, Credential
@@ -174,8 +176,16 @@ async def test_a_baseline_reset_after_re_aiming_learns_the_new_view():
         learned = await picture_memory.status(cam)
         assert learned.day_learned is not None
         # The office re-aims the camera and resets its baseline: the new view is learned, not flagged.
+        earlier = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # the log keeps the wall clock
         reset = await picture_memory.reset(ADMIN, cam, now=T0 + step * EVERY - 1)
         assert (reset.day_learned, reset.reset_by) == (None, "office")
+        [logged] = await audit.history("picture_baseline", cam)
+        assert (logged["actor"], logged["action"], logged["entity_id"], logged["label"]) == (
+            ADMIN.username, "update", cam, f"camera {cam}")
+        assert logged["changes"] == {"day_learned": [learned.day_learned, None]}
+        when = dt.datetime.fromisoformat(logged["at"])
+        assert earlier <= (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)) <= \
+            dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
         await run(device, worker, clock, [elsewhere(n) for n in range(1, 6)], step)
         assert await verdict(cam) == "ok"
         assert (await state_of(cam))["state"] == "up"

@@ -17,7 +17,7 @@ import random
 
 import pytest
 
-from assetsvc.monitoring.service import DowntimeRule, fault_seconds
+from assetsvc.monitoring.service import DowntimeRule, fault_seconds, fault_seconds_by_cause
 from assetsvc.monitoring.uptime import uptime
 from assetsvc.monitoring.uptime_cameras import camera_rows
 from tests.integration.conftest import ADMIN
@@ -189,8 +189,13 @@ async def test_random_fleets_match_the_brute_force_reference(seed):
     assert sum(r["maintenance"] for r in page["items"]) == pytest.approx(expected_held * H)
     # The contract rules' fault seconds (the monthly score's figure) from the same service.
     cams = sorted(expected_faults["down only"])
+    by_cause = await fault_seconds_by_cause(cams, at(PERIOD_H[0]), at(PERIOD_H[1]), now=at(now_h))
     for name, (rule, _) in RULES.items():
         got_faults = await fault_seconds(cams, at(PERIOD_H[0]), at(PERIOD_H[1]), rule, now=at(now_h))
         expected = {c: h * H for c, h in expected_faults[name].items() if h > 0}
         assert got_faults.by_camera == pytest.approx(expected), name
+        # By cause (what excused_seconds reads once for every rule): the pairs the rule matches add up the same.
+        summed = {c: sum(v for (state, cause), v in pairs.items() if rule.matches(state, cause))
+                  for c, pairs in by_cause.by_camera.items()}
+        assert {c: v for c, v in summed.items() if v > 0} == pytest.approx(expected), name
     assert expected_faults["down only"] and any(expected_faults["down and picture"].values())
