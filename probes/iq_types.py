@@ -133,6 +133,11 @@ class Thresholds:
     frozen_max_change: float = 1.5
     """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen
     (with the camera's normal change learned, also below `frozen_normal_share` of it)."""
+    frozen_reference_width: int = 640
+    """The grab width `frozen_max_change` was set on (D1, 640-704 px: about 4x down to the check's 160
+    px). A smaller grab is averaged over fewer pixels, so a re-encoded repeat changes more there (a
+    320x240 webcam's 2.2 grey levels): once the camera's normal change is learned, the 1.5 cap grows
+    as this width over the grab's (frozen_cap); 0 keeps it fixed whatever the size."""
     frozen_normal_share: float = 0.25
     """With the camera's normal change between good grabs learned (the quietest of its recent good
     pairs, probes.iq_memory), a pair is frozen only below this share of it: a live pair of the tuning
