@@ -122,12 +122,15 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     lawn, a video codec's frame-to-frame noise) the peak of the same real view drops to 0.2-0.6
     (docs/probes-iq.md, scene_change). So:
     - a clear peak (at least `scene_min_response`): the view is found; a fault when it shifted by
-      more than `scene_max_shift` of the frame (the camera turned). Value: the peak;
+      more than `scene_max_shift` of the frame (the camera turned). Value: the peak, threshold
+      `scene_min_response`, measure "peak";
     - a weak peak: the view is looked for in place (`view_match`: per-block correlation with the
       reference at 160 px, where the content is not moved, or moved by the peak's shift when that is
       within the limit). A fault unless it matches (at least `scene_view_match`) over at least
-      `scene_match_blocks` of the frame. Value: that match when it holds, else the peak (below
-      `scene_min_response`: the view is lost, which diagnose's cover-or-turn test reads).
+      `scene_match_blocks` of the frame. The in-place match decides when enough of the frame has
+      texture to look: value that match, threshold `scene_view_match`, measure "in place"; else the
+      weak peak alone decides: value the peak, threshold `scene_min_response`, measure "peak".
+      A fault of a weak peak is a view lost, which diagnose's cover-or-turn test reads (_view_lost).
     """
     grey = _same_size(_grey(image), reference_grey.shape).astype(np.float32)
     ref = reference_grey.astype(np.float32)
@@ -138,13 +141,16 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     moved = f"view shifted by ({dx / w:+.1%}, {dy / h:+.1%}) of the frame (limit {t.scene_max_shift:.0%})"
     if response >= t.scene_min_response:
         return check("scene_change", response, shift > t.scene_max_shift, t.scene_min_response,
-                     f"correlation peak {response:.2f}, {moved}")
+                     f"correlation peak {response:.2f}, {moved}", "peak")
     match, used = view_match(grey, ref, (dx, dy) if shift <= t.scene_max_shift else None, t)
-    found = match is not None and used >= t.scene_match_blocks and match >= t.scene_view_match
-    in_place = ("too little texture to look for the view in place" if match is None or used < t.scene_match_blocks
-                else f"the view in place correlates {match:.2f} (limit {t.scene_view_match:g})")
-    return check("scene_change", match if found else response, not found, t.scene_min_response,
-                 f"weak correlation peak {response:.2f}; {in_place} over {used:.0%} of the frame")
+    weak = f"weak correlation peak {response:.2f} (limit {t.scene_min_response:g})"
+    if match is None or used < t.scene_match_blocks:
+        return check("scene_change", response, True, t.scene_min_response,
+                     f"{weak}; too little texture to look for the view in place ({used:.0%} of the frame, "
+                     f"at least {t.scene_match_blocks:.0%} needed)", "peak")
+    return check("scene_change", match, match < t.scene_view_match, t.scene_view_match,
+                 f"{weak}; the view in place correlates {match:.2f} (limit {t.scene_view_match:g}) "
+                 f"over {used:.0%} of the frame", "in place")
 
 
 def view_match(grey: np.ndarray, reference_grey: np.ndarray, shift: tuple[float, float] | None = None,

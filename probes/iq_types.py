@@ -26,10 +26,16 @@ class Check:
     verdict: Verdict
     threshold: float | None
     detail: str = ""
+    measure: str = ""
+    """What `value` (and `threshold`) measure when a check decides by more than one measure (scene
+    change: "peak", the phase-correlation peak; "in place", the view matched in place); "" otherwise."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "verdict": self.verdict,
-                "threshold": self.threshold, "detail": self.detail}
+        out = {"name": self.name, "value": self.value, "verdict": self.verdict,
+               "threshold": self.threshold, "detail": self.detail}
+        if self.measure:
+            out["measure"] = self.measure
+        return out
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,8 @@ class Diagnosis:
                 "checks": [c.to_json() for c in self.checks]}
 
 
-def check(name: str, value: float | None, fault: bool, threshold: float | None, detail: str = "") -> Check:
+def check(name: str, value: float | None, fault: bool, threshold: float | None, detail: str = "",
+          measure: str = "") -> Check:
     """A Check with the value rounded for people; `fault` is ignored when value is None."""
     shown = None if value is None else round(float(value), 4)
-    return Check(name, shown, "fault" if fault and value is not None else "ok", threshold, detail)
+    return Check(name, shown, "fault" if fault and value is not None else "ok", threshold, detail, measure)

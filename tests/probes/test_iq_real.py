@@ -12,6 +12,7 @@ import pytest
 
 from probes.iq_checks import views
 from probes.iq_memory import PictureMemory, judge, signature
+from probes.iq_types import DEFAULT
 from tests.probes import iq_real, iq_synth
 
 pytestmark = pytest.mark.needs("opencv-doc")
@@ -61,6 +62,22 @@ def test_a_busy_real_view_zoomed_10_percent_or_rotated_10_degrees_is_a_scene_cha
     moved = cv2.warpAffine(frame, cv2.getRotationMatrix2D((w / 2, h / 2), degrees, zoom), (w, h),
                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     assert judge(moved, _learned(scene)).diagnosis.verdict == "scene_change"
+
+
+def test_a_weak_peak_reports_the_in_place_match_against_its_own_limit(scenes):
+    # The in-place match decides a weak peak, found or not: the Check reports it against scene_view_match,
+    # not against the peak's limit (the diagnosis reads the measure, so no verdict depends on this).
+    scene = scenes["vtest"]
+    memory = _learned(scene)
+    frame = scene.healthy[0]
+    h, w = frame.shape[:2]
+    zoomed = cv2.warpAffine(frame, cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, 1.1), (w, h),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    found, lost = (judge(image, memory).diagnosis.check("scene_change") for image in (frame, zoomed))
+    limit = DEFAULT.scene_view_match
+    assert (found.measure, found.threshold, found.verdict) == ("in place", limit, "ok") and found.value >= limit
+    assert (lost.measure, lost.threshold, lost.verdict) == ("in place", limit, "fault") and lost.value < limit
+    assert f"the view in place correlates {lost.value:.2f}" in lost.detail
 
 
 @pytest.mark.parametrize("video", ["vtest", "vtest-night"])
