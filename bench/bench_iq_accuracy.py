@@ -127,7 +127,7 @@ def print_table(title: str, result) -> list[str]:
         lines.append(f"{label:16} {cell(first, kind):>17} {left:>8} {cell(base, kind):>17}")
     hits, total = result.get("not_judgeable", {}).get("frozen", [0, 0])
     if total:
-        lines.append(f"frozen with baseline not judgeable on its scene (normal change < 1.5; misses): {hits}/{total}")
+        lines.append(f"frozen with baseline not judgeable on its scene (normal change under a repeat's, 1.5 at D1: frozen_cap; misses): {hits}/{total}")
     split = result.get("cast_split", {})
     if split:
         lines.append("color_cast with baseline: " + ", ".join(f"{k} {cell(split, k).strip()}" for k in sorted(split))

@@ -88,14 +88,15 @@ def _moved(checks: list[Check], t: Thresholds) -> bool:
     """Scene change by a confident shift: a clear correlation peak (the same scene) far from centre."""
     scene = next((c for c in checks if c.name == "scene_change"), None)
     return (scene is not None and scene.verdict == "fault" and scene.value is not None
-            and scene.value >= t.scene_min_response)
+            and scene.measure == "peak" and scene.value >= t.scene_min_response)
 
 
 def _view_lost(checks: list[Check], t: Thresholds) -> bool:
-    """Scene change by a weak correlation peak: the reference's view is not found in this picture."""
+    """Scene change by a weak correlation peak: the reference's view is not found in this picture (not
+    in place either: check_scene_change's measure "in place")."""
     scene = next((c for c in checks if c.name == "scene_change"), None)
     return (scene is not None and scene.verdict == "fault" and scene.value is not None
-            and scene.value < t.scene_min_response)
+            and (scene.measure == "in place" or scene.value < t.scene_min_response))
 
 
 def _hidden_or_turned(checks: list[Check], v: Views, baseline: Baseline, t: Thresholds) -> list[Check]:

@@ -40,20 +40,33 @@ def block_changes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cv2.resize(diff[:bh * _BLOCK, :bw * _BLOCK].astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
 
 
-def live_change(blocks: np.ndarray, t: Thresholds = DEFAULT) -> tuple[float, float]:
+def live_change(blocks: np.ndarray, t: Thresholds = DEFAULT, changed_at: float | None = None) -> tuple[float, float]:
     """(largest block change that counts, share of blocks changed), with the OSD bands left out.
 
     Devices overlay a ticking clock and a name (OSD) in the top and bottom bands of the frame, so
     a frozen source still changes a few blocks there. Blocks in the bands (`osd_band` of
     the height each) count only when more than `frozen_osd_share` of all blocks changed: a clock
-    ticking changes 1-3 % of the blocks, a live scene with motion in the bands far more.
+    ticking changes 1-3 % of the blocks, a live scene with motion in the bands far more. A block
+    changed when it moved by at least `changed_at` (what a re-encoded repeat stays under at the grab's
+    size: frozen_cap; `frozen_max_change` when not given).
     """
-    changed = float((blocks >= t.frozen_max_change).mean())
+    changed = float((blocks >= (t.frozen_max_change if changed_at is None else changed_at)).mean())
     h = blocks.shape[0]
     band = min(h // 2, int(round(h * t.osd_band)))
     inner = blocks[band:h - band] if band > 0 and h - 2 * band > 0 else blocks
     largest = float(blocks.max()) if changed > t.frozen_osd_share else float(inner.max())
     return largest, changed
+
+
+def frozen_cap(width: int, t: Thresholds = DEFAULT) -> float:
+    """The most a re-encoded repeat of a `width`-px grab changes at 160 px, as the frozen check reads it:
+    `frozen_max_change` at D1 (`frozen_reference_width`) and wider, growing as the reference width over
+    `width` below it. Averaging to 160 px leaves JPEG's requantisation error (and a live sensor's noise)
+    about in inverse proportion to the downscale: a 320x240 webcam's repeat changes 2.2 grey levels where
+    a D1 grab's changes 0.5-0.8 (docs/probes-iq.md, "Frozen on a small frame")."""
+    if t.frozen_reference_width <= 0 or width <= 0:
+        return t.frozen_max_change
+    return t.frozen_max_change * max(1.0, t.frozen_reference_width / width)
 
 
 def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thresholds = DEFAULT,
@@ -70,29 +83,32 @@ def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thr
     part 6, docs/probes-iq.md), so the limit depends on `normal`, the camera's own change between
     good grabs (probes.iq_memory: the quietest of its recent good pairs):
     - None (not learned yet, first sight): frozen below `frozen_max_change`;
-    - below `frozen_max_change` (the camera's normal is itself a repeat's), or not `settled` (learned
+    - below the cap (frozen_cap: `frozen_max_change`, more on a grab narrower than D1, where a
+      repeat changes more; the camera's normal is itself a repeat's), or not `settled` (learned
       from too few pairs to know the camera's quiet): not judgeable on this scene (yet); only an
       unchanged frame (at most `frozen_repeat_change`) is frozen, and a frozen stream is left to
       the stream continuity check;
-    - otherwise: frozen below `frozen_normal_share` of it, and below `frozen_max_change`.
+    - otherwise: frozen below `frozen_normal_share` of it, and below the cap.
+    The cap also decides which blocks changed for the OSD rule (live_change).
     """
-    largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t)
+    cap = frozen_cap(image.width if isinstance(image, Views) else image.shape[1], t)
+    largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t, cap)
     measured = (f"largest block change {largest:.2f} grey levels outside the OSD bands, "
                 f"{changed:.1%} of blocks changed")
     if normal is None:
         return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
                      measured + "; this camera's normal change between grabs not learned yet")
-    if normal < t.frozen_max_change or not settled:
-        why = (f"its normal change between good grabs ({normal:.2f}) is no more than a re-encoded repeat's"
-               if normal < t.frozen_max_change else
+    if normal < cap or not settled:
+        why = (f"its normal change between good grabs ({normal:.2f}) is no more than a re-encoded repeat's "
+               f"at this size ({cap:.2f})" if normal < cap else
                f"its normal change between good grabs is learned from too few pairs yet ({normal:.2f})")
         return check("frozen", largest, largest <= t.frozen_repeat_change, t.frozen_repeat_change,
                      measured + f"; not judgeable on this scene: {why}, so only an unchanged frame "
                      f"(<= {t.frozen_repeat_change:g}) is frozen; the stream check judges a frozen stream")
-    limit = min(t.frozen_max_change, t.frozen_normal_share * normal)
+    limit = min(cap, t.frozen_normal_share * normal)
     return check("frozen", largest, largest < limit, limit,
                  measured + f"; frozen below {limit:.2f} ({t.frozen_normal_share:g} of this camera's normal "
-                 f"change {normal:.2f}, at most {t.frozen_max_change:g})")
+                 f"change {normal:.2f}, at most {cap:.2f}, a re-encoded repeat's at this size)")
 
 
 def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
@@ -106,12 +122,15 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     lawn, a video codec's frame-to-frame noise) the peak of the same real view drops to 0.2-0.6
     (docs/probes-iq.md, scene_change). So:
     - a clear peak (at least `scene_min_response`): the view is found; a fault when it shifted by
-      more than `scene_max_shift` of the frame (the camera turned). Value: the peak;
+      more than `scene_max_shift` of the frame (the camera turned). Value: the peak, threshold
+      `scene_min_response`, measure "peak";
     - a weak peak: the view is looked for in place (`view_match`: per-block correlation with the
       reference at 160 px, where the content is not moved, or moved by the peak's shift when that is
       within the limit). A fault unless it matches (at least `scene_view_match`) over at least
-      `scene_match_blocks` of the frame. Value: that match when it holds, else the peak (below
-      `scene_min_response`: the view is lost, which diagnose's cover-or-turn test reads).
+      `scene_match_blocks` of the frame. The in-place match decides when enough of the frame has
+      texture to look: value that match, threshold `scene_view_match`, measure "in place"; else the
+      weak peak alone decides: value the peak, threshold `scene_min_response`, measure "peak".
+      A fault of a weak peak is a view lost, which diagnose's cover-or-turn test reads (_view_lost).
     """
     grey = _same_size(_grey(image), reference_grey.shape).astype(np.float32)
     ref = reference_grey.astype(np.float32)
@@ -122,13 +141,16 @@ def check_scene_change(image: np.ndarray | Views, reference_grey: np.ndarray,
     moved = f"view shifted by ({dx / w:+.1%}, {dy / h:+.1%}) of the frame (limit {t.scene_max_shift:.0%})"
     if response >= t.scene_min_response:
         return check("scene_change", response, shift > t.scene_max_shift, t.scene_min_response,
-                     f"correlation peak {response:.2f}, {moved}")
+                     f"correlation peak {response:.2f}, {moved}", "peak")
     match, used = view_match(grey, ref, (dx, dy) if shift <= t.scene_max_shift else None, t)
-    found = match is not None and used >= t.scene_match_blocks and match >= t.scene_view_match
-    in_place = ("too little texture to look for the view in place" if match is None or used < t.scene_match_blocks
-                else f"the view in place correlates {match:.2f} (limit {t.scene_view_match:g})")
-    return check("scene_change", match if found else response, not found, t.scene_min_response,
-                 f"weak correlation peak {response:.2f}; {in_place} over {used:.0%} of the frame")
+    weak = f"weak correlation peak {response:.2f} (limit {t.scene_min_response:g})"
+    if match is None or used < t.scene_match_blocks:
+        return check("scene_change", response, True, t.scene_min_response,
+                     f"{weak}; too little texture to look for the view in place ({used:.0%} of the frame, "
+                     f"at least {t.scene_match_blocks:.0%} needed)", "peak")
+    return check("scene_change", match, match < t.scene_view_match, t.scene_view_match,
+                 f"{weak}; the view in place correlates {match:.2f} (limit {t.scene_view_match:g}) "
+                 f"over {used:.0%} of the frame", "in place")
 
 
 def view_match(grey: np.ndarray, reference_grey: np.ndarray, shift: tuple[float, float] | None = None,

@@ -26,10 +26,16 @@ class Check:
     verdict: Verdict
     threshold: float | None
     detail: str = ""
+    measure: str = ""
+    """What `value` (and `threshold`) measure when a check decides by more than one measure (scene
+    change: "peak", the phase-correlation peak; "in place", the view matched in place); "" otherwise."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "verdict": self.verdict,
-                "threshold": self.threshold, "detail": self.detail}
+        out = {"name": self.name, "value": self.value, "verdict": self.verdict,
+               "threshold": self.threshold, "detail": self.detail}
+        if self.measure:
+            out["measure"] = self.measure
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,11 @@ class Thresholds:
     frozen_max_change: float = 1.5
     """Two grabs whose largest 8x8-block mean luma difference (at 160 px wide) is below this are frozen
     (with the camera's normal change learned, also below `frozen_normal_share` of it)."""
+    frozen_reference_width: int = 640
+    """The grab width `frozen_max_change` was set on (D1, 640-704 px: about 4x down to the check's 160
+    px). A smaller grab is averaged over fewer pixels, so a re-encoded repeat changes more there (a
+    320x240 webcam's 2.2 grey levels): once the camera's normal change is learned, the 1.5 cap grows
+    as this width over the grab's (frozen_cap); 0 keeps it fixed whatever the size."""
     frozen_normal_share: float = 0.25
     """With the camera's normal change between good grabs learned (the quietest of its recent good
     pairs, probes.iq_memory), a pair is frozen only below this share of it: a live pair of the tuning
@@ -200,7 +211,8 @@ class Diagnosis:
                 "checks": [c.to_json() for c in self.checks]}
 
 
-def check(name: str, value: float | None, fault: bool, threshold: float | None, detail: str = "") -> Check:
+def check(name: str, value: float | None, fault: bool, threshold: float | None, detail: str = "",
+          measure: str = "") -> Check:
     """A Check with the value rounded for people; `fault` is ignored when value is None."""
     shown = None if value is None else round(float(value), 4)
-    return Check(name, shown, "fault" if fault and value is not None else "ok", threshold, detail)
+    return Check(name, shown, "fault" if fault and value is not None else "ok", threshold, detail, measure)

@@ -15,8 +15,11 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
   rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
   stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream, and so is `still`
-  (a still scene whose frozen is not judgeable: no picture observation, no fault). A DESCRIBE or a
-  single decoded frame neither clears nor interrupts a stalled/low_fps streak (Observation.brief).
+  (a still scene whose frozen is not judgeable: no fault). `ok` and `still` also say the key frames
+  differ, so they clear a picture:frozen the continuity check itself raised (or one stored before the
+  raising check was kept), and end its streak; any other picture fault or streak, the snapshot
+  check's, they leave alone (`_continuity_picture`). A DESCRIBE or a single decoded frame neither
+  clears nor interrupts a stalled/low_fps streak (Observation.brief).
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -42,7 +45,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from assetsvc.monitoring.records import (ASPECTS, CAUSE_MAX, DEGRADING, REBOOTS_KEPT, STATES, Aspect, Aspects,
+from assetsvc.monitoring.records import (ASPECTS, BY, CAUSE_MAX, DEGRADING, REBOOTS_KEPT, STATES, Aspect, Aspects,
                                          Pending, StateRecord, Uptime)
 from assetsvc.monitoring.records import number as _number
 from assetsvc.monitoring.records import text as _text
@@ -58,6 +61,7 @@ ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that 
 CONFIG_CAUSES = frozenset({"stream:config"})
 CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
 CONTINUITY_CAUSES = frozenset(f"stream:{v}" for v in CONTINUITY_STREAM_FAULTS)
+FROZEN = "picture:frozen"
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
 _LABEL = re.compile(r"[^a-z0-9_]+")
@@ -101,6 +105,8 @@ class Observation:
     # a stall or a low frame rate, which only reading the stream for a while shows, so it never
     # clears or interrupts those.
     brief: bool = False
+    # Which check a picture observation comes from (records.BY): "continuity" or "snapshot".
+    by: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,14 +213,17 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
 
 
 def _continuity(facts: Mapping, at: float) -> list[Observation]:
-    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault; still
-    (frozen not judgeable) says nothing about the picture."""
+    """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault; ok and
+    still (frozen not judgeable, but the key frames differ) a good stream and a picture that is not
+    frozen, which counts only against the continuity check's own frozen (_continuity_picture)."""
     verdict = facts.get("verdict")
     if verdict in CONTINUITY_STREAM_FAULTS:
         return [Observation("stream", False, _cause("stream", verdict), at)]
     if verdict == "frozen":
-        return [Observation("stream", True, "", at), Observation("picture", False, "picture:frozen", at)]
-    return [Observation("stream", True, "", at)] if verdict in ("ok", "still") else []
+        return [Observation("stream", True, "", at), Observation("picture", False, FROZEN, at, by="continuity")]
+    if verdict in ("ok", "still"):
+        return [Observation("stream", True, "", at), Observation("picture", True, "", at, by="continuity")]
+    return []
 
 
 def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:
@@ -238,7 +247,8 @@ def _picture(facts: Mapping, at: float) -> list[Observation]:
     label = _LABEL.sub("_", verdict.strip().lower())[:40].strip("_") if isinstance(verdict, str) else ""
     if not label:
         return []
-    return [Observation("picture", label == "ok", "" if label == "ok" else _cause("picture", label), at)]
+    return [Observation("picture", label == "ok", "" if label == "ok" else _cause("picture", label), at,
+                        by="snapshot")]
 
 
 def _error_name(error: Any) -> str:
@@ -342,6 +352,13 @@ class _Step:
             return
         if obs.brief and _continuity_fault(aspect):
             return
+        if obs.aspect == "picture" and obs.by == "continuity" and obs.ok:
+            owned = _continuity_picture(aspect)
+            if owned is None:
+                return  # a still stream says nothing of the snapshot check's picture faults
+            if owned == "streak":  # its own frozen streak ends; the confirmed status stays
+                self.aspects = self.aspects.with_aspect("picture", replace(aspect, at=obs.at, pending=None))
+                return
         before = aspect
         aspect, confirmed_at = _debounce(obs.aspect, replace(aspect, at=obs.at), obs, rules)
         self.aspects = self.aspects.with_aspect(obs.aspect, aspect)
@@ -374,19 +391,43 @@ def _continuity_fault(aspect: Aspect) -> bool:
         pending is not None and pending.ok is False and pending.cause in causes)
 
 
+def _continuity_picture(aspect: Aspect) -> str | None:
+    """What a continuity `ok`/`still` read may end on the picture aspect: "fault" when the confirmed
+    fault is picture:frozen raised by the continuity check (or stored before the raising check was
+    kept: under the old continuity rule a still scene was called frozen); "streak" when only a failing
+    streak is, and only of continuity frozen reads; else None (the snapshot check's faults and streaks
+    are its own to clear)."""
+    if aspect.ok is False and aspect.cause == FROZEN and aspect.by in ("continuity", ""):
+        return "fault"
+    pending = aspect.pending
+    if pending is not None and not pending.ok and pending.by == "continuity":
+        return "streak"
+    return None
+
+
+def _owner(before: str, now: str) -> str:
+    """Who owns a failing picture streak or fault seen by checks `before` and `now`: the snapshot
+    check once it saw it too; the continuity check only when it alone did."""
+    if "snapshot" in (before, now):
+        return "snapshot"
+    return before or now
+
+
 def _debounce(name: str, aspect: Aspect, obs: Observation, rules: Rules) -> tuple[Aspect, float | None]:
     """Grow or reset the pending streak; on confirmation the confirmed aspect and the streak's start."""
-    if obs.ok == aspect.ok and (obs.ok or obs.cause == aspect.cause):
-        return replace(aspect, pending=None), None  # agrees with what is confirmed
+    if obs.ok == aspect.ok and (obs.ok or obs.cause == aspect.cause):  # agrees with what is confirmed
+        return replace(aspect, pending=None, by=aspect.by if obs.ok else _owner(aspect.by, obs.by)), None
     pending = aspect.pending
     window = rules.stale_after_s if name == "reach" else max(rules.stale_after_s, rules.fault_streak_s)
     if pending is not None and pending.ok == obs.ok and obs.at - pending.last < window:
-        pending = replace(pending, count=pending.count + 1, last=obs.at, cause=obs.cause)
+        pending = replace(pending, count=pending.count + 1, last=obs.at, cause=obs.cause,
+                          by=_owner(pending.by, obs.by))
     else:
-        pending = Pending(obs.ok, 1, obs.at, obs.at, obs.cause)
+        pending = Pending(obs.ok, 1, obs.at, obs.at, obs.cause, obs.by)
     if not _met(name, pending, rules):
         return replace(aspect, pending=pending), None
-    return replace(aspect, ok=pending.ok, cause=pending.cause, since=pending.first, pending=None), pending.first
+    return replace(aspect, ok=pending.ok, cause=pending.cause, since=pending.first, pending=None,
+                   by="" if pending.ok else pending.by), pending.first
 
 
 def _met(name: str, pending: Pending, rules: Rules) -> bool:
@@ -411,7 +452,8 @@ def _usable(obs: Any) -> Observation | None:
     cause = "" if obs.ok else (_text(obs.cause) or obs.aspect)
     uptime = _number(obs.uptime_s)
     return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
-                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, brief=obs.brief is True)
+                   fallback=obs.fallback is True, no_answer=obs.no_answer is True, brief=obs.brief is True,
+                   by=obs.by if obs.by in BY else "")
 
 
 # --- the public steps ---------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Decoded once where monitoring reads `device_state` (the writer's `states`, the t
 `device_record`), taken and returned by the evaluator's pure functions, and encoded once where the
 writer stores them. Decoding is hostile-proof: a garbled stored value becomes an unknown part,
 never an error. The stored JSON of `device_state.aspects` is unchanged:
-{aspect: {ok, cause, since, at, pending: null | {ok, count, first, last, cause}}, reach also
-primary_at; "uptime": {s, at, reboots}}.
+{aspect: {ok, cause, since, at, pending: null | {ok, count, first, last, cause[, by]}}, reach also
+primary_at; "uptime": {s, at, reboots}}; a picture fault and its streak also `by` (which check saw
+it: "continuity" or "snapshot"), stored only when set, so records stored before it read as they were.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Pending:
     first: float
     last: float
     cause: str
+    by: str = ""
+    """Which check's results make a failing picture streak (BY): "continuity" only when every one of
+    them was the stream continuity check's; "" for other aspects and streaks stored before."""
 
     @classmethod
     def from_json(cls, raw: Any) -> Pending | None:
@@ -55,10 +59,22 @@ class Pending:
         first, last, count = number(raw.get("first")), number(raw.get("last")), raw.get("count")
         if first is None or last is None or not isinstance(count, int) or isinstance(count, bool) or count < 1:
             return None
-        return cls(raw["ok"], count, first, max(first, last), text(raw.get("cause")))
+        return cls(raw["ok"], count, first, max(first, last), text(raw.get("cause")), _by(raw.get("by")))
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "count": self.count, "first": self.first, "last": self.last, "cause": self.cause}
+        out = {"ok": self.ok, "count": self.count, "first": self.first, "last": self.last, "cause": self.cause}
+        if self.by:
+            out["by"] = self.by
+        return out
+
+
+BY = ("continuity", "snapshot")
+"""The checks a picture fault can come from: the stream continuity check (rtsp_continuity: key frames
+coded alike) and the snapshot picture check (the image-quality verdict of onvif_deep and rtsp_frame)."""
+
+
+def _by(value: Any) -> str:
+    return value if value in BY else ""
 
 
 @dataclass(frozen=True)
@@ -72,19 +88,25 @@ class Aspect:
     at: float | None = None
     pending: Pending | None = None
     primary_at: float | None = None
+    by: str = ""
+    """Which check a confirmed picture fault comes from (BY); "" when ok, for other aspects, and for a
+    fault stored before this was kept (its check unknown)."""
 
     @classmethod
     def from_json(cls, raw: Any) -> Aspect:
         raw = raw if isinstance(raw, Mapping) else {}
         ok = raw.get("ok")
         return cls(ok if isinstance(ok, bool) else None, text(raw.get("cause")), number(raw.get("since")),
-                   number(raw.get("at")), Pending.from_json(raw.get("pending")), number(raw.get("primary_at")))
+                   number(raw.get("at")), Pending.from_json(raw.get("pending")), number(raw.get("primary_at")),
+                   _by(raw.get("by")))
 
     def to_json(self) -> dict[str, Any]:
         out = {"ok": self.ok, "cause": self.cause, "since": self.since, "at": self.at,
                "pending": None if self.pending is None else self.pending.to_json()}
         if self.primary_at is not None:
             out["primary_at"] = self.primary_at
+        if self.by:
+            out["by"] = self.by
         return out
 
     @property

@@ -88,3 +88,25 @@ async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_a
     opened = {(t["subject_id"], t["fault"]) for t in await tickets()}
     assert opened == {(cams["frozen"], "picture"), (cams["clock"], "picture"), (cams["stall"], "stream"),
                       (cams["slow"], "stream")}
+
+
+async def test_a_frozen_picture_the_continuity_check_raised_is_cleared_once_the_stream_reads_still(gst):
+    # The continuity check confirms picture:frozen on a repeating stream; the camera then serves a still
+    # live scene (as under the old rule, which called such a scene frozen). Its `still` reads say the
+    # stream is live and its key frames differ: the fault it raised itself clears, and the ticket with it.
+    await world()
+    cam = await add_camera(1, "/frozen", gst.port)
+    clock = Clock(T0)
+    worker = await setup(CONFIG, clock)
+    await cycle(worker, clock, T0 + 3600)
+    await cycle(worker, clock, T0 + 7200)
+    assert (await state_of(cam))["cause"] == "picture:frozen"
+    await opener.run(T0 + 7200 + 3600)
+    assert {(t["subject_id"], t["fault"]) for t in await tickets()} == {(cam, "picture")}
+    await Camera.update({Camera.stream_uri: "/still"}).where(Camera.id == cam).run()
+    await cycle(worker, clock, T0 + 10800)
+    assert (await continuity(cam))["verdict"] == "still"
+    state = await state_of(cam)
+    assert (state["state"], state["cause"]) == ("up", "")
+    await opener.run(T0 + 10800 + 60)  # nobody acted on it: closed as self-recovered
+    assert [t["state"] for t in await tickets()] == ["closed"]

@@ -204,19 +204,27 @@ def _build(p: _Plan, frames: dict[int, np.ndarray]) -> Scene:
     return s
 
 
-def video_scene(video: str, seed: int, night: bool = False) -> Scene:
-    """One scene of a real video; deterministic for (video, seed, night)."""
+def _sized(frames: dict[int, np.ndarray], size: tuple[int, int] | None) -> dict[int, np.ndarray]:
+    """The frames as a camera of `size` (width, height) would show them (area average), or as they are."""
+    if size is None:
+        return frames
+    return {i: cv2.resize(f, size, interpolation=cv2.INTER_AREA) for i, f in frames.items()}
+
+
+def video_scene(video: str, seed: int, night: bool = False, size: tuple[int, int] | None = None) -> Scene:
+    """One scene of a real video; deterministic for (video, seed, night). `size`: its frames scaled to
+    (width, height) before they are grabbed (a CIF or QCIF camera's view of the same scene)."""
     p = _plan(video, seed, night)
-    return _build(p, _read(video, p.frames()))
+    return _build(p, _sized(_read(video, p.frames()), size))
 
 
-def video_scenes(per_source: int = 4, seed: int = 1) -> list[Scene]:
+def video_scenes(per_source: int = 4, seed: int = 1, size: tuple[int, int] | None = None) -> list[Scene]:
     """The video group: per video, round(per_source * Video.per_source) scenes (day and night
-    alternating), each its own stretch; each video is decoded once."""
+    alternating), each its own stretch; each video is decoded once. `size`: as video_scene."""
     out = []
     for i, (name, v) in enumerate(VIDEOS.items()):
         plans = [_plan(name, seed * 1000 + i * 50 + k, k % 2 == 1) for k in range(max(1, round(per_source * v.per_source)))]
-        frames = _read(name, set().union(*(p.frames() for p in plans)))
+        frames = _sized(_read(name, set().union(*(p.frames() for p in plans))), size)
         out.extend(_build(p, frames) for p in plans)
     return out
 

@@ -81,26 +81,35 @@ def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
 
 
 class _Maker:
-    def __init__(self, rng: np.random.Generator, photo: np.ndarray, night: bool, variant: str) -> None:
+    def __init__(self, rng: np.random.Generator, photo: np.ndarray, night: bool, variant: str,
+                 size: tuple[int, int] | None = None) -> None:
         self.rng, self.night, self.variant = rng, night, variant
         h, w = photo.shape[:2]
         # A D1-class frame (640 or 704 wide, 16:9); the photograph is enlarged as little as the
-        # frame needs (bicubic), since every enlargement softens it.
+        # frame needs (bicubic), since every enlargement softens it. `size` (width, height): a
+        # camera of another resolution (CIF 352x288, QCIF 176x144): the view is drawn at D1 width
+        # with that aspect and area-averaged down to it (as a sensor integrates the light falling on
+        # each pixel: a bicubic warp straight to CIF aliases fine texture, and a 0.05 px drift then
+        # changes it by 10 grey levels), its noise and JPEG drawn at its own size. The crop and light
+        # are drawn as for D1; later draws then differ.
         width = int(rng.choice([640, 704]))
-        height = width * 9 // 16
+        height = width * 9 // 16 if size is None else round(width * size[1] / size[0])
         scale = max(width / w, height / h) * float(rng.uniform(1.0, 1.25))
         cw, ch = int(width / scale), int(height / scale)
         self.x0, self.y0 = int(rng.integers(0, max(1, w - cw))), int(rng.integers(0, max(1, h - ch)))
-        self.photo, self.crop, self.size = photo.astype(np.float32), (cw, ch), (width, height)
+        self.photo, self.crop, self.render = photo.astype(np.float32), (cw, ch), (width, height)
+        self.size = self.render if size is None else size
         self.gain = float(rng.uniform(0.75, 1.2)) if not night else float(rng.uniform(0.8, 1.1))
         self.tick = int(rng.integers(0, 3000))
 
     def base(self, dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
         """The view (float BGR, out size), shifted by (dx, dy) source pixels."""
         cw, ch = self.crop
-        m = np.float32([[self.size[0] / cw, 0, -(self.x0 + dx) * self.size[0] / cw],
-                        [0, self.size[1] / ch, -(self.y0 + dy) * self.size[1] / ch]])
-        view = cv2.warpAffine(self.photo, m, self.size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        (rw, rh) = self.render
+        m = np.float32([[rw / cw, 0, -(self.x0 + dx) * rw / cw], [0, rh / ch, -(self.y0 + dy) * rh / ch]])
+        view = cv2.warpAffine(self.photo, m, self.render, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        if self.size != self.render:
+            view = cv2.resize(view, self.size, interpolation=cv2.INTER_AREA)
         if self.variant == "sky":  # the top 55 % a smooth sky, as a camera aimed high sees it
             h = view.shape[0]
             top = int(0.55 * h)
@@ -192,11 +201,13 @@ def _still(m: _Maker, seed: int, t: int) -> list[np.ndarray]:
     return out
 
 
-def scene(source: str, seed: int, night: bool = False, variant: str = "", still: bool = False) -> Scene:
+def scene(source: str, seed: int, night: bool = False, variant: str = "", still: bool = False,
+          size: tuple[int, int] | None = None) -> Scene:
     """One scene with its healthy and faulty frames; deterministic for (source, seed, night, variant).
-    `still` adds grabs of the same view still and low-noise (Scene.still)."""
+    `still` adds grabs of the same view still and low-noise (Scene.still); `size` makes every frame
+    at that (width, height) instead of D1 (_Maker)."""
     rng = np.random.default_rng(seed)
-    m = _Maker(rng, _photo(source), night, variant)
+    m = _Maker(rng, _photo(source), night, variant, size)
     s = Scene(f"{source}{'-night' if night else ''}{'-' + variant if variant else ''}-{seed}", night)
     t = 0
     for _ in range(LEARN):

@@ -541,3 +541,71 @@ def test_deep_checks_hours_apart_confirm_a_stall_although_far_beyond_stale_after
         if n in (2, 50):  # two deep checks 4 hours apart (stale_after_s is 30 minutes)
             cam.probe("rtsp_continuity", True, T0 + n * 300, facts={"verdict": "stalled"})
     assert cam.now == ("degraded", "stream:stalled")
+
+
+# --- the continuity check's frozen and its ok/still reads -----------------------------------------
+LONG = Rules(stale_after_s=9000.0)
+FROZEN_IQ = {"iq": {"verdict": "frozen", "faults": ["frozen"]}}
+
+
+def _frozen_by(kind: str) -> Subject:
+    """A camera whose picture:frozen two checks 10 minutes apart of `kind` confirmed."""
+    cam = up_camera(rules=LONG)
+    for at in (T0 + 100, T0 + 800):
+        if kind == "rtsp_continuity":
+            cam.probe(kind, True, at, facts={"verdict": "frozen"})
+        else:
+            cam.probe(kind, True, at, facts=FROZEN_IQ)
+    assert cam.now == ("degraded", "picture:frozen")
+    return cam
+
+
+@pytest.mark.parametrize("verdict", ["still", "ok"])
+def test_a_still_or_moving_stream_clears_the_frozen_picture_the_continuity_check_raised(verdict):
+    cam = _frozen_by("rtsp_continuity")
+    cam.probe("rtsp_continuity", True, T0 + 4000, facts={"verdict": verdict})
+    assert cam.now == ("up", "")
+    assert cam.faults[-1] == FaultChange("picture", False, "picture:frozen", T0 + 4000)
+
+
+def test_a_still_stream_leaves_the_frozen_picture_the_snapshot_check_raised():
+    cam = _frozen_by("rtsp_frame")
+    cam.probe("rtsp_continuity", True, T0 + 4000, facts={"verdict": "still"})
+    assert cam.now == ("degraded", "picture:frozen")
+    cam.probe("rtsp_frame", True, T0 + 5000, facts={"iq": {"verdict": "ok", "faults": []}})
+    assert cam.now == ("up", "")
+
+
+def test_a_frozen_picture_the_snapshot_check_also_saw_is_its_own_to_clear():
+    cam = _frozen_by("rtsp_continuity")
+    cam.probe("rtsp_frame", True, T0 + 1500, facts=FROZEN_IQ)  # the snapshot agrees
+    cam.probe("rtsp_continuity", True, T0 + 4000, facts={"verdict": "still"})
+    assert cam.now == ("degraded", "picture:frozen")
+
+
+def test_a_frozen_picture_stored_before_its_check_was_kept_is_cleared_by_a_still_stream():
+    # Under the old continuity rule a still live scene was called frozen; the stored fault does not say
+    # which check raised it. A still read clears it; a snapshot check that still sees it raises it again.
+    cam = _frozen_by("rtsp_continuity")
+    stored = cam.row["aspects"].to_json()
+    stored["picture"].pop("by", None)
+    cam.row["aspects"] = stored
+    cam.probe("rtsp_continuity", True, T0 + 4000, facts={"verdict": "still"})
+    assert cam.now == ("up", "")
+
+
+def test_a_still_stream_ends_a_continuity_frozen_streak_but_not_a_snapshot_one():
+    cam = up_camera(rules=LONG)
+    cam.probe("rtsp_continuity", True, T0 + 100, facts={"verdict": "frozen"})
+    cam.probe("rtsp_continuity", True, T0 + 400, facts={"verdict": "still"})
+    cam.probe("rtsp_continuity", True, T0 + 800, facts={"verdict": "frozen"})  # a new streak of one
+    assert cam.now == ("up", "")
+    cam.probe("rtsp_frame", True, T0 + 1000, facts=DARK_IQ)
+    cam.probe("rtsp_continuity", True, T0 + 1300, facts={"verdict": "still"})  # says nothing of the dark
+    cam.probe("rtsp_frame", True, T0 + 1700, facts=DARK_IQ)
+    assert cam.now == ("degraded", "picture:dark")
+    cam.probe("rtsp_continuity", True, T0 + 2000, facts={"verdict": "still"})  # nor clears it
+    assert cam.now == ("degraded", "picture:dark")
+
+
+DARK_IQ = {"iq": {"verdict": "dark", "faults": ["dark"]}}

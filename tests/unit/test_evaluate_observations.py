@@ -75,15 +75,19 @@ CASES = [
     ("rtsp", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
     ("rtsp_frame", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
     # continuity: stalled and low_fps are stream faults, frozen a picture fault
-    ("rtsp_continuity", True, None, {"verdict": "ok"}, [("reach", True, "", "fallback"), ("stream", True, "")]),
+    # (ok and still: the key frames differ, a picture that is not frozen, which only the continuity
+    # check's own frozen heeds: tests/unit/test_evaluate.py)
+    ("rtsp_continuity", True, None, {"verdict": "ok"}, [("reach", True, "", "fallback"), ("stream", True, ""),
+                                                        ("picture", True, "")]),
     ("rtsp_continuity", True, None, {"verdict": "stalled"}, [("reach", True, "", "fallback"),
                                                              ("stream", False, "stream:stalled")]),
     ("rtsp_continuity", True, None, {"verdict": "low_fps"}, [("reach", True, "", "fallback"),
                                                              ("stream", False, "stream:low_fps")]),
     ("rtsp_continuity", True, None, {"verdict": "frozen"}, [("reach", True, "", "fallback"), ("stream", True, ""),
                                                             ("picture", False, "picture:frozen")]),
-    # A still scene (frozen not judgeable): the stream is good, the picture unjudged, no fault.
-    ("rtsp_continuity", True, None, {"verdict": "still"}, [("reach", True, "", "fallback"), ("stream", True, "")]),
+    # A still scene (frozen not judgeable): the stream is good, the picture not frozen, no fault.
+    ("rtsp_continuity", True, None, {"verdict": "still"}, [("reach", True, "", "fallback"), ("stream", True, ""),
+                                                           ("picture", True, "")]),
     ("rtsp_continuity", True, None, {"verdict": "garbage"}, [("reach", True, "", "fallback")]),
     ("rtsp_continuity", False, "timeout", {}, [("stream", False, "stream:timeout", "no_answer")]),
     # kinds that say nothing about state
