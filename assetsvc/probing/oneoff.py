@@ -24,6 +24,10 @@ HINTS = {
     ErrorKind.UNSUPPORTED: "the device does not offer this operation",
     ErrorKind.CONFIG: "the device has no stream at this path: the record's stream URI or path is wrong "
                       "(give --rtsp-path, or let --onvif report the stream)",
+    ErrorKind.BUSY: "the device serves no more viewers now (RTSP 453, its session limit): others are "
+                    "watching; try again later",
+    ErrorKind.TRANSPORT: "the device does not offer the transport this client asks for (RTSP 461: RTP "
+                         "over the RTSP connection); enable RTSP over TCP on the device",
 }
 
 

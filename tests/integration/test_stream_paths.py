@@ -21,6 +21,7 @@ from assetsvc.runtime import vault
 from assetsvc.tickets import opener
 from tests.fakes.onvif_device import FakeOnvifDevice, Profile
 from tests.fakes.rtsp_gst_server import GstRtspCamera
+from tests.fakes.snmp_agents import start_snmpd
 from tests.integration.conftest import ADMIN
 from tests.integration.test_monitoring_engine import Clock, cycle, setup, state_of
 from tests.integration.test_tickets_engine import T0, tickets, world
@@ -209,3 +210,77 @@ async def test_probe_command_reads_the_stream_for_continuity_past_its_short_time
     [result] = json.loads(done.output)
     assert done.exit_code == 0, done.output
     assert result["facts"]["verdict"] == "ok" and result["facts"]["frame_count"] > 100
+
+
+# The shipped snmp-camera class (assetsvc/monitoring/monitoring.toml): no DESCRIBE check, so only the
+# frame grab and the continuity check meet the stream's refusals.
+SNMP_CAMERA = """
+[rules]
+fault_after_failures = 2
+stale_after_s = 1800
+[[class]]
+name = "snmp-camera"
+when = { subject = "camera", protocol = "snmp" }
+light = { every = 300, probes = ["snmp_light"], timeout = 5 }
+deep = { every = 14400, probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25 }
+"""
+
+
+@pytest.fixture(scope="module")
+def refusing():
+    """A camera that answers a path it does not serve with 454, and one path with 453 (its viewer limit)."""
+    with GstRtspCamera(mounts=("/live=moving",), refuse=("/Streaming/Channels/999=454", "/Streaming/Channels/101=453")) as cam:
+        yield cam
+
+
+@pytest.fixture
+def snmpd():
+    agent = start_snmpd()
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
+async def deep_checks(camera_id: int, times: int) -> list[dict]:
+    clock = Clock(T0)
+    worker = await setup(SNMP_CAMERA, clock)
+    for n in range(1, times + 1):
+        await cycle(worker, clock, T0 + n * 14400)
+    return await bulk.fetch(LatestResult, "SELECT probe_kind, error FROM latest_result WHERE subject_id = ? "
+                            "ORDER BY probe_kind", [camera_id])
+
+
+@needs_gst
+async def test_a_path_an_snmp_camera_answers_with_454_is_the_records_fault_and_opens_no_ticket(refusing, snmpd):
+    await world()
+    cam = await add_camera(4, ports={"rtsp": refusing.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
+                           stream_uri="/Streaming/Channels/999")
+    latest = await deep_checks(cam, 3)
+    assert {r["probe_kind"]: r["error"] for r in latest} == {
+        "rtsp_continuity": "config", "rtsp_frame": "config", "snmp_light": None}
+    state = await state_of(cam)
+    assert (state["state"], state["cause"]) == ("degraded", "stream:config")
+    [flag] = await flags(cam)
+    assert (flag["kind"], flag["expected"], flag["cleared_at"]) == (
+        "stream_path", "/Streaming/Channels/999 (registry)", None)
+    assert (await opener.run(T0 + 3 * 14400 + 6 * 3600)).opened == 0
+    assert await tickets() == []
+    shown = await status.camera_status(cam, ADMIN)
+    assert shown["cause"] == "stream:config" and shown["stream"]["config_fault"] is True
+
+
+@needs_gst
+async def test_an_snmp_camera_at_its_viewer_limit_453_opens_no_ticket(refusing, snmpd):
+    await world()
+    cam = await add_camera(5, ports={"rtsp": refusing.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
+                           stream_uri="/Streaming/Channels/101")
+    latest = await deep_checks(cam, 3)
+    assert {r["probe_kind"]: r["error"] for r in latest} == {
+        "rtsp_continuity": "busy", "rtsp_frame": "busy", "snmp_light": None}
+    # Other viewers hold every session: the stream is not judged, so the camera stays up.
+    state = await state_of(cam)
+    assert (state["state"], state["cause"]) == ("up", "")
+    assert await flags(cam) == []
+    assert (await opener.run(T0 + 3 * 14400 + 6 * 3600)).opened == 0
+    assert await tickets() == []
