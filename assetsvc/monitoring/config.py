@@ -109,7 +109,7 @@ def _number(table: Mapping[str, Any], key: str, where: str, default: float, low:
 
 
 def _plan(name: str, raw: Any, where: str) -> Plan:
-    from probes.registry import PROBES
+    from probes.registry import PROBES, least_timeout_s
 
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} must be a table like {{ every = 300, probes = [...], timeout = 5 }}")
@@ -125,8 +125,15 @@ def _plan(name: str, raw: Any, where: str) -> Plan:
     options = raw.get("options", {})
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where}.options must be a table")
-    return Plan(name, _number(raw, "every", where, 300, 1, 30 * 86400), tuple(probes),
-                _number(raw, "timeout", where, 5, 0.1, 600), dict(options))
+    timeout = _number(raw, "timeout", where, 5, 0.1, 600)
+    for kind in probes:
+        # The same floor as the one-off CLI's (probes.registry): below it every check of this kind
+        # is cut off and healthy cameras fail with stream:timeout, which opens tickets.
+        floor = least_timeout_s(kind, options)
+        if floor is not None and timeout < floor[0]:
+            raise ConfigError(f"{where}.timeout = {timeout:g} s is shorter than {kind} can take: at least "
+                              f"{floor[0]:g} s ({floor[1]}), or every {kind} check times out")
+    return Plan(name, _number(raw, "every", where, 300, 1, 30 * 86400), tuple(probes), timeout, dict(options))
 
 
 def _vendor_paths(raw: Any) -> dict[str, str]:
