@@ -198,6 +198,22 @@ def _gap_s(first: tuple, second: tuple) -> float:
     return b_wall - a_wall
 
 
+# FFmpeg's errors for RTSP replies: the exact status where FFmpeg keeps it, else 4 or 5 (the class).
+_HTTP_STATUS = {av.error.HTTPBadRequestError: 400, av.error.HTTPUnauthorizedError: 401,
+                av.error.HTTPForbiddenError: 403, av.error.HTTPNotFoundError: 404}
+
+
+def _refusal_status(exc: BaseException) -> int | None:
+    """The RTSP status an FFmpeg error stands for (4 / 5: some 4xx / 5xx), None if it is no refusal."""
+    if isinstance(exc, OSError) and exc.errno == errno.EPROTONOSUPPORT:
+        return UNSUPPORTED_TRANSPORT  # FFmpeg's word for "every transport offered was refused": TCP only, a 461
+    if isinstance(exc, av.error.HTTPServerError):
+        return 5
+    if isinstance(exc, av.error.HTTPClientError):  # PyAV: the 4xx errors are no HTTPError
+        return _HTTP_STATUS.get(type(exc), 4)
+    return None
+
+
 def _codec_name(stream) -> str:
     name = stream.codec_context.name
     return {"h264": "H264", "hevc": "H265", "mjpeg": "MJPEG", "mpeg4": "MPEG4"}.get(name, name.upper())
@@ -214,17 +230,15 @@ def _classify(exc: BaseException, elapsed_s: float, phase_s: float, total_s: flo
     timed_out = ProbeError(ErrorKind.TIMEOUT, f"no decodable frame within {total_s:g} s")
     if isinstance(exc, (av.error.ExitError, TimeoutError)):
         return timed_out
-    # FFmpeg's word for "the device refused every transport offered", which with TCP only is a 461.
-    no_transport = isinstance(exc, OSError) and exc.errno == errno.EPROTONOSUPPORT
-    if isinstance(exc, (av.error.HTTPClientError, av.error.HTTPError)) or no_transport:  # PyAV: 4xx are no HTTPError
-        # The device answered with a refusal: one meaning per status for every stream check.
-        if refused is not None:
+    status = _refusal_status(exc)
+    if status is not None:
+        # The device answered with a refusal: one meaning per status for every stream check. The
+        # log line names the request and the exact status; it is trusted only when it agrees with
+        # the error (a 401 FFmpeg answered with a login leaves a line behind a later failure).
+        if refused is not None and (refused[1] == status or refused[1] // 100 == status == 4
+                                    or refused[1] // 100 == status == 5):
             return refusal(refused[1], refused[0])
-        if no_transport:
-            return refusal(UNSUPPORTED_TRANSPORT)
-        known = {av.error.HTTPUnauthorizedError: 401, av.error.HTTPForbiddenError: 403,
-                 av.error.HTTPNotFoundError: 404, av.error.HTTPBadRequestError: 400}
-        return refusal(known.get(type(exc)), server_error=isinstance(exc, av.error.HTTPServerError))
+        return refusal(status if status > 5 else None, server_error=status == 5)
     if isinstance(exc, av.error.InvalidDataError):
         # Quirk: when the interrupt callback fires while FFmpeg waits for an RTSP reply, the RTSP
         # demuxer reports "invalid data", not "exit": tell the two apart by the time spent.

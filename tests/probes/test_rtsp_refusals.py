@@ -7,9 +7,12 @@ does not offer, 503 when it fails. Nothing in the clients is mocked.
 
 from __future__ import annotations
 
+import errno
+
+import av.error
 import pytest
 
-from probes.frame import probe_rtsp_frame
+from probes.frame import _classify, probe_rtsp_frame
 from probes.rtsp import probe_rtsp
 from probes.rtsp_continuity import probe_rtsp_continuity
 from probes.rtsp_status import refusal
@@ -104,3 +107,23 @@ def test_not_found_to_a_track_or_session_request_is_no_fault_of_the_records_path
 
 def test_a_server_error_of_unknown_number_is_a_device_fault():
     assert refusal(None, server_error=True).kind is ErrorKind.PROTOCOL
+
+
+FFMPEG_ERRORS = {"other 4xx": av.error.HTTPOtherClientError(-1, "4xx"), "400": av.error.HTTPBadRequestError(-1, "400"),
+                 "404": av.error.HTTPNotFoundError(-1, "404"), "5xx": av.error.HTTPServerError(-1, "5xx"),
+                 "no transport": av.error.OSError(errno.EPROTONOSUPPORT, "Protocol not supported")}
+
+
+@pytest.mark.parametrize("error, logged, kind", [
+    ("other 4xx", ("SETUP", 453), ErrorKind.BUSY),
+    ("other 4xx", None, ErrorKind.UNSUPPORTED),  # no log line: the status is not known
+    ("404", None, ErrorKind.CONFIG),
+    ("no transport", None, ErrorKind.TRANSPORT),
+    ("5xx", None, ErrorKind.PROTOCOL),
+    # A line that disagrees with the error is from an earlier reply FFmpeg got past (a 401 answered
+    # with the login): the error's own status counts.
+    ("400", ("DESCRIBE", 401), ErrorKind.UNSUPPORTED),
+    ("5xx", ("DESCRIBE", 454), ErrorKind.PROTOCOL),
+])
+def test_ffmpegs_error_is_read_with_its_log_line_only_when_they_agree(error, logged, kind):
+    assert _classify(FFMPEG_ERRORS[error], 0.0, 1.0, 5.0, logged).kind is kind
