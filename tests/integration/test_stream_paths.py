@@ -269,6 +269,7 @@ async def test_a_path_an_snmp_camera_answers_with_454_is_the_records_fault_and_o
     assert await tickets() == []
     shown = await status.camera_status(cam, ADMIN)
     assert shown["cause"] == "stream:config" and shown["stream"]["config_fault"] is True
+    assert [d["kind"] for d in await status.drift_flags(ADMIN)] == ["stream_path"]
 
 
 @needs_gst
