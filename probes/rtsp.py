@@ -309,7 +309,7 @@ def _check_auth(reply: Reply, conn: RtspConnection, facts: dict[str, Any]) -> No
 def _check_status(reply: Reply, facts: dict[str, Any]) -> None:
     if reply.status != 200:
         exc = refusal(reply.status, "DESCRIBE")
-        exc.facts = facts
+        exc.facts = dict(facts)
         raise exc
     if not reply.body.strip():
         raise ProbeError(ErrorKind.PROTOCOL, "DESCRIBE answered 200 without an SDP", facts)
