@@ -18,7 +18,7 @@ _BATCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 _JOB_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 PROBE_RESULTS = Counter("assetsvc_probe_results", "Probe results by probe kind and outcome "
-                        "(ok, or the error class: timeout, refused, auth, protocol, unsupported, clock, config)",
+                        "(ok, or the error class: timeout, refused, auth, protocol, unsupported, clock, config, busy, transport)",
                         ["kind", "outcome"])
 PROBE_DURATION = Histogram("assetsvc_probe_duration_seconds", "Time one probe took, by probe kind",
                            ["kind"], buckets=_PROBE_BUCKETS)

@@ -10,6 +10,8 @@ awaiting coroutine was cancelled long before. Frames leave this module as numpy 
 from __future__ import annotations
 
 import asyncio
+import errno
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +20,10 @@ from typing import Any
 
 import av
 import av.error
+import av.logging
 
 from probes.rtsp import rtsp_url
+from probes.rtsp_status import UNSUPPORTED_TRANSPORT, refusal
 from probes.types import ErrorKind, ProbeError, ProbeTarget
 
 GRAB_WORKERS = 4  # decoding is CPU work: more parallel grabs than this only queue on 2 cores
@@ -27,6 +31,16 @@ DEFAULT_TIMEOUT_S = 5.0
 # Not asyncio.to_thread: a stuck grab would hold one of the loop's default-executor threads, and
 # that pool also runs getaddrinfo for every other probe. Grabs get their own, bounded pool.
 _EXECUTOR = ThreadPoolExecutor(GRAB_WORKERS, thread_name_prefix="rtsp-grab")
+# FFmpeg raises one error for every 4xx but 401/403/404 (and 400, 429): only its log line
+# "method SETUP failed: 453 (...)" says whether the path is wrong (454), the device is busy (453)
+# or refuses our transport (461). So errors are logged (PyAV's default is no log at all), repeated
+# lines are not dropped (two cameras refusing alike one after the other must both be read), and
+# every stream session captures the lines of its own thread (`quiet`): none reaches the log, where
+# FFmpeg's text could carry the URL with the login.
+av.logging.set_skip_repeated(False)
+if av.logging.get_level() is None:
+    av.logging.set_level(av.logging.ERROR)
+_REFUSED = re.compile(r"method ([A-Z_]{1,20}) failed: (\d{3})")
 
 
 @dataclass(frozen=True)
@@ -94,12 +108,42 @@ async def _run(target: ProbeTarget, gap_s: float | None) -> dict[str, Any]:
         raise
 
 
-def _grab(url: str, bound: _Bound, gap_s: float | None, cancelled: threading.Event) -> dict[str, Any]:
+def quiet() -> av.logging.Capture:
+    """FFmpeg's log lines of this thread, kept from the log (they may hold the URL with the login)."""
+    return av.logging.Capture(local=True)
+
+
+def open_stream(url: str, options: dict[str, str], open_s: float, read_s: float, total_s: float):
+    """av.open of an RTSP URL (OPTIONS, DESCRIBE, SETUP, PLAY); every failure as a ProbeError.
+
+    open_s and read_s: PyAV's timeouts; total_s: the whole check's bound, for the timeout message.
+    """
     start = time.monotonic()
-    try:
-        container = av.open(url, options=bound.ffmpeg_options(), timeout=(bound.open_s, bound.read_s))
-    except Exception as exc:  # noqa: BLE001 - every FFmpeg failure is classified below
-        raise _classify(exc, time.monotonic() - start, bound.open_s, bound) from None
+    with quiet() as lines:
+        try:
+            return av.open(url, options=options, timeout=(open_s, read_s))
+        except Exception as exc:  # noqa: BLE001 - every FFmpeg failure is classified
+            refused = _refused(lines)
+            raise _classify(exc, time.monotonic() - start, open_s, total_s, refused) from None
+
+
+def _refused(lines: list[tuple[int, str, str]]) -> tuple[str, int] | None:
+    """The last RTSP request the device refused and its status, from FFmpeg's log lines."""
+    for _level, _name, message in reversed(lines):
+        found = _REFUSED.search(message)
+        if found:
+            return found[1], int(found[2])
+    return None
+
+
+def _grab(url: str, bound: _Bound, gap_s: float | None, cancelled: threading.Event) -> dict[str, Any]:
+    with quiet():
+        return _grab_quietly(url, bound, gap_s, cancelled)
+
+
+def _grab_quietly(url: str, bound: _Bound, gap_s: float | None, cancelled: threading.Event) -> dict[str, Any]:
+    start = time.monotonic()
+    container = open_stream(url, bound.ffmpeg_options(), bound.open_s, bound.read_s, bound.total_s)
     try:
         if not container.streams.video:
             raise ProbeError(ErrorKind.UNSUPPORTED, "no video offered")
@@ -122,7 +166,7 @@ def _grab(url: str, bound: _Bound, gap_s: float | None, cancelled: threading.Eve
     except ProbeError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise _classify(exc, 0.0, bound.read_s, bound) from None
+        raise _classify(exc, 0.0, bound.read_s, bound.total_s) from None
     finally:
         container.close()
 
@@ -154,18 +198,47 @@ def _gap_s(first: tuple, second: tuple) -> float:
     return b_wall - a_wall
 
 
+# FFmpeg's errors for RTSP replies: the exact status where FFmpeg keeps it, else 4 or 5 (the class).
+_HTTP_STATUS = {av.error.HTTPBadRequestError: 400, av.error.HTTPUnauthorizedError: 401,
+                av.error.HTTPForbiddenError: 403, av.error.HTTPNotFoundError: 404}
+
+
+def _refusal_status(exc: BaseException) -> int | None:
+    """The RTSP status an FFmpeg error stands for (4 / 5: some 4xx / 5xx), None if it is no refusal."""
+    if isinstance(exc, OSError) and exc.errno == errno.EPROTONOSUPPORT:
+        return UNSUPPORTED_TRANSPORT  # FFmpeg's word for "every transport offered was refused": TCP only, a 461
+    if isinstance(exc, av.error.HTTPServerError):
+        return 5
+    if isinstance(exc, av.error.HTTPClientError):  # PyAV: the 4xx errors are no HTTPError
+        return _HTTP_STATUS.get(type(exc), 4)
+    return None
+
+
 def _codec_name(stream) -> str:
     name = stream.codec_context.name
     return {"h264": "H264", "hevc": "H265", "mjpeg": "MJPEG", "mpeg4": "MPEG4"}.get(name, name.upper())
 
 
-def _classify(exc: BaseException, elapsed_s: float, phase_s: float, bound: _Bound) -> ProbeError:
-    """FFmpeg's exception as a ProbeError; never its text, which holds the URL with the password."""
+def _classify(exc: BaseException, elapsed_s: float, phase_s: float, total_s: float,
+              refused: tuple[str, int] | None = None) -> ProbeError:
+    """FFmpeg's exception as a ProbeError; never its text, which holds the URL with the password.
+
+    refused: the request the device refused and its RTSP status, when FFmpeg's log said so.
+    """
     if isinstance(exc, ProbeError):
         return exc
-    timed_out = ProbeError(ErrorKind.TIMEOUT, f"no decodable frame within {bound.total_s:g} s")
+    timed_out = ProbeError(ErrorKind.TIMEOUT, f"no decodable frame within {total_s:g} s")
     if isinstance(exc, (av.error.ExitError, TimeoutError)):
         return timed_out
+    status = _refusal_status(exc)
+    if status is not None:
+        # The device answered with a refusal: one meaning per status for every stream check. The
+        # log line names the request and the exact status; it is trusted only when it agrees with
+        # the error (a 401 FFmpeg answered with a login leaves a line behind a later failure).
+        if refused is not None and (refused[1] == status or refused[1] // 100 == status == 4
+                                    or refused[1] // 100 == status == 5):
+            return refusal(refused[1], refused[0])
+        return refusal(status if status > 5 else None, server_error=status == 5)
     if isinstance(exc, av.error.InvalidDataError):
         # Quirk: when the interrupt callback fires while FFmpeg waits for an RTSP reply, the RTSP
         # demuxer reports "invalid data", not "exit": tell the two apart by the time spent.
@@ -176,13 +249,6 @@ def _classify(exc: BaseException, elapsed_s: float, phase_s: float, bound: _Boun
         return ProbeError(ErrorKind.REFUSED, "connection refused")
     if isinstance(exc, (ConnectionError, av.error.EOFError)):
         return ProbeError(ErrorKind.REFUSED, "connection closed by the device")
-    if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
-        return ProbeError(ErrorKind.AUTH, "login rejected or missing")
-    if isinstance(exc, av.error.HTTPNotFoundError):
-        return ProbeError(ErrorKind.CONFIG, "stream path not found (404)")
-    if isinstance(exc, av.error.HTTPClientError):
-        # 453 not enough bandwidth, 455 nothing to play (no video track), 461 no TCP transport...
-        return ProbeError(ErrorKind.UNSUPPORTED, "the device refused to play the stream (4xx)")
     if isinstance(exc, OSError) and exc.errno is not None and exc.errno < 1000:
         return ProbeError(ErrorKind.REFUSED, exc.strerror or "network error")
     if isinstance(exc, av.error.FFmpegError):

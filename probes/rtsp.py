@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from probes.rtsp_status import refusal
 from probes.types import Credentials, ErrorKind, ProbeError, ProbeTarget
 
 HEADER_CAP = 16 * 1024  # status line plus headers of one reply
@@ -306,14 +307,10 @@ def _check_auth(reply: Reply, conn: RtspConnection, facts: dict[str, Any]) -> No
 
 
 def _check_status(reply: Reply, facts: dict[str, Any]) -> None:
-    if reply.status in (404, 454):
-        # The path is wrong, not the stream: a configuration fault of the record (454 Session Not
-        # Found is what some firmwares answer a DESCRIBE for a path they do not serve).
-        raise ProbeError(ErrorKind.CONFIG, f"stream path not found ({reply.status})", facts)
-    if reply.status in (405, 451, 455, 501):
-        raise ProbeError(ErrorKind.UNSUPPORTED, f"DESCRIBE not supported ({reply.status})", facts)
     if reply.status != 200:
-        raise ProbeError(ErrorKind.PROTOCOL, f"DESCRIBE answered {reply.status} {reply.reason}".strip(), facts)
+        exc = refusal(reply.status, "DESCRIBE")
+        exc.facts = dict(facts)
+        raise exc
     if not reply.body.strip():
         raise ProbeError(ErrorKind.PROTOCOL, "DESCRIBE answered 200 without an SDP", facts)
 

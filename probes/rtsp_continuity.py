@@ -33,7 +33,7 @@ import av
 import av.error
 import numpy as np
 
-from probes.frame import _classify, _codec_name
+from probes.frame import _codec_name, open_stream, quiet
 from probes.rtsp import rtsp_url
 from probes.types import ErrorKind, ProbeError, ProbeTarget
 
@@ -128,11 +128,12 @@ def _options(rules: Rules) -> dict[str, str]:
 
 
 def _read(url: str, rules: Rules, cancelled: threading.Event) -> dict[str, Any]:
-    start = time.monotonic()
-    try:
-        container = av.open(url, options=_options(rules), timeout=(rules.open_s, rules.read_s))
-    except Exception as exc:  # noqa: BLE001 - every FFmpeg failure is classified
-        raise _classify(exc, time.monotonic() - start, rules.open_s, _Budget(rules.budget_s)) from None
+    with quiet():
+        return _read_quietly(url, rules, cancelled)
+
+
+def _read_quietly(url: str, rules: Rules, cancelled: threading.Event) -> dict[str, Any]:
+    container = open_stream(url, _options(rules), rules.open_s, rules.read_s, rules.budget_s)
     try:
         if not container.streams.video or container.streams.video[0].codec_context is None:
             raise ProbeError(ErrorKind.UNSUPPORTED, "no decodable video offered")
@@ -146,11 +147,6 @@ def _read(url: str, rules: Rules, cancelled: threading.Event) -> dict[str, Any]:
         return facts
     finally:
         container.close()
-
-
-@dataclass(frozen=True)
-class _Budget:
-    total_s: float  # what frame._classify reports in its timeout message
 
 
 def _collect(container, stream, rules: Rules, cancelled: threading.Event) -> tuple[list[Packet], list, float]:

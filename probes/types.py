@@ -21,6 +21,11 @@ class ErrorKind(str, enum.Enum):
     # The device answered that what the record names is not there: an RTSP stream path answered
     # 404 or 454. A fault of the registry record (the office's), never of the device or its contractor.
     CONFIG = "config"
+    # The device answered but serves no further session now: RTSP 453, its viewer limit reached by
+    # others. Not a fault of the device; the next scheduled check tries again.
+    BUSY = "busy"
+    # The device does not offer the transport our client asks for (RTSP 461): the platform's to fix.
+    TRANSPORT = "transport"
 
 
 class ProbeError(Exception):

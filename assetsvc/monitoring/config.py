@@ -109,7 +109,7 @@ def _number(table: Mapping[str, Any], key: str, where: str, default: float, low:
 
 
 def _plan(name: str, raw: Any, where: str) -> Plan:
-    from probes.registry import PROBES
+    from probes.registry import PROBES, least_timeout_s
 
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} must be a table like {{ every = 300, probes = [...], timeout = 5 }}")
@@ -125,25 +125,37 @@ def _plan(name: str, raw: Any, where: str) -> Plan:
     options = raw.get("options", {})
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where}.options must be a table")
-    return Plan(name, _number(raw, "every", where, 300, 1, 30 * 86400), tuple(probes),
-                _number(raw, "timeout", where, 5, 0.1, 600), dict(options))
+    timeout = _number(raw, "timeout", where, 5, 0.1, 600)
+    for kind in probes:
+        # The same floor as the one-off CLI's (probes.registry): below it every check of this kind
+        # is cut off and healthy cameras fail with stream:timeout, which opens tickets.
+        floor = least_timeout_s(kind, options)
+        if floor is not None and timeout < floor[0]:
+            raise ConfigError(f"{where}.timeout = {timeout:g} s is shorter than {kind} can take: at least "
+                              f"{floor[0]:g} s ({floor[1]}), or every {kind} check times out")
+    return Plan(name, _number(raw, "every", where, 300, 1, 30 * 86400), tuple(probes), timeout, dict(options))
 
 
-def _vendor_paths(raw: Any) -> dict[str, str]:
-    """[vendor_paths]: registered vendor (a part of it, any case) -> default stream path of its cameras."""
+VENDOR_TABLES = ("vendor_paths", "vendor_sub_paths")  # main stream, sub stream
+
+
+def _vendor_paths(raw: Any, table: str = "vendor_paths") -> dict[str, str]:
+    """[vendor_paths] / [vendor_sub_paths]: registered vendor (a part of it, any case) -> the default
+    main / sub stream path of its cameras."""
     from probes.stream_uri import stream_location
 
     if not isinstance(raw, Mapping):
-        raise ConfigError("[vendor_paths] must be a table of vendor = \"/path\"")
+        raise ConfigError(f"[{table}] must be a table of vendor = \"/path\"")
     for name, path in raw.items():
         if not isinstance(path, str) or not path.startswith("/") or stream_location(path) is None:
-            raise ConfigError(f"vendor_paths.{name} = {path!r} is not a stream path starting with /")
+            raise ConfigError(f"{table}.{name} = {path!r} is not a stream path starting with /")
     return dict(raw)
 
 
-def _classes(raw: Any, vendor_paths: Mapping[str, str] | None = None) -> tuple[DeviceClass, ...]:
+def _classes(raw: Any, vendor_tables: Mapping[str, Mapping[str, str]] | None = None) -> tuple[DeviceClass, ...]:
     if not isinstance(raw, list):
         raise ConfigError("[[class]] must be an array of tables")
+    tables = {name: table for name, table in (vendor_tables or {}).items() if table}
     classes = []
     for n, item in enumerate(raw, 1):
         where = f"class #{n} ({item.get('name', '?')})" if isinstance(item, Mapping) else f"class #{n}"
@@ -156,9 +168,8 @@ def _classes(raw: Any, vendor_paths: Mapping[str, str] | None = None) -> tuple[D
         if unknown:
             raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
         plans = {p: _plan(p, item[p], f"{where}.{p}") for p in PLAN_NAMES if p in item}
-        if vendor_paths:  # a plan's own options.vendor_paths replaces the file's table
-            plans = {p: replace(plan, options={"vendor_paths": vendor_paths, **plan.options})
-                     for p, plan in plans.items()}
+        if tables:  # a plan's own options.vendor_paths (vendor_sub_paths) replaces the file's table
+            plans = {p: replace(plan, options={**tables, **plan.options}) for p, plan in plans.items()}
         classes.append(DeviceClass(item["name"], dict(when), plans))
     return tuple(classes)
 
@@ -192,7 +203,7 @@ def parse(text: str, source: str) -> MonitoringConfig:
                           _number(back, "factor", "backoff", 2, 1, 100),
                           _number(back, "max_factor", "backoff", 4, 1, 1000))
         history = _number(doc.get("history", {}), "per_subject", "history", 20, 1, 1000, int)
-        classes = _classes(doc.get("class", []), _vendor_paths(doc.get("vendor_paths", {})))
+        classes = _classes(doc.get("class", []), {t: _vendor_paths(doc.get(t, {}), t) for t in VENDOR_TABLES})
         _check_staleness(rules, backoff, classes)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None

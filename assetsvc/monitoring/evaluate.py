@@ -10,9 +10,12 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   protocol are reach failures (protocol because unexpected failures are classified as protocol
   too, and a device that gives no usable answer is not serving the platform either).
   RTSP results stand in for reach only on devices without a light check (see `fallback`).
-- `stream`: rtsp and rtsp_frame. Any error but auth is a stream fault; auth is no observation.
-  `config` (the stream path answered 404/454) is a fault of the record: cause "stream:config",
-  shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
+- `stream`: rtsp, rtsp_frame and rtsp_continuity. Any error is a stream fault except those that
+  say nothing about the stream (NOT_STREAM_FAULTS, no stream observation, reach ok): auth (the
+  record's credentials), busy (RTSP 453: the device's viewer limit, reached by others; the next
+  scheduled check tries again) and transport (461: the transport our client asks for).
+  `config` (the stream path answered 404/454, probes/rtsp_status.py) is a fault of the record: cause
+  "stream:config", shown as the state's cause but never ticketed (tickets/faults.py), and a drift flag.
   rtsp_continuity's verdict: `stalled` and `low_fps` are stream faults (stream:stalled,
   stream:low_fps), `frozen` a picture fault (picture:frozen); `ok` a good stream, and so is `still`
   (a still scene whose frozen is not judgeable: no fault). `ok` and `still` also say the key frames
@@ -55,7 +58,11 @@ __all__ = ["ASPECTS", "STATES", "DEGRADING", "CAUSE_MAX", "REBOOTS_KEPT", "Rules
            "FaultChange", "Evaluated", "observations", "evaluate", "stale", "relabel_for_upstream", "needs_recheck",
            "load_aspects"]
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
-ANSWERED = frozenset({"auth", "unsupported", "clock", "config"})  # errors that are a reply from the device
+# Errors that are a reply from the device.
+ANSWERED = frozenset({"auth", "unsupported", "clock", "config", "busy", "transport"})
+# Stream check errors that say nothing about the stream: the login, the device's viewer limit (453),
+# the transport our client asks for (461). No stream observation: neither a fault nor a clear.
+NOT_STREAM_FAULTS = frozenset({"auth", "busy", "transport"})
 # Causes that are a fault of the registry record, not of the device: the stream path the record
 # (or the class default) names is not there (404/454). Shown as the state's cause; never ticketed.
 CONFIG_CAUSES = frozenset({"stream:config"})
@@ -203,8 +210,8 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
     # A failed frame grab is weak evidence against reach (a decoder or GOP timeout): only a reply counts.
     answered = not err or err in ANSWERED
     reach = [_reach(kind, err, at, fallback=True)] if kind == "rtsp" or answered else []
-    if err == "auth":
-        return reach  # wrong credentials: a configuration problem, not a stream fault
+    if err in NOT_STREAM_FAULTS:
+        return reach  # wrong credentials, other viewers, our transport: no fault of the stream
     if err:
         return [*reach, Observation("stream", False, _cause("stream", err), at, no_answer=err in NO_ANSWER)]
     if kind == "rtsp_continuity":

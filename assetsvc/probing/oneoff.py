@@ -6,9 +6,8 @@ import asyncio
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from probes.registry import probe_fn
+from probes.registry import least_timeout_s, probe_fn
 from probes.runner import run_probe
-from probes.rtsp_continuity import Rules as ContinuityRules
 from probes.stream_uri import StreamLocation, stream_location
 from probes.types import ErrorKind, ProbeResult, ProbeTarget
 
@@ -24,6 +23,10 @@ HINTS = {
     ErrorKind.UNSUPPORTED: "the device does not offer this operation",
     ErrorKind.CONFIG: "the device has no stream at this path: the record's stream URI or path is wrong "
                       "(give --rtsp-path, or let --onvif report the stream)",
+    ErrorKind.BUSY: "the device serves no more viewers now (RTSP 453, its session limit): others are "
+                    "watching; try again later",
+    ErrorKind.TRANSPORT: "the device does not offer the transport this client asks for (RTSP 461: RTP "
+                         "over the RTSP connection); enable RTSP over TCP on the device",
 }
 
 
@@ -62,9 +65,9 @@ async def probe_device(target: ProbeTarget, plan: Plan) -> list[ProbeResult]:
     kinds = sorted(plan.kinds, key=lambda k: k in STREAM_KINDS) if plan.follow_onvif else plan.kinds
     results = []
     for kind in kinds:
-        limit = plan.timeout_s
-        if kind == "rtsp_continuity":  # reads for a window: its own bound, whatever --timeout says
-            limit = max(limit, ContinuityRules.of(target.options).budget_s)
+        # The continuity check reads for a window: its own floor, whatever --timeout says.
+        floor = least_timeout_s(kind, target.options)
+        limit = max(plan.timeout_s, floor[0]) if floor else plan.timeout_s
         result = await run_probe(kind, probe_fn(kind), target, limit)
         results.append(result)
         location = reported_stream(result) if kind == "onvif_deep" and plan.follow_onvif else None

@@ -23,6 +23,11 @@ Mount kinds (the picture a camera sends):
   still_clock@SIGMA[,dark]  the same with a ticking clock overlaid
 A mount spec ``/path=kind:auth`` needs the login given with --user (Basic or Digest, chosen
 with --auth).
+
+Refusals (``--refuse /path=CODE[@METHOD]``, the wrapper's `refuse`): every METHOD request (DESCRIBE
+by default; SETUP or PLAY) for /path is answered with the RTSP status CODE, mounted or not, e.g.
+``/Streaming/Channels/999=454`` (a firmware that answers a wrong path "Session Not Found") or
+``/live=453@SETUP`` (the session limit reached by other viewers).
 """
 
 from __future__ import annotations
@@ -128,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
                     f"{role}, media.factory.access=(boolean)true, media.factory.construct=(boolean){may_play}"))
             factory.set_permissions(permissions)
         mounts.add_factory(path, factory)
-    server.connect("client-connected", _on_client, GstVideo, Gst)
+    server.connect("client-connected", _on_client, GstVideo, Gst, _refusals(args.refuse, GstRtsp))
     server.attach(None)
     print(f"READY {server.get_bound_port()}", flush=True)
     loop = GLib.MainLoop()
@@ -174,10 +179,30 @@ def _token(GstRtspServer, Gst, role: str):  # pragma: no cover - child process
     return token
 
 
-def _on_client(server, client, GstVideo, Gst) -> None:  # pragma: no cover - child process
+def _refusals(specs: Sequence[str], GstRtsp) -> dict[str, dict[str, object]]:  # pragma: no cover - child
+    """{METHOD: {path: status}} from "/path=CODE[@METHOD]" specs."""
+    out: dict[str, dict[str, object]] = {}
+    for spec in specs:
+        path, _, answer = spec.partition("=")
+        code, _, method = answer.partition("@")
+        out.setdefault((method or "DESCRIBE").upper(), {})[path] = GstRtsp.RTSPStatusCode(int(code))
+    return out
+
+
+def _on_client(server, client, GstVideo, Gst, refusals) -> None:  # pragma: no cover - child process
     # A shared stream is mid-GOP when a second viewer joins; real cameras answer a new PLAY with
     # an IDR frame, so do the same: ask the encoder for a key unit on every PLAY.
     client.connect("play-request", lambda _client, ctx: _force_key_unit(ctx.media, GstVideo, Gst))
+    for method, paths in refusals.items():
+        # The pre-*-request signals run before the mount is looked up; a status other than 200 is the reply.
+        client.connect(f"pre-{method.lower()}-request", _refuse, paths, method)
+
+
+def _refuse(client, ctx, paths, method):  # pragma: no cover - child process
+    path = ctx.uri.abspath if ctx.uri is not None else ""
+    if method != "DESCRIBE" and path not in paths:  # SETUP and PLAY name the track or the aggregate
+        path = next((p for p in paths if path.startswith(p.rstrip("/") + "/")), path)
+    return paths.get(path, 200)
 
 
 def _force_key_unit(media, GstVideo, Gst) -> None:  # pragma: no cover - child process
@@ -202,6 +227,7 @@ class GstRtspCamera:
     password: str = "Hik12345"
     auth: str = "digest"  # basic | digest
     stall_after_s: float = 2.0  # "stall" mounts stop sending this long after each session starts
+    refuse: Sequence[str] = ()  # "/path=CODE[@METHOD]": answer METHOD (DESCRIBE) for /path with CODE
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
     _frames: tempfile.TemporaryDirectory | None = field(default=None, init=False, repr=False)  # still mounts' frames
@@ -219,6 +245,8 @@ class GstRtspCamera:
                "--auth", self.auth, "--stall-after", str(self.stall_after_s), "--still-dir", self._frames.name]
         for mount in self.mounts:
             cmd += ["--mount", mount]
+        for refusal in self.refuse:
+            cmd += ["--refuse", refusal]
         # Only the child's own environment: a venv's PYTHONPATH/PYTHONHOME would break the system python.
         self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=tools.system_python_env(),
                                         text=True)
@@ -311,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - child 
     parser.add_argument("--auth", default="digest", choices=("basic", "digest"))
     parser.add_argument("--mount", action="append", default=[], help="/path=kind[:auth]")
     parser.add_argument("--stall-after", type=float, default=2.0, help="seconds a stall mount plays first")
+    parser.add_argument("--refuse", action="append", default=[], help="/path=CODE[@METHOD]: answer with CODE")
     parser.add_argument("--still-dir", default="", help="where the wrapper wrote the still mounts' raw frames")
     args = parser.parse_args(argv)
     args.mount = args.mount or list(DEFAULT_MOUNTS)

@@ -15,12 +15,14 @@ from click.testing import CliRunner
 from assetsvc import bulk
 from assetsvc.cli import main as cli
 from assetsvc.monitoring import drift_store, service, status
+from assetsvc.monitoring.config import default_text
 from assetsvc.monitoring.tables import DriftFlag, LatestResult, ResultHistory, StreamSource
 from assetsvc.registry.tables import Camera, Credential
 from assetsvc.runtime import vault
 from assetsvc.tickets import opener
 from tests.fakes.onvif_device import FakeOnvifDevice, Profile
 from tests.fakes.rtsp_gst_server import GstRtspCamera
+from tests.fakes.snmp_agents import start_snmpd
 from tests.integration.conftest import ADMIN
 from tests.integration.test_monitoring_engine import Clock, cycle, setup, state_of
 from tests.integration.test_tickets_engine import T0, tickets, world
@@ -209,3 +211,99 @@ async def test_probe_command_reads_the_stream_for_continuity_past_its_short_time
     [result] = json.loads(done.output)
     assert done.exit_code == 0, done.output
     assert result["facts"]["verdict"] == "ok" and result["facts"]["frame_count"] > 100
+
+
+# The shipped snmp-camera class (assetsvc/monitoring/monitoring.toml): no DESCRIBE check, so only the
+# frame grab and the continuity check meet the stream's refusals.
+SNMP_CAMERA = """
+[rules]
+fault_after_failures = 2
+stale_after_s = 1800
+[[class]]
+name = "snmp-camera"
+when = { subject = "camera", protocol = "snmp" }
+light = { every = 300, probes = ["snmp_light"], timeout = 5 }
+deep = { every = 14400, probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25 }
+"""
+
+
+@pytest.fixture(scope="module")
+def refusing():
+    """A camera that answers a path it does not serve with 454, and one path with 453 (its viewer limit)."""
+    with GstRtspCamera(mounts=("/live=moving",), refuse=("/Streaming/Channels/999=454", "/Streaming/Channels/101=453")) as cam:
+        yield cam
+
+
+@pytest.fixture
+def snmpd():
+    agent = start_snmpd()
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
+async def deep_checks(camera_id: int, times: int) -> list[dict]:
+    clock = Clock(T0)
+    worker = await setup(SNMP_CAMERA, clock)
+    for n in range(1, times + 1):
+        await cycle(worker, clock, T0 + n * 14400)
+    return await bulk.fetch(LatestResult, "SELECT probe_kind, error FROM latest_result WHERE subject_id = ? "
+                            "ORDER BY probe_kind", [camera_id])
+
+
+@needs_gst
+async def test_a_path_an_snmp_camera_answers_with_454_is_the_records_fault_and_opens_no_ticket(refusing, snmpd):
+    await world()
+    cam = await add_camera(4, ports={"rtsp": refusing.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
+                           stream_uri="/Streaming/Channels/999")
+    latest = await deep_checks(cam, 3)
+    assert {r["probe_kind"]: r["error"] for r in latest} == {
+        "rtsp_continuity": "config", "rtsp_frame": "config", "snmp_light": None}
+    state = await state_of(cam)
+    assert (state["state"], state["cause"]) == ("degraded", "stream:config")
+    [flag] = await flags(cam)
+    assert (flag["kind"], flag["expected"], flag["cleared_at"]) == (
+        "stream_path", "/Streaming/Channels/999 (registry)", None)
+    assert (await opener.run(T0 + 3 * 14400 + 6 * 3600)).opened == 0
+    assert await tickets() == []
+    shown = await status.camera_status(cam, ADMIN)
+    assert shown["cause"] == "stream:config" and shown["stream"]["config_fault"] is True
+    assert [d["kind"] for d in await status.drift_flags(ADMIN)] == ["stream_path"]
+
+
+@needs_gst
+async def test_an_snmp_camera_at_its_viewer_limit_453_opens_no_ticket(refusing, snmpd):
+    await world()
+    cam = await add_camera(5, ports={"rtsp": refusing.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
+                           stream_uri="/Streaming/Channels/101")
+    latest = await deep_checks(cam, 3)
+    assert {r["probe_kind"]: r["error"] for r in latest} == {
+        "rtsp_continuity": "busy", "rtsp_frame": "busy", "snmp_light": None}
+    # Other viewers hold every session: the stream is not judged, so the camera stays up.
+    state = await state_of(cam)
+    assert (state["state"], state["cause"]) == ("up", "")
+    assert await flags(cam) == []
+    assert (await opener.run(T0 + 3 * 14400 + 6 * 3600)).opened == 0
+    assert await tickets() == []
+
+
+@needs_gst
+async def test_without_a_registry_path_or_onvif_the_continuity_check_reads_the_vendors_sub_stream(gst, snmpd):
+    drift_store.forget()
+    cam = await add_camera(6, ports={"rtsp": gst.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
+                           vendor="海康威视 Hikvision")
+    # The shipped class and vendor tables, with a short continuity window.
+    text = default_text().replace('probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25 }',
+                                  'probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25, '
+                                  'options = { continuity_window_s = 2 } }')
+    clock = Clock(T0)
+    worker = await setup(text, clock)
+    await cycle(worker, clock, T0 + 14400)
+    rows = await bulk.fetch(LatestResult, "SELECT probe_kind, ok, facts FROM latest_result WHERE subject_id = ? "
+                            "AND probe_kind LIKE 'rtsp%' ORDER BY probe_kind", [cam])
+    urls = {r["probe_kind"]: (r["ok"], bulk.json_column(r["facts"], {}).get("url")) for r in rows}
+    # The frame grab keeps the vendor's main path (its facts carry no URL; "/" is not served here).
+    assert urls == {"rtsp_continuity": (True, f"rtsp://127.0.0.1:{gst.port}/Streaming/Channels/102"),
+                    "rtsp_frame": (True, None)}
+    assert await flags(cam) == []

@@ -74,6 +74,12 @@ CASES = [
     # a stream path that is not there: the record's fault, shown as its own cause
     ("rtsp", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
     ("rtsp_frame", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
+    ("rtsp_continuity", False, "config", {}, [("reach", True, "", "fallback"), ("stream", False, "stream:config")]),
+    # the viewer limit (453) and our transport (461): the device answered, the stream is not judged
+    ("rtsp", False, "busy", {}, [("reach", True, "", "fallback")]),
+    ("rtsp_frame", False, "busy", {}, [("reach", True, "", "fallback")]),
+    ("rtsp_continuity", False, "busy", {}, [("reach", True, "", "fallback")]),
+    ("rtsp_continuity", False, "transport", {}, [("reach", True, "", "fallback")]),
     # continuity: stalled and low_fps are stream faults, frozen a picture fault
     # (ok and still: the key frames differ, a picture that is not frozen, which only the continuity
     # check's own frozen heeds: tests/unit/test_evaluate.py)

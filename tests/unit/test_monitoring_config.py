@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from assetsvc.monitoring.config import Backoff, ConfigError, default_text, parse
+from assetsvc.monitoring.config import Backoff, ConfigError, default_text, load, parse
 from assetsvc.monitoring.queue import Claimed, next_due
 
 
@@ -37,6 +37,13 @@ BAD = [
     ("backoff below one", "[backoff]\nfactor = 0.5", "backoff.factor"),
     ("stale before a backed-off check", "[rules]\nstale_after_s = 600\n[[class]]\nname='x'\n"
      "light = { every = 300, probes = ['tcp'], timeout = 5 }", "rules.stale_after_s = 600 must exceed"),
+    # The shipped snmp-camera deep plan with a 10 s limit: every continuity check (10 s window) cut off.
+    ("deep plan shorter than the continuity check", "[[class]]\nname='snmp-camera'\n"
+     "deep = { every = 14400, probes = ['rtsp_frame', 'rtsp_continuity'], timeout = 10 }",
+     "class #1 (snmp-camera).deep.timeout = 10 s is shorter than rtsp_continuity can take: at least 21.5 s"),
+    ("continuity window longer than the limit", "[[class]]\nname='x'\n"
+     "deep = { every = 3600, probes = ['rtsp_continuity'], timeout = 25, options = { continuity_window_s = 20 } }",
+     "at least 31.5 s (continuity_window_s 20 + 2 x continuity_open_s 4"),
 ]
 
 
@@ -73,3 +80,27 @@ def test_first_failure_asks_for_an_early_recheck_and_repeated_failures_back_off(
     rng = random.Random(1)
     assert next_due(_task(1000.0), 1001.0, 300, 1, Backoff(), 60, rng) == 1061.0
     assert next_due(_task(1000.0), 1001.0, 300, 4, Backoff(after_failures=3), None, rng) == 1000.0 + 300 * 4
+
+
+def test_a_plan_whose_limit_covers_the_continuity_window_loads():
+    text = ("[[class]]\nname='x'\ndeep = { every = 3600, probes = ['rtsp_continuity'], timeout = 16, "
+            "options = { continuity_window_s = 4.5 } }")
+    assert parse(text, "site.toml").classes[0].plans["deep"].timeout_s == 16
+
+
+def test_a_site_file_whose_deep_limit_cuts_the_continuity_check_off_fails_to_load_naming_it(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text(default_text().replace(
+        'deep = { every = 14400, probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25 }',
+        'deep = { every = 14400, probes = ["rtsp_frame", "rtsp_continuity"], timeout = 10 }', 1), "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(str(site))
+    assert str(caught.value).startswith(f"{site}: class #")
+    assert ".deep.timeout = 10 s is shorter than rtsp_continuity can take: at least 21.5 s" in str(caught.value)
+
+
+def test_the_shipped_vendor_sub_paths_reach_every_plan_and_a_bad_one_is_refused():
+    deep = parse(default_text(), "built-in").classify({"subject": "camera", "probe_protocols": ["snmp"]}).plans["deep"]
+    assert deep.options["vendor_sub_paths"]["hikvision"] == "/Streaming/Channels/102"
+    with pytest.raises(ConfigError, match="vendor_sub_paths.dahua = 'subtype=1' is not a stream path"):
+        parse("[vendor_sub_paths]\ndahua = 'subtype=1'", "site.toml")

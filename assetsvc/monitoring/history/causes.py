@@ -8,7 +8,7 @@ an offline row may name how reach failed (tcp:timeout, passive:offline), else it
 
 from __future__ import annotations
 
-from assetsvc.monitoring.evaluate import CONTINUITY_STREAM_FAULTS, NO_ANSWER, REACH_PROBES
+from assetsvc.monitoring.evaluate import CONTINUITY_STREAM_FAULTS, NO_ANSWER, NOT_STREAM_FAULTS, REACH_PROBES
 from probes.iq import PRECEDENCE
 from probes.types import ErrorKind
 
@@ -18,10 +18,10 @@ STATE_WORDS = {
     "offline": "down", "down": "down", "离线": "down", "掉线": "down", "不在线": "down",
     "degraded": "degraded", "降级": "degraded", "异常": "degraded", "质量异常": "degraded",
 }
-# What a degraded aspect's detail may be (evaluate.py: stream errors but auth, continuity
+# What a degraded aspect's detail may be (evaluate.py: stream errors but NOT_STREAM_FAULTS, continuity
 # verdicts, picture faults); clock has none.
 _DETAILS = {
-    "stream": frozenset(e.value for e in ErrorKind if e is not ErrorKind.AUTH) | CONTINUITY_STREAM_FAULTS,
+    "stream": frozenset(e.value for e in ErrorKind if e.value not in NOT_STREAM_FAULTS) | CONTINUITY_STREAM_FAULTS,
     "picture": frozenset(PRECEDENCE),
     "clock": frozenset(),
 }
