@@ -136,26 +136,21 @@ def _plan(name: str, raw: Any, where: str) -> Plan:
     return Plan(name, _number(raw, "every", where, 300, 1, 30 * 86400), tuple(probes), timeout, dict(options))
 
 
-VENDOR_TABLES = ("vendor_paths", "vendor_sub_paths")  # main stream, sub stream
-
-
-def _vendor_paths(raw: Any, table: str = "vendor_paths") -> dict[str, str]:
-    """[vendor_paths] / [vendor_sub_paths]: registered vendor (a part of it, any case) -> the default
-    main / sub stream path of its cameras."""
+def _vendor_paths(raw: Any) -> dict[str, str]:
+    """[vendor_paths]: registered vendor (a part of it, any case) -> default stream path of its cameras."""
     from probes.stream_uri import stream_location
 
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"[{table}] must be a table of vendor = \"/path\"")
+        raise ConfigError("[vendor_paths] must be a table of vendor = \"/path\"")
     for name, path in raw.items():
         if not isinstance(path, str) or not path.startswith("/") or stream_location(path) is None:
-            raise ConfigError(f"{table}.{name} = {path!r} is not a stream path starting with /")
+            raise ConfigError(f"vendor_paths.{name} = {path!r} is not a stream path starting with /")
     return dict(raw)
 
 
-def _classes(raw: Any, vendor_tables: Mapping[str, Mapping[str, str]] | None = None) -> tuple[DeviceClass, ...]:
+def _classes(raw: Any, vendor_paths: Mapping[str, str] | None = None) -> tuple[DeviceClass, ...]:
     if not isinstance(raw, list):
         raise ConfigError("[[class]] must be an array of tables")
-    tables = {name: table for name, table in (vendor_tables or {}).items() if table}
     classes = []
     for n, item in enumerate(raw, 1):
         where = f"class #{n} ({item.get('name', '?')})" if isinstance(item, Mapping) else f"class #{n}"
@@ -168,8 +163,9 @@ def _classes(raw: Any, vendor_tables: Mapping[str, Mapping[str, str]] | None = N
         if unknown:
             raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
         plans = {p: _plan(p, item[p], f"{where}.{p}") for p in PLAN_NAMES if p in item}
-        if tables:  # a plan's own options.vendor_paths (vendor_sub_paths) replaces the file's table
-            plans = {p: replace(plan, options={**tables, **plan.options}) for p, plan in plans.items()}
+        if vendor_paths:  # a plan's own options.vendor_paths replaces the file's table
+            plans = {p: replace(plan, options={"vendor_paths": vendor_paths, **plan.options})
+                     for p, plan in plans.items()}
         classes.append(DeviceClass(item["name"], dict(when), plans))
     return tuple(classes)
 
@@ -203,7 +199,7 @@ def parse(text: str, source: str) -> MonitoringConfig:
                           _number(back, "factor", "backoff", 2, 1, 100),
                           _number(back, "max_factor", "backoff", 4, 1, 1000))
         history = _number(doc.get("history", {}), "per_subject", "history", 20, 1, 1000, int)
-        classes = _classes(doc.get("class", []), {t: _vendor_paths(doc.get(t, {}), t) for t in VENDOR_TABLES})
+        classes = _classes(doc.get("class", []), _vendor_paths(doc.get("vendor_paths", {})))
         _check_staleness(rules, backoff, classes)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None

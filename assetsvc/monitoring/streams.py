@@ -2,13 +2,12 @@
 
 In order: the URI or path the registry gives (Camera.stream_uri); the one ONVIF last reported
 (stream_source, written by the deep and inventory checks); the class's vendor default
-(`options.vendor_paths`, matched on the registered vendor; for a check that asks for the sub
-stream, `options.vendor_sub_paths` first); the class's `options.rtsp_path`.
+(`options.vendor_paths`, matched on the registered vendor); the class's `options.rtsp_path`.
 A stream ONVIF reported comes with the frame rate its profile declares (FrameRateLimit): the
 continuity check measures against it.
 Only port, path and query are taken from a URI: the host is always the registry's
 (probes.stream_uri). The deep continuity check asks for the sub stream (`options.stream = "sub"`)
-and gets it where ONVIF reported one, or, without any ONVIF report, where the vendor has a sub path.
+and gets it where ONVIF reported one.
 """
 
 from __future__ import annotations
@@ -65,8 +64,8 @@ def reported_from(profiles: Any, at: float) -> Reported | None:
                     snapshots[0][:URI_MAX] if snapshots else "", at, _fps(main.get("fps")), _fps(sub.get("fps")))
 
 
-def _vendor_path(options: Mapping[str, Any], vendor: str, table_name: str = "vendor_paths") -> str | None:
-    table = options.get(table_name)
+def _vendor_path(options: Mapping[str, Any], vendor: str) -> str | None:
+    table = options.get("vendor_paths")
     if not isinstance(table, Mapping) or not vendor:
         return None
     folded = vendor.casefold()
@@ -77,20 +76,16 @@ def _vendor_path(options: Mapping[str, Any], vendor: str, table_name: str = "ven
 
 
 def choose(registry_uri: str, reported: Reported | None, options: Mapping[str, Any], vendor: str) -> StreamChoice:
-    """The stream to check: the registry's, ONVIF's, the vendor's, the class default (each the sub
-    stream where options ask for it and the source names one)."""
+    """The stream to check: the registry's, ONVIF's (sub stream if options say so), vendor, class default."""
     found = stream_location(registry_uri)
     if found is not None:
         return StreamChoice(found.port, found.path, "registry")
-    wants_sub = options.get("stream") == "sub"
     if reported is not None:
-        sub = wants_sub and bool(reported.sub)
+        sub = options.get("stream") == "sub" and bool(reported.sub)
         found = stream_location(reported.sub if sub else reported.main)
         if found is not None:
             return StreamChoice(found.port, found.path, "onvif", reported.sub_fps if sub else reported.main_fps)
-    # ONVIF's word on the camera's streams wins over a vendor's usual ones: only without it the sub path.
-    found = (stream_location(_vendor_path(options, vendor, "vendor_sub_paths")) if wants_sub else None) \
-        or stream_location(_vendor_path(options, vendor))
+    found = stream_location(_vendor_path(options, vendor))
     if found is not None:
         return StreamChoice(found.port, found.path, "vendor")
     found = stream_location(str(options.get("rtsp_path", "/")))

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from assetsvc import bulk
 from assetsvc.cli import main as cli
 from assetsvc.monitoring import drift_store, service, status
-from assetsvc.monitoring.config import default_text
 from assetsvc.monitoring.tables import DriftFlag, LatestResult, ResultHistory, StreamSource
 from assetsvc.registry.tables import Camera, Credential
 from assetsvc.runtime import vault
@@ -286,24 +285,3 @@ async def test_an_snmp_camera_at_its_viewer_limit_453_opens_no_ticket(refusing, 
     assert await flags(cam) == []
     assert (await opener.run(T0 + 3 * 14400 + 6 * 3600)).opened == 0
     assert await tickets() == []
-
-
-@needs_gst
-async def test_without_a_registry_path_or_onvif_the_continuity_check_reads_the_vendors_sub_stream(gst, snmpd):
-    drift_store.forget()
-    cam = await add_camera(6, ports={"rtsp": gst.port, "snmp": snmpd.port}, probe_protocols=["snmp"],
-                           vendor="海康威视 Hikvision")
-    # The shipped class and vendor tables, with a short continuity window.
-    text = default_text().replace('probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25 }',
-                                  'probes = ["rtsp_frame", "rtsp_continuity"], timeout = 25, '
-                                  'options = { continuity_window_s = 2 } }')
-    clock = Clock(T0)
-    worker = await setup(text, clock)
-    await cycle(worker, clock, T0 + 14400)
-    rows = await bulk.fetch(LatestResult, "SELECT probe_kind, ok, facts FROM latest_result WHERE subject_id = ? "
-                            "AND probe_kind LIKE 'rtsp%' ORDER BY probe_kind", [cam])
-    urls = {r["probe_kind"]: (r["ok"], bulk.json_column(r["facts"], {}).get("url")) for r in rows}
-    # The frame grab keeps the vendor's main path (its facts carry no URL; "/" is not served here).
-    assert urls == {"rtsp_continuity": (True, f"rtsp://127.0.0.1:{gst.port}/Streaming/Channels/102"),
-                    "rtsp_frame": (True, None)}
-    assert await flags(cam) == []

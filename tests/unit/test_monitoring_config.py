@@ -97,10 +97,3 @@ def test_a_site_file_whose_deep_limit_cuts_the_continuity_check_off_fails_to_loa
         load(str(site))
     assert str(caught.value).startswith(f"{site}: class #")
     assert ".deep.timeout = 10 s is shorter than rtsp_continuity can take: at least 21.5 s" in str(caught.value)
-
-
-def test_the_shipped_vendor_sub_paths_reach_every_plan_and_a_bad_one_is_refused():
-    deep = parse(default_text(), "built-in").classify({"subject": "camera", "probe_protocols": ["snmp"]}).plans["deep"]
-    assert deep.options["vendor_sub_paths"]["hikvision"] == "/Streaming/Channels/102"
-    with pytest.raises(ConfigError, match="vendor_sub_paths.dahua = 'subtype=1' is not a stream path"):
-        parse("[vendor_sub_paths]\ndahua = 'subtype=1'", "site.toml")

@@ -52,19 +52,3 @@ def test_reported_uris_come_from_the_profiles_in_order_and_hostile_entries_are_s
                 "junk", {"stream_uri": "not a uri"}, {"stream_uri": "rtsp://h/sub", "fps": True}]
     assert reported_from(profiles, 7.0) == Reported("rtsp://h/main", "rtsp://h/sub", "http://h/s.jpg", 7.0, 25.0, None)
     assert reported_from(None, 7.0) is None and reported_from([{"token": "x"}], 7.0) is None
-
-
-SUB_VENDORS = {**VENDORS, "vendor_sub_paths": {"hikvision": "/Streaming/Channels/102"}, "stream": "sub"}
-
-
-def test_a_sub_stream_check_without_registry_or_onvif_takes_the_vendors_sub_path():
-    assert choose("", None, SUB_VENDORS, "HIKVISION") == StreamChoice(None, "/Streaming/Channels/102", "vendor")
-    # The main-stream checks keep the main path; a vendor without a sub path gets its main one.
-    assert choose("", None, {**SUB_VENDORS, "stream": "main"}, "HIKVISION").path == "/Streaming/Channels/101"
-    assert choose("", None, SUB_VENDORS, "大华").path == "/cam/realmonitor?channel=1&subtype=0"
-
-
-def test_the_registry_and_then_onvif_win_over_the_vendors_sub_path():
-    assert choose("/custom", None, SUB_VENDORS, "Hikvision").source == "registry"
-    main_only = Reported("rtsp://192.168.1.64/ch1/main", "", "", 5.0)
-    assert choose("", main_only, SUB_VENDORS, "Hikvision") == StreamChoice(None, "/ch1/main", "onvif")
