@@ -291,8 +291,9 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     `turns`: a camera people turn (球机, 遥控枪机: pan-tilt). A view the baseline is not found in
     (scene change) is a new view, not a fault: it is judged as at first sight (new_view_diagnosis)
     and learned as above, so `learn_grabs` consistent grabs of it replace the mode's baseline (the
-    latest view per mode); a grab in which the baseline's view is found in place again drops the
-    grabs of a new view being learned (the camera came back before the new view was learned).
+    latest view per mode) and the mode's normal change (learned again from the new view's pairs); a grab
+    in which the baseline's view is found in place again drops the grabs of a new view being
+    learned (the camera came back before the new view was learned).
     """
     memory = memory or PictureMemory()
     v = views(image, thresholds)
@@ -307,6 +308,7 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
                          frozen_normal=normal, frozen_settled=settled)
     new_view = turns and baseline is not None and _view_not_found(diagnosis)
     if new_view:  # nothing of the old view's baseline applies: the new view is learned from scratch
+        settled = False  # nor its normal change between grabs: only an unchanged frame is frozen (check_frozen)
         diagnosis, own, baseline = new_view_diagnosis(v, diagnosis, memory.previous, thresholds, normal,
                                                       settled), None, None
     elif baseline is None:
@@ -344,15 +346,25 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     learned = merge(grabs)
     diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds,
                          frozen_normal=normal, frozen_settled=settled)
+    if new_view:  # the old view's normal change goes with it; the pair this grab made with the one before
+        # it (the new view's previous grab, as a turned camera's learning is consecutive) is the new view's first
+        pair = updated.changes.get(mode, ())[-1:] if updated.changes.get(mode) != memory.changes.get(mode) else ()
+        updated = replace(updated, changes={**{m: c for m, c in updated.changes.items() if m != mode},
+                                            **({mode: pair} if pair else {})})
     return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
                                                  learning=learning, flagged=flagged), new_view)
 
 
 def _view_not_found(diagnosis: Diagnosis) -> bool:
     """The baseline's view is not found in place (scene change, after diagnose ruled out a cover and
-    something passing in front): for a camera that turns, a new view."""
+    something passing in front): for a camera that turns, a new view. Not when no signal, dark or
+    overexposed leaves no view to see (they explain the lost view, iq.EXPLAINS, and are judged by
+    their absolute limits, which the baseline only relaxes). Low contrast does not stop it: a turn
+    to the night sky or a snowfield is as flat as fog, and the old view's baseline would call it
+    covered as well (docs/probes-iq.md, pan-tilt cameras)."""
     scene = diagnosis.check("scene_change")
-    return scene is not None and scene.verdict == "fault"
+    return (scene is not None and scene.verdict == "fault"
+            and not {"no_signal", "dark", "overexposed"} & set(diagnosis.faults))
 
 
 def new_view_diagnosis(v: Views, against_baseline: Diagnosis, previous: np.ndarray | None, thresholds: Thresholds,
@@ -360,7 +372,8 @@ def new_view_diagnosis(v: Views, against_baseline: Diagnosis, previous: np.ndarr
     """A turned camera's grab of a new view, as at first sight: no check compares it with the old
     view's baseline (occlusion against the reference, thresholds relaxed by its statistics, the cast
     as a shift from its colour), so a scene-dependent check that faults says "unsure" (first_sight).
-    Frozen still compares with the previous grab. The scene-change check is kept, as no fault, to
+    Frozen still compares with the previous grab, `settled` False (the camera's normal change was the
+    old view's: only an unchanged frame is frozen). The scene-change check is kept, as no fault, to
     say why."""
     diagnosis = first_sight(diagnose(v, previous=previous, thresholds=thresholds, frozen_normal=normal,
                                      frozen_settled=settled))

@@ -3,6 +3,7 @@ first sight and learned, never a scene change; a fixed camera's grabs are judged
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -88,3 +89,23 @@ def test_a_pan_tilt_camera_s_memory_stays_bounded_over_many_views(home):
             memory = judged.memory
     assert set(memory.baselines) == {"day"} and all(len(g) < LEARN_GRABS for g in memory.learning.values())
     assert len(memory.to_bytes()) < 40_000
+
+
+def _still(view: np.ndarray, n: int) -> np.ndarray:
+    """A grab of a still, low-noise view: nothing moves, only the sensor's noise (sigma 0.8), JPEG q85."""
+    noisy = view.astype(np.float32) + np.random.default_rng(n).normal(0, 0.8, view.shape)
+    return cv2.imdecode(cv2.imencode(".jpg", np.clip(noisy, 0, 255).astype(np.uint8),
+                                     [cv2.IMWRITE_JPEG_QUALITY, 85])[1], cv2.IMREAD_COLOR)
+
+
+def test_a_pan_tilt_camera_turned_to_a_still_view_is_not_called_frozen_by_the_old_view_s_normal_change(home):
+    memory = _learned(home, turns=True)
+    for n in range(3, 7):  # a busy street: its normal change between grabs is ~5 grey levels
+        memory = judge(_grab(home, n), memory, turns=True).memory
+    assert memory.normal_change("day") > 4
+    still = make_scene(9)  # the new view changes by ~0.45 between grabs: frozen against the street's normal
+    for n in range(1, 7):
+        judged = judge(_still(still, n), memory, turns=True)
+        assert judged.diagnosis.faults == [], (n, judged.diagnosis.check("frozen"))
+        memory = judged.memory
+    assert memory.normal_change("day") < 1  # the new view's own, learned from its pairs
