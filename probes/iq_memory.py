@@ -208,6 +208,9 @@ class Judged:
     mode: str
     baseline_used: bool
     memory: PictureMemory
+    new_view: bool = False
+    """A camera that turns (judge's `turns`) shows a view its baseline is not found in: judged as at
+    first sight and learned, not a scene change."""
 
 
 def _alike(a: float | None, b: float | None, ratio: float, slack: float, floor: float = 0.0) -> bool:
@@ -274,7 +277,7 @@ def unsure(diagnosis: Diagnosis) -> list[str]:
 
 
 def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
-          thresholds: Thresholds = DEFAULT, learn_grabs: int = LEARN_GRABS) -> Judged:
+          thresholds: Thresholds = DEFAULT, learn_grabs: int = LEARN_GRABS, turns: bool = False) -> Judged:
     """Diagnose a grab with the camera's memory, and learn from it.
 
     - frozen against the previous grab's signature; scene change, occlusion and relaxed
@@ -287,6 +290,13 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
       consistent grabs of the same view make the baseline, and the grab that completes it is
       judged against it (an unusual but constant scene is then not flagged). A grab of another
       view, or one that measures unlike the others (consistent), restarts the learning.
+
+    `turns`: a camera people turn (球机, 遥控枪机: pan-tilt). A view the baseline is not found in
+    (scene change) is a new view, not a fault: it is judged as at first sight (new_view_diagnosis)
+    and learned as above, so `learn_grabs` consistent grabs of it replace the mode's baseline (the
+    latest view per mode) and the mode's normal change (learned again from the new view's pairs); a grab
+    in which the baseline's view is found in place again drops the grabs of a new view being
+    learned (the camera came back before the new view was learned).
     """
     memory = memory or PictureMemory()
     v = views(image, thresholds)
@@ -299,7 +309,12 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     settled = len(memory.changes.get(mode, ())) >= NORMAL_PAIRS
     diagnosis = diagnose(v, previous=memory.previous, reference=baseline, thresholds=thresholds,
                          frozen_normal=normal, frozen_settled=settled)
-    if baseline is None:
+    new_view = turns and baseline is not None and _view_not_found(diagnosis)
+    if new_view:  # nothing of the old view's baseline applies: the new view is learned from scratch
+        settled = False  # nor its normal change between grabs: only an unchanged frame is frozen (check_frozen)
+        diagnosis, own, baseline = new_view_diagnosis(v, diagnosis, memory.previous, thresholds, normal,
+                                                      settled), None, None
+    elif baseline is None:
         diagnosis = first_sight(diagnosis)
     elif own is None:  # the other mode's baseline: a colour grab's cast is not judged from a grey one
         diagnosis = first_sight(diagnosis, BORROWED_FIRST_SIGHT)
@@ -307,7 +322,9 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
                             mode, diagnosis, thresholds)
     refused = ABSOLUTE & set(diagnosis.faults) if baseline is None else diagnosis.faults
     if own is not None or refused:
-        return Judged(diagnosis, mode, baseline is not None, updated)
+        if turns and own is not None and mode in updated.learning:  # back at the learned view
+            updated = replace(updated, learning={m: g for m, g in updated.learning.items() if m != mode})
+        return Judged(diagnosis, mode, baseline is not None, updated, new_view)
     if baseline is None:  # the grab's statistics are what its checks just measured at first sight
         stats = {key: getattr(diagnosis.check(name), "value", None) for key, name in _CHECK_OF.items()}
         stats["cast_a"], stats["cast_b"] = mean_ab(v, thresholds)
@@ -326,13 +343,47 @@ def judge(image: np.ndarray | Views, memory: PictureMemory | None = None,
     flagged = {**memory.flagged, mode: seen} if seen else {m: f for m, f in memory.flagged.items() if m != mode}
     if len(grabs) < max(1, learn_grabs):
         learning[mode] = grabs
-        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning, flagged=flagged))
+        return Judged(diagnosis, mode, baseline is not None, replace(updated, learning=learning, flagged=flagged),
+                      new_view)
     learning.pop(mode, None)
     learned = merge(grabs)
     diagnosis = diagnose(v, previous=memory.previous, reference=learned, thresholds=thresholds,
                          frozen_normal=normal, frozen_settled=settled)
+    if new_view:  # the old view's normal change goes with it; the pair this grab made with the one before
+        # it (the new view's previous grab, as a turned camera's learning is consecutive) is the new view's first
+        pair = updated.changes.get(mode, ())[-1:] if updated.changes.get(mode) != memory.changes.get(mode) else ()
+        updated = replace(updated, changes={**{m: c for m, c in updated.changes.items() if m != mode},
+                                            **({mode: pair} if pair else {})})
     return Judged(diagnosis, mode, True, replace(updated, baselines={**memory.baselines, mode: learned},
-                                                 learning=learning, flagged=flagged))
+                                                 learning=learning, flagged=flagged), new_view)
+
+
+def _view_not_found(diagnosis: Diagnosis) -> bool:
+    """The baseline's view is not found in place (scene change, after diagnose ruled out a cover and
+    something passing in front): for a camera that turns, a new view. Not when no signal, dark or
+    overexposed leaves no view to see (they explain the lost view, iq.EXPLAINS, and are judged by
+    their absolute limits, which the baseline only relaxes). Low contrast does not stop it: a turn
+    to the night sky or a snowfield is as flat as fog, and the old view's baseline would call it
+    covered as well (docs/probes-iq.md, pan-tilt cameras)."""
+    scene = diagnosis.check("scene_change")
+    return (scene is not None and scene.verdict == "fault"
+            and not {"no_signal", "dark", "overexposed"} & set(diagnosis.faults))
+
+
+def new_view_diagnosis(v: Views, against_baseline: Diagnosis, previous: np.ndarray | None, thresholds: Thresholds,
+                       normal: float | None, settled: bool) -> Diagnosis:
+    """A turned camera's grab of a new view, as at first sight: no check compares it with the old
+    view's baseline (occlusion against the reference, thresholds relaxed by its statistics, the cast
+    as a shift from its colour), so a scene-dependent check that faults says "unsure" (first_sight).
+    Frozen still compares with the previous grab, `settled` False (the camera's normal change was the
+    old view's: only an unchanged frame is frozen). The scene-change check is kept, as no fault, to
+    say why."""
+    diagnosis = first_sight(diagnose(v, previous=previous, thresholds=thresholds, frozen_normal=normal,
+                                     frozen_settled=settled))
+    scene = against_baseline.check("scene_change")
+    note = replace(scene, verdict="ok", detail=f"{scene.detail}; not a fault: a camera that turns (pan-tilt) "
+                   "shows a new view, judged as at first sight and learned")
+    return Diagnosis([*diagnosis.checks, note], diagnosis.faults, diagnosis.verdict)
 
 
 def _learn_change(memory: PictureMemory, previous_mode: str | None, mode: str, diagnosis: Diagnosis,

@@ -125,6 +125,10 @@ def _plan(name: str, raw: Any, where: str) -> Plan:
     options = raw.get("options", {})
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where}.options must be a table")
+    if "scene_change" in options and not isinstance(options["scene_change"], bool):
+        # false: the class's cameras are turned by people (pan-tilt), a new view is no fault; true: judged
+        # whatever the registered camera type; absent: by the type (球机, 遥控枪机 turn; targets.turns)
+        raise ConfigError(f"{where}.options.scene_change = {options['scene_change']!r} must be true or false")
     timeout = _number(raw, "timeout", where, 5, 0.1, 600)
     for kind in probes:
         # The same floor as the one-off CLI's (probes.registry): below it every check of this kind

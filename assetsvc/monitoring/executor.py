@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from assetsvc.monitoring.config import Limits, Plan
 from assetsvc.monitoring.queue import Claimed
-from assetsvc.monitoring.targets import Subject, options_for, target
+from assetsvc.monitoring.targets import Subject, options_for, target, turns as turns_of
 from probes.facts import typed
 from probes.registry import probe_fn
 from probes.runner import run_probe
@@ -62,7 +62,7 @@ class Limiter:
         self._now[key] -= 1
 
 
-async def picture(result: ProbeResult, memory: PictureMemory | None = None,
+async def picture(result: ProbeResult, memory: PictureMemory | None = None, turns: bool = False,
                   ) -> tuple[ProbeResult, PictureMemory | None, Evidence | None]:
     """Add the image-quality verdict (facts["iq"]) to a result carrying a snapshot or frame.
 
@@ -72,6 +72,10 @@ async def picture(result: ProbeResult, memory: PictureMemory | None = None,
     100 KB and what the checks measured; the writer decides whether to keep it). The decode and
     checks are CPU work (about 25 ms for 1280x720), so they run in a thread; the picture itself is
     dropped from the facts (never stored there).
+
+    `turns`: a camera people turn (targets.turns: 球机, 遥控枪机, or the plan's `scene_change = false`):
+    a view its baseline is not found in is a new view, learned, never a scene change; its verdict
+    says so (`"scene_change": "not_applicable"`, and `"new_view": true` on such a grab).
     """
     facts = dict(result.facts)
     snapshot, frame = facts.pop("snapshot", None), facts.pop("frame", None)
@@ -85,14 +89,16 @@ async def picture(result: ProbeResult, memory: PictureMemory | None = None,
 
     def judge() -> tuple[dict[str, Any], PictureMemory | None, Evidence]:
         v = views(decode_image(snapshot) if snapshot is not None else frame)
-        if memory is None:
+        if memory is None:  # no baseline, so no scene-change check, whether the camera turns or not
             diagnosis = diagnose(v)
             verdict = {"verdict": diagnosis.verdict, "faults": list(diagnosis.faults)}
             return verdict, None, evidence(v, diagnosis, mode_of(v))
-        judged = judge_with_memory(v, memory)
-        return ({"verdict": judged.diagnosis.verdict, "faults": list(judged.diagnosis.faults),
-                 "mode": judged.mode, "baseline": judged.baseline_used}, judged.memory,
-                evidence(v, judged.diagnosis, judged.mode))
+        judged = judge_with_memory(v, memory, turns=turns)
+        verdict = {"verdict": judged.diagnosis.verdict, "faults": list(judged.diagnosis.faults),
+                   "mode": judged.mode, "baseline": judged.baseline_used}
+        if turns:
+            verdict.update({"scene_change": "not_applicable", "new_view": judged.new_view})
+        return verdict, judged.memory, evidence(v, judged.diagnosis, judged.mode)
 
     shown = None
     try:
@@ -119,6 +125,7 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
         return Outcome(task, plan, (), clock(), subject)
     key, local = limiter.local(subject)
     probe_target = target(subject, dict(plan.options))
+    turns = turns_of(subject, dict(plan.options))
     results, frames = [], []
     async with local, limiter.global_:  # the narrow limit first: a busy NVR holds no global slot
         limiter.enter(key)
@@ -127,7 +134,7 @@ async def run_task(task: Claimed, subject: Subject | None, plan: Plan | None, li
                 kind_target = probe_target if kind != "rtsp_continuity" else target(
                     subject, options_for(kind, dict(plan.options)))
                 result = await run_probe(kind, probe_fn(kind), kind_target, plan.timeout_s)
-                result, memory, shown = await picture(result, memory)
+                result, memory, shown = await picture(result, memory, turns)
                 results.append(result)
                 if shown is not None:
                     frames.append(shown)

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from assetsvc import bulk
 from assetsvc.monitoring import streams
 from assetsvc.monitoring.subjects import camera_match, upstream_match
+from assetsvc.registry.camera_types import camera_types, turns as type_turns
 from assetsvc.registry.tables import Camera
 from assetsvc.registry.keycheck import verified_vault
 from assetsvc.secrets import KeyError_
@@ -35,6 +36,7 @@ class Subject:
     stream_uri: str = ""  # the stream URI or path the registry gives (取流地址), "" when none
     vendor: str = ""  # as registered: picks the class's vendor default stream path
     reported: streams.Reported | None = None  # the URIs ONVIF last reported
+    camera_type: int | None = None  # 摄像机类型 as registered (registry.camera_types): 球机, 遥控枪机 turn
 
 
 def subnet_of(host: str | None) -> str | None:
@@ -79,6 +81,7 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
     states = await _states(keys)
     creds = await _secrets({r["credential"] for r in [*cams, *ups] if r["credential"] is not None})
     reported = await streams.load(r["id"] for r in cams)
+    types = await camera_types(r["id"] for r in cams)
     found: dict[tuple[str, int], Subject] = {}
     for row in cams:
         host = row["ipv4"] or row["ipv6"]
@@ -87,7 +90,7 @@ async def load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Subject
             row["upstream"], subnet_of(host), camera_match(row),
             {"serial": row["serial"], "model": row["model"], "mac": row["mac"], "ipv4": row["ipv4"]},
             states.get(("camera", row["id"]), "unknown"), row["stream_uri"] or "", row["vendor"] or "",
-            reported.get(row["id"]))
+            reported.get(row["id"]), types.get(row["id"]))
     for row in ups:
         found[("upstream", row["id"])] = Subject(
             "upstream", row["id"], row["ipv4"], {}, creds.get(row["credential"]), row["parent"],
@@ -119,6 +122,18 @@ def options_for(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     if kind == "rtsp_continuity":
         return {**options, "stream": options.get("continuity_stream", "sub")}
     return options
+
+
+def turns(subject: Subject, options: dict[str, Any]) -> bool:
+    """Whether the picture check treats this subject as a camera people turn (pan-tilt): its view
+    may change without a fault (probes.iq_memory.judge's `turns`). A plan's `options.scene_change`
+    decides when set (false: never judged, for a class of pan-tilt cameras whose types the registry
+    does not give; true: always, for domes that are never turned); else the registered camera type
+    (球机, 遥控枪机)."""
+    wanted = options.get("scene_change")
+    if isinstance(wanted, bool):
+        return not wanted
+    return subject.subject_type == "camera" and type_turns(subject.camera_type)
 
 
 def stream_choice(subject: Subject, options: dict[str, Any]) -> streams.StreamChoice:

@@ -35,6 +35,8 @@ BAD = [
     ("interval zero", "[[class]]\nname='x'\nlight = { every = 0, probes = ['tcp'], timeout = 1 }", "every"),
     ("unknown plan", "[[class]]\nname='x'\nhourly = { every = 60, probes = ['tcp'] }", "unknown keys ['hourly']"),
     ("backoff below one", "[backoff]\nfactor = 0.5", "backoff.factor"),
+    ("scene_change not a boolean", "[[class]]\nname='x'\ndeep = { every = 14400, probes = ['rtsp_frame'], "
+     "timeout = 25, options = { scene_change = 'no' } }", "deep.options.scene_change = 'no' must be true or false"),
     ("stale before a backed-off check", "[rules]\nstale_after_s = 600\n[[class]]\nname='x'\n"
      "light = { every = 300, probes = ['tcp'], timeout = 5 }", "rules.stale_after_s = 600 must exceed"),
     # The shipped snmp-camera deep plan with a 10 s limit: every continuity check (10 s window) cut off.

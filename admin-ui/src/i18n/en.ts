@@ -321,5 +321,9 @@ const en: typeof zh = {
     frozen: 'Frames keep coming but the picture never changes (closest samples {diff} apart)',
     low_fps: 'Frame rate {fps} fps, declared {declared}', still: 'Still scene: frozen cannot be judged here (closest samples {diff} apart; a repeat is 0.04 or less)',
   },
+  picture: {
+    panTilt: 'Pan-tilt camera: the scene-change (moved) check does not apply; a new view is learned, not a fault',
+    newView: 'Pan-tilt camera on a new view: judged as at first sight and being learned; the scene-change check does not apply',
+  },
 }
 export default en
