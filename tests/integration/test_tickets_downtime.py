@@ -150,6 +150,27 @@ async def test_each_rule_counts_only_the_states_it_names_and_the_score_says_whic
     assert (result["points"], result["score"]) == ("4", "96")
 
 
+async def test_a_configuration_fault_of_the_record_never_counts_against_the_contractor(people):
+    # stream:config: the registered stream path is not there (RTSP 404/454), the office's to fix. The
+    # camera is degraded for it 10 h, with a real 5 h outage and 4 h of a stream timeout beside it.
+    ours = await contract_a(people.a_id)
+    cam = await camera(3, people.a_id)
+    await spans(cam, [("down", "onvif_light:timeout", at(11, 10, 9), at(11, 10, 14)),
+                      ("degraded", "stream:config", at(11, 12, 0), at(11, 12, 10)),
+                      ("up", "", at(11, 12, 10), at(11, 20, 20)),
+                      ("degraded", "stream:timeout", at(11, 20, 20), at(11, 21, 0))])
+    rule = DowntimeRule.parse(["down", "degraded:stream"])
+    assert not rule.matches("degraded", "stream:config") and rule.matches("degraded", "stream:timeout")
+    assert not DowntimeRule.parse(["down", "degraded"]).matches("degraded", "stream:config")
+    result = await contracts.score(ADMIN, ours, "2026-11", now=at(12, 2, 9))
+    by_rule = deductions(result)
+    # 5 h down + 4 h timeout = 9 h: over 8 h; with the 10 h of stream:config it would be 19 h, and
+    # the picture rule (down 5 h) would stay under.
+    assert by_rule["down or degraded over 8 h"]["items"] == [cam]
+    found = await fault_seconds([cam], at(11, 1, 0), at(12, 1, 0), DowntimeRule(degraded=True), now=at(12, 2, 9))
+    assert found.by_camera[cam] == pytest.approx(9 * H)
+
+
 async def test_older_terms_without_counts_count_down_only(people):
     # Terms stored before the key existed (the example contract as it was) load, and count down only.
     old = TERMS_TOML.split('[[penalties]]\nname = "down or degraded')[0]
