@@ -367,14 +367,18 @@ def outline_width(grey: np.ndarray, reference: np.ndarray, region: np.ndarray,
     now, before = _block_mean(g, (w, h)), _block_mean(r, (w, h))
     if int((~outer).sum()) >= 4:
         r *= float(np.median(now[~outer] / np.maximum(before[~outer], 1.0)))
-    deep = np.kron(inside & region, np.ones((_BLOCK, _BLOCK), np.float32)).astype(np.float32)
-    if deep.sum() < _BLOCK * _BLOCK:
+    # The cover's own shade near its outline: the block means two blocks inside it, smoothed over two
+    # blocks (a hand is shaded), at the block grid and interpolated to the pixels.
+    deep = (inside & region).astype(np.float32)
+    if not deep.any():
         return None
-    weight = cv2.GaussianBlur(deep, (0, 0), 2 * _BLOCK)
-    step = cv2.GaussianBlur(g * deep, (0, 0), 2 * _BLOCK) / np.maximum(weight, 1e-3) - r
+    weight = cv2.GaussianBlur(deep, (0, 0), 2)
+    shade = cv2.GaussianBlur(now * deep, (0, 0), 2) / np.maximum(weight, 1e-3)
+    size = (w * _BLOCK, h * _BLOCK)
+    step = cv2.resize(shade, size, interpolation=cv2.INTER_LINEAR) - r
     slope = np.hypot(cv2.Sobel(r, cv2.CV_32F, 1, 0), cv2.Sobel(r, cv2.CV_32F, 0, 1)) / 8
-    usable = (np.kron(ring, np.ones((_BLOCK, _BLOCK), bool)) & (weight > 0.02)
-              & (np.abs(step) >= OUTLINE_STEP) & (slope <= OUTLINE_SLOPE * np.abs(step)))
+    near_cover = cv2.resize((ring & (weight > 0.02)).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    usable = near_cover.astype(bool) & (np.abs(step) >= OUTLINE_STEP) & (slope <= OUTLINE_SLOPE * np.abs(step))
     a = (g - r) / np.where(np.abs(step) < 1, 1, step)
     state = np.where(a <= 0.15, 0, np.where(a >= 0.85, 2, 1)).astype(np.int8)
     state[~usable] = -1
