@@ -4,8 +4,6 @@ kind is still found. Counts on a fixed, seeded set; bench/bench_iq_accuracy.py r
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 
 pytest.importorskip("skimage")
@@ -202,27 +200,7 @@ def test_a_plain_sided_vehicle_in_focus_is_not_a_cover(colour):
     # so the view's structure is lost there as under a cover; but its outline is sharp (in focus), so
     # a cover must be occlusion-sized (35 %) to be told by that region.
     key = ("grass", 1152, False, "")
-    assert judge(_box_over(key, colour, 0.22, 0.0), _learned(*key)).diagnosis.faults == []
-
-
-def _box_over(key: tuple[str, int, bool, str], colour: float, share: float, soft: float) -> np.ndarray:
-    """A grab of the view of `key` with a plain box (a gentle shade, three seams) over `share` of the
-    frame at its lower right, its outline blurred by a Gaussian of `soft` of the width (0: in focus)."""
-    m = iq_synth._Maker(np.random.default_rng(key[1]), iq_synth._photo(key[0]), key[2], key[3])
-    view = m.base(0, 0)
-    h, w = view.shape[:2]
-    bh = int(h * 0.6)
-    bw = int(share * w * h / bh)
-    body = np.full((bh, bw, 3), float(colour), np.float32) + np.linspace(-8, 8, bw, dtype=np.float32)[None, :, None]
-    body[:, ::bw // 3] *= 0.8
-    box = np.zeros((h, w), np.float32)
-    box[h - bh - h // 20:h - h // 20, w - bw:] = 1
-    cover = np.zeros_like(view)
-    cover[h - bh - h // 20:h - h // 20, w - bw:] = body
-    if soft:
-        box = cv2.GaussianBlur(box, (0, 0), soft * w)
-        cover = cv2.GaussianBlur(cover, (0, 0), soft * w) / np.maximum(box, 1e-3)[..., None]
-    return m.frame(view * (1 - box[..., None]) + cover * box[..., None])
+    assert judge(iq_synth.plain_box(*key, colour=colour, share=0.22), _learned(*key)).diagnosis.faults == []
 
 
 @pytest.mark.parametrize("colour", [40, 225])
@@ -231,7 +209,7 @@ def test_a_cover_under_an_occlusion_sized_region_is_found_by_its_soft_outline(co
     # the lens is (its outline blurred over 1.5 % of the width): a cover (part 11). Missed before:
     # structure-lost regions counted only from 35 % of the frame.
     key = ("grass", 1152, False, "")
-    diagnosis = judge(_box_over(key, colour, 0.22, 0.015), _learned(*key)).diagnosis
+    diagnosis = judge(iq_synth.plain_box(*key, colour=colour, share=0.22, soft=0.015), _learned(*key)).diagnosis
     assert diagnosis.faults == ["occlusion"], diagnosis.check("occlusion").detail
 
 
@@ -247,7 +225,7 @@ def test_a_plain_box_in_focus_has_a_sharp_outline_and_the_same_box_out_of_focus_
     reference = next(iter(memory.baselines.values())).reference_grey
     widths = []
     for soft in (0.0, 0.015):
-        grey = views(_box_over(key, 40, share, soft)).small_grey
+        grey = views(iq_synth.plain_box(*key, share=share, soft=soft)).small_grey
         ref = iq_compare._same_size(reference, grey.shape)
         e = iq_compare._blocks(grey, ref, DEFAULT)
         widths.append(iq_compare.outline_width(grey, ref, iq_compare._structure(grey, e, DEFAULT).region))
