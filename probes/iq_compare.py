@@ -211,6 +211,14 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
         f" ({hidden_texture:.0%} textured there, {share - hidden_texture:.0%} plain but now darker)")
     detail = (f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
               f"the baseline{hidden}, texture on {visible:.0%} of the rest")
+    large = min(t.occlusion_area, DEFAULT.occlusion_area)
+    if fault and share <= large:
+        # Occlusion-sized only with the plain view it joined: a plain-sided vehicle in focus beside a
+        # plain sky or wall reads so too. Its outline is sharp, a cover's at the lens soft (part 11).
+        width = outline_width(grey, reference, region, t, masks[0])
+        if width is not None and width < t.occlusion_outline_soft:
+            fault = False
+            detail += f"; not a cover: its outline is sharp ({width:.0f} thousandths of the width wide)"
     lost = _structure(grey, e, t)
     lost_share, match, in_focus, sharp = lost.share, lost.match, lost.in_focus, lost.sharp
     detail += f"; structure and contrast lost over {lost_share:.0%}" + (
@@ -223,7 +231,6 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     # Occlusion-sized, as the featureless test's region: a plain-sided vehicle in focus over 15-30 % of
     # the view loses the structure there too (a white van, a lorry in shade; review of part 8). From
     # occlusion_new_area when the region's outline is soft: out of focus, at the lens (part 11).
-    large = min(t.occlusion_area, DEFAULT.occlusion_area)
     lost_fault = view_kept and lost_share > large
     if view_kept and t.occlusion_new_area < lost_share <= large:
         width = outline_width(grey, reference, lost.region, t, e.masks[0])

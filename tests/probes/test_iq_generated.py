@@ -203,6 +203,21 @@ def test_a_plain_sided_vehicle_in_focus_is_not_a_cover(colour):
     assert judge(iq_synth.plain_box(*key, colour=colour, share=0.22), _learned(*key)).diagnosis.faults == []
 
 
+@pytest.mark.parametrize(("key", "colour"), [
+    (("grass", 1151, False, "sky"), 40),  # beside a plain sky
+    (("grass", 1151, True, "sky"), 225),
+    (("coffee", 1101, True, "sky"), 40),
+    (("rocket", 1200, False, ""), 225),  # beside the plain wall and sky of the view
+    (("camera", 1050, False, ""), 40),
+])
+def test_a_plain_sided_vehicle_beside_a_plain_sky_is_not_a_cover(key, colour):
+    # Its plain side joins the plain sky (or wall) in one featureless region over 35 % of the frame,
+    # hiding more than 12 % that had texture: the featureless test's cover. But its outline is sharp
+    # (in focus, in the scene), a cover's at the lens soft (part 11). Called occlusion before.
+    diagnosis = judge(iq_synth.plain_box(*key, colour=colour, share=0.22), _learned(*key)).diagnosis
+    assert diagnosis.faults == [], diagnosis.check("occlusion").detail
+
+
 @pytest.mark.parametrize("colour", [40, 225])
 def test_a_cover_under_an_occlusion_sized_region_is_found_by_its_soft_outline(colour):
     # The same plain box over 22 % of the view as the vehicle above, but out of focus as something at
