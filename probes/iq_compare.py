@@ -178,11 +178,14 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     it as a cover does), so the sky, a white wall or a lake the camera always sees is not a cover.
     Fault when texture is left beside the region and either its newly featureless blocks exceed
     `occlusion_new_area` of the frame (the region being occlusion-sized), or the region outgrew what
-    is normal here (`occlusion_area`, relaxed by the baseline).
+    is normal here (`occlusion_area`, relaxed by the baseline); but hiding `occlusion_area` or less
+    with an outline measured sharp (outline_width), it is a plain-sided vehicle in focus beside a
+    plain sky or wall, not a cover.
     Structure lost: a cover that is not featureless (shaded, a rim, speckle, the view blurred through
     it) still hides the reference's structure and, out of focus, its contrast (texture_lost): a
-    connected region of such blocks larger than `occlusion_area` (as a featureless cover), with the rest of the frame
-    still the reference's view in place (view_in_place's correlation over what is left).
+    connected region of such blocks larger than `occlusion_area` (as a featureless cover), or than
+    `occlusion_new_area` when its outline is soft (out of focus: at the lens), with the rest of the
+    frame still the reference's view in place (view_in_place's correlation over what is left).
     Value: the larger of the two hidden shares."""
     grey = _grey(image)
     reference = _same_size(reference_grey, grey.shape)

@@ -108,13 +108,12 @@ class Thresholds:
     view (a distant stand, a plain table) is left beside the cover. Covers the focus check took for
     defocus read 0.98-1.03; the set's defocused frames 0.53-0.81."""
     occlusion_outline_soft: float = 12.0
-    """With a baseline, a region whose structure and contrast were lost counts as a cover from
-    `occlusion_new_area` of the frame (not only from `occlusion_area`) when its outline is this soft:
-    the median width over which the cover's opacity, measured against the reference, rises from 15 %
-    to 85 % across the region's outline, in thousandths of the frame width (outline_width). Something
-    at the lens is far out of focus (the set's board 22-31, hands 53-78, leaves 22-31); a plain-sided
-    vehicle in the scene is in focus (3-9), as a camera's own edges are (the blur limit of 2 is an edge
-    sigma, about 4 in this width)."""
+    """With a baseline, how soft the outline of a candidate cover must be for something at the lens: the
+    median width over which its opacity, measured against the reference, rises from 15 % to 85 %
+    across the outline, in thousandths of the frame width (outline_width). Something at the lens is far
+    out of focus (the set's boards 17-31, leaves 22-31, hands 44-78); a plain-sided vehicle in the scene
+    is in focus (3-6). A structure-lost region counts from `occlusion_new_area` only with an outline
+    this soft; a featureless one hiding `occlusion_area` or less is no cover with one measured sharper."""
     occlusion_texture_kept: float = 0.6
     """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
     share of the baseline's texture away from the featureless region is still there."""
