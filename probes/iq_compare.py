@@ -362,6 +362,7 @@ def outline_width(grey: np.ndarray, reference: np.ndarray, region: np.ndarray,
     from a pixel at or under 0.15 to one at or over 0.85: the view's own texture beside the region
     cancels, unlike an edge measure on the picture alone. Holes in the region are filled first (the
     plain blocks it kept are not outline), and the OSD bands left out."""
+    region = region.astype(bool)
     h, w = region.shape
     g = cv2.GaussianBlur(grey[:h * _BLOCK, :w * _BLOCK].astype(np.float32), (0, 0), 0.8)
     r = cv2.GaussianBlur(reference[:h * _BLOCK, :w * _BLOCK].astype(np.float32), (0, 0), 0.8)
