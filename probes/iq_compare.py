@@ -15,6 +15,9 @@ FROZEN_WIDTH = 160
 REFERENCE_MARGIN = 2.0
 CLIPPED = 240.0  # an 8x8 block mean at or above this is (nearly) blown out
 _BLOCK = 8
+OUTLINE_STEP = 24.0  # grey levels between a cover's shade and the view, for its opacity to be measured
+OUTLINE_SLOPE = 0.5  # the view's slope per pixel at most this share of that step (a jitter moves it)
+OUTLINE_MIN = 10  # transitions across an outline, for its width to be told
 
 
 def _grey(image: np.ndarray | Views) -> np.ndarray:
@@ -197,11 +200,14 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
     it as a cover does), so the sky, a white wall or a lake the camera always sees is not a cover.
     Fault when texture is left beside the region and either its newly featureless blocks exceed
     `occlusion_new_area` of the frame (the region being occlusion-sized), or the region outgrew what
-    is normal here (`occlusion_area`, relaxed by the baseline).
+    is normal here (`occlusion_area`, relaxed by the baseline); but hiding `occlusion_area` or less
+    with an outline measured sharp (outline_width), it is a plain-sided vehicle in focus beside a
+    plain sky or wall, not a cover.
     Structure lost: a cover that is not featureless (shaded, a rim, speckle, the view blurred through
     it) still hides the reference's structure and, out of focus, its contrast (texture_lost): a
-    connected region of such blocks larger than `occlusion_area` (as a featureless cover), with the rest of the frame
-    still the reference's view in place (view_in_place's correlation over what is left).
+    connected region of such blocks larger than `occlusion_area` (as a featureless cover), or than
+    `occlusion_new_area` when its outline is soft (out of focus: at the lens), with the rest of the
+    frame still the reference's view in place (view_in_place's correlation over what is left).
     Value: the larger of the two hidden shares."""
     grey = _grey(image)
     reference = _same_size(reference_grey, grey.shape)
@@ -230,16 +236,32 @@ def check_new_occlusion(image: np.ndarray | Views, reference_grey: np.ndarray, t
         f" ({hidden_texture:.0%} textured there, {share - hidden_texture:.0%} plain but now darker)")
     detail = (f"featureless region of {whole:.0%} of the frame, hiding {share:.0%} that has texture in "
               f"the baseline{hidden}, texture on {visible:.0%} of the rest")
-    lost_share, match, in_focus, sharp = _structure(grey, e, t)
+    large = min(t.occlusion_area, DEFAULT.occlusion_area)
+    if fault and share <= large:
+        # Occlusion-sized only with the plain view it joined: a plain-sided vehicle in focus beside a
+        # plain sky or wall reads so too. Its outline is sharp, a cover's at the lens soft (part 11).
+        width = outline_width(grey, reference, region, t, masks[0])
+        if width is not None and width < t.occlusion_outline_soft:
+            fault = False
+            detail += f"; not a cover: its outline is sharp ({width:.0f} thousandths of the width wide)"
+    lost = _structure(grey, e, t)
+    lost_share, match, in_focus, sharp = lost.share, lost.match, lost.in_focus, lost.sharp
     detail += f"; structure and contrast lost over {lost_share:.0%}" + (
         "" if match is None else f", the rest in place (correlation {match:.2f})") + (
         f", other content in focus beside it over {in_focus:.0%}" if in_focus else "") + (
         "" if sharp is None else f", its contrast kept {sharp:.2f}")
     # The rest still the reference's view, in place and as sharp as it was: not a turn, not defocus.
+    view_kept = (match is not None and match >= t.occlusion_view_match and sharp is not None
+                 and sharp >= t.occlusion_rest_sharp and in_focus <= lost_share / 2)
     # Occlusion-sized, as the featureless test's region: a plain-sided vehicle in focus over 15-30 % of
-    # the view loses the structure there too (a white van, a lorry in shade; review of part 8).
-    lost_fault = (lost_share > min(t.occlusion_area, DEFAULT.occlusion_area) and match is not None and match >= t.occlusion_view_match
-                  and sharp is not None and sharp >= t.occlusion_rest_sharp and in_focus <= lost_share / 2)
+    # the view loses the structure there too (a white van, a lorry in shade; review of part 8). From
+    # occlusion_new_area when the region's outline is soft: out of focus, at the lens (part 11).
+    lost_fault = view_kept and lost_share > large
+    if view_kept and t.occlusion_new_area < lost_share <= large:
+        width = outline_width(grey, reference, lost.region, t, e.masks[0])
+        lost_fault = width is not None and width >= t.occlusion_outline_soft
+        detail += (", its outline too few places to measure" if width is None
+                   else f", its outline {width:.0f} thousandths of the width wide")
     return check("occlusion", max(share, lost_share), fault or lost_fault, t.occlusion_new_area, detail)
 
 
@@ -268,7 +290,7 @@ def _blocks(grey: np.ndarray, reference: np.ndarray, t: Thresholds) -> _Blocks:
     return _Blocks(noise, clear_before, masks, lost, ncc, contrast, normal | dimmed)
 
 
-def _structure(grey: np.ndarray, e: _Blocks, t: Thresholds) -> tuple[float, float | None, float, float | None]:
+def _structure(grey: np.ndarray, e: _Blocks, t: Thresholds) -> Lost:
     """structure_lost over the blocks hidden by either test (lost, or featureless now and not seen)."""
     # Other content in focus where the view was (textured now, not the reference's): something
     # passing in the scene (a truck, a bus), not a cover at the lens, which is out of focus.
@@ -285,7 +307,7 @@ def rest_contrast_kept(image: np.ndarray | Views, reference_grey: np.ndarray, t:
     lower when the whole view is defocused (0.53-0.81 on the set's blurs). None with too little left."""
     grey = _grey(image)
     reference = _same_size(reference_grey, grey.shape)
-    return _structure(grey, _blocks(grey, reference, t), t)[3]
+    return _structure(grey, _blocks(grey, reference, t), t).sharp
 
 
 def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAULT,
@@ -314,17 +336,28 @@ def texture_lost(grey: np.ndarray, reference: np.ndarray, t: Thresholds = DEFAUL
     return lost, dimmed, ncc, kept
 
 
+@dataclass(frozen=True)
+class Lost:
+    """What structure_lost found: the region's share, and beside it the view's state."""
+
+    share: float  # hidden blocks of the largest connected region, of the frame
+    match: float | None  # median correlation with the reference beside it (None: too little left)
+    in_focus: float  # other content in focus in and around it, of the frame
+    sharp: float | None  # median relative contrast kept beside it
+    region: np.ndarray  # its blocks (closed 3x3)
+
+
 def structure_lost(t: Thresholds, hidden: np.ndarray, ncc: np.ndarray, foreign: np.ndarray,
-                   both: np.ndarray, contrast: np.ndarray) -> tuple[float, float | None, float, float | None]:
-    """(share of the largest connected region of hidden blocks, share of `foreign` blocks in and
-    around it, and over the blocks clearly textured in both (`both`) away from it the median
-    correlation with the reference and the median contrast kept): a cover hides one connected area
-    and leaves the rest of the view in place and as sharp as it was; a turned camera leaves nothing
-    in place, defocus leaves it softer."""
+                   both: np.ndarray, contrast: np.ndarray) -> Lost:
+    """The largest connected region of hidden blocks, the share of `foreign` blocks in and around it,
+    and over the blocks clearly textured in both (`both`) away from it the median correlation with
+    the reference and the median contrast kept: a cover hides one connected area and leaves the rest
+    of the view in place and as sharp as it was; a turned camera leaves nothing in place, defocus
+    leaves it softer."""
     closed = cv2.morphologyEx(hidden.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
     if n <= 1:
-        return 0.0, None, 0.0, None
+        return Lost(0.0, None, 0.0, None, np.zeros_like(hidden, bool))
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     region = labels == biggest
     share = float((region & hidden).mean())
@@ -332,8 +365,77 @@ def structure_lost(t: Thresholds, hidden: np.ndarray, ncc: np.ndarray, foreign: 
     in_focus = float((near & foreign).mean())
     usable = _out_of_bands(~near & both, t)
     if int(usable.sum()) < 4:
-        return share, None, in_focus, None
-    return share, float(np.median(ncc[usable])), in_focus, float(np.median(contrast[usable]))
+        return Lost(share, None, in_focus, None, region)
+    return Lost(share, float(np.median(ncc[usable])), in_focus, float(np.median(contrast[usable])), region)
+
+
+def outline_width(grey: np.ndarray, reference: np.ndarray, region: np.ndarray,
+                  t: Thresholds = DEFAULT, flat: np.ndarray | None = None) -> float | None:
+    """How soft the outline of `region` (8x8 blocks of the 320-px grey copies) is: the median width,
+    in thousandths of the frame width, over which something's opacity rises from 15 % to 85 % across
+    it, or None with fewer than OUTLINE_MIN transitions to measure.
+
+    Where a cover lies, today's picture is the reference mixed with the cover's own shade by its
+    opacity a: grey = (1 - a) ref + a cover. So a = (grey - ref) / (cover - ref) wherever the cover's
+    shade (taken from the region's inside, two blocks in, smoothed: a hand is shaded) differs from
+    the reference's by at least OUTLINE_STEP grey levels, and the reference there is smooth enough
+    that a sub-pixel jitter of the view cannot fake it. Along each row and column of the ring of two
+    blocks either side of the outline, a transition is a run of pixels with a between 0.15 and 0.85
+    from a pixel at or under 0.15 to one at or over 0.85: the view's own texture beside the region
+    cancels, unlike an edge measure on the picture alone. Holes in the region are filled first (the
+    plain blocks it kept are not outline), and the OSD bands left out."""
+    region = region.astype(bool)
+    h, w = region.shape
+    g = cv2.GaussianBlur(grey[:h * _BLOCK, :w * _BLOCK].astype(np.float32), (0, 0), 0.8)
+    r = cv2.GaussianBlur(reference[:h * _BLOCK, :w * _BLOCK].astype(np.float32), (0, 0), 0.8)
+    if flat is not None:  # the cover's plain body joins the lost region (over the view's plain parts)
+        n, labels = cv2.connectedComponents((region | flat).astype(np.uint8), connectivity=4)
+        region = np.isin(labels, np.unique(labels[region & (labels > 0)]))
+    filled = _filled(region)
+    ring_kernel = np.ones((5, 5), np.uint8)
+    outer = cv2.dilate(filled, ring_kernel).astype(bool)
+    inside = cv2.erode(filled, ring_kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1).astype(bool)
+    ring = _out_of_bands(outer & ~inside, t)
+    # The light change, from the view away from the region (as changed_blocks, over the blocks there).
+    now, before = _block_mean(g, (w, h)), _block_mean(r, (w, h))
+    if int((~outer).sum()) >= 4:
+        r *= float(np.median(now[~outer] / np.maximum(before[~outer], 1.0)))
+    # The cover's own shade near its outline: the block means two blocks inside it, smoothed over two
+    # blocks (a hand is shaded), at the block grid and interpolated to the pixels.
+    deep = (inside & region).astype(np.float32)
+    if not deep.any():
+        return None
+    weight = cv2.GaussianBlur(deep, (0, 0), 2)
+    shade = cv2.GaussianBlur(now * deep, (0, 0), 2) / np.maximum(weight, 1e-3)
+    size = (w * _BLOCK, h * _BLOCK)
+    step = cv2.resize(shade, size, interpolation=cv2.INTER_LINEAR) - r
+    slope = np.hypot(cv2.Sobel(r, cv2.CV_32F, 1, 0), cv2.Sobel(r, cv2.CV_32F, 0, 1)) / 8
+    near_cover = cv2.resize((ring & (weight > 0.02)).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    usable = near_cover.astype(bool) & (np.abs(step) >= OUTLINE_STEP) & (slope <= OUTLINE_SLOPE * np.abs(step))
+    a = (g - r) / np.where(np.abs(step) < 1, 1, step)
+    state = np.where(a <= 0.15, 0, np.where(a >= 0.85, 2, 1)).astype(np.int8)
+    state[~usable] = -1
+    widths = np.concatenate([_transitions(state), _transitions(np.ascontiguousarray(state.T))])
+    if widths.size < OUTLINE_MIN:
+        return None
+    return 1000 * float(np.median(widths)) / grey.shape[1]
+
+
+def _filled(region: np.ndarray) -> np.ndarray:
+    """`region` (uint8) with its holes filled: the blocks not connected to the frame's edge outside it."""
+    n, labels = cv2.connectedComponents((~region).astype(np.uint8), connectivity=4)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return (region | ((labels > 0) & ~np.isin(labels, edge))).astype(np.uint8)
+
+
+def _transitions(state: np.ndarray) -> np.ndarray:
+    """The widths of the complete transitions along the rows of `state` (0 under, 1 between, 2 over,
+    -1 not usable): runs of 1 with a 0 at one end and a 2 at the other."""
+    s = np.concatenate([state, np.full((state.shape[0], 1), -1, np.int8)], axis=1).ravel()
+    ends = np.flatnonzero(s != 1)
+    first, last = s[ends[:-1]], s[ends[1:]]
+    complete = ((first == 0) & (last == 2)) | ((first == 2) & (last == 0))
+    return (ends[1:] - ends[:-1] - 1)[complete]
 
 
 def view_beside_change(image: np.ndarray | Views, reference_grey: np.ndarray, t: Thresholds = DEFAULT) -> float | None:

@@ -113,6 +113,13 @@ class Thresholds:
     their relative contrast in the reference (rest_contrast_kept): only a naturally soft part of the
     view (a distant stand, a plain table) is left beside the cover. Covers the focus check took for
     defocus read 0.98-1.03; the set's defocused frames 0.53-0.81."""
+    occlusion_outline_soft: float = 12.0
+    """With a baseline, how soft the outline of a candidate cover must be for something at the lens: the
+    median width over which its opacity, measured against the reference, rises from 15 % to 85 %
+    across the outline, in thousandths of the frame width (outline_width). Something at the lens is far
+    out of focus (the set's boards 17-31, leaves 22-31, hands 44-78); a plain-sided vehicle in the scene
+    is in focus (3-6). A structure-lost region counts from `occlusion_new_area` only with an outline
+    this soft; a featureless one hiding `occlusion_area` or less is no cover with one measured sharper."""
     occlusion_texture_kept: float = 0.6
     """With a baseline, blur and occlusion together are a cover (not defocus) when at least this
     share of the baseline's texture away from the featureless region is still there."""

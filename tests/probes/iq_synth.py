@@ -436,6 +436,31 @@ def covers(source: str, seed: int, night: bool = False, variant: str = "") -> di
     return out
 
 
+def plain_box(source: str, seed: int, night: bool = False, variant: str = "", colour: float = 40,
+              share: float = 0.22, soft: float = 0.0, right: bool = True) -> np.ndarray:
+    """A grab of the view of scene(source, seed, night, variant) with a plain box (a gentle shade
+    across it, three darker seams) over `share` of the frame, 60 % of the height, near the bottom
+    at the right (or left) edge, its outline blurred by a Gaussian of `soft` of the width: 0 is a
+    plain-sided vehicle in focus (a white van, a dark lorry in shade; healthy), 0.01-0.03 a cover at
+    the lens, far out of focus (docs/probes-iq.md part 11)."""
+    m = _Maker(np.random.default_rng(seed), _photo(source), night, variant)
+    view = m.base(0, 0)
+    h, w = view.shape[:2]
+    bh = int(h * 0.6)
+    bw = int(share * w * h / bh)
+    body = np.full((bh, bw, 3), float(colour), np.float32) + np.linspace(-8, 8, bw, dtype=np.float32)[None, :, None]
+    body[:, ::bw // 3] *= 0.8
+    rows, cols = slice(h - bh - h // 20, h - h // 20), slice(w - bw, w) if right else slice(0, bw)
+    box = np.zeros((h, w), np.float32)
+    box[rows, cols] = 1
+    cover = np.zeros_like(view)
+    cover[rows, cols] = body
+    if soft:
+        box = cv2.GaussianBlur(box, (0, 0), soft * w)
+        cover = cv2.GaussianBlur(cover, (0, 0), soft * w) / np.maximum(box, 1e-3)[..., None]
+    return m.frame(view * (1 - box[..., None]) + cover * box[..., None])
+
+
 LIGHT_EVENTS = ("cloud", "lamp_off", "headlights", "truck")
 """Healthy light events of `light_events`: what a camera in service sees that is not a cover."""
 _ADVERTS = ("astronaut", "chelsea", "coffee", "brick", "text", "page", "gravel", "cat")  # a truck's printed side

@@ -282,6 +282,27 @@ def test_a_defocused_view_beside_a_cover_is_blur_not_the_covers_outline(scene):
     assert diagnosis.verdict == "blur"
 
 
+def _box(image: np.ndarray, soft: float, grey: int = 50) -> np.ndarray:
+    """A plain box over a fifth of the frame (its lower right), its outline blurred by a Gaussian of
+    `soft` of the width: 0 is an object in the scene in focus, 0.015 one at the lens, out of focus."""
+    h, w = image.shape[:2]
+    mask = np.zeros((h, w), np.float32)
+    mask[int(0.35 * h):int(0.95 * h), int(0.67 * w):] = 1
+    if soft:
+        mask = cv2.GaussianBlur(mask, (0, 0), soft * w)
+    out = image * (1 - mask[..., None]) + grey * mask[..., None]
+    return np.clip(out + np.random.default_rng(3).normal(0, 1.5, image.shape), 0, 255).astype(np.uint8)
+
+
+def test_a_plain_object_over_a_fifth_of_the_view_is_a_cover_only_when_its_outline_is_soft(scene):
+    # Its structure and contrast are lost either way; out of focus (at the lens) it is occlusion, in
+    # focus (a plain-sided van in the scene) it is not: structure-lost regions under 35 % of the frame
+    # count only with a soft outline (iq_compare.outline_width, docs/probes-iq.md part 11).
+    reference = iq.record_baseline(scene)
+    assert iq.diagnose(_box(scene, 0.015), reference=reference).faults == ["occlusion"]
+    assert iq.diagnose(_box(scene, 0.0), reference=reference).faults == []
+
+
 def _tinted(image: np.ndarray, a: float, b: float, seed: int = 0) -> np.ndarray:
     """The picture moved by (a*, b*) in CIE-Lab; another grab (`seed`) moves the view by `seed` px
     and draws fresh sensor noise, so it is not a frozen repeat."""
