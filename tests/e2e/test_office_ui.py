@@ -284,3 +284,27 @@ async def test_office_records_a_paper_work_order_notes_cancels_closes_reopens_an
     await switch_language(page, "English")
     await page.locator("[data-test=state]", has_text="Cancelled").wait_for()
     await shoot(page, "ticket-false-alarm-en")
+
+
+async def test_a_pan_tilt_cameras_new_view_is_shown_as_learned_not_a_fault(open_page, people):
+    # A dome (球机) turned to another view: monitoring judges the grab as at first sight and learns it
+    # (no scene-change fault, docs/probes-iq.md "Pan-tilt cameras"); the camera page says so in both
+    # languages and on a phone, so the office knows why a turned camera stays up.
+    w = await World(people).build()
+    now = time.time()
+    turned = {"iq": {"verdict": "ok", "faults": [], "mode": "day", "baseline": False,
+                     "scene_change": "not_applicable", "new_view": True}}
+    await state(w.cam_a, "up", now - 2 * DAY)  # monitored, up
+    async with db.write_transaction():
+        await writer.apply({("camera", w.cam_a): [writer.Reading("onvif_deep", True, None, "", 900.0, turned,
+                                                                 now - 60)]}, evaluate.Rules(), 10, now)
+    for language, phone, text in (("zh", False, "云台摄像机转到新画面：按首次画面判断，正在学习为新基准"),
+                                  ("en", True, "Pan-tilt camera on a new view: judged as at first sight")):
+        page = await open_page(PHONE) if phone else await open_page()
+        await login(page, "admin", to=f"/ui/cameras/{w.cam_a}")
+        await page.wait_for_url(f"**/ui/cameras/{w.cam_a}")
+        if language == "en":
+            await switch_language(page, "English")
+        await page.locator("[data-test=evidence]", has_text=text).wait_for()
+        await settled(page)
+        await shoot(page, f"camera-pan-tilt-{language}{'-phone' if phone else ''}")
