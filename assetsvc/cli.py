@@ -122,7 +122,7 @@ def keys_retire() -> None:
     from assetsvc.runtime import settings
 
     path = settings().secret_key_file
-    gone = run(lambda: rotation.retire(settings()))
+    gone = _key_command(lambda: run(lambda: rotation.retire(settings())))
     if not gone:
         click.echo("the credential key is a single key: nothing to retire")
         return

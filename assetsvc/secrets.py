@@ -160,7 +160,7 @@ class Vault:
             return self._require().decrypt(token.encode()).decode()
         except InvalidToken:
             raise KeyError_(
-                "a stored device credential cannot be decrypted with the configured key "
+                "a stored device credential cannot be decrypted with the configured key(s) "
                 "(ASSETSVC_SECRET_KEY / key file changed?)"
             ) from None
 
