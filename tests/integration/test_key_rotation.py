@@ -224,6 +224,8 @@ async def test_a_malformed_key_is_named_by_its_source_and_position(key_file, cli
     assert listed.returncode == 1
     assert "key 2 of 2 (comma-separated, newest first) in ASSETSVC_SECRET_KEY is not a Fernet key" in listed.stderr
     assert good not in listed.stderr
+    single = assetsvc("keys", "reencrypt", env={"ASSETSVC_SECRET_KEY": "not-a-key"})
+    assert "the credential key in ASSETSVC_SECRET_KEY is not a Fernet key" in single.stderr  # as before rotation
     key_file.write_text(f"{Fernet.generate_key().decode()}\n\n{good[:20]}\n")
     filed = assetsvc("keys", "rotate")
     assert filed.returncode == 1
