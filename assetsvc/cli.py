@@ -1,4 +1,4 @@
-"""The `assetsvc` command: serve, migrate, users, import, export, demo."""
+"""The `assetsvc` command: serve, migrate, keys, users, import, export, demo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -74,6 +74,60 @@ def keygen() -> None:
         raise click.ClickException(f"{path} exists; move it away first (stored credentials need it)")
     write_key_file(path)
     click.echo(f"wrote {path} (mode 600); back it up: without it stored device passwords are lost")
+
+
+@main.group()
+def keys() -> None:
+    """Rotate the credential key: `rotate`, then `reencrypt`, then `retire` (docs/operations.md)."""
+
+
+def _key_command(call: Callable[[], Any]) -> Any:
+    from assetsvc.secrets import KeyError_
+
+    try:
+        return call()
+    except (KeyError_, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new key at the head of the key file (the old ones stay, so every stored secret still opens)."""
+    from assetsvc.app import keys as rotation
+    from assetsvc.runtime import settings
+
+    path = settings().secret_key_file
+    count = _key_command(lambda: rotation.rotate(settings()))
+    click.echo(f"added a new key at the head of {path} (mode 600; it holds {count} keys, newest first). "
+               "Copy this file to every machine that runs assetsvc on this database, then run "
+               "`assetsvc keys reencrypt`")
+
+
+@keys.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Seal every stored secret again with the newest key (one transaction; running it again re-seals nothing)."""
+    from assetsvc.app import keys as rotation
+    from assetsvc.runtime import settings
+
+    done = run(lambda: rotation.reencrypt(settings(), cli_actor()))
+    for item in done:
+        click.echo(f"{item.kind}: {item.resealed} re-encrypted, {item.current} already with the newest key")
+    click.echo("every stored secret is sealed with the newest key; the older keys can go: `assetsvc keys retire`")
+
+
+@keys.command("retire")
+def keys_retire() -> None:
+    """Remove the older keys from the key file once the newest alone opens every stored secret."""
+    from assetsvc.app import keys as rotation
+    from assetsvc.runtime import settings
+
+    path = settings().secret_key_file
+    gone = _key_command(lambda: run(lambda: rotation.retire(settings())))
+    if not gone:
+        click.echo("the credential key is a single key: nothing to retire")
+        return
+    click.echo(f"removed {gone} older key(s) from {path}; copy it to every machine that runs assetsvc on this "
+               "database. Backups made before the rotation still need the key file saved with them")
 
 
 @main.command()

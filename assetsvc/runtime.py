@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assetsvc.secrets import Vault, load_key
+from assetsvc.secrets import Vault, load_keys
 from assetsvc.settings import Settings, load_settings
 
 
@@ -24,7 +24,7 @@ def vault() -> Vault:
     """The credential vault (installed at start-up, or loaded lazily on first use)."""
     global _vault
     if _vault is None:
-        _vault = Vault(load_key(settings()))
+        _vault = Vault(load_keys(settings()))
     return _vault
 
 

@@ -1,11 +1,19 @@
-"""Encryption at rest of device passwords (Fernet), with the key from the environment or a file."""
+"""Encryption at rest of device passwords and other secrets (Fernet), with the keys from the
+environment or a key file.
+
+Several keys may be configured, newest first (a key rotation, docs/operations.md): the newest
+seals, every one opens (cryptography's MultiFernet). ASSETSVC_SECRET_KEY holds them separated by
+commas, the key file one per line.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from assetsvc.settings import Settings
 
@@ -14,47 +22,130 @@ class KeyError_(RuntimeError):
     """The credential key is missing, unreadable or wrong; the message says which and what to do."""
 
 
-def load_key(settings: Settings) -> bytes | None:
-    """The configured key, or None when neither ASSETSVC_SECRET_KEY nor the key file exists."""
-    if settings.secret_key:
-        raw = settings.secret_key.encode()
-        source = "ASSETSVC_SECRET_KEY"
-    elif settings.secret_key_file.exists():
-        raw = settings.secret_key_file.read_bytes().strip()
-        source = str(settings.secret_key_file)
-    else:
-        return None
+def _parse(items: list[str], source: str, position: str) -> list[bytes]:
+    """The keys of `items` (blank ones skipped), each checked; a bad one is named by its position
+    (`position` formatted with n, the item's 1-based place, and count, the items')."""
+    keys = []
+    for number, item in enumerate(items, 1):
+        if not item.strip():
+            continue
+        key = item.strip().encode()
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            several = sum(1 for i in items if i.strip()) > 1
+            at = position.format(n=number, count=len(items)) + f" in {source}" if several else f"the credential key in {source}"
+            raise KeyError_(f"{at} is not a Fernet key (32 url-safe base64 bytes); "
+                            "make one with `assetsvc keygen` (a new one for rotation: `assetsvc keys rotate`)") from None
+        keys.append(key)
+    return keys
+
+
+def read_key_file(path: Path) -> list[bytes]:
+    """The keys of a key file, newest first (one per line; blank lines skipped)."""
     try:
-        Fernet(raw)
-    except (ValueError, TypeError):
-        raise KeyError_(
-            f"the credential key in {source} is not a Fernet key (32 url-safe base64 bytes); "
-            "make one with `assetsvc keygen`"
-        ) from None
-    return raw
+        text = path.read_bytes().decode("ascii")
+    except OSError as exc:
+        raise KeyError_(f"cannot read the key file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise KeyError_(f"the key file {path} is not a Fernet key file (32 url-safe base64 bytes a line)") from None
+    lines = text.splitlines()
+    keys = _parse(lines, str(path), "line {n} (one key a line, newest first)")
+    if not keys:
+        raise KeyError_(f"the key file {path} holds no key; make one with `assetsvc keygen`")
+    return keys
+
+
+def load_keys(settings: Settings) -> list[bytes]:
+    """The configured keys, newest first; empty when neither ASSETSVC_SECRET_KEY nor the key file exists."""
+    if settings.secret_key:
+        keys = _parse(settings.secret_key.split(","), "ASSETSVC_SECRET_KEY",
+                      "key {n} of {count} (comma-separated, newest first)")
+        if not keys:
+            raise KeyError_("ASSETSVC_SECRET_KEY holds no key (only commas and spaces)")
+        return keys
+    if settings.secret_key_file.exists():
+        return read_key_file(settings.secret_key_file)
+    return []
+
+
+def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
+    """Write `keys` one a line into a file readable by its owner only (mode 600).
+
+    A replaced file is swapped in whole (a new file renamed over it), so a reader sees the old
+    list or the new one, never half of one, and keeps the old file's owner where we may set it."""
+    target = path if not replace else path.with_name(path.name + ".new")
+    if replace:
+        target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(b"".join(key + b"\n" for key in keys))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if replace:
+        old = path.stat()
+        try:
+            os.chown(target, old.st_uid, old.st_gid)
+        except PermissionError:  # not root: the file stays ours, as the old one was
+            pass
+        os.replace(target, path)
 
 
 def write_key_file(path: Path) -> bytes:
     """Create a new key file readable by its owner only; refuse to overwrite one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
+    _write_keys(path, [key], replace=False)
     return key
 
 
-class Vault:
-    """Encrypts and decrypts device secrets with one key."""
+def write_keys(path: Path, keys: Sequence[bytes]) -> None:
+    """Create a key file holding `keys`, newest first (a backup's copy); refuse to overwrite one."""
+    _write_keys(path, keys, replace=False)
 
-    def __init__(self, key: bytes | None) -> None:
-        self._fernet = Fernet(key) if key else None
+
+def add_key(path: Path) -> list[bytes]:
+    """Put a new key at the head of an existing key file, keeping the others; returns the new list."""
+    keys = [Fernet.generate_key(), *read_key_file(path)]
+    _write_keys(path, keys, replace=True)
+    return keys
+
+
+def keep_newest(path: Path) -> list[bytes]:
+    """Drop every key of the key file but the newest; returns the dropped keys."""
+    keys = read_key_file(path)
+    if len(keys) > 1:
+        _write_keys(path, keys[:1], replace=True)
+    return keys[1:]
+
+
+@dataclass(frozen=True)
+class Resealed:
+    """What a re-encryption did to one kind of secret."""
+
+    kind: str  # "device credentials", "webhook secrets", ...
+    resealed: int  # sealed again with the newest key
+    current: int  # already sealed with it: left as they were
+
+
+class Vault:
+    """Encrypts with the newest key and decrypts with any configured one."""
+
+    def __init__(self, keys: bytes | Sequence[bytes] | None) -> None:
+        keys = [keys] if isinstance(keys, bytes) else list(keys or [])
+        self._count = len(keys)
+        self._fernet = MultiFernet([Fernet(k) for k in keys]) if keys else None
+        self._newest = Fernet(keys[0]) if keys else None
 
     @property
     def ready(self) -> bool:
         return self._fernet is not None
 
-    def _require(self) -> Fernet:
+    @property
+    def key_count(self) -> int:
+        return self._count
+
+    def _require(self) -> MultiFernet:
         if self._fernet is None:
             raise KeyError_(
                 "no credential key: set ASSETSVC_SECRET_KEY or create the key file with `assetsvc keygen`"
@@ -69,6 +160,36 @@ class Vault:
             return self._require().decrypt(token.encode()).decode()
         except InvalidToken:
             raise KeyError_(
-                "a stored device credential cannot be decrypted with the configured key "
+                "a stored device credential cannot be decrypted with the configured key(s) "
                 "(ASSETSVC_SECRET_KEY / key file changed?)"
             ) from None
+
+    def sealed_with_newest(self, token: str) -> bool:
+        """Whether the newest key alone opens `token`."""
+        self._require()
+        try:
+            self._newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def reseal(self, rows: Iterable[Any], kind: str, token_of: Callable[[Any], str],
+               name_of: Callable[[Any], str]) -> tuple[list[tuple[Any, str]], Resealed]:
+        """Each row's token sealed again with the newest key, for the rows not sealed with it yet.
+
+        Raises KeyError_ naming the first row (`name_of`, never its secret) that no configured
+        key opens, before the caller writes anything."""
+        fernet = self._require()
+        changed, current = [], 0
+        for row in rows:
+            token = token_of(row)
+            if self.sealed_with_newest(token):
+                current += 1
+                continue
+            try:
+                changed.append((row, fernet.rotate(token.encode()).decode()))
+            except InvalidToken:
+                raise KeyError_(f"{name_of(row)}: no configured key opens its secret (it was sealed with a key "
+                                "that is not in ASSETSVC_SECRET_KEY / the key file); put that key back in the "
+                                "list, or set the secret again; nothing was re-encrypted") from None
+        return changed, Resealed(kind, len(changed), current)

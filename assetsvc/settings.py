@@ -144,10 +144,12 @@ class Settings:
         metadata={"doc": "sqlite:///path (embedded default, WAL) or postgresql://user@host:port/db."}
     )
     secret_key: str | None = field(
-        metadata={"doc": "Key that encrypts device passwords (Fernet, urlsafe base64). Overrides the key file."}
+        metadata={"doc": "Key that encrypts device passwords (Fernet, urlsafe base64); several, comma-separated, "
+                       "newest first, during a key rotation. Overrides the key file."}
     )
     secret_key_file: Path = field(
-        metadata={"doc": "File holding the credential key; `assetsvc keygen` writes it."}
+        metadata={"doc": "File holding the credential key (one a line, newest first, during a key rotation); "
+                       "`assetsvc keygen` writes it."}
     )
     host: str = field(metadata={"doc": "Address `assetsvc serve` listens on."})
     port: int = field(metadata={"doc": "Port `assetsvc serve` listens on."})

@@ -9,7 +9,7 @@ device password. PostgreSQL is backed up with pg_dump and pg_restore; these comm
 
 A restore checks everything before it writes anything: the copy is a sound SQLite file, the key
 opens the backup's stored key check (registry/keycheck.py), the target has no database yet and no
-service holds its lock, and a configured key is the backup's key.
+service holds its lock, and configured keys, if any, include the backup's.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 from assetsvc.registry import keycheck
 from assetsvc.runtime import shown_url
-from assetsvc.secrets import KeyError_, load_key
+from assetsvc.secrets import KeyError_, load_keys, read_key_file, write_keys
 from assetsvc.settings import Settings
 
 DATABASE = "assetsvc.sqlite"
@@ -72,12 +70,6 @@ def _copy(source: Path, target: Path, *, live: bool) -> None:
         raise BackupError(f"the copy {target} failed SQLite's quick check: {'; '.join(problem[:3])}")
 
 
-def _write_key(path: Path, key: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-
-
 def backup(settings: Settings, dest: Path) -> BackupReport:
     """Copy the running SQLite database and the key into the new or empty folder `dest`."""
     if not settings.is_sqlite:
@@ -87,32 +79,21 @@ def backup(settings: Settings, dest: Path) -> BackupReport:
         raise BackupError(f"no database at {source} (ASSETSVC_DATA_DIR / ASSETSVC_DATABASE_URL): nothing to back up")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} exists and is not an empty folder: give a new folder per backup")
-    key = load_key(settings)
+    keys = load_keys(settings)  # all of them: mid-rotation the copy holds secrets sealed with each
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     part = dest / f"{DATABASE}.part"
     _copy(source, part, live=True)
     os.chmod(part, 0o600)
     part.rename(dest / DATABASE)
     key_file = None
-    if key is not None:
+    if keys:
         key_file = dest / KEY
-        _write_key(key_file, key)
+        write_keys(key_file, keys)
     manifest = {"engine": "sqlite", "database": DATABASE, "key_file": KEY if key_file else None,
                 "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "source": str(source)}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return BackupReport(dest, (dest / DATABASE).stat().st_size, key_file)
-
-
-def _key_of(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes().strip()
-        Fernet(raw)
-    except OSError as exc:
-        raise KeyError_(f"cannot read the key file {path}: {exc.strerror}") from None
-    except (ValueError, TypeError):
-        raise KeyError_(f"{path} is not a Fernet key file (32 url-safe base64 bytes)") from None
-    return raw
 
 
 def _service_running(database: Path) -> bool:
@@ -139,11 +120,11 @@ def restore(settings: Settings, src: Path, key_path: Path | None = None) -> Path
     if not copy.is_file():
         raise BackupError(f"{src} holds no {DATABASE}: give the folder `assetsvc backup` wrote")
     key_path = key_path or src / KEY
-    key = _key_of(key_path) if key_path.exists() else None
-    if key is None and key_path != src / KEY:
+    keys = read_key_file(key_path) if key_path.exists() else []
+    if not keys and key_path != src / KEY:
         raise KeyError_(f"the key file {key_path} does not exist")
     try:
-        sealed = keycheck.check_backup(copy, key, str(key_path))
+        sealed = keycheck.check_backup(copy, keys, str(key_path))
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{copy} is not a readable SQLite database ({exc}); nothing was restored") from None
     target = settings.sqlite_path
@@ -152,11 +133,12 @@ def restore(settings: Settings, src: Path, key_path: Path | None = None) -> Path
                           "(ASSETSVC_DATA_DIR), or move that database away first; nothing was restored")
     if _service_running(target):
         raise BackupError(f"a service is running on {target.parent} (it holds {target}.leader); stop it first")
-    configured = load_key(settings)
-    if sealed and configured is not None and configured != key:
+    configured = load_keys(settings)
+    if sealed and configured and not set(keys) <= set(configured):
         where = "ASSETSVC_SECRET_KEY" if settings.secret_key else str(settings.secret_key_file)
-        raise KeyError_(f"{where} holds another key than this backup's; unset it or move it away, then restore "
-                        "(the backup's key is installed as the key file); nothing was restored")
+        raise KeyError_(f"{where} lacks a key of this backup's; unset it or move it away, then restore "
+                        "(the backup's keys are installed as the key file), or add the backup's keys after "
+                        "its own; nothing was restored")
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".restoring")
     part.unlink(missing_ok=True)
@@ -165,7 +147,7 @@ def restore(settings: Settings, src: Path, key_path: Path | None = None) -> Path
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
     part.replace(target)
-    if key is not None and configured is None:
+    if keys and not configured:
         settings.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
-        _write_key(settings.secret_key_file, key)
+        write_keys(settings.secret_key_file, keys)
     return target

@@ -10,7 +10,7 @@ from assetsvc.api.app import configure_logging
 from assetsvc.monitoring.config import MonitoringConfig, current
 from assetsvc.registry import keycheck
 from assetsvc.reports.province import config as province
-from assetsvc.secrets import load_key, write_key_file
+from assetsvc.secrets import load_keys, write_key_file
 from assetsvc.settings import SettingsError
 from assetsvc.storage import StorageFailure
 from assetsvc.tickets import config as ticket_config
@@ -25,7 +25,7 @@ async def check_key(*, create_if_unused: bool) -> None:
     stored key check (registry/keycheck.py), written here when the key is first established.
     """
     settings = runtime.settings()
-    if load_key(settings) is None and create_if_unused and not await keycheck.established(province.sealed_secrets):
+    if not load_keys(settings) and create_if_unused and not await keycheck.established(province.sealed_secrets):
         write_key_file(settings.secret_key_file)
     runtime.install_vault(await keycheck.verified_vault(province.sealed_secrets))  # webhooks' and the province's
 

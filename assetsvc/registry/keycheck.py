@@ -13,9 +13,10 @@ import sqlite3
 from pathlib import Path
 from typing import Awaitable, Callable
 
+from assetsvc import bulk, db
 from assetsvc.registry.tables import Credential, KeyCheck
 from assetsvc.runtime import settings as current_settings
-from assetsvc.secrets import KeyError_, Vault, load_key
+from assetsvc.secrets import KeyError_, Resealed, Vault, load_keys
 from assetsvc.settings import Settings
 
 Sealed = Callable[[], Awaitable[list[str]]]  # another slice's sealed secrets
@@ -65,10 +66,10 @@ async def verified_vault(also_sealed: Sealed | None = None, settings: Settings |
     With no key configured and nothing sealed yet, the vault is empty: sealing then fails with
     the message saying how to make a key."""
     settings = settings or current_settings()
-    key = load_key(settings)
-    vault = Vault(key)
+    keys = load_keys(settings)
+    vault = Vault(keys)
     source = key_source(settings)
-    if key is None:
+    if not keys:
         if await established(also_sealed):
             raise KeyError_("device credentials or webhook secrets are stored but no key is configured: set "
                             f"ASSETSVC_SECRET_KEY or restore the key file {settings.secret_key_file}")
@@ -84,8 +85,8 @@ async def verified_vault(also_sealed: Sealed | None = None, settings: Settings |
     return vault
 
 
-def check_backup(database: Path, key: bytes | None, key_source: str) -> bool:
-    """Whether a backed-up SQLite file seals secrets, after checking `key` opens its key check.
+def check_backup(database: Path, keys: list[bytes], key_source: str) -> bool:
+    """Whether a backed-up SQLite file seals secrets, after checking `keys` open its key check.
 
     Read straight from the file (it is not this process's database): raises KeyError_ naming
     `key_source` when the key does not open the stored check, or when secrets are sealed and no
@@ -102,12 +103,39 @@ def check_backup(database: Path, key: bytes | None, key_source: str) -> bool:
         conn.close()
     if not sealed:
         return False
-    if key is None:
+    if not keys:
         raise KeyError_(f"the backup {database} holds sealed secrets but no key was given: pass the key file "
                         "kept with the backup (--key PATH); nothing was restored")
     if row is None:  # sealed before the check row existed: start-up establishes it after the restore
         return True
-    if not _opens(Vault(key), row[0]):
+    if not _opens(Vault(keys), row[0]):
         raise KeyError_(f"the key in {key_source} is not the key of this backup (it does not open the "
                         "backup's stored key check); find the key file saved with this backup; nothing was restored")
     return True
+
+
+async def reseal(vault: Vault) -> list[Resealed]:
+    """Seal the device passwords and the key check again with the newest key (a key rotation).
+
+    In one write transaction (the caller's, if any): a secret that no configured key opens stops
+    it with the record named, before anything is written. Rows are locked on PostgreSQL, so a
+    password changed meanwhile is not overwritten with the old one sealed again."""
+    lock = "" if db.is_sqlite() else " FOR UPDATE"
+    async with db.write_transaction():
+        creds = await bulk.fetch(Credential, f"SELECT id, name, secret FROM credential ORDER BY id{lock}")
+        changed, credentials = vault.reseal(creds, "device credentials", lambda r: r["secret"],
+                                            lambda r: f"credential {r['id']} ({r['name']!r}, table credential)")
+        checks = await bulk.fetch(KeyCheck, f"SELECT id, token FROM {KeyCheck._meta.tablename} ORDER BY id{lock}")
+        changed_checks, check = vault.reseal(checks, "key check", lambda r: r["token"],
+                                             lambda r: f"the key check (table {KeyCheck._meta.tablename}, row {r['id']})")
+        await bulk.execute_many(Credential, "UPDATE credential SET secret = ? WHERE id = ?",
+                                [(token, row["id"]) for row, token in changed])
+        await bulk.execute_many(KeyCheck, f"UPDATE {KeyCheck._meta.tablename} SET token = ? WHERE id = ?",
+                                [(token, row["id"]) for row, token in changed_checks])
+    return [credentials, check]
+
+
+async def unopened(vault: Vault, also_sealed: Sealed | None = None) -> int:
+    """How many stored secrets, the key check row included, `vault` cannot open."""
+    checks = [r["token"] for r in await KeyCheck.select(KeyCheck.token).run()]
+    return sum(1 for token in checks + await _stored_secrets(also_sealed) if not _opens(vault, token))

@@ -17,6 +17,7 @@ from assetsvc.actor import Actor
 from assetsvc.audit import service as audit
 from assetsvc.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.registry.keycheck import verified_vault as registry_vault
+from assetsvc.secrets import Resealed, Vault
 from assetsvc.webhooks import outbox
 from assetsvc.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from assetsvc.webhooks.validate import FIELDS, clean_endpoint, new_secret
@@ -117,6 +118,20 @@ async def sealed_secrets() -> list[str]:
 async def verified_vault():
     """The credential vault once the key opened the stored key check (registry/keycheck.py)."""
     return await registry_vault(sealed_secrets)
+
+
+async def reseal_secrets(vault: Vault) -> Resealed:
+    """Seal every endpoint's signing secret again with the newest key (a key rotation), in one write
+    transaction (the caller's, if any); an endpoint no configured key opens stops it, named, with
+    nothing written. Rows are locked on PostgreSQL so a secret rotated meanwhile is kept."""
+    lock = "" if db.is_sqlite() else " FOR UPDATE"
+    async with db.write_transaction():
+        rows = await bulk.fetch(WebhookEndpoint, f"SELECT id, name, secret FROM webhook_endpoint ORDER BY id{lock}")
+        changed, done = vault.reseal(rows, "webhook secrets", lambda r: r["secret"],
+                                     lambda r: f"webhook endpoint {r['id']} ({r['name']!r}, table webhook_endpoint)")
+        await bulk.execute_many(WebhookEndpoint, "UPDATE webhook_endpoint SET secret = ? WHERE id = ?",
+                                [(token, row["id"]) for row, token in changed])
+    return done
 
 
 async def create_endpoint(actor: Actor, values: Any, *, now: float | None = None,

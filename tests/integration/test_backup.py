@@ -157,3 +157,52 @@ def test_on_postgresql_the_commands_point_to_pg_dump_and_pg_restore(tmp_path):
     assert done.returncode == 1
     assert "pg_dump --format=custom" in done.stderr and "pg_restore" in done.stderr and "key" in done.stderr
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.skipif(not SQLITE, reason="the SQLite backup")
+async def test_backups_across_a_key_rotation_each_restore_with_the_keys_saved_with_them(client, people, tmp_path,
+                                                                                        monkeypatch):
+    from assetsvc import runtime
+    from assetsvc.app import keys as rotation
+    from assetsvc.secrets import Vault, load_keys
+
+    seeded = await seed(client, people)
+    old = os.environ["ASSETSVC_SECRET_KEY"]
+    backups.backup(settings(), tmp_path / "before")
+    new = Fernet.generate_key().decode()
+    monkeypatch.setenv("ASSETSVC_SECRET_KEY", f"{new},{old}")
+    settings.cache_clear()
+    try:
+        backups.backup(settings(), tmp_path / "rotating")  # both keys: the copy may hold secrets of each
+        await rotation.reencrypt(settings(), ADMIN)
+        backups.backup(settings(), tmp_path / "after")
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+        runtime.install_vault(Vault(load_keys(settings())))
+    assert (tmp_path / "rotating" / "secret.key").read_text().split() == [new, old]
+    # The backup made before the rotation opens with its own key file, not with the new key alone.
+    refused = cli(tmp_path / "fresh-a", "restore", str(tmp_path / "before"), "--key", str(tmp_path / "after" / "x"))
+    assert refused.returncode == 1 and "does not exist" in refused.stderr
+    (tmp_path / "new-only.key").write_text(new + "\n")
+    refused = cli(tmp_path / "fresh-a", "restore", str(tmp_path / "before"), "--key", str(tmp_path / "new-only.key"))
+    assert refused.returncode == 1 and "is not the key of this backup" in refused.stderr
+    # A configured key list must hold the backup's key (the old one kept after the new).
+    env = {k: v for k, v in os.environ.items() if k != "ASSETSVC_DATABASE_URL"}
+    for keys, code in ((new, 1), (f"{new},{old}", 0)):
+        env.update(ASSETSVC_DATA_DIR=str(tmp_path / f"fresh-env-{code}"), ASSETSVC_SECRET_KEY=keys)
+        done = subprocess.run([sys.executable, "-m", "assetsvc.cli", "restore", str(tmp_path / "before")], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == code, done.stderr
+        assert code == 0 or "lacks a key of this backup's" in done.stderr
+    for name in ("before", "rotating", "after"):
+        fresh = tmp_path / f"fresh-{name}"
+        done = cli(fresh, "restore", str(tmp_path / name))
+        assert done.returncode == 0, (name, done.stderr)
+        vault = Vault([k.encode() for k in (fresh / "secret.key").read_text().split()])
+        restored = rows(fresh / "assetsvc.sqlite")
+        assert vault.decrypt(restored["credential"][0][3]) == DEVICE_PW
+        hook = [v for v in restored["webhook_endpoint"][0] if isinstance(v, str) and v.startswith("gAAAA")]
+        assert [vault.decrypt(v) for v in hook] == [seeded["webhook_secret"]]
+    after = (tmp_path / "fresh-after" / "secret.key").read_text().split()
+    assert after == [new, old]  # retire, then back up again, to drop the old key from later backups

@@ -20,6 +20,7 @@ from assetsvc.errors import Forbidden, NotFound, ValidationFailed, field_error
 from assetsvc.registry.keycheck import verified_vault as registry_vault
 from assetsvc.reports.province import mapping
 from assetsvc.reports.province.tables import ProvinceTarget
+from assetsvc.secrets import Resealed, Vault
 from assetsvc.webhooks.service import sealed_secrets as webhook_secrets
 
 FIELDS = ("url", "ca_bundle", "client_cert", "client_key", "mapping", "area_code", "unit_code", "give_up_days",
@@ -54,6 +55,19 @@ async def sealed_secrets() -> list[str]:
 
 async def verified_vault():
     return await registry_vault(sealed_secrets)
+
+
+async def reseal_secret(vault: Vault) -> Resealed:
+    """Seal the signing key again with the newest key (a key rotation), in one write transaction
+    (the caller's, if any); a key no configured key opens stops it, named, with nothing written."""
+    lock = "" if db.is_sqlite() else " FOR UPDATE"
+    async with db.write_transaction():
+        rows = await bulk.fetch(ProvinceTarget, f"SELECT id, secret FROM province_target ORDER BY id{lock}")
+        changed, done = vault.reseal(rows, "provincial signing key", lambda r: r["secret"],
+                                     lambda r: f"the provincial platform's signing key (table province_target, row {r['id']})")
+        await bulk.execute_many(ProvinceTarget, "UPDATE province_target SET secret = ? WHERE id = ?",
+                                [(token, row["id"]) for row, token in changed])
+    return done
 
 
 def _require_admin(actor: Actor) -> None:
