@@ -270,7 +270,8 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
 
     A fault whose `cause` is a stalled or slow stream (stream:stalled, stream:low_fps) is decided only
     by reading the stream for a while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it
-    fixed, nor confirm it."""
+    fixed, nor confirm it. A continuity read that is not frozen (ok, still) passes only a
+    picture:frozen fault; any other picture fault waits for a snapshot or frame."""
     _checked(aspect)
     for result in results:
         if aspect == "inventory":
@@ -281,8 +282,14 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
         facts = bulk.json_column(result["facts"], {})
         for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
                                    float(result["at"]), rules):
-            if obs.aspect == aspect and not (obs.brief and cause in ev.CONTINUITY_CAUSES):
-                return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
+            if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES):
+                continue
+            if obs.ok and obs.by == "continuity" and cause != ev.FROZEN:
+                # A stream read whose key frames differ shows the picture is not frozen, nothing
+                # more: it cannot pass a dark, blurred or covered picture (as in the engine,
+                # evaluate._continuity_picture); the snapshot's verdict decides those.
+                continue
+            return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None
 
 

@@ -243,3 +243,20 @@ def test_a_picture_fault_is_decided_by_the_image_quality_verdict():
     assert (verdict.passed, verdict.cause, verdict.at) == (False, "picture:dark", NOW + 2)
     fine = [result("onvif_deep", True, at=NOW + 3, facts={"iq": {"verdict": "ok"}})]
     assert decide("picture", fine, False, RULES).passed
+
+
+@pytest.mark.parametrize("continuity", ["still", "ok"])
+def test_a_live_stream_read_passes_only_a_frozen_picture_not_a_dark_one(continuity):
+    # An ONVIF camera's deep run after the contractor's resolve (rtsp, rtsp_continuity, onvif_deep: one
+    # `at`, stored in that order). The stream reads live; the snapshot still says dark: not verified.
+    run = [result("rtsp", True, facts={"has_video": True}),
+           result("rtsp_continuity", True, facts={"verdict": continuity}),
+           result("onvif_deep", True, facts={"iq": {"verdict": "dark", "faults": ["dark"]}})]
+    verdict = decide("picture", run, False, RULES, "picture:dark")
+    assert (verdict.passed, verdict.probe, verdict.cause) == (False, "onvif_deep", "picture:dark")
+    # A frozen picture is passed by the stream read: its key frames differ, the picture moves.
+    frozen = decide("picture", run, False, RULES, "picture:frozen")
+    assert (frozen.passed, frozen.probe) == (True, "rtsp_continuity")
+    # A frozen read fails any picture ticket: the picture is still not good.
+    stuck = [result("rtsp_continuity", True, facts={"verdict": "frozen"})]
+    assert decide("picture", stuck, False, RULES, "picture:dark").passed is False
