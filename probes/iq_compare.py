@@ -92,20 +92,29 @@ def check_frozen(image: np.ndarray | Views, previous: np.ndarray | Views, t: Thr
       unchanged frame (at most `frozen_repeat_change`) is frozen, and a frozen stream is left to
       the stream continuity check;
     - otherwise: frozen below `frozen_normal_share` of it, and below the cap.
-    The cap also decides which blocks changed for the OSD rule (live_change).
+    The cap also decides which blocks changed for the OSD rule (live_change); until the normal is
+    learned and settled, a fault also needs the grab frozen with blocks changed from
+    `frozen_max_change`, so the cap never makes a frozen that the D1 rule would not.
     """
     cap = frozen_cap(image.width if isinstance(image, Views) else image.shape[1], t)
-    largest, changed = live_change(block_changes(_grey(image), _grey(previous)), t, cap)
+    blocks = block_changes(_grey(image), _grey(previous))
+    largest, changed = live_change(blocks, t, cap)
     measured = (f"largest block change {largest:.2f} grey levels outside the OSD bands, "
                 f"{changed:.1%} of blocks changed")
+    # Until the camera's normal change is learned, the cap must not make a grab frozen that the D1
+    # rule would not: with blocks changed only from the cap, bands changing between 1.5 and the cap
+    # (flicker over 5 % of a small frame) would be dropped and a still middle alone compared. So
+    # there a fault also needs the grab frozen by the D1 rule (a change from `frozen_max_change`).
+    d1 = largest if cap <= t.frozen_max_change else live_change(blocks, t)[0]
     if normal is None:
-        return check("frozen", largest, largest < t.frozen_max_change, t.frozen_max_change,
-                     measured + "; this camera's normal change between grabs not learned yet")
+        return check("frozen", largest, largest < t.frozen_max_change and d1 < t.frozen_max_change,
+                     t.frozen_max_change, measured + "; this camera's normal change between grabs not learned yet")
     if normal < cap or not settled:
         why = (f"its normal change between good grabs ({normal:.2f}) is no more than a re-encoded repeat's "
                f"at this size ({cap:.2f})" if normal < cap else
                f"its normal change between good grabs is learned from too few pairs yet ({normal:.2f})")
-        return check("frozen", largest, largest <= t.frozen_repeat_change, t.frozen_repeat_change,
+        return check("frozen", largest, largest <= t.frozen_repeat_change and d1 <= t.frozen_repeat_change,
+                     t.frozen_repeat_change,
                      measured + f"; not judgeable on this scene: {why}, so only an unchanged frame "
                      f"(<= {t.frozen_repeat_change:g}) is frozen; the stream check judges a frozen stream")
     limit = min(cap, t.frozen_normal_share * normal)
