@@ -145,20 +145,31 @@ async def forget(camera_ids: Iterable[int], now: float) -> None:
 
 # ---- tickets' evidence (asked through monitoring/service.py) ---------------------------------------
 
-async def hold(camera_id: int, ticket_id: int, since: float) -> list[Frame]:
-    """Link a picture ticket to its evidence and hold it: the frame that showed the fault (the first
-    fault frame of its streak: grabbed at `since`, when the streak's first failing check ran, or
-    later) and the camera's last good frame before that one. A frame of an earlier fault is never
-    linked: with none of this streak's (a frozen found by the stream continuity check alone grabs no
-    picture; the frame was trimmed) the ticket has no fault frame, rather than an unrelated one.
-    Caller's transaction; nothing to link is no error."""
-    fault = await bulk.fetch(PictureFrame, "SELECT id, at FROM picture_frame WHERE camera_id = ? AND kind = 'fault' "
-                             "AND at >= ? ORDER BY at, id LIMIT 1", [camera_id, since - STREAK_SLACK_S])
-    if not fault:
+async def hold(camera_id: int, ticket_id: int, since: float, cause: str = "") -> list[Frame]:
+    """Link a picture ticket to its evidence and hold it: the frame that showed the fault and the
+    camera's last good frame before that one. Caller's transaction; nothing to link is no error.
+
+    The fault frame shows the ticket's own fault (`cause` picture:<fault>: the frame's verdict or one
+    of its faults; any fault when no cause is given) and belongs to its streak: the first such frame
+    grabbed at `since` (when the streak's first failing check ran) or later; else, when the writer
+    kept none then because the newest kept frame already showed that verdict (the streak began again
+    after a gap, within ASSETSVC_EVIDENCE_EVERY_S), that frame, if no good frame was kept after it.
+    A frame of an earlier fault or of another fault is never linked: a frozen found by the stream
+    continuity check alone grabs no picture, and its ticket has no fault frame rather than a dark one."""
+    fault = cause.partition(":")[2] if cause.startswith("picture:") else ""
+    rows = await bulk.fetch(PictureFrame, "SELECT id, at, kind, verdict, faults FROM picture_frame WHERE "
+                            "camera_id = ? ORDER BY at, id", [camera_id])
+    shows = [r for r in rows if r["kind"] == "fault" and (not fault or r["verdict"] == fault
+                                                          or fault in bulk.json_column(r["faults"], []))]
+    found = next((r for r in shows if r["at"] >= since - STREAK_SLACK_S), None)
+    if found is None:  # the writer kept no grab at `since`: the newest frame before it showed this fault
+        before = [r for r in rows if r["at"] < since - STREAK_SLACK_S]
+        if before and before[-1] in shows:
+            found = before[-1]
+    if found is None:
         return []
-    good = await bulk.fetch(PictureFrame, "SELECT id FROM picture_frame WHERE camera_id = ? AND kind = 'good' "
-                            "AND at < ? ORDER BY at DESC, id DESC LIMIT 1", [camera_id, fault[0]["at"]])
-    links = [[fault[0]["id"], ticket_id, "fault"]] + ([[good[0]["id"], ticket_id, "good"]] if good else [])
+    good = [r for r in rows if r["kind"] == "good" and r["at"] < found["at"]]
+    links = [[found["id"], ticket_id, "fault"]] + ([[good[-1]["id"], ticket_id, "good"]] if good else [])
     await bulk.execute_many(PictureFrameLink, "INSERT INTO picture_frame_link (frame_id, ticket_id, role, held, "
                             "keep_until) VALUES (?,?,?,?,NULL)", [[*link, True] for link in links])
     return await of_ticket(ticket_id)

@@ -322,10 +322,11 @@ async def make_due(subject_type: str, subject_id: int, aspect: str, now: float) 
 
 # ---- a picture ticket's evidence frames ----------------------------------------------------------
 
-async def hold_evidence(camera_id: int, ticket_id: int, since: float) -> list[Frame]:
-    """Link a new picture ticket to the frame that showed its fault and the camera's last good frame
-    before it, held (never evicted) until evidence_hold releases them. Caller's transaction."""
-    return await evidence.hold(camera_id, ticket_id, since)
+async def hold_evidence(camera_id: int, ticket_id: int, since: float, cause: str = "") -> list[Frame]:
+    """Link a new picture ticket to the frame that showed its fault (`cause`, of its streak since
+    `since`: evidence.hold) and the camera's last good frame before it, held (never evicted) until
+    evidence_hold releases them. Caller's transaction."""
+    return await evidence.hold(camera_id, ticket_id, since, cause)
 
 
 async def evidence_hold(ticket_id: int, held: bool, keep_until: float | None = None) -> None:

@@ -245,7 +245,7 @@ async def open_ticket(*, subject_type: str, subject_id: int, fault: str, cause: 
                           await terms_version(assignment.contract_id), now])
     ticket_id = rows[0]["id"]
     if subject_type == "camera" and fault == "picture":  # the frame that showed it, and the last good one
-        await monitoring.hold_evidence(subject_id, ticket_id, since)
+        await monitoring.hold_evidence(subject_id, ticket_id, since, cause)
     await event(ticket_id, opened, actor, "opened", None, "open", note,
                 {"cause": cause, "fault_since": since, "severity": severity, "severity_rule": rule,
                  "contract_id": assignment.contract_id, "assignment": assignment.note or "by contract"},

@@ -146,3 +146,24 @@ async def test_a_ticket_links_only_a_frame_of_its_own_fault_streak(small_store):
         held = await evidence.hold(1, 78, T0 + 7 * 86400)
     assert [(f.role, f.verdict, f.at - T0) for f in held] == [("good", "ok", HOUR),
                                                                ("fault", "frozen", 7 * 86400 + 600)]
+
+
+async def test_a_ticket_links_a_frame_of_its_own_fault_and_one_its_streak_began_with_after_a_gap(small_store):
+    # A frozen streak from the stream continuity check alone (no grab of its own); five minutes on, the
+    # snapshot sees the picture dark at dusk. The frozen ticket's evidence is not that dark frame (a
+    # false-alarm mark would teach it to the baseline).
+    async with db.write_transaction():
+        await evidence.record([(1, grab(1, "ok"), T0)], T0)
+        await evidence.record([(1, grab(2, "dark"), T0 + 1300)], T0 + 1300)
+        assert await evidence.hold(1, 77, T0 + 1000, "picture:frozen") == []
+        held = await evidence.hold(1, 78, T0 + 1000, "picture:dark")  # the dark ticket gets it
+    assert [(f.role, f.verdict) for f in held] == [("good", "ok"), ("fault", "dark")]
+    # Dark at 2 h, the streak broken by an hour unreachable, dark again at 4 h: the writer keeps no
+    # grab then (the newest kept frame shows the same verdict, under ASSETSVC_EVIDENCE_EVERY_S), so the
+    # new streak's ticket links the frame that showed it before the gap.
+    async with db.write_transaction():
+        await evidence.record([(2, grab(3, "ok"), T0 - HOUR)], T0 - HOUR)
+        await evidence.record([(2, grab(4, "dark"), T0 + 2 * HOUR)], T0 + 2 * HOUR)
+        assert await evidence.record([(2, grab(5, "dark"), T0 + 4 * HOUR)], T0 + 4 * HOUR) == 0
+        held = await evidence.hold(2, 79, T0 + 4 * HOUR, "picture:dark")
+    assert [(f.role, f.verdict, f.at - T0) for f in held] == [("good", "ok", -HOUR), ("fault", "dark", 2 * HOUR)]
