@@ -254,3 +254,11 @@ def test_one_pair_coded_alike_beside_an_exposure_step_is_not_frozen():
 def test_samples_of_another_size_give_no_repeat_difference():
     facts = analyse(steady(25, 10), [STILL, np.zeros((45, 80), np.int16)], RULES, 25.0, read_s=10.0)
     assert (facts["verdict"], facts["changed_share"], facts["repeat_diff"]) == ("ok", 1.0, None)
+
+
+def test_frames_in_decoding_order_b_frames_count_at_their_own_times():
+    # I P B B P B B ...: timestamps out of order on arrival; the rate is the same 25 fps.
+    order = [0] + [i for p in range(3, 250, 3) for i in (p, p - 2, p - 1)]
+    packets = [Packet(i / 25, 0.2 + n / 25, i % 50 == 0) for n, i in enumerate(order)]
+    facts = analyse(packets, [STILL], RULES, 25.0, read_s=10.0)
+    assert (facts["verdict"], facts["fps"]) == ("ok", 25.0)
