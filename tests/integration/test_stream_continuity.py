@@ -1,6 +1,7 @@
 """Stream continuity through the monitoring engine: stalled, frozen (with and without a ticking clock),
-low frame rate, a healthy stream, one at a third of its rate (slow shutter, by design) and a still
-live scene (frozen not judgeable), each ending as the right state, cause and ticket.
+low frame rate, a healthy stream, one at a third of its rate (slow shutter, by design), a still live
+scene (frozen not judgeable) and one sent slowly (a dynamic frame rate: low frame rate not judged),
+each ending as the right state, cause and ticket.
 
 Real peers: GStreamer's RTSP server with one mount per behaviour; a test clock for the schedule.
 """
@@ -35,7 +36,8 @@ deep = { every = 3600, probes = ["rtsp_continuity"], timeout = 20, options = { c
 def gst():
     mounts = ("/live=moving", "/frozen=frozen", "/clock=frozen_clock", "/stall=stall",
               "/still=still_clock@0.3,cqp",  # a still photograph with sensor noise, a clock and a settled encoder
-              "/slow=moving@every12", "/third=moving@every3")  # declaring 25 fps, sending 2.08 and 8.33
+              "/slow=moving@every12", "/third=moving@every3",  # declaring 25 fps, sending 2.08 and 8.33
+              "/dynamic=still@0.3,cqp,every6")  # a still scene sent at 4.17 fps (a dynamic frame rate)
     with GstRtspCamera(mounts=mounts, stall_after_s=1.0) as cam:
         yield cam
 
@@ -59,14 +61,14 @@ async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_a
     cams = {"live": await add_camera(1, "/live", gst.port), "frozen": await add_camera(2, "/frozen", gst.port),
             "clock": await add_camera(3, "/clock", gst.port), "stall": await add_camera(4, "/stall", gst.port),
             "slow": await add_camera(5, "/slow", gst.port), "still": await add_camera(6, "/still", gst.port),
-            "third": await add_camera(7, "/third", gst.port)}
+            "third": await add_camera(7, "/third", gst.port), "dynamic": await add_camera(8, "/dynamic", gst.port)}
     clock = Clock(T0)
     worker = await setup(CONFIG, clock)
     await cycle(worker, clock, T0 + 3600)
     await cycle(worker, clock, T0 + 7200)
     expected = {"live": ("up", ""), "frozen": ("degraded", "picture:frozen"), "clock": ("degraded", "picture:frozen"),
                 "stall": ("degraded", "stream:stalled"), "slow": ("degraded", "stream:low_fps"), "still": ("up", ""),
-                "third": ("up", "")}
+                "third": ("up", ""), "dynamic": ("up", "")}
     states = {name: await state_of(cam) for name, cam in cams.items()}
     found = {name: (state["state"], state["cause"]) for name, state in states.items()}
     assert found == expected
@@ -80,11 +82,13 @@ async def test_stalled_frozen_and_slow_streams_become_their_causes_and_tickets_a
     assert 1.9 <= slow["fps"] <= 2.3
     third = await continuity(cams["third"])  # slow shutter's third: by design, under the old limit (12.5)
     assert third["verdict"] == "ok" and 8 <= third["fps"] <= 8.7
+    dynamic = await continuity(cams["dynamic"])  # slow, but nothing moves: not judged, said so
+    assert dynamic["verdict"] == "still" and dynamic["fps"] < dynamic["low_fps_under"] == 5
     assert (await continuity(cams["live"]))["changed_share"] > 0.5
     still = await continuity(cams["still"])  # frozen not judgeable: said so, no fault
     assert still["verdict"] == "still" and still["changed_share"] <= 0.03 and still["repeat_diff"] > 0.1
     # Past the 30 min grace: a ticket for each fault, of the right kind, none for the healthy stream,
-    # the one at a third of its rate nor the still one.
+    # the one at a third of its rate, the still one nor the still one sent slowly.
     await opener.run(T0 + 7200 + 3600)
     opened = {(t["subject_id"], t["fault"]) for t in await tickets()}
     assert opened == {(cams["frozen"], "picture"), (cams["clock"], "picture"), (cams["stall"], "stream"),
