@@ -173,8 +173,9 @@ class RtspFrameFacts(Facts):
 @dataclass(frozen=True)
 class RtspContinuityFacts(Facts):
     """rtsp_continuity: the stream read for a window (the URL read, without the login) and its verdict
-    (ok, stalled, frozen, low_fps, still); `fps` from packet timing against `declared_fps` (ONVIF's
-    FrameRateLimit for that stream, else the stream's own), `changed_share` between decoded samples
+    (ok, stalled, frozen, low_fps, still); `fps` from the stream's timestamps (`arrival_fps` on our
+    clock) against `low_fps_under`, from `declared_fps` (the option, else the lower of the stream's
+    own and ONVIF's FrameRateLimit: `declared_from`), `changed_share` between decoded samples
     and `repeat_diff`, the mean difference of the unchanged pixels of the two most alike (a repeat's
     is about 0)."""
 
@@ -185,6 +186,9 @@ class RtspContinuityFacts(Facts):
     read_s: float | None = None
     fps: float | None = None
     declared_fps: float | None = None
+    declared_from: str | None = None  # config | stream | onvif
+    arrival_fps: float | None = None
+    low_fps_under: float | None = None
     longest_gap_s: float | None = None
     key_frames: int | None = None
     samples: int | None = None

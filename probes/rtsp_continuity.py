@@ -11,7 +11,10 @@ Outcomes (`verdict`, each with its evidence in the facts):
             at most `frozen_share` of the pixels changed (an overlay such as a ticking clock), and
             two of them are the same to within REPEAT_NOISE elsewhere (the encoder gave the same
             picture the same bits)
-  low_fps   the measured rate is below `low_fps_ratio` of the declared one
+  low_fps   the stream moves, yet sends fewer frames than `low_fps_ratio` of the declared rate and
+            than `low_fps_floor` (5 fps), on its own timestamps and on arrival alike: under every
+            rate a healthy camera lowers to by design (slow shutter at a half, third or quarter of
+            its rate at night; a dynamic frame rate on a still scene, hence never on a still one)
   still     the sampled pictures barely change, but not as a repeat: a still live scene or a repeat
             re-encoded at another quality, which H.264 makes alike (docs/probes-rtsp.md). Frozen is
             not judgeable here: no fault, and the facts say so
@@ -68,10 +71,12 @@ class Rules:
     window_s: float = 10.0  # continuity_window_s
     open_s: float = 4.0  # continuity_open_s: each of FFmpeg's two open phases
     stall_gap_s: float = 2.0  # continuity_stall_gap_s: no frame for this long is a stall
-    low_fps_ratio: float = 0.5  # continuity_low_fps_ratio
+    low_fps_ratio: float = 0.25  # continuity_low_fps_ratio: of the declared rate (slow shutter x2, x3, x4 stay above)
+    low_fps_floor: float = 5.0  # continuity_low_fps_floor: fps; low_fps only under this too
     samples: int = 4  # continuity_samples: key frames decoded at most
     frozen_share: float = 0.03  # continuity_frozen_share: share of pixels that may change (an OSD clock)
-    declared_fps: float | None = None  # declared_fps: else the stream's own (SPS timing, SDP)
+    declared_fps: float | None = None  # declared_fps: a person's word for the class; else see declared()
+    onvif_fps_limit: float | None = None  # onvif_fps_limit: the profile's FrameRateLimit, a cap, not a rate
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> "Rules":
@@ -81,9 +86,24 @@ class Rules:
                 else default
 
         return cls(number("continuity_window_s", 10.0), number("continuity_open_s", 4.0),
-                   number("continuity_stall_gap_s", 2.0), number("continuity_low_fps_ratio", 0.5),
-                   int(number("continuity_samples", 4)), number("continuity_frozen_share", 0.03),
-                   number("declared_fps", None))
+                   number("continuity_stall_gap_s", 2.0), number("continuity_low_fps_ratio", 0.25),
+                   number("continuity_low_fps_floor", 5.0), int(number("continuity_samples", 4)),
+                   number("continuity_frozen_share", 0.03), number("declared_fps", None),
+                   number("onvif_fps_limit", None))
+
+    def declared(self, stream_fps: float | None) -> tuple[float | None, str | None]:
+        """The rate the stream should have, and whose word it is: the `declared_fps` option, else the
+        lower of the stream's own (SPS timing, SDP) and ONVIF's FrameRateLimit. Both of those are
+        upper bounds (a cap above what the encoder sends; a camera's SPS can claim more than it
+        sends), so the lower one is the nearer: a rate set too high is a false low_fps."""
+        if self.declared_fps:
+            return self.declared_fps, "config"
+        known = [(rate, source) for rate, source in ((stream_fps, "stream"), (self.onvif_fps_limit, "onvif")) if rate]
+        return min(known) if known else (None, None)
+
+    def low_fps_under(self, declared_fps: float | None) -> float | None:
+        """The rate under which a moving stream is low_fps (None: no declared rate, not judged)."""
+        return min(declared_fps * self.low_fps_ratio, self.low_fps_floor) if declared_fps else None
 
     @property
     def read_s(self) -> float:
@@ -140,8 +160,7 @@ def _read_quietly(url: str, rules: Rules, cancelled: threading.Event) -> dict[st
         stream = container.streams.video[0]
         stream.codec_context.thread_count = 1
         packets, pictures, ended = _collect(container, stream, rules, cancelled)
-        declared = rules.declared_fps or _stream_fps(stream)
-        facts = analyse(packets, pictures, rules, declared, ended)
+        facts = analyse(packets, pictures, rules, _stream_fps(stream), ended)
         facts.update(codec=_codec_name(stream), width=stream.codec_context.width or None,
                      height=stream.codec_context.height or None)
         return facts
@@ -199,15 +218,27 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> tuple[float, float | None]:
     return float(changed.mean()), float(still.mean()) if still.size else None
 
 
-def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Rules, declared_fps: float | None,
+def _rate(times: Sequence[float]) -> float | None:
+    """Frames per second over the span of these instants (sorted): None under two or in no time."""
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return (len(times) - 1) / span if span > 0 else None
+
+
+def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Rules, stream_fps: float | None,
             read_s: float) -> dict[str, Any]:
-    """The verdict and its evidence from packet timing and the sampled pictures (pure)."""
+    """The verdict and its evidence from packet timing and the sampled pictures (pure); `stream_fps`
+    is the rate the stream itself declares (SPS timing, SDP), if any."""
     arrivals = [0.0, *(p.arrival_s for p in packets), read_s]
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     longest = max(gaps[1:] if packets else gaps)  # from the first frame on; with none, the whole read
-    timed = sorted({p.pts_s for p in packets if p.pts_s is not None})
-    span = timed[-1] - timed[0] if len(timed) > 1 else 0.0
-    fps = (len(timed) - 1) / span if span > 0 else None
+    # The rate on the stream's own timestamps (RTP: the capture clock, no network jitter), and on
+    # arrival as a check on them: a camera whose RTP clock runs at another rate than it says
+    # cannot make a healthy stream low_fps, since low_fps needs both under the limit.
+    fps = _rate(sorted({p.pts_s for p in packets if p.pts_s is not None}))
+    arrival_fps = _rate([p.arrival_s for p in packets])
+    declared_fps, declared_from = rules.declared(stream_fps)
+    under = rules.low_fps_under(declared_fps)
+    slow = under is not None and fps is not None and fps < under and (arrival_fps is None or arrival_fps < under)
     # Every two samples, not only neighbours: a repeat's key frames take a few qualities in turn
     # (rate control), so two of four are usually coded alike, while live noise never repeats.
     pairs = [changed_share(a, b) for a, b in itertools.combinations(pictures, 2)]
@@ -221,7 +252,7 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
         verdict = Continuity.STALLED
     elif alike and closest is not None and closest <= REPEAT_NOISE:
         verdict = Continuity.FROZEN
-    elif fps is not None and declared_fps and fps < declared_fps * rules.low_fps_ratio:
+    elif slow and not still:  # a still scene sent slowly is what a dynamic frame rate does by design
         verdict = Continuity.LOW_FPS
     elif still:
         verdict = Continuity.STILL
@@ -229,7 +260,9 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
         verdict = Continuity.OK
     return {"verdict": verdict.value, "frame_count": len(packets), "read_s": round(read_s, 3),
             "fps": round(fps, 2) if fps is not None else None,
-            "declared_fps": round(declared_fps, 2) if declared_fps else None,
+            "declared_fps": round(declared_fps, 2) if declared_fps else None, "declared_from": declared_from,
+            "arrival_fps": round(arrival_fps, 2) if arrival_fps is not None else None,
+            "low_fps_under": round(under, 2) if under is not None else None,
             "longest_gap_s": round(longest, 3), "key_frames": sum(p.key for p in packets),
             "samples": len(pictures), "changed_share": round(changed, 4) if changed is not None else None,
             "repeat_diff": round(closest, 3) if closest is not None else None}

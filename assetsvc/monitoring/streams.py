@@ -3,8 +3,8 @@
 In order: the URI or path the registry gives (Camera.stream_uri); the one ONVIF last reported
 (stream_source, written by the deep and inventory checks); the class's vendor default
 (`options.vendor_paths`, matched on the registered vendor); the class's `options.rtsp_path`.
-A stream ONVIF reported comes with the frame rate its profile declares (FrameRateLimit): the
-continuity check measures against it.
+A stream ONVIF reported comes with the frame rate its profile declares (FrameRateLimit): a cap,
+which the continuity check measures against only where it is lower than the stream's own rate.
 Only port, path and query are taken from a URI: the host is always the registry's
 (probes.stream_uri). The deep continuity check asks for the sub stream (`options.stream = "sub"`)
 and gets it where ONVIF reported one.

@@ -150,8 +150,8 @@ def target(subject: Subject, options: dict[str, Any]) -> ProbeTarget:
     ports = {**defaults, **registered}
     onvif = _port(ports, "onvif", 80)
     stream = stream_choice(subject, options)
-    if stream.declared_fps and "declared_fps" not in options:  # the rate ONVIF declares for this stream
-        options = {**options, "declared_fps": stream.declared_fps}
+    if stream.declared_fps:  # ONVIF's FrameRateLimit for this stream: a cap, weighed against the stream's own
+        options = {**options, "onvif_fps_limit": stream.declared_fps}
     # The RTSP port the record gives wins (behind NAT the device reports its inside port); else
     # the one in the stream's URI, else the class default, else 554.
     rtsp = _port(registered, "rtsp", 0) or stream.port or _port(ports, "rtsp", 554)

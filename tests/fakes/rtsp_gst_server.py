@@ -21,6 +21,13 @@ Mount kinds (the picture a camera sends):
           quarter of the brightness and contrast (night); `cqp` coded at a constant quantizer
           (a camera's constant quality) instead of the other mounts' 1024 kbit/s
   still_clock@SIGMA[,dark]  the same with a ticking clock overlaid
+Flags any video kind takes after `@` (comma-separated, after SIGMA for the still kinds):
+  everyN  only one frame in N reaches the encoder (the others are dropped after the source): the
+          stream still declares the mount's rate (caps, so the SPS timing) but delivers 1/N of it,
+          stamped on the source's clock (a sensor in slow shutter, an encoder that skips frames);
+          the GOP is kept at the same time (key-int-max divided by N)
+  bursts  the encoded frames are held back 0.5 s once a second and then sent at once: arrival
+          jitter and bursts while the stream's timestamps stay regular (a congested uplink)
 A mount spec ``/path=kind:auth`` needs the login given with --user (Basic or Digest, chosen
 with --auth).
 
@@ -54,10 +61,21 @@ DEFAULT_MOUNTS = ("/live=moving", "/black=black", "/blue=blue", "/frozen=frozen"
 # --- the child: runs under the system python ---------------------------------------------------
 
 
+def _every(scene: str) -> int:
+    """N of an `everyN` flag: one frame in N is sent (1 without the flag)."""
+    found = [int(flag[5:]) for flag in scene.split(",") if flag.startswith("every") and flag[5:].isdigit()]
+    return max(1, found[0]) if found else 1
+
+
 def _launch_line(kind: str, width: int, height: int, fps: int, gop: int, scene: str = "") -> str:
-    rate = "pass=quant quantizer=28" if "cqp" in scene.split(",") else "bitrate=1024"
-    encode = (f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} {rate} threads=1 "
-              f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+    flags = scene.split(",")
+    rate = "pass=quant quantizer=28" if "cqp" in flags else "bitrate=1024"
+    every = _every(scene)
+    thin = " ! identity name=thin" if every > 1 else ""  # frames dropped here by a pad probe (_thin)
+    hold = " ! identity name=hold" if "bursts" in flags else ""  # held back here (_hold)
+    encode = (f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={max(1, gop // every)} {rate} threads=1 "
+              f"! video/x-h264,profile=baseline{hold} ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+    encode = thin.removeprefix(" ! ") + " ! " + encode if thin else encode
     if kind in ("still", "still_clock"):
         # Raw frames pushed by _feed_still at the frame rate, stamped on arrival as a live camera's.
         clock = " ! timeoverlay font-desc=\"Sans 20\"" if kind == "still_clock" else ""
@@ -68,7 +86,7 @@ def _launch_line(kind: str, width: int, height: int, fps: int, gop: int, scene: 
                 "! rtppcmupay name=pay0 pt=0 )")
     if kind == "mjpeg":
         return (f"( videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! video/x-raw,format=I420,width={width},"
-                f"height={height},framerate={fps}/1 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26 )")
+                f"height={height},framerate={fps}/1{thin} ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26 )")
     pattern = {"moving": "smpte horizontal-speed=4", "black": "black", "blue": "blue", "frozen": "smpte75",
                "frozen_clock": "smpte75", "stall": "smpte horizontal-speed=4"}[kind]
     overlay = " ! timeoverlay font-desc=\"Sans 20\"" if kind == "frozen_clock" else ""
@@ -119,6 +137,10 @@ def _serve(args: argparse.Namespace) -> int:  # pragma: no cover - runs in the c
         factory.set_shared(kind != "stall")
         if kind == "stall":
             factory.connect("media-configure", _stall_later, GLib, args.stall_after)
+        if _every(scene) > 1:
+            factory.connect("media-configure", _thin, Gst, _every(scene))
+        if "bursts" in scene.split(","):
+            factory.connect("media-configure", _hold, Gst)
         if kind in ("still", "still_clock"):
             frames = (Path(args.still_dir) / _still_file(scene)).read_bytes()
             factory.connect("media-configure", _feed_still, GLib, Gst, frames, width * height * 3 // 2, args.fps)
@@ -153,6 +175,31 @@ def _stall_later(factory, media, GLib, after_s: float) -> None:  # pragma: no co
     # Closing the valve drops every buffer: no RTP after this, while the session (and RTCP) stays up.
     valve = media.get_element().get_by_name("stall")
     GLib.timeout_add(int(after_s * 1000), lambda: valve.set_property("drop", True) and False)
+
+
+def _thin(factory, media, Gst, every: int) -> None:  # pragma: no cover - child process
+    # Drop all but one raw frame in `every`: the caps (and so the SPS timing) keep the full rate.
+    seen = {"n": -1}
+
+    def drop(_pad, _info):
+        seen["n"] += 1
+        return Gst.PadProbeReturn.OK if seen["n"] % every == 0 else Gst.PadProbeReturn.DROP
+
+    media.get_element().get_by_name("thin").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, drop)
+
+
+def _hold(factory, media, Gst) -> None:  # pragma: no cover - child process
+    # Block the encoder's output 0.5 s once a second (every 25th frame); the live source catches up
+    # with its own timestamps, so the frames then leave in a burst, their RTP times unchanged.
+    seen = {"n": 0}
+
+    def hold(_pad, _info):
+        seen["n"] += 1
+        if seen["n"] % 25 == 0:
+            time.sleep(0.5)
+        return Gst.PadProbeReturn.OK
+
+    media.get_element().get_by_name("hold").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, hold)
 
 
 def _feed_still(factory, media, GLib, Gst, frames: bytes, size: int, fps: int) -> None:  # pragma: no cover
@@ -238,7 +285,8 @@ class GstRtspCamera:
         tools.need("gst-rtsp")
         self._frames = tempfile.TemporaryDirectory(prefix="gst-still-")
         width, height = (int(v) for v in self.size.split("x"))
-        for scene in {m.partition("=")[2].partition(":")[0].partition("@")[2] for m in self.mounts if "@" in m}:
+        kinds = [m.partition("=")[2].partition(":")[0].partition("@") for m in self.mounts]
+        for scene in {scene for kind, _, scene in kinds if kind.startswith("still")}:
             write_still(Path(self._frames.name) / _still_file(scene), scene, width, height)
         cmd = [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--port", str(self.port), "--size", self.size,
                "--fps", str(self.fps), "--gop", str(self.gop), "--user", f"{self.user}:{self.password}",
