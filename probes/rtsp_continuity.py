@@ -252,7 +252,11 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
         verdict = Continuity.STALLED
     elif alike and closest is not None and closest <= REPEAT_NOISE:
         verdict = Continuity.FROZEN
-    elif slow and not still:  # a still scene sent slowly is what a dynamic frame rate does by design
+    elif slow and pairs and not still:
+        # A still scene sent slowly is what a dynamic frame rate does by design; with fewer than two
+        # key frames sampled (a GOP longer than the window, as such encoders stretch it) whether the
+        # picture moves is unknown, so a slow rate is not judged either (a verdict ok whose stream
+        # monitoring takes as seen only briefly: docs/probes-rtsp.md, "Low frame rate").
         verdict = Continuity.LOW_FPS
     elif still:
         verdict = Continuity.STILL

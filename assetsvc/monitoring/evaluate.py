@@ -229,8 +229,19 @@ def _continuity(facts: Mapping, at: float) -> list[Observation]:
     if verdict == "frozen":
         return [Observation("stream", True, "", at), Observation("picture", False, FROZEN, at, by="continuity")]
     if verdict in ("ok", "still"):
+        # Fewer than two sampled key frames (a long GOP, a dynamic frame rate): whether the picture
+        # moves is unknown, so a slow rate was not judged (probes/rtsp_continuity.py) and neither is
+        # frozen: the stream is seen only briefly (it neither clears nor interrupts a stalled or
+        # low_fps streak) and nothing is said of the picture.
+        sampled = _count(facts.get("samples"))
+        if sampled is not None and sampled < 2:
+            return [Observation("stream", True, "", at, brief=True)]
         return [Observation("stream", True, "", at), Observation("picture", True, "", at, by="continuity")]
     return []
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _reach(kind: str, err: str, at: float, fallback: bool = False, uptime_s: float | None = None) -> Observation:

@@ -148,6 +148,7 @@ def reading() -> list[threading.Thread]:
 # --- the verdict from timing and samples (pure) ------------------------------------------------
 RULES = Rules(window_s=10.0)
 STILL = np.zeros((90, 160), np.int16)
+MOVING = [STILL, STILL + 60]  # two sampled key frames of a scene that moves
 
 
 def steady(fps: float, until_s: float, start: float = 0.2) -> list[Packet]:
@@ -197,11 +198,20 @@ def test_a_still_scene_sent_slowly_is_still_not_low_fps():
     assert analyse(steady(2, 10), [STILL, noisy], RULES, 25.0, read_s=10.0)["verdict"] == "still"
 
 
-def test_a_rate_under_5_fps_and_a_quarter_of_the_declared_one_is_low_fps_and_one_sample_cannot_say_frozen():
-    facts = analyse(steady(4.9, 10), [STILL], RULES, 25.0, read_s=10.0)
-    assert (facts["verdict"], facts["fps"], facts["changed_share"]) == ("low_fps", 4.9, None)
+def test_a_rate_under_5_fps_and_a_quarter_of_the_declared_one_is_low_fps_when_the_scene_moves():
+    facts = analyse(steady(4.9, 10), MOVING, RULES, 25.0, read_s=10.0)
+    assert (facts["verdict"], facts["fps"], facts["samples"]) == ("low_fps", 4.9, 2)
     assert (facts["low_fps_under"], facts["declared_from"]) == (5.0, "stream")
-    assert analyse(steady(2, 10), [STILL], RULES, 25.0, read_s=10.0)["verdict"] == "low_fps"
+    assert analyse(steady(2, 10), MOVING, RULES, 25.0, read_s=10.0)["verdict"] == "low_fps"
+
+
+@pytest.mark.parametrize("pictures", [[], [STILL]])
+def test_with_fewer_than_two_key_frames_sampled_a_slow_rate_is_not_judged(pictures):
+    # A dynamic-rate camera slowed on a still scene stretches its GOP (set in frames) past the window:
+    # whether the picture moves is unknown, so neither low_fps nor frozen is said (review, 2026-12-07:
+    # such a window read low_fps at every check). Monitoring takes the stream as seen only briefly.
+    facts = analyse(steady(4.17, 10), pictures, RULES, 25.0, read_s=10.0)
+    assert (facts["verdict"], facts["samples"], facts["changed_share"]) == ("ok", len(pictures), None)
 
 
 @pytest.mark.parametrize("fps, declared", [(12.4, 25.0), (8.3, 25.0), (6.2, 25.0), (14.9, 30.0), (9.9, 30.0),
@@ -214,18 +224,18 @@ def test_slow_shutter_at_a_half_a_third_or_a_quarter_of_the_rate_is_not_low_fps(
 
 def test_a_slow_declared_stream_is_judged_against_a_quarter_of_its_rate():
     # 6 fps declared (a low-bandwidth sub stream): its third, 2 fps, is by design; a sixth is not.
-    assert analyse(steady(2, 10), [STILL], RULES, 6.0, read_s=10.0)["verdict"] == "ok"
-    assert analyse(steady(1, 10), [STILL], RULES, 6.0, read_s=10.0)["verdict"] == "low_fps"
+    assert analyse(steady(2, 10), MOVING, RULES, 6.0, read_s=10.0)["verdict"] == "ok"
+    assert analyse(steady(1, 10), MOVING, RULES, 6.0, read_s=10.0)["verdict"] == "low_fps"
 
 
 def test_an_onvif_cap_counts_only_when_lower_than_the_streams_own_rate_or_the_stream_has_none():
     capped = Rules(window_s=10.0, onvif_fps_limit=60.0)
-    facts = analyse(steady(3, 10), [STILL], capped, 25.0, read_s=10.0)
+    facts = analyse(steady(3, 10), MOVING, capped, 25.0, read_s=10.0)
     assert (facts["declared_fps"], facts["declared_from"], facts["verdict"]) == (25.0, "stream", "low_fps")
-    facts = analyse(steady(12, 10), [STILL], capped, None, read_s=10.0)
+    facts = analyse(steady(12, 10), MOVING, capped, None, read_s=10.0)
     assert (facts["declared_fps"], facts["declared_from"], facts["verdict"]) == (60.0, "onvif", "ok")
     lower = Rules(window_s=10.0, onvif_fps_limit=12.0)  # the encoder set to 12 fps; the SPS still says 25
-    facts = analyse(steady(3.5, 10), [STILL], lower, 25.0, read_s=10.0)
+    facts = analyse(steady(3.5, 10), MOVING, lower, 25.0, read_s=10.0)
     assert (facts["declared_fps"], facts["declared_from"], facts["verdict"]) == (12.0, "onvif", "ok")
 
 

@@ -21,7 +21,7 @@ def seen(kind, ok, error=None, facts=None):
     """(aspect, ok, cause) of each observation, plus the flags that are set."""
     out = []
     for o in observations(kind, ok, error, {} if facts is None else facts, T, RULES):
-        flags = tuple(f for f in ("fallback", "no_answer") if getattr(o, f))
+        flags = tuple(f for f in ("fallback", "no_answer", "brief") if getattr(o, f))
         out.append((o.aspect, o.ok, o.cause, *flags))
     return out
 
@@ -55,7 +55,7 @@ CASES = [
     ("onvif_deep", False, "refused", {}, []),
     ("onvif_deep", False, "protocol", DARK, []),
     # streams: RTSP stands in for reach only as a fallback; auth is no stream verdict
-    ("rtsp", True, None, {"has_video": True}, [("reach", True, "", "fallback"), ("stream", True, "")]),
+    ("rtsp", True, None, {"has_video": True}, [("reach", True, "", "fallback"), ("stream", True, "", "brief")]),
     ("rtsp", False, "timeout", {}, [("reach", False, "rtsp:timeout", "fallback"),
                                     ("stream", False, "stream:timeout", "no_answer")]),
     ("rtsp", False, "refused", {}, [("reach", False, "rtsp:refused", "fallback"),
@@ -64,7 +64,7 @@ CASES = [
     ("rtsp", False, "protocol", {}, [("reach", False, "rtsp:protocol", "fallback"),
                                      ("stream", False, "stream:protocol")]),
     ("rtsp", False, "auth", {}, [("reach", True, "", "fallback")]),
-    ("rtsp_frame", True, None, DARK, [("reach", True, "", "fallback"), ("stream", True, ""),
+    ("rtsp_frame", True, None, DARK, [("reach", True, "", "fallback"), ("stream", True, "", "brief"),
                                       ("picture", False, "picture:dark")]),
     ("rtsp_frame", False, "timeout", {}, [("stream", False, "stream:timeout", "no_answer")]),
     ("rtsp_frame", False, "protocol", {}, [("stream", False, "stream:protocol")]),
@@ -94,6 +94,12 @@ CASES = [
     # A still scene (frozen not judgeable): the stream is good, the picture not frozen, no fault.
     ("rtsp_continuity", True, None, {"verdict": "still"}, [("reach", True, "", "fallback"), ("stream", True, ""),
                                                            ("picture", True, "")]),
+    # Fewer than two key frames sampled: motion unknown, so neither a slow rate nor frozen was judged;
+    # the stream is seen only briefly (no clearing of a stalled/low_fps streak), nothing on the picture.
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 1}, [("reach", True, "", "fallback"),
+                                                                      ("stream", True, "", "brief")]),
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 2}, [("reach", True, "", "fallback"),
+                                                                      ("stream", True, ""), ("picture", True, "")]),
     ("rtsp_continuity", True, None, {"verdict": "garbage"}, [("reach", True, "", "fallback")]),
     ("rtsp_continuity", False, "timeout", {}, [("stream", False, "stream:timeout", "no_answer")]),
     # kinds that say nothing about state
