@@ -162,9 +162,10 @@ async def hold(camera_id: int, ticket_id: int, since: float, cause: str = "") ->
     shows = [r for r in rows if r["kind"] == "fault" and (not fault or r["verdict"] == fault
                                                           or fault in bulk.json_column(r["faults"], []))]
     found = next((r for r in shows if r["at"] >= since - STREAK_SLACK_S), None)
-    if found is None:  # the writer kept no grab at `since`: the newest frame before it showed this fault
+    if found is None:  # the writer kept no grab at `since`: the newest frame before it showed this
+        # fault, and recently enough that the writer would have kept a new grab otherwise
         before = [r for r in rows if r["at"] < since - STREAK_SLACK_S]
-        if before and before[-1] in shows:
+        if before and before[-1] in shows and since - before[-1]["at"] < settings().evidence_every_s:
             found = before[-1]
     if found is None:
         return []

@@ -270,8 +270,8 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
 
     A fault whose `cause` is a stalled or slow stream (stream:stalled, stream:low_fps) is decided only
     by reading the stream for a while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it
-    fixed, nor confirm it. A continuity read that is not frozen (ok, still) passes only a
-    picture:frozen fault; any other picture fault waits for a snapshot or frame."""
+    fixed, nor confirm it. A continuity read fails a picture fault when it says frozen, but never
+    passes one: the verdict of a snapshot or frame does."""
     _checked(aspect)
     for result in results:
         if aspect == "inventory":
@@ -284,10 +284,11 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
                                    float(result["at"]), rules):
             if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES):
                 continue
-            if obs.ok and obs.by == "continuity" and cause != ev.FROZEN:
-                # A stream read whose key frames differ shows the picture is not frozen, nothing
-                # more: it cannot pass a dark, blurred or covered picture (as in the engine,
-                # evaluate._continuity_picture); the snapshot's verdict decides those.
+            if obs.ok and obs.by == "continuity":
+                # A stream read whose key frames differ says the picture is not frozen, nothing more:
+                # it cannot pass a dark, blurred or covered picture, nor a frozen one the snapshot
+                # check raised (the engine lets it clear only its own: evaluate._continuity_picture).
+                # The shipped deep plans also judge a snapshot or frame, whose verdict decides.
                 continue
             return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None

@@ -167,3 +167,9 @@ async def test_a_ticket_links_a_frame_of_its_own_fault_and_one_its_streak_began_
         assert await evidence.record([(2, grab(5, "dark"), T0 + 4 * HOUR)], T0 + 4 * HOUR) == 0
         held = await evidence.hold(2, 79, T0 + 4 * HOUR, "picture:dark")
     assert [(f.role, f.verdict, f.at - T0) for f in held] == [("good", "ok", -HOUR), ("fault", "dark", 2 * HOUR)]
+    # But not a frame older than ASSETSVC_EVIDENCE_EVERY_S (the writer would have kept the new grab):
+    # a snapshot's frozen a week ago, no grab kept since (snapshots failing), and a frozen ticket from
+    # the continuity check today gets no frame rather than the week-old one (a second review's finding).
+    async with db.write_transaction():
+        await evidence.record([(3, grab(6, "frozen"), T0)], T0)
+        assert await evidence.hold(3, 80, T0 + 7 * 86400, "picture:frozen") == []
