@@ -70,7 +70,8 @@ def load_keys(settings: Settings) -> list[bytes]:
 
 
 def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
-    """Write `keys` one a line into a file readable by its owner only (mode 600).
+    """Write `keys` one a line into a file readable by its owner only (mode 600; a replaced file keeps
+    the old one's group read, 640).
 
     A replaced file is swapped in whole (a new file renamed over it), so a reader sees the old
     list or the new one, never half of one, and keeps the old file's owner where we may set it."""
@@ -88,6 +89,9 @@ def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
             os.chown(target, old.st_uid, old.st_gid)
         except PermissionError:  # not root: the file stays ours, as the old one was
             pass
+        # Keep the old file's group read (a key file 640 root:assetsvc, as in docs/operations.md, read
+        # by services running as assetsvc); never more than that: no write bits, nothing for others.
+        os.chmod(target, 0o600 | (old.st_mode & 0o040))
         os.replace(target, path)
 
 

@@ -261,3 +261,15 @@ async def test_a_key_list_in_the_environment_decrypts_with_any_and_seals_with_th
     runtime.settings.cache_clear()
     with pytest.raises(KeyError_, match="holds no key"):
         load_keys(runtime.settings())
+
+
+async def test_rotate_keeps_the_key_files_group_read_and_never_widens_it(key_file, client, people):
+    # A key file 640 root:assetsvc (docs/operations.md) read by services running as assetsvc: a
+    # rotation writing 600 would lock them out of every device password (a review's finding).
+    key_file.chmod(0o640)
+    assert assetsvc("keys", "rotate").returncode == 0
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o640
+    key_file.chmod(0o666)  # too wide already: the new file is no wider than 640
+    assert assetsvc("keys", "rotate").returncode == 0
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o640
+    assert len(key_file.read_text().split()) == 3
