@@ -68,6 +68,7 @@ NOT_STREAM_FAULTS = frozenset({"auth", "busy", "transport"})
 CONFIG_CAUSES = frozenset({"stream:config"})
 CONTINUITY_STREAM_FAULTS = frozenset({"stalled", "low_fps"})  # rtsp_continuity verdicts that are stream faults
 CONTINUITY_CAUSES = frozenset(f"stream:{v}" for v in CONTINUITY_STREAM_FAULTS)
+LOW_FPS_CAUSES = frozenset({"stream:low_fps"})
 FROZEN = "picture:frozen"
 NO_ANSWER = frozenset({"timeout", "refused"})
 REBOOTS_MEMORY_S = 86400.0  # ... and only those of the last day
@@ -112,6 +113,10 @@ class Observation:
     # a stall or a low frame rate, which only reading the stream for a while shows, so it never
     # clears or interrupts those.
     brief: bool = False
+    # A stream read for the whole window, frames steady (no stall), but too slow to call good while
+    # too few key frames were sampled to judge the rate (rtsp_continuity, samples < 2): it clears and
+    # interrupts a stall and any other stream fault, never a low frame rate.
+    rate_unjudged: bool = False
     # Which check a picture observation comes from (records.BY): "continuity" or "snapshot".
     by: str = ""
 
@@ -222,7 +227,8 @@ def _stream(kind: str, err: str, facts: Mapping, at: float) -> list[Observation]
 def _continuity(facts: Mapping, at: float) -> list[Observation]:
     """The continuity verdict: stalled and low_fps are stream faults, frozen a picture fault; ok and
     still (frozen not judgeable, but the key frames differ) a good stream and a picture that is not
-    frozen, which counts only against the continuity check's own frozen (_continuity_picture)."""
+    frozen, which counts only against the continuity check's own frozen (_continuity_picture); ok
+    with fewer than two key frames sampled, a good stream only (rate_unjudged when slow)."""
     verdict = facts.get("verdict")
     if verdict in CONTINUITY_STREAM_FAULTS:
         return [Observation("stream", False, _cause("stream", verdict), at)]
@@ -230,12 +236,15 @@ def _continuity(facts: Mapping, at: float) -> list[Observation]:
         return [Observation("stream", True, "", at), Observation("picture", False, FROZEN, at, by="continuity")]
     if verdict in ("ok", "still"):
         # Fewer than two sampled key frames (a long GOP, a dynamic frame rate): whether the picture
-        # moves is unknown, so a slow rate was not judged (probes/rtsp_continuity.py) and neither is
-        # frozen: the stream is seen only briefly (it neither clears nor interrupts a stalled or
-        # low_fps streak) and nothing is said of the picture.
+        # moves is unknown, so nothing is said of the picture, and a slow rate was not judged
+        # (probes/rtsp_continuity.py): the stream is good against everything else (a whole window
+        # without a gap ends a stall) but says nothing against a low frame rate. At full rate, a
+        # good stream outright.
         sampled = _count(facts.get("samples"))
         if sampled is not None and sampled < 2:
-            return [Observation("stream", True, "", at, brief=True)]
+            fps, under = _number(facts.get("fps")), _number(facts.get("low_fps_under"))
+            slow = fps is not None and under is not None and fps < under
+            return [Observation("stream", True, "", at, rate_unjudged=slow)]
         return [Observation("stream", True, "", at), Observation("picture", True, "", at, by="continuity")]
     return []
 
@@ -370,6 +379,8 @@ class _Step:
             return
         if obs.brief and _continuity_fault(aspect):
             return
+        if obs.rate_unjudged and _continuity_fault(aspect, LOW_FPS_CAUSES):
+            return
         if obs.aspect == "picture" and obs.by == "continuity" and obs.ok:
             owned = _continuity_picture(aspect)
             if owned is None:
@@ -401,9 +412,8 @@ class _Step:
             self.aspects = replace(self.aspects, uptime=Uptime(obs.uptime_s, obs.at, tuple(reboots)))
 
 
-def _continuity_fault(aspect: Aspect) -> bool:
+def _continuity_fault(aspect: Aspect, causes: frozenset[str] = CONTINUITY_CAUSES) -> bool:
     """Confirmed, or on a streak of, a fault only reading the stream can see (stalled, low_fps)."""
-    causes = CONTINUITY_CAUSES
     pending = aspect.pending
     return (aspect.ok is False and aspect.cause in causes) or (
         pending is not None and pending.ok is False and pending.cause in causes)
@@ -471,6 +481,7 @@ def _usable(obs: Any) -> Observation | None:
     uptime = _number(obs.uptime_s)
     return replace(obs, at=at, cause=cause, uptime_s=None if uptime is None or uptime < 0 else uptime,
                    fallback=obs.fallback is True, no_answer=obs.no_answer is True, brief=obs.brief is True,
+                   rate_unjudged=obs.rate_unjudged is True,
                    by=obs.by if obs.by in BY else "")
 
 

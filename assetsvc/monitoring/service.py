@@ -282,7 +282,8 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
         facts = bulk.json_column(result["facts"], {})
         for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
                                    float(result["at"]), rules):
-            if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES):
+            if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES) or (
+                    obs.rate_unjudged and cause in ev.LOW_FPS_CAUSES):
                 continue
             if obs.ok and obs.by == "continuity":
                 # A stream read whose key frames differ says the picture is not frozen, nothing more:

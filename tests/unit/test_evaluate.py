@@ -609,3 +609,31 @@ def test_a_still_stream_ends_a_continuity_frozen_streak_but_not_a_snapshot_one()
 
 
 DARK_IQ = {"iq": {"verdict": "dark", "faults": ["dark"]}}
+
+
+def _continuity_reads(record: StateRecord, start: float, reads: list[dict], every: float = 3 * 3600.0):
+    """A camera's light check and its continuity reads, `every` apart; the last evaluation."""
+    result = None
+    for n, facts in enumerate(reads):
+        at = start + n * every
+        obs = observations("tcp", True, None, {}, at, RULES) + observations("rtsp_continuity", True, None, facts,
+                                                                            at + 30, RULES)
+        result = evaluate(record, obs, at + 30, RULES)
+        record = result.record
+    return result
+
+
+def test_a_long_gop_stream_read_whole_clears_a_stall_but_a_slow_one_never_a_low_frame_rate():
+    # Key frames further apart than the window: one sample, so motion (and a slow rate) is unknown.
+    # A whole window at 25 fps without a gap ends a stall; one at 4 fps says nothing of a low rate
+    # (a second review: every such read was "brief", so a repaired stall never cleared).
+    start = StateRecord("unknown", "no data", None, T0)
+    stalled = _continuity_reads(start, T0, [{"verdict": "stalled", "samples": 0}] * 2)
+    assert (stalled.state, stalled.cause) == ("degraded", "stream:stalled")
+    whole = {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0}
+    assert _continuity_reads(stalled.record, T0 + 86400, [whole] * 3).state == "up"
+    slow = _continuity_reads(start, T0, [{"verdict": "low_fps", "samples": 2, "fps": 2.0, "low_fps_under": 5.0}] * 2)
+    assert (slow.state, slow.cause) == ("degraded", "stream:low_fps")
+    unjudged = {"verdict": "ok", "samples": 1, "fps": 4.0, "low_fps_under": 5.0}
+    assert _continuity_reads(slow.record, T0 + 86400, [unjudged] * 5).cause == "stream:low_fps"
+    assert _continuity_reads(slow.record, T0 + 86400, [whole] * 3).state == "up"

@@ -21,7 +21,7 @@ def seen(kind, ok, error=None, facts=None):
     """(aspect, ok, cause) of each observation, plus the flags that are set."""
     out = []
     for o in observations(kind, ok, error, {} if facts is None else facts, T, RULES):
-        flags = tuple(f for f in ("fallback", "no_answer", "brief") if getattr(o, f))
+        flags = tuple(f for f in ("fallback", "no_answer", "brief", "rate_unjudged") if getattr(o, f))
         out.append((o.aspect, o.ok, o.cause, *flags))
     return out
 
@@ -94,10 +94,12 @@ CASES = [
     # A still scene (frozen not judgeable): the stream is good, the picture not frozen, no fault.
     ("rtsp_continuity", True, None, {"verdict": "still"}, [("reach", True, "", "fallback"), ("stream", True, ""),
                                                            ("picture", True, "")]),
-    # Fewer than two key frames sampled: motion unknown, so neither a slow rate nor frozen was judged;
-    # the stream is seen only briefly (no clearing of a stalled/low_fps streak), nothing on the picture.
-    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 1}, [("reach", True, "", "fallback"),
-                                                                      ("stream", True, "", "brief")]),
+    # Fewer than two key frames sampled: motion unknown, nothing on the picture; at full rate a good
+    # stream, slow a good stream that says nothing against a low frame rate (not judged).
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0},
+     [("reach", True, "", "fallback"), ("stream", True, "")]),
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 0, "fps": 4.17, "low_fps_under": 5.0},
+     [("reach", True, "", "fallback"), ("stream", True, "", "rate_unjudged")]),
     ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 2}, [("reach", True, "", "fallback"),
                                                                       ("stream", True, ""), ("picture", True, "")]),
     ("rtsp_continuity", True, None, {"verdict": "garbage"}, [("reach", True, "", "fallback")]),
