@@ -270,10 +270,12 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
 
     A fault whose `cause` is a stalled or slow stream (stream:stalled, stream:low_fps) is decided only
     by reading the stream for a while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it
-    fixed, nor confirm it. A continuity read fails a picture fault when it says frozen, but never
-    passes one: the verdict of a snapshot or frame does."""
+    fixed, nor confirm it. A continuity read fails a picture fault when it says frozen; it passes
+    none but a picture:frozen one, and that only when it says `ok` (the picture moves) and no
+    snapshot or frame of the same run gave a verdict (a camera whose snapshot cannot be fetched):
+    otherwise the snapshot's or frame's verdict decides."""
     _checked(aspect)
-    for result in results:
+    for n, result in enumerate(results):
         if aspect == "inventory":
             if result["probe_kind"] in INVENTORY_KINDS and result["ok"]:
                 return Check(not drift_open, float(result["at"]), result["probe_kind"],
@@ -285,14 +287,30 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
             if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES) or (
                     obs.rate_unjudged and cause in ev.LOW_FPS_CAUSES):
                 continue
-            if obs.ok and obs.by == "continuity":
+            if obs.ok and obs.by == "continuity" and not (
+                    cause == ev.FROZEN and facts.get("verdict") == "ok"
+                    and not _picture_verdict_beside(results, n, rules)):
                 # A stream read whose key frames differ says the picture is not frozen, nothing more:
-                # it cannot pass a dark, blurred or covered picture, nor a frozen one the snapshot
-                # check raised (the engine lets it clear only its own: evaluate._continuity_picture).
-                # The shipped deep plans also judge a snapshot or frame, whose verdict decides.
+                # it cannot pass a dark, blurred or covered picture, nor, while the run's snapshot
+                # or frame judged the picture, a frozen one (which the snapshot check may have
+                # raised, and the engine lets continuity clear only its own: _continuity_picture).
                 continue
             return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None
+
+
+def _picture_verdict_beside(results: Sequence[Mapping[str, Any]], n: int, rules: ev.Rules) -> bool:
+    """Whether a result of the same run (the same `at`) as results[n] judged the picture by a snapshot
+    or frame (a picture observation not from the continuity check)."""
+    at = results[n]["at"]
+    for other in results:
+        if other["at"] != at or other is results[n]:
+            continue
+        facts = bulk.json_column(other["facts"], {})
+        if any(o.aspect == "picture" and o.by != "continuity" for o in ev.observations(
+                other["probe_kind"], bool(other["ok"]), other["error"], facts, float(other["at"]), rules)):
+            return True
+    return False
 
 
 async def first_check_after(subject_type: str, subject_id: int, after: float, aspect: str,
