@@ -8,10 +8,13 @@ commas, the key file one per line.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -69,21 +72,51 @@ def load_keys(settings: Settings) -> list[bytes]:
     return []
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the key file's folder while the list is read, changed and written,
+    so two `keys rotate` (or a rotate and a retire) run one after the other, neither losing a key.
+    (The folder, not a lock file: nothing is left beside the key; flock on a folder works on Linux.)"""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _sync_folder(path: Path) -> None:
+    """fsync the folder holding `path`, so its new name (a created or renamed file) survives a crash."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
     """Write `keys` one a line into a file readable by its owner only (mode 600; a replaced file keeps
     the old one's group read, 640).
 
-    A replaced file is swapped in whole (a new file renamed over it), so a reader sees the old
-    list or the new one, never half of one, and keeps the old file's owner where we may set it."""
-    target = path if not replace else path.with_name(path.name + ".new")
-    if replace:
-        target.unlink(missing_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(b"".join(key + b"\n" for key in keys))
-        handle.flush()
-        os.fsync(handle.fileno())
-    if replace:
+    A replaced file is swapped in whole (a new file, under a name of its own in the same folder,
+    renamed over it), so a reader sees the old list or the new one, never half of one, and keeps
+    the old file's owner where we may set it. The caller holds the folder's lock (`_locked`)."""
+    data = b"".join(key + b"\n" for key in keys)
+    if not replace:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _sync_folder(path)
+        return
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")  # mode 600
+    target = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         old = path.stat()
         try:
             os.chown(target, old.st_uid, old.st_gid)
@@ -93,6 +126,10 @@ def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
         # by services running as assetsvc); never more than that: no write bits, nothing for others.
         os.chmod(target, 0o600 | (old.st_mode & 0o040))
         os.replace(target, path)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    _sync_folder(path)
 
 
 def write_key_file(path: Path) -> bytes:
@@ -110,16 +147,26 @@ def write_keys(path: Path, keys: Sequence[bytes]) -> None:
 
 def add_key(path: Path) -> list[bytes]:
     """Put a new key at the head of an existing key file, keeping the others; returns the new list."""
-    keys = [Fernet.generate_key(), *read_key_file(path)]
-    _write_keys(path, keys, replace=True)
+    with _locked(path):
+        keys = [Fernet.generate_key(), *read_key_file(path)]
+        _write_keys(path, keys, replace=True)
     return keys
 
 
-def keep_newest(path: Path) -> list[bytes]:
-    """Drop every key of the key file but the newest; returns the dropped keys."""
-    keys = read_key_file(path)
-    if len(keys) > 1:
-        _write_keys(path, keys[:1], replace=True)
+def keep_newest(path: Path, checked: Sequence[bytes]) -> list[bytes]:
+    """Drop every key of the key file but the newest; returns the dropped keys.
+
+    `checked` is the list the caller found the newest key of to open everything stored; a key file
+    that no longer holds exactly that list (a `keys rotate` meanwhile) is refused, nothing written:
+    its newest key may have sealed nothing yet, and dropping the others would lose the one that did."""
+    with _locked(path):
+        keys = read_key_file(path)
+        if keys != list(checked):
+            raise KeyError_(f"the key file {path} changed while `keys retire` checked the stored secrets "
+                            "(a `keys rotate` meanwhile?); no key was removed: run `assetsvc keys reencrypt`, "
+                            "then `assetsvc keys retire` again")
+        if len(keys) > 1:
+            _write_keys(path, keys[:1], replace=True)
     return keys[1:]
 
 

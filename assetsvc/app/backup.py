@@ -140,6 +140,24 @@ def restore(settings: Settings, src: Path, key_path: Path | None = None) -> Path
                         "(the backup's keys are installed as the key file), or add the backup's keys after "
                         "its own; nothing was restored")
     target.parent.mkdir(parents=True, exist_ok=True)
+    # The key file first: if it cannot be written, the database is not touched (restored data
+    # without its key would hold secrets nothing opens); if the copy then fails, it goes again.
+    installed = None
+    if keys and not configured:
+        settings.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
+        write_keys(settings.secret_key_file, keys)
+        installed = settings.secret_key_file
+    try:
+        _put_database(copy, target)
+    except BaseException:
+        if installed:
+            installed.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _put_database(copy: Path, target: Path) -> None:
+    """Copy the backup's database into place: a whole file renamed over the (empty) target."""
     part = target.with_name(target.name + ".restoring")
     part.unlink(missing_ok=True)
     _copy(copy, part, live=False)
@@ -147,7 +165,3 @@ def restore(settings: Settings, src: Path, key_path: Path | None = None) -> Path
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
     part.replace(target)
-    if keys and not configured:
-        settings.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
-        write_keys(settings.secret_key_file, keys)
-    return target

@@ -58,6 +58,10 @@ async def reencrypt(settings: Settings, actor: Actor) -> list[Resealed]:
 async def retire(settings: Settings) -> int:
     """Drop the key file's older keys once the newest alone opens every stored secret; how many went."""
     keys = load_keys(settings)
+    if not keys:
+        raise KeyError_(f"no credential key is configured (ASSETSVC_SECRET_KEY or the key file "
+                        f"{settings.secret_key_file}): there is no key to retire; make the first one with "
+                        "`assetsvc keygen`")
     if len(keys) < 2:
         return 0
     stale = await keycheck.unopened(Vault(keys[:1]), province.sealed_secrets)
@@ -66,4 +70,4 @@ async def retire(settings: Settings) -> int:
                         "first (on every database these keys serve); no key was removed")
     _file_only(settings, "every stored secret opens with its first key: remove the others from it yourself, "
                          "then restart every process that reads it")
-    return len(keep_newest(settings.secret_key_file))
+    return len(keep_newest(settings.secret_key_file, keys))

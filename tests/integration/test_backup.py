@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import sqlite3
@@ -206,3 +207,34 @@ async def test_backups_across_a_key_rotation_each_restore_with_the_keys_saved_wi
         assert [vault.decrypt(v) for v in hook] == [seeded["webhook_secret"]]
     after = (tmp_path / "fresh-after" / "secret.key").read_text().split()
     assert after == [new, old]  # retire, then back up again, to drop the old key from later backups
+
+
+@pytest.mark.skipif(not SQLITE, reason="the SQLite backup")
+async def test_a_key_file_that_cannot_be_written_leaves_the_database_unrestored(client, people, tmp_path,
+                                                                               monkeypatch):
+    # The key goes in first: restored data without its key holds secrets nothing opens.
+    await seed(client, people)
+    dest = tmp_path / "backup"
+    backups.backup(settings(), dest)
+    (tmp_path / "not-a-folder").write_text("")
+    fresh = tmp_path / "fresh"
+    env = {k: v for k, v in os.environ.items() if k not in ("ASSETSVC_DATABASE_URL", "ASSETSVC_SECRET_KEY")}
+    env.update(ASSETSVC_DATA_DIR=str(fresh), ASSETSVC_SECRET_KEY_FILE=str(tmp_path / "not-a-folder" / "secret.key"))
+    failed = subprocess.run([sys.executable, "-m", "assetsvc.cli", "restore", str(dest)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and "not-a-folder" in failed.stderr, failed.stderr
+    assert not (fresh / "assetsvc.sqlite").exists()
+    # When the database copy then fails, the key file installed for it goes again: nothing is left.
+    target = dataclasses.replace(settings(), database_url=f"sqlite:///{fresh / 'assetsvc.sqlite'}", secret_key=None,
+                                 secret_key_file=fresh / "secret.key")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    copy = backups._copy
+    monkeypatch.setattr(backups, "_copy", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        backups.restore(target, dest)
+    assert not (fresh / "assetsvc.sqlite").exists() and not (fresh / "secret.key").exists()
+    monkeypatch.setattr(backups, "_copy", copy)
+    assert backups.restore(target, dest) == fresh / "assetsvc.sqlite" and (fresh / "secret.key").exists()

@@ -273,3 +273,85 @@ async def test_rotate_keeps_the_key_files_group_read_and_never_widens_it(key_fil
     assert assetsvc("keys", "rotate").returncode == 0
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o640
     assert len(key_file.read_text().split()) == 3
+
+
+async def test_retire_refuses_when_a_rotate_lands_during_its_check(key_file, client, people, monkeypatch):
+    # The newest key seals everything; a spare older key is there to retire. A `keys rotate` lands
+    # while retire checks the stored secrets: dropping all but the (new) head would lose the key
+    # that sealed everything (a review's finding).
+    from assetsvc.app import keys as rotation
+    from assetsvc.registry import keycheck
+
+    sealing, spare = keys_in(key_file)[0], Fernet.generate_key()
+    key_file.write_bytes(sealing + b"\n" + spare + b"\n")
+    checked = keycheck.unopened
+
+    async def rotated_meanwhile(*args, **kwargs):
+        found = await checked(*args, **kwargs)
+        assert assetsvc("keys", "rotate").returncode == 0
+        return found
+
+    monkeypatch.setattr(keycheck, "unopened", rotated_meanwhile)
+    runtime.settings.cache_clear()
+    with pytest.raises(KeyError_, match="changed while `keys retire` checked") as refused:
+        await rotation.retire(runtime.settings())
+    assert "no key was removed" in str(refused.value)
+    assert keys_in(key_file)[1:] == [sealing, spare]  # the rotated file, whole
+
+
+async def test_rotates_at_once_each_keep_their_new_key(key_file, client, people):
+    # Two rotates at once unlinked each other's temporary file and wrote over each other's list.
+    import threading
+
+    from assetsvc.secrets import add_key
+
+    first = keys_in(key_file)
+    start = threading.Barrier(4)
+    added, failed = [], []
+
+    def rotate_several() -> None:
+        start.wait()
+        for _ in range(10):
+            try:
+                added.append(add_key(key_file)[0])
+            except Exception as exc:  # noqa: BLE001 - each failure is reported below
+                failed.append(repr(exc))
+
+    threads = [threading.Thread(target=rotate_several) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    held = keys_in(key_file)
+    assert len(held) == 41 and set(held) == {*added, *first} and held[-1:] == first
+    assert [p.name for p in key_file.parent.iterdir()] == [key_file.name]  # no temporary file left
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+async def test_a_rotation_syncs_the_key_folder_after_the_rename(key_file, client, people, monkeypatch):
+    # Without an fsync of the folder the rename may be lost in a crash, bringing back the old list.
+    from assetsvc.secrets import add_key
+
+    done = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        done.append(("fsync", stat.S_ISDIR(os.fstat(fd).st_mode)))
+        real_fsync(fd)
+
+    def replace(*args, **kwargs):
+        done.append(("replace",))
+        real_replace(*args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    add_key(key_file)
+    assert ("replace",) in done and ("fsync", True) in done[done.index(("replace",)):]
+
+
+async def test_retire_without_a_key_says_none_is_configured(key_file, client, people):
+    result = assetsvc("keys", "retire", env={"ASSETSVC_SECRET_KEY_FILE": str(key_file.with_name("none.key"))})
+    assert result.returncode == 1, result.stdout
+    assert "no credential key is configured" in result.stderr and "assetsvc keygen" in result.stderr
+    assert "single key" not in result.stdout
