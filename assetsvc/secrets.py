@@ -120,11 +120,16 @@ def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
         old = path.stat()
         try:
             os.chown(target, old.st_uid, old.st_gid)
-        except PermissionError:  # not root: the file stays ours, as the old one was
-            pass
+        except PermissionError:  # not root: the file stays ours, as the old one was; its group
+            try:  # may still be the old one's (an operator in that group)
+                os.chown(target, -1, old.st_gid)
+            except PermissionError:
+                pass
         # Keep the old file's group read (a key file 640 root:assetsvc, as in docs/operations.md, read
-        # by services running as assetsvc); never more than that: no write bits, nothing for others.
-        os.chmod(target, 0o600 | (old.st_mode & 0o040))
+        # by services running as assetsvc), and only for that group: never more than that, no write
+        # bits, nothing for others, and no read for another group the file fell to.
+        same_group = target.stat().st_gid == old.st_gid
+        os.chmod(target, 0o600 | (old.st_mode & 0o040 if same_group else 0))
         os.replace(target, path)
     except BaseException:
         target.unlink(missing_ok=True)

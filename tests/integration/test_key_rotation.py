@@ -355,3 +355,21 @@ async def test_retire_without_a_key_says_none_is_configured(key_file, client, pe
     assert result.returncode == 1, result.stdout
     assert "no credential key is configured" in result.stderr and "assetsvc keygen" in result.stderr
     assert "single key" not in result.stdout
+
+
+def test_a_rotated_key_file_that_falls_to_another_group_gives_that_group_no_read(tmp_path, monkeypatch):
+    # An operator who may not give the new file the old one's group (chown refused): the file must not
+    # keep a group read for whatever group it fell to (a review's finding: 640 under gid 0).
+    from assetsvc import secrets
+
+    path = tmp_path / "secret.key"
+    secrets.write_key_file(path)
+    os.chown(path, os.getuid(), 4242)
+    path.chmod(0o640)
+
+    def refused(*args, **kwargs):
+        raise PermissionError("not root")
+
+    monkeypatch.setattr(os, "chown", refused)
+    secrets.add_key(path)
+    assert (stat.S_IMODE(path.stat().st_mode), len(path.read_text().split())) == (0o600, 2)
