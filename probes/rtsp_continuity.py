@@ -255,8 +255,8 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
     elif slow and pairs and not still:
         # A still scene sent slowly is what a dynamic frame rate does by design; with fewer than two
         # key frames sampled (a GOP longer than the window, as such encoders stretch it) whether the
-        # picture moves is unknown, so a slow rate is not judged either (a verdict ok whose stream
-        # monitoring takes as seen only briefly: docs/probes-rtsp.md, "Low frame rate").
+        # picture moves is unknown, so a slow rate is not judged either (a verdict ok, whose stream
+        # monitoring takes as saying nothing of a low frame rate: docs/probes-rtsp.md, "Low frame rate").
         verdict = Continuity.LOW_FPS
     elif still:
         verdict = Continuity.STILL

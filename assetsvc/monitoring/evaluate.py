@@ -21,8 +21,10 @@ streak of results that disagree with it (stored as DeviceState.aspects):
   (a still scene whose frozen is not judgeable: no fault). `ok` and `still` also say the key frames
   differ, so they clear a picture:frozen the continuity check itself raised (or one stored before the
   raising check was kept), and end its streak; any other picture fault or streak, the snapshot
-  check's, they leave alone (`_continuity_picture`). A DESCRIBE or a single decoded frame neither
-  clears nor interrupts a stalled/low_fps streak (Observation.brief).
+  check's, they leave alone (`_continuity_picture`). An `ok` with fewer than two key frames sampled
+  says nothing of the picture, and when slow (its rate not judged) nothing against a low frame rate
+  (Observation.rate_unjudged). A DESCRIBE or a single decoded frame neither clears nor interrupts a
+  stalled/low_fps streak (Observation.brief).
 - `picture`: the image-quality verdict `facts["iq"]` the executor adds to onvif_deep and
   rtsp_frame results; no verdict, no observation.
 - `clock` (时钟准确率): onvif_light / onvif_deep `clock_offset_s`; |offset| <= clock_tolerance_s
@@ -243,7 +245,8 @@ def _continuity(facts: Mapping, at: float) -> list[Observation]:
         sampled = _count(facts.get("samples"))
         if sampled is not None and sampled < 2:
             fps, under = _number(facts.get("fps")), _number(facts.get("low_fps_under"))
-            slow = fps is not None and under is not None and fps < under
+            arrival = _number(facts.get("arrival_fps"))  # as the probe's rule: slow on both clocks
+            slow = fps is not None and under is not None and fps < under and (arrival is None or arrival < under)
             return [Observation("stream", True, "", at, rate_unjudged=slow)]
         return [Observation("stream", True, "", at), Observation("picture", True, "", at, by="continuity")]
     return []

@@ -263,7 +263,7 @@ def _checked(aspect: str) -> str:
 
 
 def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: bool,
-                 rules: ev.Rules, cause: str = "") -> Check | None:
+                 rules: ev.Rules, cause: str = "", raised_by: str = "") -> Check | None:
     """The first of `results` (stored result rows in time order) that speaks to `aspect`, read with the
     engine's own mapping (evaluate.observations); "inventory" needs a successful inventory probe and
     no open drift flag.
@@ -271,9 +271,10 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
     A fault whose `cause` is a stalled or slow stream (stream:stalled, stream:low_fps) is decided only
     by reading the stream for a while (rtsp_continuity): a DESCRIBE or one decoded frame cannot show it
     fixed, nor confirm it. A continuity read fails a picture fault when it says frozen; it passes
-    none but a picture:frozen one, and that only when it says `ok` (the picture moves) and no
-    snapshot or frame of the same run gave a verdict (a camera whose snapshot cannot be fetched):
-    otherwise the snapshot's or frame's verdict decides."""
+    none but a picture:frozen one the continuity check raised (`raised_by`: the stored fault's check,
+    "" when unknown; the engine lets continuity clear only its own), and that only when it says `ok`
+    (the picture moves) and no snapshot or frame of the same run gave a verdict (a camera whose
+    snapshot cannot be fetched): otherwise the snapshot's or frame's verdict decides."""
     _checked(aspect)
     for n, result in enumerate(results):
         if aspect == "inventory":
@@ -288,7 +289,7 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
                     obs.rate_unjudged and cause in ev.LOW_FPS_CAUSES):
                 continue
             if obs.ok and obs.by == "continuity" and not (
-                    cause == ev.FROZEN and facts.get("verdict") == "ok"
+                    cause == ev.FROZEN and raised_by in ("continuity", "") and facts.get("verdict") == "ok"
                     and not _picture_verdict_beside(results, n, rules)):
                 # A stream read whose key frames differ says the picture is not frozen, nothing more:
                 # it cannot pass a dark, blurred or covered picture, nor, while the run's snapshot
@@ -326,7 +327,13 @@ async def first_check_after(subject_type: str, subject_id: int, after: float, as
         flags = await bulk.fetch(DriftTable, "SELECT kind FROM drift_flag WHERE camera_id = ? AND cleared_at IS NULL",
                                  [subject_id])
         drift_open = any(f["kind"] not in CONFIG_KINDS for f in flags)
-    return decide_check(aspect, results, drift_open, monitoring_config().state_rules(), cause)
+    raised_by = ""
+    if aspect == "picture" and cause == ev.FROZEN:  # which check raised the stored frozen fault
+        rows = await bulk.fetch(DeviceState, f"SELECT {_STATE_COLUMNS} FROM device_state WHERE subject_type = ? "
+                                f"AND subject_id = ?", [subject_type, subject_id])
+        picture = StateRecord.from_row(rows[0]).aspects.picture if rows else None
+        raised_by = picture.by if picture is not None and picture.ok is False else ""
+    return decide_check(aspect, results, drift_open, monitoring_config().state_rules(), cause, raised_by)
 
 
 # ---- a request to re-probe now -------------------------------------------------------------------
