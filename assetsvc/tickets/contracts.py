@@ -24,6 +24,7 @@ from assetsvc.tickets.config import working_days
 from assetsvc.tickets.contract_views import DeductionView, ScoreView, StageRateView, TermsVersionView, TermsView, WaivedView
 from assetsvc.monitoring import service as monitoring
 from assetsvc.tickets.sla import monthly_score, parse_contract_sla, stage_rates
+from assetsvc.monitoring.uptime_math import union
 from assetsvc.monitoring.uptime_scope import region_condition
 from assetsvc.registry.entities import region_prefix
 from assetsvc.runtime import settings
@@ -301,16 +302,6 @@ def _is_kind(kind: str, state: str, cause: str) -> bool:
     return state == "degraded" and (cause == kind or cause.startswith(kind + ":"))
 
 
-def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 async def excused_seconds(contract_id: int, start: float, end: float,
                           fault_s: Mapping[Any, Any], now: float) -> dict[tuple[Any, int], float]:
     """Fault seconds no rule may count: for a ticket cancelled without penalty (a false alarm, an
@@ -335,7 +326,7 @@ async def excused_seconds(contract_id: int, start: float, end: float,
             spans.setdefault((row["subject_id"], kind), []).append(span)
     out: dict[tuple[Any, int], float] = {}
     for (cam, kind), found_spans in sorted(spans.items()):
-        for span in _merged(found_spans):  # one read per span serves every rule
+        for span in union(found_spans, start, end):  # one read per span serves every rule
             found = await monitoring.fault_seconds_by_cause([cam], *span, now=now)
             for (state, cause), seconds in found.by_camera.get(cam, {}).items():
                 if not _is_kind(kind, state, cause):
