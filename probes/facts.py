@@ -189,6 +189,7 @@ class RtspContinuityFacts(Facts):
     declared_from: str | None = None  # config | stream | onvif
     arrival_fps: float | None = None
     low_fps_under: float | None = None
+    slow_unjudged: bool | None = None  # under low_fps_under, but too few key frames to tell it moves: not judged
     longest_gap_s: float | None = None
     key_frames: int | None = None
     samples: int | None = None

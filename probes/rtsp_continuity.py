@@ -248,11 +248,12 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
     # Frozen also needs every pair as close as a repeat can be (the old rule's limit): one pair coded
     # alike beside a pair a whole grey level or more apart (an exposure step) is not one picture.
     alike = still and all(noise is not None and noise <= STILL_NOISE for _, noise in pairs)
+    unjudged = slow and not pairs  # slow, but fewer than two key frames: whether it moves is unknown
     if not packets or longest >= rules.stall_gap_s:
         verdict = Continuity.STALLED
     elif alike and closest is not None and closest <= REPEAT_NOISE:
         verdict = Continuity.FROZEN
-    elif slow and pairs and not still:
+    elif slow and not unjudged and not still:
         # A still scene sent slowly is what a dynamic frame rate does by design; with fewer than two
         # key frames sampled (a GOP longer than the window, as such encoders stretch it) whether the
         # picture moves is unknown, so a slow rate is not judged either (a verdict ok, whose stream
@@ -266,7 +267,7 @@ def analyse(packets: Sequence[Packet], pictures: Sequence[np.ndarray], rules: Ru
             "fps": round(fps, 2) if fps is not None else None,
             "declared_fps": round(declared_fps, 2) if declared_fps else None, "declared_from": declared_from,
             "arrival_fps": round(arrival_fps, 2) if arrival_fps is not None else None,
-            "low_fps_under": round(under, 2) if under is not None else None,
+            "low_fps_under": round(under, 2) if under is not None else None, "slow_unjudged": unjudged,
             "longest_gap_s": round(longest, 3), "key_frames": sum(p.key for p in packets),
             "samples": len(pictures), "changed_share": round(changed, 4) if changed is not None else None,
             "repeat_diff": round(closest, 3) if closest is not None else None}

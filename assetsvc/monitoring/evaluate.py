@@ -116,8 +116,8 @@ class Observation:
     # clears or interrupts those.
     brief: bool = False
     # A stream read for the whole window, frames steady (no stall), but too slow to call good while
-    # too few key frames were sampled to judge the rate (rtsp_continuity, samples < 2): it clears and
-    # interrupts a stall and any other stream fault, never a low frame rate.
+    # too few key frames were sampled to judge the rate (rtsp_continuity's fact `slow_unjudged`): it
+    # clears and interrupts a stall and any other stream fault, never a low frame rate.
     rate_unjudged: bool = False
     # Which check a picture observation comes from (records.BY): "continuity" or "snapshot".
     by: str = ""
@@ -244,10 +244,7 @@ def _continuity(facts: Mapping, at: float) -> list[Observation]:
         # good stream outright.
         sampled = _count(facts.get("samples"))
         if sampled is not None and sampled < 2:
-            fps, under = _number(facts.get("fps")), _number(facts.get("low_fps_under"))
-            arrival = _number(facts.get("arrival_fps"))  # as the probe's rule: slow on both clocks
-            slow = fps is not None and under is not None and fps < under and (arrival is None or arrival < under)
-            return [Observation("stream", True, "", at, rate_unjudged=slow)]
+            return [Observation("stream", True, "", at, rate_unjudged=facts.get("slow_unjudged") is True)]
         return [Observation("stream", True, "", at), Observation("picture", True, "", at, by="continuity")]
     return []
 

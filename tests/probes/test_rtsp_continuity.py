@@ -212,6 +212,8 @@ def test_with_fewer_than_two_key_frames_sampled_a_slow_rate_is_not_judged(pictur
     # such a window read low_fps at every check). Monitoring takes the stream as seen only briefly.
     facts = analyse(steady(4.17, 10), pictures, RULES, 25.0, read_s=10.0)
     assert (facts["verdict"], facts["samples"], facts["changed_share"]) == ("ok", len(pictures), None)
+    assert facts["slow_unjudged"] is True  # what monitoring reads (evaluate: rate_unjudged)
+    assert analyse(steady(25, 10), pictures, RULES, 25.0, read_s=10.0)["slow_unjudged"] is False
 
 
 @pytest.mark.parametrize("fps, declared", [(12.4, 25.0), (8.3, 25.0), (6.2, 25.0), (14.9, 30.0), (9.9, 30.0),

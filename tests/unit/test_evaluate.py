@@ -630,10 +630,10 @@ def test_a_long_gop_stream_read_whole_clears_a_stall_but_a_slow_one_never_a_low_
     start = StateRecord("unknown", "no data", None, T0)
     stalled = _continuity_reads(start, T0, [{"verdict": "stalled", "samples": 0}] * 2)
     assert (stalled.state, stalled.cause) == ("degraded", "stream:stalled")
-    whole = {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0}
+    whole = {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0, "slow_unjudged": False}
     assert _continuity_reads(stalled.record, T0 + 86400, [whole] * 3).state == "up"
     slow = _continuity_reads(start, T0, [{"verdict": "low_fps", "samples": 2, "fps": 2.0, "low_fps_under": 5.0}] * 2)
     assert (slow.state, slow.cause) == ("degraded", "stream:low_fps")
-    unjudged = {"verdict": "ok", "samples": 1, "fps": 4.0, "low_fps_under": 5.0}
+    unjudged = {"verdict": "ok", "samples": 1, "fps": 4.0, "low_fps_under": 5.0, "slow_unjudged": True}
     assert _continuity_reads(slow.record, T0 + 86400, [unjudged] * 5).cause == "stream:low_fps"
     assert _continuity_reads(slow.record, T0 + 86400, [whole] * 3).state == "up"

@@ -96,9 +96,11 @@ CASES = [
                                                            ("picture", True, "")]),
     # Fewer than two key frames sampled: motion unknown, nothing on the picture; at full rate a good
     # stream, slow a good stream that says nothing against a low frame rate (not judged).
-    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0},
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0,
+                                      "slow_unjudged": False},
      [("reach", True, "", "fallback"), ("stream", True, "")]),
-    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 0, "fps": 4.17, "low_fps_under": 5.0},
+    ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 0, "fps": 4.17, "low_fps_under": 5.0,
+                                      "slow_unjudged": True},
      [("reach", True, "", "fallback"), ("stream", True, "", "rate_unjudged")]),
     ("rtsp_continuity", True, None, {"verdict": "ok", "samples": 2}, [("reach", True, "", "fallback"),
                                                                       ("stream", True, ""), ("picture", True, "")]),

@@ -276,8 +276,10 @@ def test_a_live_stream_read_never_passes_a_picture_ticket(continuity):
 
 
 def test_a_long_gop_stream_read_whole_verifies_a_stall_but_a_slow_one_not_a_low_frame_rate():
-    whole = result("rtsp_continuity", True, facts={"verdict": "ok", "samples": 1, "fps": 25.0, "low_fps_under": 5.0})
-    slow = result("rtsp_continuity", True, facts={"verdict": "ok", "samples": 1, "fps": 4.0, "low_fps_under": 5.0})
+    whole = result("rtsp_continuity", True, facts={"verdict": "ok", "samples": 1, "fps": 25.0,
+                                                          "low_fps_under": 5.0, "slow_unjudged": False})
+    slow = result("rtsp_continuity", True, facts={"verdict": "ok", "samples": 1, "fps": 4.0,
+                                                         "low_fps_under": 5.0, "slow_unjudged": True})
     assert decide("stream", [whole], False, RULES, "stream:stalled").passed
     assert decide("stream", [whole], False, RULES, "stream:low_fps").passed
     assert decide("stream", [slow], False, RULES, "stream:stalled").passed  # frames came all window
