@@ -58,7 +58,7 @@ from probes.snmp import detect_reboot
 
 __all__ = ["ASPECTS", "STATES", "DEGRADING", "CAUSE_MAX", "REBOOTS_KEPT", "Rules", "Observation", "Transition",
            "FaultChange", "Evaluated", "observations", "evaluate", "stale", "relabel_for_upstream", "needs_recheck",
-           "load_aspects"]
+           "load_aspects", "continuity_may_clear"]
 REACH_PROBES = frozenset({"tcp", "onvif_light", "snmp_light", "snmp"})
 # Errors that are a reply from the device.
 ANSWERED = frozenset({"auth", "unsupported", "clock", "config", "busy", "transport"})
@@ -425,12 +425,19 @@ def _continuity_picture(aspect: Aspect) -> str | None:
     kept: under the old continuity rule a still scene was called frozen); "streak" when only a failing
     streak is, and only of continuity frozen reads; else None (the snapshot check's faults and streaks
     are its own to clear)."""
-    if aspect.ok is False and aspect.cause == FROZEN and aspect.by in ("continuity", ""):
+    if aspect.ok is False and continuity_may_clear(aspect.cause, aspect.by):
         return "fault"
     pending = aspect.pending
     if pending is not None and not pending.ok and pending.by == "continuity":
         return "streak"
     return None
+
+
+def continuity_may_clear(cause: str, by: str) -> bool:
+    """Whether a continuity read that is not frozen may clear (and pass at verification) a confirmed
+    picture fault of `cause` raised by `by`: only a frozen the continuity check raised, or one stored
+    before the raising check was kept (""); the snapshot check's faults are its own to clear."""
+    return cause == FROZEN and by in ("continuity", "")
 
 
 def _owner(before: str, now: str) -> str:

@@ -276,42 +276,38 @@ def decide_check(aspect: str, results: Sequence[Mapping[str, Any]], drift_open: 
     (the picture moves) and no snapshot or frame of the same run gave a verdict (a camera whose
     snapshot cannot be fetched): otherwise the snapshot's or frame's verdict decides."""
     _checked(aspect)
-    for n, result in enumerate(results):
-        if aspect == "inventory":
+    if aspect == "inventory":
+        for result in results:
             if result["probe_kind"] in INVENTORY_KINDS and result["ok"]:
                 return Check(not drift_open, float(result["at"]), result["probe_kind"],
                              "registry drift still reported" if drift_open else "")
-            continue
-        facts = bulk.json_column(result["facts"], {})
-        for obs in ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
-                                   float(result["at"]), rules):
+        return None
+    read = [(result, facts, ev.observations(result["probe_kind"], bool(result["ok"]), result["error"], facts,
+                                            float(result["at"]), rules))
+            for result in results for facts in (bulk.json_column(result["facts"], {}),)]
+    for result, facts, found in read:
+        for obs in found:
             if obs.aspect != aspect or (obs.brief and cause in ev.CONTINUITY_CAUSES) or (
                     obs.rate_unjudged and cause in ev.LOW_FPS_CAUSES):
                 continue
             if obs.ok and obs.by == "continuity" and not (
-                    cause == ev.FROZEN and raised_by in ("continuity", "") and facts.get("verdict") == "ok"
-                    and not _picture_verdict_beside(results, n, rules)):
+                    ev.continuity_may_clear(cause, raised_by) and facts.get("verdict") == "ok"
+                    and not _picture_verdict_beside(read, result)):
                 # A stream read whose key frames differ says the picture is not frozen, nothing more:
                 # it cannot pass a dark, blurred or covered picture, nor, while the run's snapshot
                 # or frame judged the picture, a frozen one (which the snapshot check may have
-                # raised, and the engine lets continuity clear only its own: _continuity_picture).
+                # raised, and the engine lets continuity clear only its own).
                 continue
             return Check(obs.ok, obs.at, result["probe_kind"], obs.cause)
     return None
 
 
-def _picture_verdict_beside(results: Sequence[Mapping[str, Any]], n: int, rules: ev.Rules) -> bool:
-    """Whether a result of the same run (the same `at`) as results[n] judged the picture by a snapshot
+def _picture_verdict_beside(read: Sequence[tuple[Mapping[str, Any], Any, list[ev.Observation]]],
+                            result: Mapping[str, Any]) -> bool:
+    """Whether a result of the same run (the same `at`) as `result` judged the picture by a snapshot
     or frame (a picture observation not from the continuity check)."""
-    at = results[n]["at"]
-    for other in results:
-        if other["at"] != at or other is results[n]:
-            continue
-        facts = bulk.json_column(other["facts"], {})
-        if any(o.aspect == "picture" and o.by != "continuity" for o in ev.observations(
-                other["probe_kind"], bool(other["ok"]), other["error"], facts, float(other["at"]), rules)):
-            return True
-    return False
+    return any(o.aspect == "picture" and o.by != "continuity" for other, _, found in read
+               if other is not result and other["at"] == result["at"] for o in found)
 
 
 async def first_check_after(subject_type: str, subject_id: int, after: float, aspect: str,
