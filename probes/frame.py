@@ -235,8 +235,7 @@ def _classify(exc: BaseException, elapsed_s: float, phase_s: float, total_s: flo
         # The device answered with a refusal: one meaning per status for every stream check. The
         # log line names the request and the exact status; it is trusted only when it agrees with
         # the error (a 401 FFmpeg answered with a login leaves a line behind a later failure).
-        if refused is not None and (refused[1] == status or refused[1] // 100 == status == 4
-                                    or refused[1] // 100 == status == 5):
+        if refused is not None and status in (refused[1], refused[1] // 100):  # the status, or its class
             return refusal(refused[1], refused[0])
         return refusal(status if status > 5 else None, server_error=status == 5)
     if isinstance(exc, av.error.InvalidDataError):
