@@ -98,7 +98,7 @@ def keys_rotate() -> None:
 
     path = settings().secret_key_file
     count = _key_command(lambda: rotation.rotate(settings()))
-    click.echo(f"added a new key at the head of {path} (mode 600; it holds {count} keys, newest first). "
+    click.echo(f"added a new key at the head of {path} (mode 600, or 640 as before for the same group; it holds {count} keys, newest first). "
                "Copy this file to every machine that runs assetsvc on this database, then run "
                "`assetsvc keys reencrypt`")
 

@@ -94,6 +94,14 @@ def _sync_folder(path: Path) -> None:
         os.close(fd)
 
 
+def _write_synced(fd: int, data: bytes) -> None:
+    """Write `data` to the open file `fd`, on disk before it is closed."""
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
     """Write `keys` one a line into a file readable by its owner only (mode 600; a replaced file keeps
     the old one's group read, 640).
@@ -103,20 +111,13 @@ def _write_keys(path: Path, keys: Sequence[bytes], *, replace: bool) -> None:
     the old file's owner where we may set it. The caller holds the folder's lock (`_locked`)."""
     data = b"".join(key + b"\n" for key in keys)
     if not replace:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), data)
         _sync_folder(path)
         return
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")  # mode 600
     target = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(fd, data)
         old = path.stat()
         try:
             os.chown(target, old.st_uid, old.st_gid)
@@ -189,17 +190,12 @@ class Vault:
 
     def __init__(self, keys: bytes | Sequence[bytes] | None) -> None:
         keys = [keys] if isinstance(keys, bytes) else list(keys or [])
-        self._count = len(keys)
         self._fernet = MultiFernet([Fernet(k) for k in keys]) if keys else None
         self._newest = Fernet(keys[0]) if keys else None
 
     @property
     def ready(self) -> bool:
         return self._fernet is not None
-
-    @property
-    def key_count(self) -> int:
-        return self._count
 
     def _require(self) -> MultiFernet:
         if self._fernet is None:
