@@ -31,17 +31,11 @@ from tests.fakes.onvif_device import FakeOnvifDevice
 from tests.fakes.province import Platform
 from tests.integration.conftest import ADMIN, bearer
 from tests.integration.test_cli import assetsvc
+from tests.integration.test_log_secrets import CONFIG  # an ONVIF class: light and inventory checks
 from tests.integration.test_webhooks import receiver  # noqa: F401 - the fixture
 
 DEVICE_PW = "Rotate-Device-Pw-4e1f"
 PROVINCE_KEY = "Rotate-Province-Signing-Key-8a2c"
-CONFIG = """
-[[class]]
-name = "onvif"
-when = { subject = "camera", protocol = "onvif" }
-light = { every = 300, probes = ["onvif_light"], timeout = 3 }
-inventory = { every = 300, probes = ["onvif_deep"], timeout = 10, options = { snapshot = false } }
-"""
 
 
 @pytest.fixture
