@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_iq_accuracy import generated  # noqa: E402
+from bench_iq_accuracy import group  # noqa: E402
 from probes.iq_memory import PictureMemory, judge  # noqa: E402
 from tests.probes import iq_synth  # noqa: E402
 
@@ -29,12 +29,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--groups", default="tuning,held-out,fresh")
     args = parser.parse_args()
-    groups = {"tuning": (iq_synth.SOURCES[0::2], args.seed), "held-out": (iq_synth.SOURCES[1::2], args.seed + 1),
-              "fresh": (iq_synth.FRESH, args.seed + 2)}
     variants = ("", "sky", "", "shadow")  # as iq_synth.scenes
     for title in args.groups.split(","):
-        sources, seed = groups[title]
-        scenes = {s.name: s for s in generated(args.per_source, seed, sources, still=title == "tuning")}
+        sources, seed, generated_scenes = group(title, args.per_source, args.seed)
+        scenes = {s.name: s for s in generated_scenes}
         occlusion: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         faulted: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         for i, source in enumerate(sources):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_iq_accuracy import generated  # noqa: E402
+from bench_iq_accuracy import group  # noqa: E402
 from probes.iq_memory import PictureMemory, judge  # noqa: E402
 from tests.probes import iq_synth  # noqa: E402
 
@@ -34,11 +34,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--groups", default="tuning,held-out,fresh")
     args = parser.parse_args()
-    groups = {"tuning": (iq_synth.SOURCES[0::2], args.seed), "held-out": (iq_synth.SOURCES[1::2], args.seed + 1),
-              "fresh": (iq_synth.FRESH, args.seed + 2)}
     for title in args.groups.split(","):
-        sources, seed = groups[title]
-        scenes = generated(args.per_source, seed, sources, still=title == "tuning")
+        sources, seed, scenes = group(title, args.per_source, args.seed)
         keys = iq_synth.scene_keys(args.per_source, seed, sources)
         flagged = covered = sharp_total = found = 0
         for s, key in zip(scenes, keys, strict=True):
